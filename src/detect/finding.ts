@@ -1,0 +1,26 @@
+// What the detector hands to the alert area: one suspicious event (or pattern)
+// with the person it is about, the people it also concerns (never recipients
+// of its alert), a 0-100 score and plain-language reasons a reviewer can act on.
+
+export const SEVERITIES = ['low', 'medium', 'high'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Finding {
+  /** Stable id (e.g. rule + first entry index) so replays do not raise twice. */
+  id: string;
+  /** Rule that fired, e.g. 'watchlist', 'bulk-read', 'off-hours'. */
+  rule: string;
+  /** The person whose behaviour this is about. */
+  subject: string;
+  /** Others it concerns (e.g. the admin granted a role, the colleague looked up). */
+  alsoConcerns: string[];
+  severity: Severity;
+  /** 0..100 anomaly score. */
+  score: number;
+  /** Plain-language reasons, most important first. */
+  reasons: string[];
+  /** Log indexes of the entries that triggered it. */
+  entries: number[];
+  /** RFC 3339 time of the triggering entry. */
+  time: string;
+}
