@@ -1,0 +1,39 @@
+// `access`: one person's access to company data, written before the access runs
+// (PostgreSQL proxy) or reported by an application. Literal values never appear:
+// statements are normalised and each value is an HMAC (DESIGN.md, "The log").
+
+import { z } from 'zod';
+import { baseEntryShape, hex256Schema, nonEmpty } from './common.js';
+
+export const accessSchema = z.strictObject({
+  ...baseEntryShape,
+  kind: z.literal('access'),
+  /** "pg-proxy" or "app:<name>". */
+  source: z.string().regex(/^(pg-proxy|app:[^\s:]+)$/, 'must be "pg-proxy" or "app:<name>"'),
+  person: nonEmpty,
+  /** Proxy or app session id (string, or an integer counter). */
+  session: z.union([nonEmpty, z.number().int().nonnegative()]).optional(),
+  role: nonEmpty.optional(),
+  database: nonEmpty.optional(),
+  client: z.strictObject({ address: nonEmpty.optional(), application: z.string().optional() }).optional(),
+  purpose: z.string().optional(),
+  /** select|insert|update|delete|copy_in|copy_out|ddl|grant|other, or an app verb (view, export, …). */
+  action: z.string().regex(/^[a-z][a-z0-9_.-]*$/, 'must be a lowercase verb such as select or view'),
+  relations: z.array(nonEmpty).optional(),
+  resource: z.strictObject({ type: nonEmpty, ids: z.array(z.string()).optional() }).optional(),
+  statement: z
+    .strictObject({
+      kind: nonEmpty,
+      /** Normalised text: constants replaced by $n. */
+      text: z.string(),
+      /** SHA-256 of the full normalised text (kept when `text` is truncated). */
+      sha256: hex256Schema,
+      truncated: z.boolean().optional(),
+      /** HMAC-SHA256 (hex) of each literal / bind value, in order. */
+      values: z.array(hex256Schema),
+    })
+    .optional(),
+  rows: z.number().int().nonnegative().optional(),
+});
+
+export type AccessEntry = z.infer<typeof accessSchema>;

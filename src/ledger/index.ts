@@ -1,0 +1,23 @@
+// Public API of the ledger: pure formats and math, no I/O (see docs/ledger.md).
+export * from './errors.js';
+export * from './bytes.js';
+export * from './hash.js';
+export * from './tiles.js';
+export * from './merkle.js';
+export { splitPoint, isPowerOfTwo } from './tree-math.js';
+export * from './tile-tree.js';
+export * from './tile-builder.js';
+export * from './tile-reader.js';
+export * from './compact-range.js';
+export * from './memory-tree.js';
+export * from './keys.js';
+export * from './note.js';
+export * from './checkpoint.js';
+export * from './cosignature.js';
+export * from './entry.js';
+export { registerEntryKind, entrySchemaFor, registeredEntryKinds, type EntrySchema } from './entries/registry.js';
+export { baseEntryShape, entryTime, timeSchema, hex256Schema } from './entries/common.js';
+export { genesisSchema, type GenesisEntry } from './entries/genesis.js';
+export { accessSchema, type AccessEntry } from './entries/access.js';
+export { outcomeSchema, type OutcomeEntry } from './entries/outcome.js';
+export { familyEntrySchema, ENTRY_FAMILIES, type FamilyEntry } from './entries/families.js';
