@@ -1,0 +1,282 @@
+// The write side of a log: sequencer (group commit) → storage → integrator
+// (tiles) → checkpointer (signed notes), as DESIGN.md's flow describes.
+// append() resolves once the entry is durable; integration and signing follow
+// in the background — right after each commit, on a poll for other processes'
+// appends, at a fixed checkpoint interval, and sooner when awaitIntegrated()
+// callers wait. Writes run on a writer thread (appender-writer.ts); hashing
+// and signing run here in bounded steps (maxStepEntries), so appends and
+// reads interleave with them.
+
+import { encodeEntry } from '../ledger/entry.js';
+import { IlogError } from '../ledger/errors.js';
+import { inclusionProof } from '../ledger/merkle.js';
+import type { Signer } from '../ledger/note.js';
+import { checkEntries } from '../storage/args.js';
+import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import { SqliteLogStorage, type SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
+import { TileCache } from '../storage/tile-cache.js';
+import { readLogConfig, readLogSigner } from './appender-files.js';
+import { backgroundThreadWriter, inlineWriter, type StorageWriter } from './appender-writer.js';
+import { Checkpointer } from './checkpointer.js';
+import { Integrator, type IntegratorOptions } from './integrator.js';
+import { Sequencer, type SequencerOptions, type SequencerStats } from './sequencer.js';
+
+export interface AppenderOptions extends SequencerOptions, IntegratorOptions {
+  /** A backend to use instead of `<dir>/log.db` (it is not closed by close()). */
+  storage?: LogStorage;
+  /** Run SQLite writes on a worker thread once it has started (default true; injected backends write inline). */
+  writerThread?: boolean;
+  /** Options for `<dir>/log.db` (ignored with `storage`). */
+  sqlite?: SqliteStorageOptions;
+  /** Sign a checkpoint of new entries at least this often (ms, default 1,000). */
+  checkpointIntervalMs?: number;
+  /** When awaitIntegrated() callers wait, sign at most this often (ms, default 200). */
+  minCheckpointGapMs?: number;
+  /** How often to look for entries appended by other processes (ms, default 100). */
+  pollIntervalMs?: number;
+  /** Hash tiles kept for proofs (default 4,096, about 64 MiB). */
+  proofCacheTiles?: number;
+}
+
+export interface Integrated {
+  /** A signed checkpoint whose tree contains the entry. */
+  checkpoint: string;
+  /** Its tree size. */
+  size: number;
+  /** RFC 9162 inclusion proof of the entry in that tree. */
+  proof: Uint8Array[];
+}
+
+export interface AppenderStats extends SequencerStats {
+  /** Where writes run now: 'thread' once the writer thread is up. */
+  writer: 'inline' | 'thread';
+  integrationSteps: number;
+  integrationConflicts: number;
+  checkpointsSigned: number;
+  integratedSize: number;
+  checkpointSize: number;
+}
+
+interface Waiter {
+  index: number;
+  resolve: (r: Integrated) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Appender {
+  readonly storage: LogStorage;
+  readonly origin: string;
+  readonly #ownsStorage: boolean;
+  readonly #writer: StorageWriter;
+  readonly #sequencer: Sequencer;
+  readonly #integrator: Integrator;
+  readonly #checkpointer: Checkpointer;
+  readonly #tiles: TileCache;
+  readonly #minGapMs: number;
+  #waiters: Waiter[] = [];
+  /** The running integration (background steps or a catch-up): steps must not overlap. */
+  #integration: Promise<void> | undefined;
+  /** A commit landed while integration was running: look again when it ends. */
+  #moreToIntegrate = false;
+  #signing: Promise<void> | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #lastCheckpointAt = 0;
+  #integratedSize: number;
+  #closed = false;
+  /** The last background failure (storage error), kept for stats and retried on the next poll. */
+  lastError: unknown;
+
+  private constructor(origin: string, storage: LogStorage, ownsStorage: boolean, writer: StorageWriter, signer: Signer, opts: AppenderOptions) {
+    this.origin = origin;
+    this.storage = storage;
+    this.#ownsStorage = ownsStorage;
+    this.#writer = writer;
+    this.#integrator = new Integrator(storage, writer, opts);
+    this.#sequencer = new Sequencer((entries) => writer.appendBatch(entries), opts, (first, entries) => {
+      this.#integrator.offer(first, entries);
+      this.#kickIntegration();
+    });
+    this.#checkpointer = new Checkpointer(storage, writer, signer, origin);
+    this.#tiles = new TileCache((l, i, w) => this.storage.readTile(l, i, w), opts.proofCacheTiles);
+    this.#minGapMs = opts.minCheckpointGapMs ?? 200;
+    this.#integratedSize = this.storage.integratedSize();
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(fn, ms);
+      t.unref(); // background work must not keep a CLI process alive
+      this.#timers.push(t);
+    };
+    every(opts.checkpointIntervalMs ?? 1000, () => void this.#sign(false).catch((e: unknown) => (this.lastError = e)));
+    every(opts.pollIntervalMs ?? 100, () => this.#poll());
+    this.#kickIntegration(); // entries left unintegrated by an earlier run or another process
+  }
+
+  /** Open the log in `dir` (created by initLog). */
+  static async open(dir: string, opts: AppenderOptions = {}): Promise<Appender> {
+    const config = readLogConfig(dir);
+    const signer = readLogSigner(dir);
+    const storage = opts.storage ?? SqliteLogStorage.open(dir, opts.sqlite);
+    const writer = opts.storage === undefined && opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
+    return new Appender(config.origin, storage, opts.storage === undefined, writer, signer, opts);
+  }
+
+  /** Append one entry (an object, validated and canonicalised; or already-encoded bytes). Resolves with its index once durable. */
+  async append(entry: object | Uint8Array): Promise<number> {
+    return this.#sequencer.enqueue([this.#encode(entry)]);
+  }
+
+  /** Append entries at consecutive indexes, in one commit; all or none are accepted. */
+  async appendMany(entries: readonly (object | Uint8Array)[]): Promise<number[]> {
+    const encoded = entries.map((e) => this.#encode(e));
+    if (encoded.length === 0) return [];
+    const first = await this.#sequencer.enqueue(encoded);
+    return encoded.map((_, i) => first + i);
+  }
+
+  #encode(entry: object | Uint8Array): Uint8Array {
+    if (!(entry instanceof Uint8Array)) return encodeEntry(entry);
+    checkEntries([entry]); // size-check now: a bad entry must not fail the whole batch it would join
+    return entry;
+  }
+
+  /** Resolves with a signed checkpoint containing entry `index` and the inclusion proof. */
+  awaitIntegrated(index: number): Promise<Integrated> {
+    if (this.#closed) return Promise.reject(new IlogError('CLOSED', 'the log is closed; reopen it'));
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.storage.size()) {
+      return Promise.reject(new IlogError('INDEX_OUT_OF_RANGE', 'no entry has this index yet; append it first', { index }));
+    }
+    const latest = this.#checkpointer.latest();
+    if (latest && latest.size > index) return Promise.resolve(this.#integrated(index, latest));
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ index, resolve, reject });
+      this.#kickIntegration();
+    });
+  }
+
+  /** Integrate everything appended so far and sign a checkpoint now; returns the latest signed note. */
+  async checkpoint(): Promise<string> {
+    while (this.#integration) await this.#integration;
+    const catchUp = this.#integrator.catchUp().then((tree) => void (this.#integratedSize = tree.size));
+    const done = (): void => {
+      this.#integration = undefined;
+      if (this.#moreToIntegrate) this.#kickIntegration();
+    };
+    this.#integration = catchUp.then(done, done);
+    await catchUp;
+    await this.#sign(true);
+    return (this.#checkpointer.latest() as StoredCheckpoint).note;
+  }
+
+  stats(): AppenderStats {
+    const i = this.#integrator.stats;
+    return {
+      ...this.#sequencer.stats,
+      writer: 'mode' in this.#writer ? (this.#writer as { mode: 'inline' | 'thread' }).mode : 'inline',
+      integrationSteps: i.steps,
+      integrationConflicts: i.conflicts,
+      checkpointsSigned: this.#checkpointer.signed,
+      integratedSize: this.#integratedSize,
+      checkpointSize: this.#checkpointer.latest()?.size ?? 0,
+    };
+  }
+
+  /** Commit what is queued, integrate and sign it (best effort), then release everything. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#sequencer.close();
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    clearTimeout(this.#checkpointTimer);
+    try {
+      await this.checkpoint();
+    } catch {
+      // Entries are durable; the next process that opens the log integrates them.
+    }
+    const closed = new IlogError('CLOSED', 'the log was closed before this entry was integrated; reopen it and wait again');
+    for (const w of this.#waiters.splice(0)) w.reject(closed);
+    await this.#writer.close();
+    if (this.#ownsStorage) this.storage.close();
+  }
+
+  // Integration runs in steps, one per event-loop turn, until caught up.
+  #kickIntegration(): void {
+    if (this.#closed) return;
+    if (this.#integration) {
+      this.#moreToIntegrate = true;
+      return;
+    }
+    this.#moreToIntegrate = false;
+    this.#integration = new Promise((r) => setImmediate(r)).then(() => this.#integrateSteps());
+  }
+
+  /** Never rejects: failures are kept in lastError and retried by the poll timer. */
+  async #integrateSteps(): Promise<void> {
+    try {
+      for (;;) {
+        const tree = await this.#integrator.step();
+        this.#integratedSize = tree.size;
+        this.lastError = undefined;
+        if (this.#closed || tree.size >= this.storage.size()) break;
+        await new Promise((r) => setImmediate(r)); // let appends and reads in between steps
+      }
+    } catch (e) {
+      this.lastError = e;
+      this.#moreToIntegrate = false;
+    } finally {
+      this.#integration = undefined;
+    }
+    if (this.#moreToIntegrate) this.#kickIntegration();
+    else if (this.#waiters.length > 0) this.#scheduleCheckpoint();
+  }
+
+  #poll(): void {
+    try {
+      if (this.storage.size() > this.#integratedSize) this.#kickIntegration();
+      else if (this.#waiters.length > 0) this.#scheduleCheckpoint();
+    } catch (e) {
+      this.lastError = e;
+    }
+  }
+
+  /** Sign soon for waiting callers, but not more often than minCheckpointGapMs. */
+  #scheduleCheckpoint(): void {
+    if (this.#checkpointTimer !== undefined || this.#closed) return;
+    const wait = Math.max(0, this.#lastCheckpointAt + this.#minGapMs - performance.now());
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = undefined;
+      void this.#sign(false).catch((e: unknown) => (this.lastError = e));
+    }, wait);
+  }
+
+  /** Sign (one signing at a time) and hand the result to waiting callers. */
+  async #sign(evenEmpty: boolean): Promise<void> {
+    while (this.#signing) await this.#signing;
+    const run = (async () => {
+      const cp = await this.#checkpointer.checkpoint(evenEmpty);
+      this.#lastCheckpointAt = performance.now();
+      if (cp) this.#settleWaiters(cp);
+    })();
+    this.#signing = run.then(() => {}, () => {}).finally(() => (this.#signing = undefined));
+    await run;
+  }
+
+  #settleWaiters(cp: StoredCheckpoint): void {
+    if (this.#waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.index >= cp.size) still.push(w);
+      else {
+        try {
+          w.resolve(this.#integrated(w.index, cp));
+        } catch (e) {
+          w.reject(e);
+        }
+      }
+    }
+    this.#waiters = still;
+  }
+
+  #integrated(index: number, cp: StoredCheckpoint): Integrated {
+    return { checkpoint: cp.note, size: cp.size, proof: inclusionProof(index, cp.size, this.#tiles.nodeReader(cp.size)) };
+  }
+}

@@ -1,0 +1,63 @@
+// Signing: turn the stored tree into a C2SP tlog-checkpoint v1.0.0 body, sign it
+// as a C2SP signed note with the log key, and store it (LogStorage.addCheckpoint
+// keeps the history and never moves backwards). Another process with the same
+// log may sign the same or a larger tree first; then its checkpoint is adopted.
+
+import { parseCheckpoint, formatCheckpoint } from '../ledger/checkpoint.js';
+import { parseNote, signNote, type Signer } from '../ledger/note.js';
+import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import type { StorageWriter } from './appender-writer.js';
+
+export class Checkpointer {
+  readonly #storage: LogStorage;
+  readonly #writer: StorageWriter;
+  readonly #signer: Signer;
+  readonly #origin: string;
+  #latest: StoredCheckpoint | undefined;
+  #signed = 0;
+
+  /** Reads through `storage`, stores through `writer` (same log). */
+  constructor(storage: LogStorage, writer: StorageWriter, signer: Signer, origin: string) {
+    this.#storage = storage;
+    this.#writer = writer;
+    this.#signer = signer;
+    this.#origin = origin;
+    this.#latest = this.#loadLatest();
+  }
+
+  /** Checkpoints this process signed and stored. */
+  get signed(): number {
+    return this.#signed;
+  }
+
+  /** The latest checkpoint this process knows of (its own or one read from storage). */
+  latest(): StoredCheckpoint | undefined {
+    return this.#latest;
+  }
+
+  /**
+   * Sign the stored tree if no checkpoint covers it yet; returns the latest
+   * stored checkpoint afterwards (undefined only for an empty, unsigned log
+   * when `evenEmpty` is false).
+   */
+  async checkpoint(evenEmpty = false): Promise<StoredCheckpoint | undefined> {
+    const tree = this.#storage.treeState();
+    const latest = this.#latest;
+    if (latest && latest.size >= tree.size) return latest;
+    if (!latest && tree.size === 0 && !evenEmpty) return undefined;
+    const note = signNote(formatCheckpoint({ origin: this.#origin, size: tree.size, root: tree.root, extensions: [] }), this.#signer);
+    if (await this.#writer.addCheckpoint(tree.size, note)) {
+      this.#signed++;
+      this.#latest = { size: tree.size, note };
+    } else {
+      this.#latest = this.#loadLatest(); // someone else stored this size or a larger one
+    }
+    return this.#latest;
+  }
+
+  #loadLatest(): StoredCheckpoint | undefined {
+    const note = this.#storage.latestCheckpoint();
+    if (note === undefined) return undefined;
+    return { size: parseCheckpoint(parseNote(note).text).size, note };
+  }
+}

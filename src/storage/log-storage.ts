@@ -1,0 +1,125 @@
+// The LogStorage contract: what the appender (sequencer, integrator,
+// checkpointer) and the C2SP tlog-tiles v0.1.0 read API need from a backend.
+// Every backend runs the conformance suite in test/storage/conformance.ts.
+//
+// Three kinds of data, each append-only:
+//   entries      sequenced (durable) entries, index 0..size()-1;
+//   tiles        hash tiles of the first integratedSize() entries, plus the tree state
+//                (integrated size and RFC 6962 root), always consistent with each other;
+//   checkpoints  signed notes (tlog-checkpoint v1.0.0), whole history kept.
+//
+// Guarantees every implementation MUST give:
+// - Durability: when appendBatch or addCheckpoint returns, its effect (and that
+//   of every earlier call) survives a process kill and a power loss at any
+//   instant. integrate() survives a process kill; against power loss it MAY be
+//   durable only once a later appendBatch/addCheckpoint returns (tiles can be
+//   rebuilt from entries), so a power loss MAY roll the tree back, but never
+//   below the latest stored checkpoint.
+// - Atomicity: a mutating call takes effect entirely or not at all; a reader
+//   never sees part of a batch, or tiles without the tree state that names them.
+// - Concurrency: several processes (and several instances in one process) MAY
+//   call mutating methods on the same log at once; each call is serialised with
+//   the others (appendBatch never hands out an index twice, never leaves a gap).
+// - Monotonicity: size(), integratedSize() and the latest checkpoint's size never
+//   decrease (integratedSize() short of power loss, above); integratedSize() <= size();
+//   latest checkpoint size <= integratedSize().
+// - Immutability: stored entries, full tiles and stored checkpoints MUST NOT change.
+//   A partial tile only ever grows (each width is a prefix of the next).
+// Methods are synchronous: the embedded backend (better-sqlite3) is, and calls
+// are short (one batch, one tile). Bad arguments throw IlogError with a code.
+
+/** The tree the stored tiles describe. */
+export interface TreeState {
+  /** Number of entries hashed into tiles. */
+  size: number;
+  /** RFC 6962 root of those entries (EMPTY_ROOT for size 0). */
+  root: Uint8Array;
+}
+
+/** A hash tile to store: width = data.byteLength / 32, 1..256. */
+export interface TileWrite {
+  level: number;
+  index: number;
+  data: Uint8Array;
+}
+
+/** One integration step: the tree grows from `fromSize` to `tree.size`. */
+export interface Integration {
+  fromSize: number;
+  tree: TreeState;
+  /** Every tile that changed between the two sizes (full tiles completed, partial tiles grown). */
+  tiles: readonly TileWrite[];
+}
+
+export interface StoredCheckpoint {
+  size: number;
+  /** The signed note, exactly as signed. */
+  note: string;
+}
+
+export interface LogStorage {
+  /**
+   * Sequence `entries` (each 0..65,535 bytes) at the next free indexes, durably.
+   * MUST read the next index and insert in one serialised transaction, so that
+   * concurrent writers (other processes included) get disjoint, gap-free ranges.
+   * MUST NOT return before the batch is durable. An empty batch is a no-op.
+   */
+  appendBatch(entries: readonly Uint8Array[]): { first: number; count: number };
+
+  /** Number of entries sequenced (all durable). Reflects other writers' commits. */
+  size(): number;
+
+  /**
+   * Entries [from, min(to, size())), in order; at most `limit` (default 65,536) of them.
+   * Throws BAD_RANGE for negative or non-integer bounds.
+   */
+  readEntries(from: number, to: number, limit?: number): Uint8Array[];
+
+  /** The integrated tree (size and root), read atomically together. */
+  treeState(): TreeState;
+
+  /** treeState().size. */
+  integratedSize(): number;
+
+  /**
+   * Store `tiles` and the new tree state atomically, if and only if the stored
+   * tree size is still `fromSize` (compare-and-swap: two integrators, in two
+   * processes, can race; the loser gets `false` and MUST reload the tree).
+   * MUST reject (INTEGRATION_CONFLICT) a tile that is not an extension of the
+   * stored one, a tree larger than size(), or a tree that shrinks.
+   */
+  integrate(step: Integration): boolean;
+
+  /**
+   * The hash tile (level, index) of `width` (default 256 = full), or undefined if
+   * the integrated tree does not have that many hashes in that tile yet. Any
+   * width up to the stored one is served (a prefix of the stored tile).
+   */
+  readTile(level: number, index: number, width?: number): Uint8Array | undefined;
+
+  /**
+   * The entry bundle `index` of `width` (default 256), tlog-tiles encoding, or
+   * undefined unless all its entries are integrated (the public view of the log
+   * is the integrated tree; sequenced-only entries are read with readEntries).
+   */
+  readEntryBundle(index: number, width?: number): Uint8Array | undefined;
+
+  /**
+   * Record a signed checkpoint of `size` (<= integratedSize(), else BAD_CHECKPOINT).
+   * Returns false (and stores nothing) if a checkpoint of the same or a larger
+   * size is already stored: the latest checkpoint never goes backwards.
+   */
+  addCheckpoint(size: number, note: string): boolean;
+
+  /** The stored checkpoint of the largest size, or undefined before the first. */
+  latestCheckpoint(): string | undefined;
+
+  /** Stored checkpoints with size >= fromSize, ascending, at most `limit` (default 1,000). */
+  checkpoints(fromSize?: number, limit?: number): StoredCheckpoint[];
+
+  /** Release the backend's resources; no method may be called afterwards. */
+  close(): void;
+}
+
+/** A function that opens a backend for a data directory (used by the conformance suite). */
+export type LogStorageFactory = (dir: string) => LogStorage;

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryTree } from '../../src/ledger/memory-tree.js';
+import { inlineWriter } from '../../src/log/appender-writer.js';
+import { Integrator } from '../../src/log/integrator.js';
+import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { testEntries } from '../storage/fixtures.js';
+
+describe('Integrator', () => {
+  let dir: string;
+  let storage: SqliteLogStorage;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ilog-integrator-'));
+    storage = SqliteLogStorage.open(dir);
+  });
+  afterEach(() => {
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const rootHex = (): string => Buffer.from(storage.treeState().root).toString('hex');
+  const oracleHex = (n: number): string => Buffer.from(MemoryTree.fromEntries(storage.readEntries(0, n)).root()).toString('hex');
+
+  it('integrates in bounded steps up to the sequenced size', async () => {
+    storage.appendBatch(testEntries(0, 1000));
+    const integrator = new Integrator(storage, inlineWriter(storage), { maxStepEntries: 300 });
+    expect((await integrator.step()).size).toBe(300);
+    expect((await integrator.catchUp()).size).toBe(1000);
+    expect(integrator.stats.steps).toBe(4);
+    expect(rootHex()).toBe(oracleHex(1000));
+  });
+
+  it('hashes offered batches from memory and reads only the gaps other writers left', async () => {
+    const reads: [number, number][] = [];
+    const readEntries = (from: number, to: number, limit?: number): Uint8Array[] => {
+      reads.push([from, to]);
+      return storage.readEntries(from, to, limit);
+    };
+    const spied = new Proxy(storage, {
+      get: (target, key) => (key === 'readEntries' ? readEntries : (Reflect.get(target, key) as () => unknown).bind(target)),
+    });
+    const integrator = new Integrator(spied, inlineWriter(storage));
+    const own = (entries: Uint8Array[]): void => integrator.offer(storage.appendBatch(entries).first, entries);
+    own(testEntries(0, 100));
+    storage.appendBatch(testEntries(100, 50)); // another process
+    own(testEntries(150, 100));
+    await integrator.catchUp();
+    expect(reads).toEqual([[100, 150]]);
+    expect(storage.integratedSize()).toBe(250);
+    expect(rootHex()).toBe(oracleHex(250));
+  });
+
+  it('loses a race to another integrator without corrupting the tree, then continues from storage', async () => {
+    storage.appendBatch(testEntries(0, 500));
+    const other = SqliteLogStorage.open(dir);
+    const b = new Integrator(other, inlineWriter(other), { maxStepEntries: 350 });
+    let race = false;
+    // a's writer lets b integrate between a computing its step and storing it.
+    const aWriter = { ...inlineWriter(storage), integrate: async (step: Parameters<SqliteLogStorage['integrate']>[0]) => {
+      if (race) await b.step();
+      return storage.integrate(step);
+    } };
+    const a = new Integrator(storage, aWriter, { maxStepEntries: 200 });
+    await a.step(); // 0 → 200
+    race = true;
+    expect((await a.step()).size).toBe(500); // b stored 200 → 500 first; a's 200 → 400 is refused
+    race = false;
+    expect(a.stats.conflicts).toBe(1);
+    storage.appendBatch(testEntries(500, 10));
+    await a.catchUp(); // a's edge is stale: it must reload from storage, not build on its own
+    other.close();
+    expect(storage.integratedSize()).toBe(510);
+    expect(rootHex()).toBe(oracleHex(510));
+  });
+});
