@@ -1,5 +1,14 @@
 // The list of subcommands. Adding a command: write src/cli/<name>.ts exporting
 // `register(program)`, then add one import and one list item here.
 import type { Command } from 'commander';
+import { register as append } from './append.js';
+import { register as checkpoint } from './checkpoint.js';
+import { register as demo } from './demo.js';
+import { register as init } from './init.js';
+import { register as keygen } from './keygen.js';
+import { register as proof } from './proof.js';
+import { register as serve } from './serve.js';
+import { register as verify } from './verify.js';
+import { register as vkey } from './vkey.js';
 
-export const commands: ((program: Command) => void)[] = [];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo];

@@ -1,0 +1,30 @@
+// `ilog init`: create a log in --dir (keys, write token, genesis entry, first
+// checkpoint; see src/log/appender-init.ts) and print its verifier key.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { action, withCommonOptions } from './common.js';
+import { note, printResult, type GlobalOptions } from './output.js';
+
+/** Default origin: unique enough per machine, and a valid key name. */
+export function defaultOrigin(): string {
+  return `${hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost'}/ilog`;
+}
+
+export function register(program: Command): void {
+  withCommonOptions(
+    program
+      .command('init')
+      .description('create a new log in --dir and print its verifier key')
+      .option('--origin <origin>', 'checkpoint origin (the log name), e.g. example.com/audit', defaultOrigin()),
+  ).action(
+    action<GlobalOptions & { origin: string }, []>(async (opts) => {
+      const { initLog } = await import('../log/appender-init.js');
+      const { LOG_FILES } = await import('../log/appender-files.js');
+      const log = await initLog(opts.dir, { origin: opts.origin });
+      const tokenFile = join(opts.dir, LOG_FILES.token);
+      printResult(opts.json, { dir: opts.dir, origin: log.origin, vkey: log.vkey, tokenFile, checkpoint: log.checkpoint }, log.vkey);
+      note(opts.json, `ilog: created log ${log.origin} in ${opts.dir} (write token in ${tokenFile})`);
+    }),
+  );
+}

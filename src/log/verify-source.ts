@@ -1,0 +1,140 @@
+// Where `ilog verify` reads a log from. Two sources, one interface:
+// - a data directory: log.db opened read-only with SQL of our own, so that a
+//   missing row is named by its index (LogStorage.readEntries would close the gap);
+// - a URL: only the C2SP tlog-tiles read API, exactly as an outside tool would.
+// A source is described by a plain object so that worker threads can open their own.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { IlogError } from '../ledger/errors.js';
+import { decodeBundle, entriesPath, TILE_WIDTH } from '../ledger/tiles.js';
+import { LogClient } from '../http/log-client.js';
+
+export type SourceSpec = { kind: 'dir'; dir: string } | { kind: 'url'; url: string };
+
+export interface StoredCheckpointNote {
+  /** The size the store files it under (dir) or that the note claims (url). */
+  size: number;
+  note: string;
+}
+
+export interface VerifySource {
+  /** Entries [from, to): exactly to - from of them, else ENTRY_MISSING naming the first absent index. */
+  readEntries(from: number, to: number, treeSize: number): Promise<Uint8Array[]>;
+  /** Hash tile bytes of `width`, or undefined if absent. */
+  readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined>;
+  latestCheckpoint(): Promise<string | undefined>;
+  /** Every stored checkpoint, ascending (a URL serves only the latest). */
+  checkpoints(): AsyncIterable<StoredCheckpointNote>;
+  close(): void;
+}
+
+const missing = (index: number, extra: Record<string, unknown> = {}): IlogError =>
+  new IlogError('ENTRY_MISSING', `entry ${index} is missing from the log`, { index, ...extra });
+
+class DirSource implements VerifySource {
+  readonly #db: Database.Database;
+  readonly #entries;
+  readonly #tile;
+  readonly #latest;
+  readonly #checkpoints;
+
+  constructor(dir: string) {
+    try {
+      this.#db = new Database(join(dir, 'log.db'), { readonly: true, fileMustExist: true });
+    } catch (err) {
+      throw new IlogError('NO_LOG', `cannot open ${join(dir, 'log.db')}: ${(err as Error).message}`, { dir });
+    }
+    // A full scan through read() costs 2-3x the CPU of reading mapped pages (measured: 5 vs 2 µs per entry).
+    this.#db.pragma('mmap_size = 2147418112');
+    this.#entries = this.#db.prepare('SELECT idx, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw();
+    this.#tile = this.#db.prepare('SELECT width, data FROM tiles WHERE level = ? AND idx = ?');
+    this.#latest = this.#db.prepare('SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1').pluck();
+    this.#checkpoints = this.#db.prepare('SELECT size, note FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1000');
+  }
+
+  async readEntries(from: number, to: number): Promise<Uint8Array[]> {
+    const rows = this.#entries.all(from, to) as [number, unknown][];
+    const out: Uint8Array[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [idx, data] = rows[i]!;
+      if (idx !== from + i) throw missing(from + i);
+      if (!(data instanceof Uint8Array)) throw new IlogError('BAD_ENTRY', `entry ${idx} is not stored as bytes`, { index: idx });
+      out[i] = data;
+    }
+    if (rows.length !== to - from) throw missing(from + rows.length);
+    return out;
+  }
+
+  async readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
+    const row = this.#tile.get(level, index) as { width: number; data: unknown } | undefined;
+    if (!row || !(row.data instanceof Uint8Array) || row.width < width) return undefined;
+    // Stored tiles may be wider than the verified tree (integrated past the checkpoint): compare the prefix.
+    return row.data.subarray(0, Math.min(row.data.byteLength, width * 32));
+  }
+
+  async latestCheckpoint(): Promise<string | undefined> {
+    return (this.#latest.get() as string | undefined) ?? undefined;
+  }
+
+  async *checkpoints(): AsyncIterable<StoredCheckpointNote> {
+    for (let after = -1; ; ) {
+      const rows = this.#checkpoints.all(after) as StoredCheckpointNote[];
+      if (rows.length === 0) return;
+      yield* rows;
+      after = rows[rows.length - 1]!.size;
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+class UrlSource implements VerifySource {
+  readonly #client: LogClient;
+
+  constructor(url: string) {
+    this.#client = new LogClient(url);
+  }
+
+  async readEntries(from: number, to: number, treeSize: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (let n = Math.floor(from / TILE_WIDTH); n * TILE_WIDTH < to; n++) {
+      const width = Math.min(TILE_WIDTH, treeSize - n * TILE_WIDTH);
+      const path = entriesPath(n, width);
+      const data = await this.#client.entryBundle(n, width);
+      if (data === undefined) throw missing(n * TILE_WIDTH, { bundle: path });
+      let bundle: Uint8Array[];
+      try {
+        bundle = decodeBundle(data, width);
+      } catch (err) {
+        throw new IlogError('BAD_BUNDLE', `entry bundle ${path} is malformed`, { bundle: path, index: n * TILE_WIDTH, cause: (err as IlogError).code });
+      }
+      out.push(...bundle.slice(Math.max(0, from - n * TILE_WIDTH), Math.min(width, to - n * TILE_WIDTH)));
+    }
+    return out;
+  }
+
+  readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
+    return this.#client.tile(level, index, width);
+  }
+
+  async latestCheckpoint(): Promise<string | undefined> {
+    try {
+      return await this.#client.checkpoint();
+    } catch (err) {
+      if (err instanceof IlogError && err.code === 'NO_CHECKPOINT') return undefined;
+      throw err;
+    }
+  }
+
+  async *checkpoints(): AsyncIterable<StoredCheckpointNote> {
+    // The read API has no checkpoint history; the latest is checked by the caller.
+  }
+
+  close(): void {}
+}
+
+export function openSource(spec: SourceSpec): VerifySource {
+  return spec.kind === 'dir' ? new DirSource(spec.dir) : new UrlSource(spec.url);
+}
