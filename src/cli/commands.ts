@@ -10,5 +10,8 @@ import { register as proof } from './proof.js';
 import { register as serve } from './serve.js';
 import { register as verify } from './verify.js';
 import { register as vkey } from './vkey.js';
+import { register as proxy } from './proxy.js';
+import { register as user } from './user.js';
+import { register as lock } from './lock.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock];

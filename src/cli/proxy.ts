@@ -1,0 +1,109 @@
+// `ilog proxy --upstream <postgres URL> --listen <host:port>`: the PostgreSQL
+// capture proxy (docs/proxy.md). Persons log in with their own password; the
+// proxy logs every statement durably before forwarding it as the mapped role.
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import type { Command } from 'commander';
+import { ReplayedDirectory, VerifierStore } from '../capture/directory.js';
+import { ReplayedLocks } from '../capture/locks.js';
+import { followLog } from '../capture/pg/replay.js';
+import { loadHmacKey } from '../capture/pg/entries.js';
+import { ProxyServer } from '../capture/pg/server.js';
+import { parseUpstreamUrl, type UpstreamCredentials } from '../capture/pg/upstream.js';
+import { IlogError } from '../ledger/errors.js';
+import { Appender } from '../log/appender.js';
+import { action, parseCount, withCommonOptions } from './common.js';
+import { printResult, usageError, type GlobalOptions } from './output.js';
+
+interface ProxyCliOptions extends GlobalOptions {
+  upstream?: string;
+  listen: string;
+  purposePattern?: string;
+  logTimeout: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  config?: string;
+}
+
+/** Optional JSON config: per-role upstream passwords and defaults for the flags. */
+interface ProxyConfig {
+  upstream?: string;
+  listen?: string;
+  purposePattern?: string;
+  logTimeoutMs?: number;
+  roles?: Record<string, string>;
+}
+
+function readConfig(path: string | undefined): ProxyConfig {
+  if (!path) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ProxyConfig;
+  } catch (e) {
+    throw new IlogError('BAD_CONFIG', `cannot read proxy config ${path}: ${(e as Error).message}`);
+  }
+}
+
+function parseListen(s: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(s);
+  if (!m) throw usageError('--listen must be host:port, e.g. 127.0.0.1:6432');
+  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+export function register(program: Command): void {
+  withCommonOptions(
+    program
+      .command('proxy')
+      .description('run the PostgreSQL capture proxy: log every statement (who, what, why) before it runs')
+      .option('--upstream <url>', 'upstream PostgreSQL, postgres://role:password@host:port/db')
+      .option('--listen <host:port>', 'where clients connect', '127.0.0.1:6432')
+      .option('--purpose-pattern <regex>', 'a stated purpose must match this (e.g. "^[A-Z]+-[0-9]+")')
+      .option('--log-timeout <ms>', 'refuse a statement when its entry is not durable within this time', parseCount, 2000)
+      .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
+      .option('--tls-key <file>', 'PEM private key for TLS toward clients')
+      .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
+  ).action(
+    action<ProxyCliOptions, []>(async (opts) => {
+      const cfg = readConfig(opts.config);
+      const upstreamUrl = opts.upstream ?? cfg.upstream ?? process.env.ILOG_UPSTREAM;
+      if (!upstreamUrl) throw usageError('--upstream is required (postgres://role:password@host:port/db)');
+      const up = parseUpstreamUrl(upstreamUrl);
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together');
+      const tls = opts.tlsCert && opts.tlsKey ? createSecureContext({ cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) }) : undefined;
+      const listen = parseListen(opts.listen === '127.0.0.1:6432' && cfg.listen ? cfg.listen : opts.listen);
+      const credentials = (role: string): UpstreamCredentials | undefined =>
+        cfg.roles?.[role] !== undefined ? { user: role, password: cfg.roles[role]! } : role === up.credentials.user ? up.credentials : undefined;
+
+      const appender = await Appender.open(opts.dir);
+      const store = new VerifierStore(opts.dir);
+      const directory = new ReplayedDirectory(store);
+      const locks = new ReplayedLocks();
+      const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
+      const replay = followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, report);
+      await replay.ready;
+      const proxy = new ProxyServer({
+        log: appender,
+        users: directory,
+        locks,
+        upstream: up.target,
+        credentials,
+        defaultDatabase: up.database,
+        hmacKey: loadHmacKey(opts.dir),
+        purposePattern: opts.purposePattern ?? cfg.purposePattern,
+        logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
+        tls,
+        onError: report,
+      });
+      const addr = await proxy.listen(listen.port, listen.host);
+      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      replay.stop();
+      await proxy.close();
+      store.close();
+      await appender.close();
+    }),
+  );
+}

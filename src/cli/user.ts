@@ -1,0 +1,80 @@
+// `ilog user add|remove|list`: the persons who may log in to the capture
+// proxy and the upstream role each is mapped to. Every change is a log entry
+// (`user.added` / `user.removed`); the SCRAM verifier goes to <dir>/proxy.db
+// and only its SHA-256 commitment goes to the log.
+import type { Command } from 'commander';
+import { ReplayedDirectory, VerifierStore, checkPerson, checkRole, userAddedEntry, userRemovedEntry } from '../capture/directory.js';
+import { replayOnce } from '../capture/pg/replay.js';
+import { makeVerifier } from '../capture/pg/scram.js';
+import { IlogError } from '../ledger/errors.js';
+import { Appender } from '../log/appender.js';
+import { action, withCommonOptions } from './common.js';
+import { printResult, usageError, type GlobalOptions } from './output.js';
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+/** Opens the log and the verifier store, with the directory replayed from the log. */
+async function openDirectory(dir: string): Promise<{ appender: Appender; store: VerifierStore; directory: ReplayedDirectory; close(): Promise<void> }> {
+  const appender = await Appender.open(dir);
+  const store = new VerifierStore(dir);
+  const directory = new ReplayedDirectory(store);
+  replayOnce(appender.storage, [(i, e) => directory.apply(i, e)]);
+  return { appender, store, directory, close: async () => (store.close(), await appender.close()) };
+}
+
+export function register(program: Command): void {
+  const user = program.command('user').description('persons who may use the capture proxy, and their upstream roles');
+  withCommonOptions(
+    user
+      .command('add')
+      .description('add a person (password read from stdin)')
+      .argument('<person>')
+      .requiredOption('--upstream-role <role>', 'PostgreSQL role the proxy logs in as for this person')
+      .option('--password-stdin', 'read the password from the first line of stdin (required)'),
+  ).action(
+    action<GlobalOptions & { upstreamRole: string; passwordStdin?: boolean }, [string]>(async (opts, person) => {
+      checkPerson(person);
+      checkRole(opts.upstreamRole);
+      if (!opts.passwordStdin) throw usageError('pass --password-stdin and the password on stdin (never on the command line)');
+      const password = await readStdinLine();
+      if (password.length < 8) throw usageError('the password must be at least 8 characters');
+      const d = await openDirectory(opts.dir);
+      try {
+        if (d.directory.has(person)) throw new IlogError('USER_EXISTS', `person "${person}" already exists; remove them first to change role or password`, { person });
+        const verifier = makeVerifier(password);
+        d.store.put(verifier); // durable before the log names its commitment
+        const index = await d.appender.append(userAddedEntry(person, opts.upstreamRole, verifier));
+        printResult(opts.json, { person, role: opts.upstreamRole, index }, `added ${person} → role ${opts.upstreamRole} (log entry ${index})`);
+      } finally {
+        await d.close();
+      }
+    }),
+  );
+  withCommonOptions(user.command('remove').description('remove a person').argument('<person>')).action(
+    action<GlobalOptions, [string]>(async (opts, person) => {
+      const d = await openDirectory(opts.dir);
+      try {
+        if (!d.directory.has(person)) throw new IlogError('USER_NOT_FOUND', `no person "${person}"; see \`ilog user list\``, { person });
+        const index = await d.appender.append(userRemovedEntry(person));
+        printResult(opts.json, { person, index }, `removed ${person} (log entry ${index})`);
+      } finally {
+        await d.close();
+      }
+    }),
+  );
+  withCommonOptions(user.command('list').description('list persons and their upstream roles')).action(
+    action<GlobalOptions, []>(async (opts) => {
+      const d = await openDirectory(opts.dir);
+      try {
+        const users = d.directory.list();
+        printResult(opts.json, { users }, users.map((u) => `${u.person}\t${u.role}`).join('\n'));
+      } finally {
+        await d.close();
+      }
+    }),
+  );
+}

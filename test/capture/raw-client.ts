@@ -1,0 +1,58 @@
+// A minimal raw protocol v3 client for fuzzing: logs in with SCRAM, then lets
+// the test write arbitrary bytes and collect whatever comes back.
+import { connect, type Socket } from 'node:net';
+import { FrameReader } from '../../src/capture/pg/protocol/frames.js';
+import { cstr, int32, message, parseErrorFields, startupPacket } from '../../src/capture/pg/protocol/messages.js';
+import { ScramClient } from '../../src/capture/pg/scram.js';
+
+export interface RawConn {
+  socket: Socket;
+  /** Frames received after login (type letter + error code if any). */
+  received: { type: string; code?: string }[];
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+export function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+export async function rawLogin(port: number, user: string, password: string, options?: string): Promise<RawConn> {
+  const socket = await openSocket(port);
+  const frames = new FrameReader();
+  const received: { type: string; code?: string }[] = [];
+  let closedFlag = false;
+  const closed = new Promise<void>((r) => socket.on('close', () => ((closedFlag = true), r())));
+  socket.on('error', () => {});
+  const scram = new ScramClient(password);
+  await new Promise<void>((resolve, reject) => {
+    let ready = false;
+    socket.on('data', (chunk) => {
+      frames.push(chunk);
+      for (let f = frames.next(); f; f = frames.next()) {
+        const t = String.fromCharCode(f.type);
+        if (!ready) {
+          if (t === 'R') {
+            const code = f.body.readInt32BE(0);
+            if (code === 10) {
+              const first = Buffer.from(scram.first());
+              socket.write(message('p', cstr('SCRAM-SHA-256'), int32(first.length), first));
+            } else if (code === 11) socket.write(message('p', scram.final(f.body.subarray(4).toString())));
+          } else if (t === 'E') reject(new Error(parseErrorFields(f.body).M));
+          else if (t === 'Z') {
+            ready = true;
+            resolve();
+          }
+          continue;
+        }
+        received.push(t === 'E' ? { type: t, code: parseErrorFields(f.body).C } : { type: t });
+      }
+    });
+    socket.once('close', () => reject(new Error('closed during login')));
+    socket.write(startupPacket({ user, database: 'postgres', ...(options ? { options } : {}) }));
+  });
+  return { socket, received, closed, isClosed: () => closedFlag };
+}
