@@ -13,5 +13,7 @@ import { register as vkey } from './vkey.js';
 import { register as proxy } from './proxy.js';
 import { register as user } from './user.js';
 import { register as lock } from './lock.js';
+import { register as alerts } from './alerts.js';
+import { register as app } from './app.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app];

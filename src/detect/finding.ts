@@ -10,6 +10,8 @@ export interface Finding {
   id: string;
   /** Rule that fired, e.g. 'watchlist', 'bulk-read', 'off-hours'. */
   rule: string;
+  /** Every rule that contributed, strongest first (`rule` is the first). Optional for older producers. */
+  rules?: string[];
   /** The person whose behaviour this is about. */
   subject: string;
   /** Others it concerns (e.g. the admin granted a role, the colleague looked up). */

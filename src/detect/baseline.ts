@@ -1,0 +1,254 @@
+// Per-person and per-peer-group baselines, learned from the log itself and
+// updated one entry at a time. Everything here is plain data with a JSON form,
+// so the detector's whole state can be snapshotted and restored, and is exactly
+// what replaying the same entries from index 0 would rebuild.
+import type { DetectorConfig } from './config.js';
+import { BloomFilter } from './stats/bloom.js';
+import { HourHistogram } from './stats/hour-histogram.js';
+import { NameCounts } from './stats/name-counts.js';
+import { Welford, type WelfordState } from './stats/welford.js';
+
+/** Welford counts stop growing here: baselines then follow roughly the last WINDOW samples. */
+const WINDOW = 500;
+const DAY_WINDOW = 60;
+const MAX_ADDRESSES = 12;
+const SHARED_TERMINAL = 3;
+const MAX_TERMINALS = 4096;
+
+export interface AddressUse {
+  first: number;
+  last: number;
+  lastIndex: number;
+  /** Days on which this address was used (a familiar workstation vs one never used before). */
+  days: number;
+  lastDay: number;
+}
+
+export interface Cooldown {
+  time: number;
+  strength: number;
+}
+
+export class PersonState {
+  events = 0;
+  firstTime = 0;
+  activeDays = 0;
+  day = Number.NaN;
+  hours = new HourHistogram();
+  /** log1p(rows) of single reads, per source (an app's one-record views and SQL reports differ in kind). */
+  readRows = new Map<string, Welford>();
+  /** log1p(distinct records) per active day. */
+  daily = new Welford(DAY_WINDOW);
+  /** One-sided CUSUM of daily distinct records in sd units (Page 1954): sustained small excess. */
+  cusum = 0;
+  dayKeys = new Set<string>();
+  dayKeyOverflow = 0;
+  /** Highest multiple of the daily norm already reported today (1 = none). */
+  dayLevel = 1;
+  dayDrip = false;
+  names: NameCounts;
+  /** EWMA of the share of keyed accesses to records foreign to the person's peer group. */
+  foreignRate = 0.02;
+  addresses = new Map<string, AddressUse>();
+  /** Time of the latest address use (to skip reordering the LRU map in the common case). */
+  lastAddressTime = Number.NEGATIVE_INFINITY;
+  overlapDays: number[] = [];
+  cooldown = new Map<string, Cooldown>();
+  /** When each rule last raised a finding about this person (for corroboration). */
+  recent = new Map<string, number>();
+  /** Foreign records this person engaged with today (covering another team). */
+  dayForeignEngaged = 0;
+  /** A return to a foreign record this long after the first look counts as working with it (from config). */
+  engageAfterMs: number;
+
+  constructor(cfg: DetectorConfig) {
+    this.names = new NameCounts(cfg.limits.names);
+    this.engageAfterMs = cfg.rules.foreignRecord.engageAfterMinutes * 60_000;
+  }
+
+  get dayDistinct(): number {
+    return this.dayKeys.size + this.dayKeyOverflow;
+  }
+
+  warm(cfg: DetectorConfig, time: number): boolean {
+    return this.events >= cfg.warmup.events && this.activeDays >= cfg.warmup.days && time > this.firstTime;
+  }
+
+  toJSON(): PersonJSON {
+    return {
+      events: this.events,
+      firstTime: this.firstTime,
+      activeDays: this.activeDays,
+      day: Number.isNaN(this.day) ? null : this.day,
+      hours: this.hours.counts,
+      readRows: [...this.readRows].map(([k, w]) => [k, w.toJSON()]),
+      daily: this.daily.toJSON(),
+      cusum: this.cusum,
+      dayKeys: [...this.dayKeys],
+      dayKeyOverflow: this.dayKeyOverflow,
+      dayLevel: this.dayLevel,
+      dayDrip: this.dayDrip,
+      names: this.names.toJSON(),
+      foreignRate: this.foreignRate,
+      addresses: [...this.addresses],
+      lastAddressTime: Number.isFinite(this.lastAddressTime) ? this.lastAddressTime : null,
+      overlapDays: this.overlapDays,
+      cooldown: [...this.cooldown],
+      recent: [...this.recent],
+      dayForeignEngaged: this.dayForeignEngaged,
+    };
+  }
+
+  static from(j: PersonJSON, cfg: DetectorConfig): PersonState {
+    const p = new PersonState(cfg);
+    p.events = j.events;
+    p.firstTime = j.firstTime;
+    p.activeDays = j.activeDays;
+    p.day = j.day ?? Number.NaN;
+    p.hours = new HourHistogram(undefined, j.hours);
+    p.readRows = new Map(j.readRows.map(([k, w]) => [k, Welford.from(w, WINDOW)]));
+    p.daily = Welford.from(j.daily, DAY_WINDOW);
+    p.cusum = j.cusum;
+    p.dayKeys = new Set(j.dayKeys);
+    p.dayKeyOverflow = j.dayKeyOverflow;
+    p.dayLevel = j.dayLevel;
+    p.dayDrip = j.dayDrip;
+    p.names = new NameCounts(cfg.limits.names, j.names);
+    p.foreignRate = j.foreignRate;
+    p.addresses = new Map(j.addresses);
+    p.lastAddressTime = j.lastAddressTime ?? Number.NEGATIVE_INFINITY;
+    p.overlapDays = j.overlapDays;
+    p.cooldown = new Map(j.cooldown);
+    p.recent = new Map(j.recent);
+    p.dayForeignEngaged = j.dayForeignEngaged;
+    return p;
+  }
+}
+
+export interface PersonJSON {
+  events: number;
+  firstTime: number;
+  activeDays: number;
+  day: number | null;
+  hours: number[];
+  readRows: [string, WelfordState][];
+  daily: WelfordState;
+  cusum: number;
+  dayKeys: string[];
+  dayKeyOverflow: number;
+  dayLevel: number;
+  dayDrip: boolean;
+  names: [string, number][];
+  foreignRate: number;
+  addresses: [string, AddressUse][];
+  lastAddressTime: number | null;
+  overlapDays: number[];
+  cooldown: [string, Cooldown][];
+  recent: [string, number][];
+  dayForeignEngaged: number;
+}
+
+export class GroupState {
+  events = 0;
+  firstTime = 0;
+  dayCount = 0;
+  lastDay = Number.NaN;
+  names: NameCounts;
+  readRows = new Map<string, Welford>();
+  records: BloomFilter;
+  /** Client address → up to SHARED_TERMINAL persons of this role seen using it (ward terminals are shared). */
+  terminals = new Map<string, string[]>();
+
+  constructor(cfg: DetectorConfig, records?: BloomFilter) {
+    this.names = new NameCounts(cfg.limits.names * 4);
+    this.records = records ?? new BloomFilter(cfg.limits.groupFilterBits);
+  }
+
+  /** Several people of this role use this address: a shared terminal, not one person's desk. */
+  sharedTerminal(address: string): boolean {
+    return (this.terminals.get(address)?.length ?? 0) >= SHARED_TERMINAL;
+  }
+
+  useTerminal(address: string, person: string): void {
+    const users = this.terminals.get(address);
+    if (users) {
+      if (users.length < SHARED_TERMINAL && !users.includes(person)) users.push(person);
+    } else {
+      if (this.terminals.size >= MAX_TERMINALS) this.terminals.delete(this.terminals.keys().next().value!);
+      this.terminals.set(address, [person]);
+    }
+  }
+
+  /** A group is warm once it has history of its own; a brand-new role has no norm to break. */
+  warm(cfg: DetectorConfig): boolean {
+    return this.events >= cfg.warmup.events * 3 && this.dayCount >= cfg.warmup.days;
+  }
+
+  toJSON(): GroupJSON {
+    return {
+      events: this.events,
+      firstTime: this.firstTime,
+      dayCount: this.dayCount,
+      lastDay: Number.isNaN(this.lastDay) ? null : this.lastDay,
+      names: this.names.toJSON(),
+      readRows: [...this.readRows].map(([k, w]) => [k, w.toJSON()]),
+      records: this.records.toJSON(),
+      terminals: [...this.terminals],
+    };
+  }
+
+  static from(j: GroupJSON, cfg: DetectorConfig): GroupState {
+    const g = new GroupState(cfg, BloomFilter.from(j.records));
+    g.events = j.events;
+    g.firstTime = j.firstTime;
+    g.dayCount = j.dayCount;
+    g.terminals = new Map(j.terminals);
+    g.lastDay = j.lastDay ?? Number.NaN;
+    g.names = new NameCounts(cfg.limits.names * 4, j.names);
+    g.readRows = new Map(j.readRows.map(([k, w]) => [k, Welford.from(w, WINDOW * 4)]));
+    return g;
+  }
+}
+
+export interface GroupJSON {
+  events: number;
+  firstTime: number;
+  dayCount: number;
+  lastDay: number | null;
+  names: [string, number][];
+  readRows: [string, WelfordState][];
+  records: { size: number; bits: string };
+  terminals: [string, string[]][];
+}
+
+export function rememberAddress(p: PersonState, address: string, time: number, index: number, day: number): void {
+  const u = p.addresses.get(address);
+  if (u) {
+    const mostRecent = u.last >= p.lastAddressTime;
+    u.last = time;
+    u.lastIndex = index;
+    if (u.lastDay !== day) {
+      u.days++;
+      u.lastDay = day;
+    }
+    // Re-insert so Map order is least-recently-used first (already last: nothing to move).
+    if (!mostRecent) {
+      p.addresses.delete(address);
+      p.addresses.set(address, u);
+    }
+  } else {
+    p.addresses.set(address, { first: time, last: time, lastIndex: index, days: 1, lastDay: day });
+    if (p.addresses.size > MAX_ADDRESSES) p.addresses.delete(p.addresses.keys().next().value!);
+  }
+  p.lastAddressTime = Math.max(p.lastAddressTime, time);
+}
+
+/** The Welford for rows read through `source`, created on first use. */
+export function rowsOf(owner: PersonState | GroupState, source: string): Welford {
+  let w = owner.readRows.get(source);
+  if (!w) {
+    w = new Welford(owner instanceof PersonState ? WINDOW : WINDOW * 4);
+    owner.readRows.set(source, w);
+  }
+  return w;
+}

@@ -1,0 +1,314 @@
+// The misuse detector: a pure, incremental engine over log entries in index
+// order. `observe(index, entry)` judges the entry against baselines learned from
+// every earlier entry, then learns from it, and returns the Findings it raised.
+// All state is derived from the entries seen, so replaying from entry 0 rebuilds
+// it exactly; `snapshot()`/`Detector.restore()` skip that replay on restart.
+import { createHash } from 'node:crypto';
+import { IlogError } from '../ledger/errors.js';
+import { GroupState, PersonState, rememberAddress, rowsOf, type GroupJSON, type PersonJSON } from './baseline.js';
+import { parseDetectorConfig, type DetectorConfig, type DetectorConfigInput } from './config.js';
+import { isRead, viewEntry, type AccessView, type EventView, type OutcomeView } from './entry-view.js';
+import type { Finding } from './finding.js';
+import { RiskBook, type RiskExplanation, type RiskJSON } from './risk.js';
+import { bypassSignals } from './rules/bypass.js';
+import type { AccessContext } from './rules/context.js';
+import { accessNames, firstAccessSignals } from './rules/first-access.js';
+import { ForeignLookups, foreignKeys, type OpenLookup } from './rules/foreign-record.js';
+import { offHoursSignals } from './rules/off-hours.js';
+import { accessPrivilegeSignals, eventPrivilegeSignals } from './rules/privilege.js';
+import { compilePurposes, purposeSignals, type CompiledPurpose } from './rules/purpose.js';
+import { sharedCredentialSignals } from './rules/shared-credentials.js';
+import { dayVolumeSignals, readRowsSignals, rollDay } from './rules/volume.js';
+import { buildWatchIndex, watchlistSignals, type WatchIndex } from './rules/watchlist.js';
+import { combine, severityOf, type RuleName, type Signal } from './signals.js';
+import { BloomFilter } from './stats/bloom.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
+const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
+const MAX_OVERLAP_DAYS = 16;
+const MAX_PROPOSALS = 1000;
+const CORROBORATION_MS = 86_400_000;
+
+interface Pending {
+  person: string;
+  group: string;
+  source: string;
+}
+
+export interface DetectorSnapshot {
+  v: 1;
+  /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
+  config: string;
+  next: number;
+  persons: [string, PersonJSON][];
+  groups: [string, GroupJSON][];
+  seen: { size: number; bits: string };
+  pending: [number, Pending][];
+  risk: [string, RiskJSON][];
+  proposals: [string, string[]][];
+  open: OpenLookup[];
+}
+
+export function configFingerprint(cfg: DetectorConfig): string {
+  return createHash('sha256').update(JSON.stringify(cfg)).digest('hex');
+}
+
+export class Detector {
+  readonly config: DetectorConfig;
+  #next = 0;
+  #persons = new Map<string, PersonState>();
+  #groups = new Map<string, GroupState>();
+  #seen: BloomFilter;
+  #pending = new Map<number, Pending>();
+  /** Open foreign-record lookups awaiting their window. */
+  #open = new ForeignLookups();
+  #risk: RiskBook;
+  /** Targets of recent governance proposals, so an approval can be checked for self-benefit. */
+  #proposals = new Map<string, string[]>();
+  readonly #watch: WatchIndex;
+  readonly #purposes: CompiledPurpose[];
+
+  constructor(config: DetectorConfigInput | DetectorConfig = {}) {
+    this.config = Object.freeze(parseDetectorConfig(config)) as DetectorConfig;
+    this.#seen = new BloomFilter(this.config.limits.groupFilterBits * 4);
+    this.#risk = new RiskBook(this.config.riskHalfLifeHours);
+    this.#watch = buildWatchIndex(this.config);
+    this.#purposes = compilePurposes(this.config);
+  }
+
+  /** Index of the next entry the detector expects; entries below it were already observed. */
+  get nextIndex(): number {
+    return this.#next;
+  }
+
+  /**
+   * Observe entry `index`. Entries must come in increasing index order; an index
+   * already observed is ignored (so a follower that re-delivers after a crash
+   * raises nothing twice). Entries the detector does not understand are learned
+   * from as nothing and never throw.
+   */
+  observe(index: number, entry: unknown): Finding[] {
+    if (!Number.isSafeInteger(index) || index < 0) throw new IlogError('INVALID_INDEX', `entry index ${index} is not a non-negative integer`, { index });
+    if (index < this.#next) return [];
+    this.#next = index + 1;
+    const v = viewEntry(entry);
+    if (!v) return [];
+    const expired = this.#expire(v.time);
+    const found =
+      v.kind === 'access' ? this.#access(index, v as AccessView) : v.kind === 'outcome' ? this.#outcome(index, v as OutcomeView) : this.#event(index, v as EventView);
+    return expired.length === 0 ? found : [...expired, ...found];
+  }
+
+  /** Judge foreign-record lookups whose window closed before `now` without the person engaging. */
+  #expire(now: number): Finding[] {
+    const out: Finding[] = [];
+    for (const o of this.#open.expire(now, (name) => this.#persons.get(name)))
+      out.push(...this.#emit(o.index, o.time, o.person, this.#person(o.person, o.time), [o.signal]));
+    return out;
+  }
+
+  /** A person's current risk (0-100) and the findings that drive it. */
+  risk(person: string, at: number | string = Date.now()): RiskExplanation {
+    return this.#risk.explain(person, typeof at === 'string' ? Date.parse(at) : at);
+  }
+
+  riskRanking(at: number | string = Date.now(), limit?: number): RiskExplanation[] {
+    return this.#risk.ranking(typeof at === 'string' ? Date.parse(at) : at, limit);
+  }
+
+  #person(name: string, t: number): PersonState {
+    let p = this.#persons.get(name);
+    if (!p) {
+      p = new PersonState(this.config);
+      p.firstTime = t;
+      this.#persons.set(name, p);
+    }
+    return p;
+  }
+
+  #group(name: string, t: number): GroupState {
+    let g = this.#groups.get(name);
+    if (!g) {
+      g = new GroupState(this.config);
+      g.firstTime = t;
+      this.#groups.set(name, g);
+    }
+    return g;
+  }
+
+  #access(index: number, v: AccessView): Finding[] {
+    const cfg = this.config;
+    const local = v.time + cfg.utcOffsetMinutes * 60_000;
+    const day = Math.floor(local / DAY);
+    const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
+    const p = this.#person(v.person, v.time);
+    const g = this.#group(v.group, v.time);
+    rollDay(p, day, cfg);
+    if (g.lastDay !== day) {
+      g.lastDay = day;
+      g.dayCount++;
+    }
+    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen };
+    const foreign = foreignKeys(ctx);
+    const names = accessNames(v);
+    const signals: Signal[] = [
+      ...(cfg.rules.watchlist.enabled ? watchlistSignals(ctx, this.#watch) : []),
+      ...(cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : []),
+      ...offHoursSignals(ctx),
+      ...firstAccessSignals(ctx, names),
+      ...sharedCredentialSignals(ctx),
+      ...accessPrivilegeSignals(v, cfg),
+    ];
+    if (signals.some((s) => s.rule === 'shared-credentials') && !p.overlapDays.includes(day)) {
+      p.overlapDays.push(day);
+      if (p.overlapDays.length > MAX_OVERLAP_DAYS) p.overlapDays.shift();
+    }
+    this.#open.touch(v, p);
+    this.#open.open(ctx, foreign);
+    const read = isRead(v.action);
+    if (read) {
+      for (const k of v.keys) {
+        if (p.dayKeys.has(k)) continue;
+        if (p.dayKeys.size < cfg.limits.dayKeys) p.dayKeys.add(k);
+        else p.dayKeyOverflow++;
+      }
+      signals.push(...dayVolumeSignals(p, cfg));
+      if (v.rows !== undefined) signals.push(...this.#learnRows(p, g, v.source, v.rows));
+    }
+    // Learn from the entry only now that it has been judged.
+    p.events++;
+    g.events++;
+    p.hours.add(hour);
+    for (const n of names) {
+      p.names.add(n);
+      g.names.add(n);
+    }
+    for (const k of v.keys) {
+      g.records.add(k);
+      this.#seen.add(k);
+    }
+    if (v.address !== undefined) {
+      rememberAddress(p, v.address, v.time, index, day);
+      g.useTerminal(v.address, v.person);
+    }
+    if (read && v.rows === undefined) {
+      this.#pending.set(index, { person: v.person, group: v.group, source: v.source });
+      if (this.#pending.size > cfg.limits.pending) this.#pending.delete(this.#pending.keys().next().value!);
+    }
+    return this.#emit(index, v.time, v.person, p, signals);
+  }
+
+  #learnRows(p: PersonState, g: GroupState, source: string, rows: number): Signal[] {
+    const signals = readRowsSignals(p, g, source, rows, this.config);
+    rowsOf(p, source).add(Math.log1p(rows));
+    rowsOf(g, source).add(Math.log1p(rows));
+    return signals;
+  }
+
+  #outcome(index: number, o: OutcomeView): Finding[] {
+    const pa = this.#pending.get(o.access);
+    if (!pa) return [];
+    this.#pending.delete(o.access);
+    if (!o.ok || o.rows === undefined) return [];
+    const p = this.#person(pa.person, o.time);
+    const g = this.#group(pa.group, o.time);
+    const signals = this.#learnRows(p, g, pa.source, o.rows).map((s) => ({ ...s, entries: [o.access] }));
+    return this.#emit(index, o.time, pa.person, p, signals);
+  }
+
+  #event(index: number, e: EventView): Finding[] {
+    let targets = e.targets;
+    if (e.kind === 'governance.proposal' && typeof e.raw.id === 'string') {
+      this.#proposals.set(e.raw.id, targets);
+      if (this.#proposals.size > MAX_PROPOSALS) this.#proposals.delete(this.#proposals.keys().next().value!);
+    } else if (e.kind === 'governance.approval' && typeof e.raw.proposal === 'string') {
+      targets = this.#proposals.get(e.raw.proposal) ?? [];
+    }
+    const signals = [...bypassSignals(e, this.config), ...eventPrivilegeSignals(e, targets, this.config)];
+    if (signals.length === 0) return [];
+    const subject = e.actor ?? '(unknown)';
+    return this.#emit(index, e.time, subject, this.#person(subject, e.time), signals);
+  }
+
+  #emit(index: number, t: number, subject: string, p: PersonState, signals: Signal[]): Finding[] {
+    if (signals.length === 0) return [];
+    const cfg = this.config;
+    const cooldownMs = cfg.cooldownMinutes * 60_000;
+    const factMs = cfg.factCooldownHours * 3_600_000;
+    const keyOf = (s: Signal) => s.key ?? (FACT_RULES.has(s.rule) ? `${s.rule}|${s.reason}` : s.rule);
+    const kept = signals.filter((s) => {
+      const c = p.cooldown.get(keyOf(s));
+      return !c || t - c.time >= (FACT_RULES.has(s.rule) ? factMs : cooldownMs) || s.strength > c.strength + 0.1;
+    });
+    if (kept.length === 0) return [];
+    // Converging evidence: other rules flagged this person recently.
+    const others = [...p.recent].filter(([r, at]) => t - at < CORROBORATION_MS && !kept.some((s) => s.rule === r)).map(([r]) => r);
+    if (others.length > 0)
+      kept.push({ rule: 'pattern', strength: Math.min(0.5, 0.25 * others.length), reason: `also flagged in the last 24 hours for: ${others.sort().join(', ')}` });
+    const score = combine(kept);
+    if (score < cfg.minScore) return [];
+    kept.sort((a, b) => b.strength - a.strength);
+    for (const [k, c] of p.cooldown) if (t - c.time >= Math.max(cooldownMs, factMs)) p.cooldown.delete(k);
+    for (const s of kept) {
+      if (s.rule === 'pattern') continue;
+      p.cooldown.set(keyOf(s), { time: t, strength: s.strength });
+      p.recent.set(s.rule, t);
+    }
+    const concerns = new Set(kept.flatMap((s) => s.concerns ?? []));
+    concerns.delete(subject);
+    const entries = [...new Set([index, ...kept.flatMap((s) => s.entries ?? [])])].sort((a, b) => a - b);
+    const top = kept[0]!;
+    const finding: Finding = {
+      id: `${top.rule}:${index}`,
+      rule: top.rule,
+      rules: [...new Set(kept.map((s) => s.rule))],
+      subject,
+      alsoConcerns: [...concerns].sort(),
+      severity: severityOf(score, cfg),
+      score,
+      reasons: kept.map((s) => s.reason),
+      entries,
+      time: new Date(t).toISOString(),
+    };
+    this.#risk.add(finding, t);
+    return [finding];
+  }
+
+  /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
+  snapshot(): DetectorSnapshot {
+    return structuredClone({
+      v: 1,
+      config: configFingerprint(this.config),
+      next: this.#next,
+      persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
+      groups: [...this.#groups].map(([n, g]) => [n, g.toJSON()]),
+      seen: this.#seen.toJSON(),
+      pending: [...this.#pending],
+      risk: this.#risk.toJSON(),
+      proposals: [...this.#proposals],
+      open: this.#open.toJSON(),
+    } satisfies DetectorSnapshot);
+  }
+
+  /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
+  static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
+    const d = new Detector(config);
+    if (snapshot?.v !== 1 || snapshot.config !== configFingerprint(d.config))
+      throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
+        expected: configFingerprint(d.config),
+        found: snapshot?.config,
+      });
+    snapshot = structuredClone(snapshot); // the restored detector must not alias (and later mutate) the caller's object
+    d.#next = snapshot.next;
+    for (const [n, p] of snapshot.persons) d.#persons.set(n, PersonState.from(p, d.config));
+    for (const [n, g] of snapshot.groups) d.#groups.set(n, GroupState.from(g, d.config));
+    d.#seen = BloomFilter.from(snapshot.seen);
+    d.#pending = new Map(snapshot.pending);
+    d.#open = ForeignLookups.from(snapshot.open);
+    d.#risk = RiskBook.from(d.config.riskHalfLifeHours, snapshot.risk);
+    d.#proposals = new Map(snapshot.proposals);
+    return d;
+  }
+}

@@ -1,0 +1,158 @@
+// The detector's view of log entries (contracts.md "Entries": `access`,
+// `outcome`, `bypass.detected`, `governance.*`, `user.*`). Entries reach the
+// detector already validated by the ledger, but the detector must never crash on
+// a kind or field it does not know, so this module reads fields defensively and
+// returns `undefined` for anything it cannot use.
+
+export interface AccessView {
+  kind: 'access';
+  time: number;
+  source: string;
+  person: string;
+  /** Peer group: the upstream or app role; persons without one share "(no role)". */
+  group: string;
+  session: string | undefined;
+  address: string | undefined;
+  purpose: string | undefined;
+  action: string;
+  relations: string[];
+  resourceType: string | undefined;
+  /** Record keys: resource ids (prefixed by type) and statement value HMACs. */
+  keys: string[];
+  /** Upper-cased statement kind without "STMT"/separators, e.g. GRANT, ALTERROLE. */
+  statementKind: string | undefined;
+  statementText: string | undefined;
+  rows: number | undefined;
+}
+
+export interface OutcomeView {
+  kind: 'outcome';
+  time: number;
+  access: number;
+  rows: number | undefined;
+  ok: boolean;
+}
+
+/** Entries that are about a person but not an access: bypass, governance, user changes. */
+export interface EventView {
+  kind: string;
+  time: number;
+  /** Who did it (proposer, actor, the database user of a bypass). */
+  actor: string | undefined;
+  /** Who it is for (the user created/granted/changed). */
+  targets: string[];
+  raw: Record<string, unknown>;
+}
+
+export type EntryView = AccessView | OutcomeView | EventView;
+
+const NO_ROLE = '(no role)';
+const READ_ACTIONS = new Set(['select', 'copy_out', 'view', 'export', 'read', 'search', 'download']);
+
+export function isRead(action: string): boolean {
+  return READ_ACTIONS.has(action);
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+function strings(v: unknown, max = 1000): string[] {
+  if (!Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (const x of v) {
+    if (typeof x === 'string' && x.length > 0) out.push(x);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export function normaliseStatementKind(kind: string): string {
+  return kind.toUpperCase().replace(/STMT$/, '').replace(/[^A-Z]/g, '');
+}
+
+export function viewEntry(entry: unknown): EntryView | undefined {
+  const e = obj(entry);
+  if (!e) return undefined;
+  const kind = str(e.kind);
+  const timeText = str(e.time);
+  if (!kind || !timeText) return undefined;
+  const time = Date.parse(timeText);
+  if (!Number.isFinite(time)) return undefined;
+  if (kind === 'access') return viewAccess(e, time);
+  if (kind === 'outcome') {
+    const access = num(e.access);
+    if (access === undefined || !Number.isInteger(access)) return undefined;
+    return { kind, time, access, rows: num(e.rows), ok: e.status !== 'error' };
+  }
+  if (kind === 'bypass.detected' || kind.startsWith('governance.') || kind.startsWith('user.')) return viewEvent(kind, time, e);
+  return undefined;
+}
+
+function viewAccess(e: Record<string, unknown>, time: number): AccessView | undefined {
+  const person = str(e.person);
+  if (!person) return undefined;
+  const client = obj(e.client);
+  const resource = obj(e.resource);
+  const statement = obj(e.statement);
+  const resourceType = resource ? str(resource.type) : undefined;
+  const keys: string[] = [];
+  for (const id of strings(resource?.ids)) keys.push(id);
+  for (const v of strings(statement?.values)) keys.push(v);
+  const kind = statement ? str(statement.kind) : undefined;
+  return {
+    kind: 'access',
+    time,
+    source: str(e.source) ?? 'unknown',
+    person,
+    group: str(e.role) ?? NO_ROLE,
+    session: str(e.session),
+    address: client ? str(client.address) : undefined,
+    purpose: str(e.purpose),
+    action: (str(e.action) ?? 'other').toLowerCase(),
+    relations: strings(e.relations, 64),
+    resourceType,
+    keys,
+    statementKind: kind ? normaliseStatementKind(kind) : undefined,
+    statementText: statement ? str(statement.text) : undefined,
+    rows: num(e.rows),
+  };
+}
+
+/** An admin's name is the first field of their vkey (`name+keyhash+key`, C2SP signed-note). */
+function signerName(e: Record<string, unknown>): string | undefined {
+  const sig = obj(e.signature);
+  const vkey = sig ? str(sig.signer) : undefined;
+  return vkey ? vkey.slice(0, vkey.indexOf('+') > 0 ? vkey.indexOf('+') : undefined) : undefined;
+}
+
+/** Persons and admins a governance proposal's changes are about (person.add/update, admins.set, ...). */
+function changeTargets(e: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const c of Array.isArray(e.changes) ? e.changes : []) {
+    const ch = obj(c);
+    if (!ch) continue;
+    const person = str(ch.person);
+    if (person) out.push(person);
+    for (const a of Array.isArray(ch.admins) ? ch.admins : []) {
+      const name = str(obj(a)?.name);
+      if (name) out.push(name);
+    }
+  }
+  return out;
+}
+
+function viewEvent(kind: string, time: number, e: Record<string, unknown>): EventView {
+  if (kind === 'bypass.detected') {
+    const actor = str(e.person) ?? str(e.user) ?? str(e.dbUser) ?? str(e.role);
+    return { kind, time, actor, targets: [], raw: e };
+  }
+  if (kind.startsWith('user.')) {
+    // The proxy's simple form names no actor; governance's signed form does.
+    const actor = str(e.by) ?? str(e.actor) ?? signerName(e);
+    const person = str(e.person);
+    return { kind, time, actor, targets: person ? [person] : [], raw: e };
+  }
+  return { kind, time, actor: signerName(e) ?? str(e.actor), targets: changeTargets(e), raw: e };
+}

@@ -1,0 +1,35 @@
+// Rule: one account active from two client addresses at once. Moving from one
+// workstation to another is a sequence (A…A then B…B); sharing a credential
+// interleaves (A, B, A within the window). Damped for people who have shown
+// this before (a second device), since repeated alerts would teach reviewers to
+// ignore it.
+import { fmt, type Signal } from '../signals.js';
+import type { AccessContext } from './context.js';
+
+/** Days of use after which an address is one of the person's usual workstations. */
+const FAMILIAR = 3;
+
+export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
+  const { p, cfg, v, day } = ctx;
+  const rule = cfg.rules.sharedCredentials;
+  if (!rule.enabled || v.address === undefined) return [];
+  const mine = p.addresses.get(v.address);
+  if (!mine) return [];
+  const window = rule.windowMinutes * 60_000;
+  if (v.time - mine.last > window) return [];
+  for (const [addr, other] of p.addresses) {
+    if (addr === v.address || other.last <= mine.last || v.time - other.last > window) continue;
+    const priorDays = p.overlapDays.filter((d) => d !== day).length;
+    const known = (address: string, use: { days: number }) => use.days >= FAMILIAR || ctx.g.sharedTerminal(address);
+    const familiar = known(v.address, mine) && known(addr, other);
+    return [
+      {
+        rule: 'shared-credentials',
+        strength: rule.strength * 0.6 ** priorDays * (familiar ? 0.35 : 1),
+        reason: `account used from ${v.address} and ${addr} at the same time (interleaved within ${fmt((v.time - mine.last) / 60_000)} min${familiar ? '' : `; ${known(v.address, mine) ? addr : v.address} is not one of their usual workstations`})`,
+        entries: [other.lastIndex],
+      },
+    ];
+  }
+  return [];
+}

@@ -1,0 +1,95 @@
+// Rules: bulk reads and slow drips, against the person's own norm.
+// - bulk-read (one statement): log(rows) against the person's Welford mean/sd;
+//   both a ratio and a z-score must be exceeded, so a person whose reports vary
+//   a lot is judged by their own spread.
+// - bulk-read (one day): distinct records touched today against the person's
+//   daily norm, reported when today first passes minRatio×, then 3× that, ...
+// - slow-drip: a one-sided CUSUM (Page 1954) over daily distinct-record z-scores
+//   catches a small excess sustained over days that no single day shows.
+import type { GroupState, PersonState } from '../baseline.js';
+import type { DetectorConfig } from '../config.js';
+import { fmt, ramp, type Signal } from '../signals.js';
+
+const SD_FLOOR = 0.35;
+const MIN_READS = 20;
+const MIN_DAYS = 4;
+
+function rowsNorm(p: PersonState, g: GroupState, source: string): { mean: number; sd: number; whose: string } | undefined {
+  const mine = p.readRows.get(source);
+  if (mine && mine.n >= MIN_READS) return { mean: mine.mean, sd: mine.sd, whose: 'their' };
+  const peers = g.readRows.get(source);
+  if (peers && peers.n >= MIN_READS * 4) return { mean: peers.mean, sd: peers.sd, whose: 'their role’s' };
+  return undefined;
+}
+
+/** Judge one read of `rows` rows through `source` against the person's (or, while new, their role's) norm. */
+export function readRowsSignals(p: PersonState, g: GroupState, source: string, rows: number, cfg: DetectorConfig): Signal[] {
+  const rule = cfg.rules.bulk;
+  const norm = rowsNorm(p, g, source);
+  if (!rule.enabled || !norm) return [];
+  const x = Math.log1p(rows);
+  const usual = Math.expm1(norm.mean);
+  const ratio = (rows + 1) / (usual + 1);
+  const z = (x - norm.mean) / Math.max(norm.sd, SD_FLOOR);
+  if (ratio < rule.minRatio || z < rule.minZ) return [];
+  return [
+    {
+      rule: 'bulk-read',
+      strength: rule.strength * (0.55 + 0.45 * magnitude(z, ratio, rule)),
+      reason: `read ${fmt(rows)} rows in one go, ${fmt(ratio)}× ${norm.whose} usual (~${fmt(usual)})`,
+    },
+  ];
+}
+
+/** How far past the thresholds (0..1): by standard scores, or by the plain ratio for people with a wide spread. */
+function magnitude(z: number, ratio: number, rule: DetectorConfig['rules']['bulk']): number {
+  const lo = Math.log10(rule.minRatio);
+  return Math.max(ramp(z, rule.minZ, rule.minZ + 4), ramp(Math.log10(ratio), lo, lo + 2));
+}
+
+/** Close the previous day: fold its distinct-record count into the daily norm and the CUSUM. */
+export function rollDay(p: PersonState, day: number, cfg: DetectorConfig): void {
+  if (p.day === day) return;
+  if (!Number.isNaN(p.day)) {
+    const x = Math.log1p(p.dayDistinct);
+    if (p.daily.n >= MIN_DAYS) p.cusum = Math.max(0, p.cusum + p.daily.z(x, SD_FLOOR) - cfg.rules.bulk.cusumK);
+    p.daily.add(x);
+  }
+  p.activeDays++;
+  p.day = day;
+  p.dayKeys.clear();
+  p.dayKeyOverflow = 0;
+  p.dayLevel = 1;
+  p.dayDrip = false;
+  p.dayForeignEngaged = 0;
+}
+
+export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] {
+  const rule = cfg.rules.bulk;
+  if (!rule.enabled || p.daily.n < MIN_DAYS) return [];
+  const today = p.dayDistinct;
+  const usual = Math.expm1(p.daily.mean);
+  const ratio = (today + 1) / (usual + 1);
+  const z = p.daily.z(Math.log1p(today), SD_FLOOR);
+  const out: Signal[] = [];
+  const level = p.dayLevel === 1 ? rule.minRatio : p.dayLevel * 3;
+  if (ratio >= level && z >= rule.minZ) {
+    p.dayLevel = level;
+    out.push({
+      rule: 'bulk-read',
+      strength: rule.strength * (0.55 + 0.45 * magnitude(z, ratio, rule)),
+      reason: `touched ${fmt(today)} distinct records today, ${fmt(ratio)}× their usual (~${fmt(usual)} a day)`,
+    });
+  }
+  // The CUSUM as it would stand if the day ended now; report once per day when it crosses h.
+  const partial = Math.max(0, p.cusum + z - rule.cusumK);
+  if (!p.dayDrip && partial >= rule.cusumH && ratio >= 1.5) {
+    p.dayDrip = true;
+    out.push({
+      rule: 'slow-drip',
+      strength: rule.strength * (0.6 + 0.4 * ramp(partial, rule.cusumH, rule.cusumH * 2.5)),
+      reason: `has read more distinct records than usual day after day (today ${fmt(today)} vs ~${fmt(usual)} a day; cumulative excess ${fmt(partial)} sd)`,
+    });
+  }
+  return out;
+}
