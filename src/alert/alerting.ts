@@ -1,0 +1,83 @@
+// Alerting for one data directory, assembled for a server process: the routing
+// config (`<dir>/alerts.json`), reviewer and application tokens
+// (`reviewers.json`, `apps.json`), the AlertService with its escalation timer,
+// and the detector pipeline. `register(app)` adds the HTTP routes
+// (`POST /v1/access`, `/v1/alerts…`) to a Fastify server such as the log service's.
+import type { FastifyInstance } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TokenStore } from '../capture/app/token-store.js';
+import type { DetectorConfigInput } from '../detect/config.js';
+import { Detector } from '../detect/detector.js';
+import { appAccessRoutes } from '../http/app-access.js';
+import { alertsRoutes } from '../http/alerts-routes.js';
+import { IlogError } from '../ledger/errors.js';
+import type { LogStorage } from '../storage/log-storage.js';
+import type { Channel } from './channels/index.js';
+import './entries.js';
+import { startPipeline, type FindingSource, type Pipeline } from './pipeline.js';
+import type { Sleep } from './retry.js';
+import { loadRoutingConfig } from './routing-config.js';
+import { AlertService } from './service.js';
+import { storageAlertLog, type EntryWriter } from './storage-log.js';
+
+export const ALERT_FILES = Object.freeze({ routing: 'alerts.json', apps: 'apps.json', reviewers: 'reviewers.json', detector: 'detector.json' });
+
+export const appTokens = (dir: string): TokenStore => new TokenStore(join(dir, ALERT_FILES.apps), 'ilog_app_');
+export const reviewerTokens = (dir: string): TokenStore => new TokenStore(join(dir, ALERT_FILES.reviewers), 'ilog_rev_');
+
+/** A service over the data directory's log and routing config (also what the CLI uses for one command). */
+export function openAlertService(dir: string, writer: EntryWriter, storage: LogStorage, o: { clock?: () => number; sleep?: Sleep; channels?: Channel[] } = {}): AlertService {
+  return new AlertService({ log: storageAlertLog(writer, storage), config: loadRoutingConfig(join(dir, ALERT_FILES.routing)), ...o });
+}
+
+export interface AlertingOptions {
+  dir: string;
+  /** The Appender (or anything that appends durably) and the storage it writes to. */
+  writer: EntryWriter;
+  storage: LogStorage;
+  /** Defaults to a Detector configured by `<dir>/detector.json` (or its defaults). */
+  detector?: FindingSource;
+  clock?: () => number;
+  sleep?: Sleep;
+  channels?: Channel[];
+  /** How often to look for alerts to escalate (ms, default 10,000). */
+  tickMs?: number;
+}
+
+export interface Alerting {
+  service: AlertService;
+  pipeline: Pipeline;
+  /** Registers POST /v1/access and the /v1/alerts routes on `app`. */
+  register(app: FastifyInstance): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startAlerting(o: AlertingOptions): Alerting {
+  const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
+  const detector = o.detector ?? new Detector(readDetectorConfig(o.dir));
+  service.start(o.tickMs);
+  const pipeline = startPipeline(o.storage, detector, service, { onError: (e) => process.emitWarning(`ilog alerts: ${String(e)}`) });
+  return {
+    service,
+    pipeline,
+    async register(app) {
+      await app.register(appAccessRoutes, { writer: o.writer, tokens: appTokens(o.dir), ...(o.clock ? { clock: o.clock } : {}) });
+      await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir) });
+    },
+    async stop() {
+      await pipeline.stop();
+      await service.stop();
+    },
+  };
+}
+
+function readDetectorConfig(dir: string): DetectorConfigInput {
+  const file = join(dir, ALERT_FILES.detector);
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DetectorConfigInput; // validated by the Detector
+  } catch (e) {
+    throw new IlogError('INVALID_CONFIG', `${file} is not JSON: ${(e as Error).message}`, { file });
+  }
+}

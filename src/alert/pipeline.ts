@@ -1,0 +1,64 @@
+// Detector → alerts (DESIGN.md "Flow"): follow the log in index order, let the
+// detector judge each entry, raise an alert for each Finding. No cursor: the
+// detector's baselines are derived from every entry, so the pipeline replays
+// from entry 0 on start, and AlertService raises once per finding id, so the
+// replay re-raises nothing. Alert entries themselves are fed to the detector
+// too (it ignores kinds it does not know).
+import type { Finding } from '../detect/finding.js';
+import type { LogStorage } from '../storage/log-storage.js';
+import { isIlogError } from '../ledger/errors.js';
+import { Follower } from '../log/follower.js';
+
+export interface FindingSource {
+  observe(index: number, entry: unknown): Finding[];
+}
+
+export interface FindingSink {
+  raise(f: Finding): Promise<unknown>;
+}
+
+export interface Pipeline {
+  /** Index of the next entry the pipeline will read. */
+  position(): number;
+  /** Resolves once every entry below `index` has been judged and its findings raised. */
+  reached(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startPipeline(storage: LogStorage, detector: FindingSource, sink: FindingSink, opts: { pollMs?: number; onError?: (e: unknown) => void } = {}): Pipeline {
+  const follower = new Follower(storage, { from: 0, pollMs: opts.pollMs ?? 20 });
+  let next = 0;
+  let stopped = false;
+  const waiters: { index: number; resolve: () => void }[] = [];
+  const done = (async () => {
+    for await (const { index, entry } of follower) {
+      for (const f of detector.observe(index, entry)) {
+        // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
+        // logged or the pipeline stops (then the next start replays this entry and raises it).
+        for (let attempt = 0; !stopped; attempt++) {
+          try {
+            await sink.raise(f);
+            break;
+          } catch (e) {
+            opts.onError?.(e);
+            // A finding the log refuses as invalid will be refused again: report it, go on.
+            if (isIlogError(e, 'INVALID_ENTRY') || isIlogError(e, 'ENTRY_TOO_LARGE')) break;
+            await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)));
+          }
+        }
+      }
+      if (stopped) return;
+      next = index + 1;
+      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.index <= next) waiters.splice(i, 1)[0]!.resolve();
+    }
+  })();
+  return {
+    position: () => next,
+    reached: (index) => (index <= next ? Promise.resolve() : new Promise((resolve) => waiters.push({ index, resolve }))),
+    async stop() {
+      stopped = true;
+      follower.close();
+      await done.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,295 @@
+// AlertService: turns detector Findings and notifier events into `alert.*` log
+// entries, routes them (router.ts), delivers them (deliverer.ts), and records
+// what reviewers do. Every state change is appended to the log first; the
+// in-memory AlertBook is only a cache of the log, refreshed before each decision
+// so acknowledgements appended by another process (the CLI) count.
+import type { Finding } from '../detect/finding.js';
+import { IlogError } from '../ledger/errors.js';
+import type { AlertLog } from './alert-log.js';
+import { AlertBook, type AlertFilter, type AlertView, type Suppression } from './book.js';
+import { renderMessage, type AlertMessage, type Channel } from './channels/index.js';
+import { channelsFor, Deliverer, type DeliveryOutcome } from './deliverer.js';
+import { rfc3339 } from './entries.js';
+import { escalationDue, type EscalationStep } from './escalation.js';
+import type { Notifier, NotifyEvent } from './notifier.js';
+import { realSleep, type Sleep } from './retry.js';
+import { isEligible, route, type RouteLevel } from './router.js';
+import type { RoutingConfig } from './routing-config.js';
+
+/** A failed delivery of an alert raises one of these; its own failures are logged but raise nothing more (no alert storms). */
+export const DELIVERY_FAILED_RULE = 'delivery-failed';
+/** Longest suppression one reviewer can set: silence must end on its own. */
+export const MAX_SUPPRESSION_MS = 30 * 24 * 3600_000;
+const READ_CHUNK = 1000;
+
+export interface AlertServiceOptions {
+  log: AlertLog;
+  config: RoutingConfig;
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  clock?: () => number;
+  /** Used between delivery retries; injectable so tests do not wait. */
+  sleep?: Sleep;
+  /** Defaults to the channels the config calls for (email, webhook, slack). */
+  channels?: Channel[];
+  /** Background failures (escalation check, logging a delivery); default: a process warning. */
+  onError?: (e: unknown) => void;
+}
+
+export class AlertService implements Notifier {
+  readonly #log: AlertLog;
+  readonly #cfg: RoutingConfig;
+  readonly #clock: () => number;
+  readonly #deliverer: Deliverer;
+  readonly #book = new AlertBook();
+  /** Serialises appends so the book sees the log in index order. */
+  #lock: Promise<unknown> = Promise.resolve();
+  readonly #inflight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onError: (e: unknown) => void;
+
+  constructor(o: AlertServiceOptions) {
+    this.#log = o.log;
+    this.#cfg = o.config;
+    this.#clock = o.clock ?? Date.now;
+    this.#onError = o.onError ?? ((e) => process.emitWarning(`ilog alerts: ${e instanceof Error ? e.message : String(e)}`));
+    this.#deliverer = new Deliverer(o.config, o.channels ?? channelsFor(o.config, this.#clock), o.sleep ?? realSleep);
+  }
+
+  get config(): RoutingConfig {
+    return this.#cfg;
+  }
+
+  /** Raises an alert for a finding (once per finding id) and starts delivering it. */
+  async raise(f: Finding): Promise<AlertView> {
+    return this.#raise({ ...f, from: 'rule' });
+  }
+
+  async notify(e: NotifyEvent): Promise<number> {
+    const a = await this.#raise({
+      id: e.id,
+      rule: e.kind,
+      subject: e.subject,
+      alsoConcerns: e.alsoConcerns ?? [],
+      severity: e.severity,
+      // Events carry no anomaly score; a nominal one per severity keeps sorting by score meaningful.
+      score: e.severity === 'high' ? 90 : e.severity === 'medium' ? 60 : 30,
+      reasons: e.reasons,
+      entries: e.entries ?? [],
+      from: 'rule',
+    });
+    return a.id;
+  }
+
+  async #raise(input: Omit<Finding, 'time'> & { from: RouteLevel; about?: number }): Promise<AlertView> {
+    const f = withinEntryBounds(input);
+    const a = await this.#exclusive(async () => {
+      const seen = this.#book.byFinding(f.id);
+      if (seen) return { alert: seen, fresh: false };
+      const now = rfc3339(this.#clock());
+      const r = route(this.#cfg, f, f.from);
+      const suppression = this.#book.activeSuppression(f.subject, f.rule, now);
+      const id = await this.#append({
+        kind: 'alert.raised',
+        time: now,
+        finding: f.id,
+        rule: f.rule,
+        subject: f.subject,
+        alsoConcerns: f.alsoConcerns,
+        severity: f.severity,
+        score: f.score,
+        reasons: f.reasons,
+        entries: f.entries,
+        group: r.group,
+        route: r.level,
+        recipients: r.recipients,
+        ...(r.belowMinimum ? { belowMinimum: true } : {}),
+        ...(suppression ? { suppressedBy: suppression.index } : {}),
+        ...(f.about !== undefined ? { about: f.about } : {}),
+      });
+      return { alert: this.#book.get(id)!, fresh: true };
+    });
+    if (a.fresh && a.alert.state === 'open') this.#send(a.alert, 'raised', a.alert.recipients);
+    return a.alert;
+  }
+
+  /** A reviewer acknowledges (idempotent per reviewer). */
+  async ack(id: number, by: string, note?: string): Promise<AlertView> {
+    return this.#exclusive(async () => {
+      const a = this.#actionable(id, by);
+      if (!a.acks.some((x) => x.by === by)) await this.#append({ kind: 'alert.ack', time: this.#now(), alert: id, by, ...(note ? { note } : {}) });
+      return a;
+    });
+  }
+
+  /** A reviewer closes; high-severity alerts close only when a second, distinct reviewer closes too. */
+  async close(id: number, by: string, resolution?: string): Promise<AlertView> {
+    return this.#exclusive(async () => {
+      const a = this.#actionable(id, by);
+      if (a.closes.some((x) => x.by === by)) {
+        throw new IlogError('SECOND_REVIEWER_REQUIRED', `alert ${id} needs ${a.closesNeeded} distinct reviewers to close; ${by} already did — ask another recipient`, {
+          alert: id,
+          closedBy: a.closes.map((x) => x.by),
+        });
+      }
+      await this.#append({ kind: 'alert.closed', time: this.#now(), alert: id, by, ...(resolution ? { resolution } : {}) });
+      return a;
+    });
+  }
+
+  /** Silences new alerts matching subject and/or rule until `durationMs` from now; the suppressed alerts are still logged. */
+  async suppress(match: { subject?: string; rule?: string }, durationMs: number, by: string, reason: string): Promise<Suppression> {
+    if (match.subject === undefined && match.rule === undefined) throw new IlogError('INVALID_FIELD', 'a suppression needs a subject or a rule (never all alerts)', { field: 'match' });
+    if (!(durationMs > 0 && durationMs <= MAX_SUPPRESSION_MS)) {
+      throw new IlogError('INVALID_FIELD', `suppression duration must be between 1 ms and ${MAX_SUPPRESSION_MS / 86_400_000} days`, { field: 'duration' });
+    }
+    if (!reason.trim()) throw new IlogError('INVALID_FIELD', 'a suppression needs a reason', { field: 'reason' });
+    this.#requireReviewer(by);
+    if (match.subject !== undefined && !isEligible(this.#cfg, by, { subject: match.subject, alsoConcerns: [] })) {
+      throw new IlogError('NOT_ALLOWED', `${by} cannot suppress alerts about themselves; ask another reviewer`, { by });
+    }
+    return this.#exclusive(async () => {
+      const idx = await this.#append({ kind: 'alert.suppressed', time: this.#now(), match, until: rfc3339(this.#clock() + durationMs), by, reason });
+      return this.#book.suppressions().find((s) => s.index === idx)!;
+    });
+  }
+
+  /** Escalates every alert left unacknowledged past the configured delay; returns what it did. */
+  async tick(): Promise<EscalationStep[]> {
+    const steps = await this.#exclusive(async () => {
+      const due = escalationDue(this.#book.list({ state: 'open' }), this.#cfg, this.#clock());
+      for (const s of due) {
+        await this.#append({ kind: 'alert.escalated', time: this.#now(), alert: s.alert.id, route: s.route, group: s.group, added: s.added, reason: 'unacknowledged', ...(s.belowMinimum ? { belowMinimum: true } : {}) });
+      }
+      return due;
+    });
+    for (const s of steps) {
+      const a = this.#book.get(s.alert.id)!;
+      this.#send(a, 'escalated', s.added.length > 0 ? s.added : a.recipients);
+    }
+    return steps;
+  }
+
+  /** Delivers what a previous process raised but did not get to deliver (crash between append and delivery). */
+  async resume(): Promise<void> {
+    await this.refresh();
+    for (const a of this.#book.list({ state: 'open' })) {
+      const missing = a.recipients.filter((r) => !a.deliveries.some((d) => d.recipient === r));
+      if (missing.length > 0) this.#send(a, a.escalations.length ? 'escalated' : 'raised', missing);
+    }
+  }
+
+  /** Resumes pending deliveries and checks for escalations every `intervalMs`. */
+  start(intervalMs = 10_000): void {
+    this.resume().catch(this.#onError);
+    this.#timer = setInterval(() => void this.tick().catch(this.#onError), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Waits for every delivery started so far (and the ones they trigger) to finish and be logged. */
+  async idle(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.all([...this.#inflight]);
+  }
+
+  /** Stops the escalation timer, waits for deliveries in flight, closes channels. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.idle();
+    await this.#deliverer.close();
+  }
+
+  /** Reads entries other processes appended since the last look. */
+  async refresh(): Promise<void> {
+    for (;;) {
+      const batch = await this.#log.read(this.#book.next, READ_CHUNK);
+      for (const { index, entry } of batch) this.#book.apply(index, entry);
+      if (batch.length < READ_CHUNK) return;
+    }
+  }
+
+  async list(filter: AlertFilter = {}): Promise<AlertView[]> {
+    await this.refresh();
+    return this.#book.list(filter);
+  }
+
+  async get(id: number): Promise<AlertView | undefined> {
+    await this.refresh();
+    return this.#book.get(id);
+  }
+
+  #send(a: AlertView, event: AlertMessage['event'], to: readonly string[]): void {
+    const p = this.#deliverer
+      .deliver(renderMessage(a, event), to, (o) => this.#recordDelivery(a, o))
+      // The log refused the outcome (outage): report it; resume() on the next start re-delivers what has no outcome logged.
+      .catch(this.#onError)
+      .finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
+  }
+
+  async #recordDelivery(a: AlertView, o: DeliveryOutcome): Promise<void> {
+    await this.#exclusive(() =>
+      this.#append({ kind: 'alert.delivery', time: this.#now(), alert: a.id, recipient: o.recipient, channel: o.channel, status: o.ok ? 'delivered' : 'failed', attempts: o.attempts, ...(o.error ? { error: o.error } : {}) }),
+    );
+    if (o.ok || a.rule === DELIVERY_FAILED_RULE) return;
+    await this.#raise({
+      id: `${DELIVERY_FAILED_RULE}:${a.id}:${o.recipient}:${o.channel}`,
+      rule: DELIVERY_FAILED_RULE,
+      subject: a.subject,
+      // The unreachable reviewer cannot be told over the broken channel; everyone else in the fallback group can.
+      alsoConcerns: [...new Set([...a.alsoConcerns, o.recipient])],
+      severity: a.severity,
+      score: a.score,
+      reasons: [`Alert #${a.id} could not be delivered to ${o.recipient} by ${o.channel} after ${o.attempts} attempt(s): ${o.error ?? 'unknown error'}`, ...a.reasons].slice(0, 32),
+      entries: a.entries,
+      from: 'fallback',
+      about: a.id,
+    });
+  }
+
+  /** Validation shared by ack and close: the alert exists, is not closed, and `by` is a recipient it does not concern. */
+  #actionable(id: number, by: string): AlertView {
+    this.#requireReviewer(by);
+    const a = this.#book.get(id);
+    if (!a) throw new IlogError('ALERT_NOT_FOUND', `no alert ${id} in the log; list them with \`ilog alerts list\``, { alert: id });
+    if (a.state === 'closed') throw new IlogError('ALERT_CLOSED', `alert ${id} is already closed`, { alert: id });
+    if (!isEligible(this.#cfg, by, a)) throw new IlogError('NOT_ALLOWED', `${by} is concerned by alert ${id} and cannot act on it`, { alert: id, by });
+    if (!a.recipients.includes(by)) throw new IlogError('NOT_A_RECIPIENT', `${by} is not a recipient of alert ${id}; one of ${a.recipients.join(', ')} must act`, { alert: id, by });
+    return a;
+  }
+
+  #requireReviewer(by: string): void {
+    if (!this.#cfg.reviewers[by]) throw new IlogError('UNKNOWN_REVIEWER', `${by} is not a reviewer in the routing config`, { by });
+  }
+
+  /** Appends, then catches the book up to (and including) the new entry. Call only inside #exclusive. */
+  async #append(entry: Record<string, unknown>): Promise<number> {
+    await this.refresh();
+    const index = await this.#log.append({ v: 1, ...entry });
+    await this.refresh();
+    return index;
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(async () => {
+      await this.refresh();
+      return fn();
+    });
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  #now(): string {
+    return rfc3339(this.#clock());
+  }
+}
+
+/** Clamps what comes from detectors and notifiers to the alert.raised schema's bounds, so one oversized finding cannot block the pipeline. */
+function withinEntryBounds<F extends Omit<Finding, 'time'>>(f: F): F {
+  const reasons = f.reasons.slice(0, 32).map((r) => (r.length > 2000 ? r.slice(0, 1997) + '...' : r));
+  return {
+    ...f,
+    alsoConcerns: f.alsoConcerns.slice(0, 64),
+    reasons: reasons.length > 0 ? reasons : ['(no reason given)'],
+    entries: f.entries.slice(0, 1000),
+    score: Math.min(100, Math.max(0, Number.isFinite(f.score) ? f.score : 0)),
+  };
+}
