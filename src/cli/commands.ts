@@ -15,5 +15,6 @@ import { register as user } from './user.js';
 import { register as lock } from './lock.js';
 import { register as alerts } from './alerts.js';
 import { register as app } from './app.js';
+import { register as tail } from './tail.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app, tail];

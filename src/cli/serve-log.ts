@@ -1,28 +1,79 @@
 // Running the log service for a data directory: Appender + HTTP server, and an
 // orderly shutdown on SIGINT/SIGTERM (stop accepting, finish in-flight requests,
 // commit and sign what is queued, close storage). Shared by `serve` and `demo`.
+// Alerting joins when the data directory asks for it (docs/alert.md "Running
+// it"): `alerts.json` starts the detector, the alert service and the alerts
+// API; `apps.json` alone adds just the application capture API (POST /v1/access).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Alerting } from '../alert/alerting.js';
+import type { Channel } from '../alert/channels/index.js';
 import { Appender } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
+import { portError } from '../demo/ports.js';
 export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
   url: string;
   appender: Appender;
   app: FastifyInstance;
+  /** What the server added beyond the log API, for the start-up message. */
+  features: { alerting: boolean; appApi: boolean };
   /** Idempotent. */
   stop(): Promise<void>;
 }
 
-export async function startLogService(dir: string, listenAddr: string): Promise<RunningLog> {
+export interface LogServiceOptions {
+  /** The flag named when the address is taken (default --listen). */
+  listenFlag?: string;
+  /** Alert delivery channels (default: what alerts.json calls for). */
+  alertChannels?: (defaults: Channel[]) => Channel[];
+}
+
+// Kept in step with ALERT_FILES (src/alert/alerting.ts); repeated so a plain
+// `ilog serve` does not load the alert area unless the directory uses it.
+const ROUTING_FILE = 'alerts.json';
+const APPS_FILE = 'apps.json';
+
+/** Starts alerting or the bare app API according to the files in `dir`. */
+async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions): Promise<{ alerting?: Alerting; appApi: boolean }> {
+  if (existsSync(join(dir, ROUTING_FILE))) {
+    const { startAlerting } = await import('../alert/alerting.js');
+    let channels: Channel[] | undefined;
+    if (o.alertChannels) {
+      const { channelsFor } = await import('../alert/deliverer.js');
+      const { loadRoutingConfig } = await import('../alert/routing-config.js');
+      channels = o.alertChannels(channelsFor(loadRoutingConfig(join(dir, ROUTING_FILE)), Date.now));
+    }
+    return { alerting: startAlerting({ dir, writer: appender, storage: appender.storage, ...(channels ? { channels } : {}) }), appApi: true };
+  }
+  return { appApi: existsSync(join(dir, APPS_FILE)) };
+}
+
+export async function startLogService(dir: string, listenAddr: string, o: LogServiceOptions = {}): Promise<RunningLog> {
   const { host, port } = parseListen(listenAddr);
   const token = readLogToken(dir);
   const appender = await Appender.open(dir);
+  let alerting: Alerting | undefined;
   let app: FastifyInstance;
+  let appApi = false;
   try {
-    app = await createLogServer({ storage: appender.storage, writer: appender, token });
+    const extra = await alertingFor(dir, appender, o);
+    alerting = extra.alerting;
+    appApi = extra.appApi;
+    app = await createLogServer({
+      storage: appender.storage,
+      writer: appender,
+      token,
+      extend: async (a) => {
+        if (alerting) await alerting.register(a);
+        else if (appApi) await registerAppApi(a, dir, appender);
+      },
+    });
   } catch (e) {
+    await alerting?.stop();
     await appender.close();
     throw e;
   }
@@ -31,16 +82,24 @@ export async function startLogService(dir: string, listenAddr: string): Promise<
     url = await listen(app, host, port);
   } catch (e) {
     await app.close();
+    await alerting?.stop();
     await appender.close();
-    throw e;
+    throw portError(e, { host, port }, o.listenFlag ?? '--listen');
   }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await app.close();
+      await alerting?.stop();
       await appender.close();
     })());
-  return { url, appender, app, stop };
+  return { url, appender, app, features: { alerting: alerting !== undefined, appApi }, stop };
+}
+
+async function registerAppApi(app: FastifyInstance, dir: string, appender: Appender): Promise<void> {
+  const { appAccessRoutes } = await import('../http/app-access.js');
+  const { appTokens } = await import('../alert/alerting.js');
+  await app.register(appAccessRoutes, { writer: appender, tokens: appTokens(dir) });
 }
 
 /** Stops `running` on the first SIGINT or SIGTERM, then lets the process exit. */

@@ -1,4 +1,6 @@
-// `ilog serve`: the log service over HTTP (tlog-tiles read API, proofs, POST /add).
+// `ilog serve`: the log service over HTTP (tlog-tiles read API, proofs, POST /add),
+// plus the application capture API and alerting when the data directory has
+// `apps.json` / `alerts.json` (see serve-log.ts).
 import type { Command } from 'commander';
 import { action, withCommonOptions } from './common.js';
 import { note, printResult, type GlobalOptions } from './output.js';
@@ -8,14 +10,17 @@ export function register(program: Command): void {
   withCommonOptions(
     program
       .command('serve')
-      .description('serve the log over HTTP (C2SP tlog-tiles read API, proofs, authenticated POST /add)')
+      .description('serve the log over HTTP (C2SP tlog-tiles read API, proofs, authenticated POST /add; app API and alerts when configured)')
       .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN),
   ).action(
     action<GlobalOptions & { listen: string }, []>(async (opts) => {
       const { startLogService, stopOnSignals } = await import('./serve-log.js');
       const running = await startLogService(opts.dir, opts.listen);
       stopOnSignals(running.stop, () => note(opts.json, 'ilog: stopped'));
-      printResult(opts.json, { url: running.url, origin: running.appender.origin }, `ilog: serving ${running.appender.origin} at ${running.url}`);
+      const { alerting, appApi } = running.features;
+      printResult(opts.json, { url: running.url, origin: running.appender.origin, alerting, appApi }, `ilog: serving ${running.appender.origin} at ${running.url}`);
+      if (alerting) note(opts.json, 'ilog: alerting on (alerts.json): detector running, POST /v1/access and /v1/alerts served');
+      else if (appApi) note(opts.json, 'ilog: application capture API on (apps.json): POST /v1/access');
       note(opts.json, 'ilog: press Ctrl-C to stop');
     }),
   );

@@ -17,6 +17,12 @@ const FIRST = ['Ada', 'Ben', 'Chloé', 'Dmitri', 'Elif', 'Farid', 'Grace', 'Hiro
 const LAST = ['Andersen', 'Baptiste', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Hansen', 'Ivanova', 'Jensen', 'Kowalski', 'Larsen', 'Müller', 'Nakamura', 'Okafor', 'Petrov', 'Rossi', 'Schmidt', 'Tanaka', 'Varga'];
 const DIAGNOSES = ['hypertension', 'type 2 diabetes', 'asthma', 'migraine', 'fractured wrist', 'influenza', 'depression', 'anaemia', 'appendicitis', 'pregnancy'];
 const CITIES = ['Oslo', 'Lyon', 'Porto', 'Gdańsk', 'Leeds', 'Graz', 'Turku', 'Bilbao'];
+const PATIENTS = 3000;
+
+/** The patients flagged `vip` (ids are 1-based serials): the demo watch-lists them. */
+export const VIP_PATIENT_IDS: readonly number[] = Array.from({ length: PATIENTS / 500 }, (_, k) => 500 * k + 8);
+/** A patient's medical record number. */
+export const patientMrn = (id: number): string => `MRN${String(100000 + id - 1)}`;
 
 /** Deterministic PRNG (mulberry32) so the seed data is the same on every machine. */
 function rng(seed: number): () => number {
@@ -60,10 +66,10 @@ function seedSql(): string[] {
   const rows = (table: string, cols: string, values: string[]) => {
     for (let i = 0; i < values.length; i += 500) out.push(`INSERT INTO ${table} (${cols}) VALUES ${values.slice(i, i + 500).join(',')};`);
   };
-  rows('patients', 'mrn, full_name, date_of_birth, city, phone, vip', Array.from({ length: 3000 }, (_, i) =>
-    `(${q(`MRN${String(100000 + i)}`)}, ${q(name())}, ${q(day(1940, 365 * 80))}, ${q(pick(CITIES))}, ${q(`+47 ${String(40000000 + Math.floor(r() * 9999999))}`)}, ${i % 500 === 7})`));
+  rows('patients', 'mrn, full_name, date_of_birth, city, phone, vip', Array.from({ length: PATIENTS }, (_, i) =>
+    `(${q(patientMrn(i + 1))}, ${q(name())}, ${q(day(1940, 365 * 80))}, ${q(pick(CITIES))}, ${q(`+47 ${String(40000000 + Math.floor(r() * 9999999))}`)}, ${VIP_PATIENT_IDS.includes(i + 1)})`));
   rows('diagnoses', 'patient_id, code, noted_on', Array.from({ length: 6000 }, () =>
-    `(${1 + Math.floor(r() * 3000)}, ${q(pick(DIAGNOSES))}, ${q(day(2015, 365 * 11))})`));
+    `(${1 + Math.floor(r() * PATIENTS)}, ${q(pick(DIAGNOSES))}, ${q(day(2015, 365 * 11))})`));
   rows('customers', 'email, full_name, city, card_last4, created_at', Array.from({ length: 2000 }, (_, i) =>
     `(${q(`customer${i}@example.com`)}, ${q(name())}, ${q(pick(CITIES))}, ${q(String(1000 + Math.floor(r() * 9000)))}, ${q(day(2018, 365 * 8))})`));
   rows('orders', 'customer_id, total_cents, placed_at', Array.from({ length: 5000 }, () =>
@@ -82,8 +88,11 @@ export async function startCompanyDb(opts: { dataDir?: string; host?: string; po
   const db = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
   const seeded = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'patients'`);
   if (seeded.rows[0]?.n === 0) {
-    await db.exec(SCHEMA);
-    for (const stmt of seedSql()) await db.exec(stmt);
+    // One transaction: a start interrupted while seeding leaves no half-seeded database behind.
+    await db.transaction(async (tx) => {
+      await tx.exec(SCHEMA);
+      for (const stmt of seedSql()) await tx.exec(stmt);
+    });
   }
   const host = opts.host ?? '127.0.0.1';
   const server = new PGLiteSocketServer({ db, host, port: opts.port ?? 0, maxConnections: 16 } as ConstructorParameters<typeof PGLiteSocketServer>[0]);

@@ -1,0 +1,51 @@
+// One line per log entry for `ilog tail`: index, time, kind, then what matters
+// for that kind (who, what, why for accesses; the result for outcomes). Entries
+// are shown as the log holds them; kinds this file does not know get their
+// scalar fields, so a new kind is never hidden.
+
+type Json = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+
+function clip(s: string, max: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function accessLine(e: Json): string {
+  const st = e.statement as Json | undefined;
+  const resource = e.resource as Json | undefined;
+  const what = Array.isArray(e.relations) && e.relations.length ? e.relations.join(',') : resource ? `${str(resource.type)}:${(resource.ids as unknown[] | undefined)?.join(',') ?? ''}` : '';
+  const parts = [str(e.person) ?? '?', str(e.action) ?? '?', what, e.purpose !== undefined ? `purpose="${str(e.purpose)}"` : 'no purpose', `via ${str(e.source) ?? '?'}`];
+  if (st && typeof st.text === 'string') parts.push(`"${clip(st.text, 100)}"`);
+  return parts.filter(Boolean).join('  ');
+}
+
+function outcomeLine(e: Json): string {
+  const bits = [`→ #${str(e.access) ?? '?'}`, str(e.status) ?? '?'];
+  if (e.command !== undefined) bits.push(str(e.command)!);
+  if (e.sqlstate !== undefined) bits.push(`SQLSTATE ${str(e.sqlstate)}`);
+  if (e.rows !== undefined) bits.push(`rows=${str(e.rows)}`);
+  if (typeof e.durationMs === 'number') bits.push(`${e.durationMs.toFixed(1)} ms`);
+  return bits.join('  ');
+}
+
+function genericLine(e: Json): string {
+  return Object.entries(e)
+    .filter(([k, v]) => !['v', 'kind', 'time'].includes(k) && str(v) !== undefined)
+    .map(([k, v]) => `${k}=${clip(str(v)!, 60)}`)
+    .join('  ');
+}
+
+/** `#<index> <time> <kind padded> <details>` */
+export function formatEntry(index: number, bytes: Uint8Array): string {
+  let e: Json;
+  try {
+    e = JSON.parse(Buffer.from(bytes).toString('utf8')) as Json;
+  } catch {
+    return `#${index}  (not JSON: ${bytes.byteLength} bytes)`;
+  }
+  const kind = str(e.kind) ?? '?';
+  const detail = kind === 'access' ? accessLine(e) : kind === 'outcome' ? outcomeLine(e) : genericLine(e);
+  return `#${index}  ${str(e.time) ?? ''}  ${kind.padEnd(13)} ${detail}`;
+}
