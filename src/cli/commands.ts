@@ -16,5 +16,10 @@ import { register as lock } from './lock.js';
 import { register as alerts } from './alerts.js';
 import { register as app } from './app.js';
 import { register as tail } from './tail.js';
+import { register as propose } from './propose.js';
+import { register as approve } from './approve.js';
+import { register as policy } from './policy.js';
+import { register as lockdown } from './lockdown.js';
+import { register as breakglass } from './breakglass.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app, tail];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app, tail, propose, approve, policy, lockdown, breakglass];

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, withCommonOptions } from './common.js';
-import { note, printResult, type GlobalOptions } from './output.js';
+import { note, printResult, usageError, type GlobalOptions } from './output.js';
 
 /** Default origin: unique enough per machine, and a valid key name. */
 export function defaultOrigin(): string {
@@ -16,12 +16,20 @@ export function register(program: Command): void {
     program
       .command('init')
       .description('create a new log in --dir and print its verifier key')
-      .option('--origin <origin>', 'checkpoint origin (the log name), e.g. example.com/audit', defaultOrigin()),
+      .option('--origin <origin>', 'checkpoint origin (the log name), e.g. example.com/audit', defaultOrigin())
+      // governance (docs/governance.md): the genesis ceremony names the admins and the quorum.
+      .option('--admin <vkey>', "an admin's public key from `ilog keygen` (repeatable; makes the log governed)", (v: string, prev: string[] = []) => [...prev, v])
+      .option('--quorum <m>', 'approvals a governed change needs (with --admin)'),
   ).action(
-    action<GlobalOptions & { origin: string }, []>(async (opts) => {
+    action<GlobalOptions & { origin: string; admin?: string[]; quorum?: string }, []>(async (opts) => {
       const { initLog } = await import('../log/appender-init.js');
       const { LOG_FILES } = await import('../log/appender-files.js');
-      const log = await initLog(opts.dir, { origin: opts.origin });
+      // governance: validated before anything is written.
+      if (opts.quorum !== undefined && !opts.admin) throw usageError('--quorum needs --admin <vkey> (one per admin)');
+      const { governanceGenesis } = await import('../governance/genesis.js');
+      if (opts.admin && opts.quorum === undefined) throw usageError('--admin needs --quorum <m>: how many admins must approve a change');
+      const genesis = opts.admin ? governanceGenesis(opts.admin, Number(opts.quorum)) : undefined;
+      const log = await initLog(opts.dir, { origin: opts.origin, ...(genesis ? { genesis } : {}) });
       const tokenFile = join(opts.dir, LOG_FILES.token);
       printResult(opts.json, { dir: opts.dir, origin: log.origin, vkey: log.vkey, tokenFile, checkpoint: log.checkpoint }, log.vkey);
       note(opts.json, `ilog: created log ${log.origin} in ${opts.dir} (write token in ${tokenFile})`);

@@ -27,10 +27,19 @@ export function register(program: Command): void {
         .command(name)
         .description(name === 'lock' ? "end a person's proxy sessions and refuse new ones" : 'lift a lock')
         .argument('<person>')
-        .option('--reason <text>', 'why (logged)'),
+        .option('--reason <text>', 'why (logged)')
+        // governance: on a governed log a lock is signed by one admin, an unlock is a quorum proposal.
+        .option('--key <file>', 'your admin key (governed logs: lock = one signature, unlock = a lock.lift proposal)')
+        .option('--url <url>', 'governed logs: submit through a running log service')
+        .option('--token <token>', 'write token for --url'),
     ).action(
-      action<GlobalOptions & { reason?: string }, [string]>(async (opts, person) => {
+      action<GlobalOptions & { reason?: string; key?: string; url?: string; token?: string }, [string]>(async (opts, person) => {
         checkPerson(person);
+        if (opts.key || opts.url || (await import('../governance/genesis.js')).isGoverned(opts.dir)) {
+          const r = await (await import('../governance/cli-support.js')).governedLockCommand(name, person, opts);
+          printResult(opts.json, r.data, r.text);
+          return;
+        }
         const index = await appendOne(opts.dir, make(person, opts.reason));
         printResult(opts.json, { person, index }, `${verb} ${person} (log entry ${index})`);
       }),

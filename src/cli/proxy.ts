@@ -78,12 +78,17 @@ export function register(program: Command): void {
       const directory = new ReplayedDirectory(store);
       const locks = new ReplayedLocks();
       const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
-      const replay = followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, report);
-      await replay.ready;
+      // governance: on a governed log the directory and the locks are the governance replay
+      // (docs/governance.md), and start-up refuses stores edited behind the log's back (STORE_DIVERGES).
+      // The process also runs the governance loop until `ilog serve` does.
+      const { isGoverned } = await import('../governance/genesis.js');
+      const gov = isGoverned(opts.dir) ? (await import('../governance/service.js')).startGovernance(opts.dir, { append: (es) => appender.appendMany(es) }) : undefined;
+      const replay = gov ? undefined : followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, report);
+      await replay?.ready;
       const proxy = new ProxyServer({
         log: appender,
-        users: directory,
-        locks,
+        users: gov?.directory ?? directory,
+        locks: gov?.locks ?? locks,
         upstream: up.target,
         credentials,
         defaultDatabase: up.database,
@@ -100,7 +105,8 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-      replay.stop();
+      replay?.stop();
+      await gov?.stop();
       await proxy.close();
       store.close();
       await appender.close();

@@ -39,6 +39,8 @@ export function register(program: Command): void {
     action<GlobalOptions & { upstreamRole: string; passwordStdin?: boolean }, [string]>(async (opts, person) => {
       checkPerson(person);
       checkRole(opts.upstreamRole);
+      // governance: on a governed log persons change only with the quorum.
+      (await import('../governance/genesis.js')).assertNotGoverned(opts.dir, `propose it: ilog propose person.add ${person} --role ${opts.upstreamRole} --password-stdin --key <admin key>`);
       if (!opts.passwordStdin) throw usageError('pass --password-stdin and the password on stdin (never on the command line)');
       const password = await readStdinLine();
       if (password.length < 8) throw usageError('the password must be at least 8 characters');
@@ -56,6 +58,8 @@ export function register(program: Command): void {
   );
   withCommonOptions(user.command('remove').description('remove a person').argument('<person>')).action(
     action<GlobalOptions, [string]>(async (opts, person) => {
+      // governance: on a governed log persons change only with the quorum.
+      (await import('../governance/genesis.js')).assertNotGoverned(opts.dir, `propose it: ilog propose person.remove ${person} --key <admin key>`);
       const d = await openDirectory(opts.dir);
       try {
         if (!d.directory.has(person)) throw new IlogError('USER_NOT_FOUND', `no person "${person}"; see \`ilog user list\``, { person });
@@ -68,6 +72,13 @@ export function register(program: Command): void {
   );
   withCommonOptions(user.command('list').description('list persons and their upstream roles')).action(
     action<GlobalOptions, []>(async (opts) => {
+      // governance: on a governed log the persons are those the quorum added.
+      if ((await import('../governance/genesis.js')).isGoverned(opts.dir)) {
+        const { loadPolicyMachine } = await import('../governance/target.js');
+        const users = [...(await loadPolicyMachine({ dir: opts.dir })).policy.persons.values()].map((p) => ({ person: p.name, role: p.role })).sort((a, b) => a.person.localeCompare(b.person));
+        printResult(opts.json, { users }, users.map((u) => `${u.person}\t${u.role}`).join('\n'));
+        return;
+      }
       const d = await openDirectory(opts.dir);
       try {
         const users = d.directory.list();

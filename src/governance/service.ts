@@ -1,0 +1,55 @@
+// Governance inside a running service: refuse to start on stores edited behind
+// the log's back, replay the log, keep following it, run the governance loop
+// (when the process may append), and hand the proxy its LockState and
+// UserDirectory. This is the one entry point the server and the proxy wire in.
+import { VerifierStore } from '../capture/directory.js';
+import { GovernedDirectory } from './directory.js';
+import { GovernedLocks } from './lock-state.js';
+import { GovernanceLoop, type LoopOptions } from './loop.js';
+import { assertStoreMatchesPolicy } from './store-check.js';
+import { GovernanceView } from './view.js';
+
+export interface GovernanceOptions {
+  /** Appends entries (the server's Appender); without it the loop does not run (a proxy-only process). */
+  append?: LoopOptions['append'];
+  notify?: LoopOptions['notify'];
+  log?: LoopOptions['log'];
+  now?: () => number;
+  /** Poll interval for new entries (ms, default 50). */
+  pollMs?: number;
+}
+
+export interface RunningGovernance {
+  view: GovernanceView;
+  locks: GovernedLocks;
+  directory: GovernedDirectory;
+  loop: GovernanceLoop | undefined;
+  stop(): Promise<void>;
+}
+
+/** Throws STORE_DIVERGES when a store disagrees with the log; otherwise starts following it. */
+export function startGovernance(dir: string, o: GovernanceOptions = {}): RunningGovernance {
+  assertStoreMatchesPolicy(dir);
+  const view = GovernanceView.open(dir);
+  const locks = new GovernedLocks(view.policy, o.now);
+  view.onEvent((e) => locks.handle(e));
+  const store = new VerifierStore(dir);
+  const directory = new GovernedDirectory(view.policy, store);
+  const loop = o.append
+    ? new GovernanceLoop({ view, append: o.append, dir, ...(o.now ? { now: o.now } : {}), ...(o.notify ? { notify: o.notify } : {}), ...(o.log ? { log: o.log } : {}) })
+    : undefined;
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  view.follow(o.pollMs ?? 50, (e) => log(`ilog: governance replay: ${e instanceof Error ? e.message : String(e)}`));
+  loop?.start();
+  return {
+    view,
+    locks,
+    directory,
+    loop,
+    stop: async () => {
+      await loop?.stop();
+      view.close();
+      store.close();
+    },
+  };
+}
