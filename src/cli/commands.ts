@@ -21,5 +21,8 @@ import { register as approve } from './approve.js';
 import { register as policy } from './policy.js';
 import { register as lockdown } from './lockdown.js';
 import { register as breakglass } from './breakglass.js';
+import { register as witness } from './witness.js';
+import { register as mirror } from './mirror.js';
+import { register as restore } from './restore.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app, tail, propose, approve, policy, lockdown, breakglass];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, proxy, user, lock, alerts, app, tail, propose, approve, policy, lockdown, breakglass, witness, mirror, restore];

@@ -13,6 +13,7 @@ import { Appender } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
 import { portError } from '../demo/ports.js';
+import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
@@ -59,7 +60,10 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   let alerting: Alerting | undefined;
   let app: FastifyInstance;
   let appApi = false;
+  // Witness area: with <dir>/witness-policy, only checkpoints cosigned per the policy are published (docs/witness.md).
+  let witnessing: WitnessPublishing | undefined;
   try {
+    witnessing = startWitnessPublishing(dir, appender.storage, { log: (line) => process.stderr.write(`ilog: ${line}\n`) });
     const extra = await alertingFor(dir, appender, o);
     alerting = extra.alerting;
     appApi = extra.appApi;
@@ -67,12 +71,14 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       storage: appender.storage,
       writer: appender,
       token,
+      ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {
         if (alerting) await alerting.register(a);
         else if (appApi) await registerAppApi(a, dir, appender);
       },
     });
   } catch (e) {
+    await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
     throw e;
@@ -82,6 +88,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     url = await listen(app, host, port);
   } catch (e) {
     await app.close();
+    await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
     throw portError(e, { host, port }, o.listenFlag ?? '--listen');
@@ -90,6 +97,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await app.close();
+      await witnessing?.stop();
       await alerting?.stop();
       await appender.close();
     })());

@@ -15,6 +15,7 @@ interface VerifyCliOptions extends GlobalOptions {
   saveCheckpoint?: string;
   workers?: number;
   decode: boolean;
+  policy?: string;
 }
 
 function readText(file: string, what: string): string {
@@ -35,11 +36,16 @@ export function register(program: Command): void {
       .option('--checkpoint <file>', 'a checkpoint saved earlier: the log must extend it')
       .option('--save-checkpoint <file>', 'after success, save the verified checkpoint here (for the next --checkpoint)')
       .option('--workers <n>', 'worker threads (default: 0 for small logs, else up to 2)', parseCount)
-      .option('--no-decode', 'skip decoding entries against their schemas (hashes and tiles only)'),
+      .option('--no-decode', 'skip decoding entries against their schemas (hashes and tiles only)')
+      // Witness area (docs/witness.md): the checkpoint must be cosigned per a tlog-policy.
+      .option('--policy <file>', 'also require the checkpoint (served at --url, or <dir>/checkpoint.published) to meet this witness policy'),
   ).action(
     action<VerifyCliOptions, []>(async (opts) => {
       const vkey = opts.vkey === undefined ? undefined : opts.vkey.includes('+') ? opts.vkey : readText(opts.vkey, 'vkey');
-      const saved = opts.checkpoint === undefined ? undefined : readText(opts.checkpoint, 'checkpoint');
+      const witness = opts.policy === undefined ? undefined : await import('../witness/log-publishing.js');
+      // With --policy on a directory, the log must also extend the checkpoint it published.
+      const published = witness && !opts.url ? witness.readPublishedCheckpoint(opts.dir) : undefined;
+      const saved = opts.checkpoint === undefined ? published : readText(opts.checkpoint, 'checkpoint');
       const { verifyLog } = await import('../log/verify.js');
       const { writeFileDurable } = await import('../storage/durable-file.js');
       let bar: ReturnType<typeof progressBar> | undefined;
@@ -54,14 +60,19 @@ export function register(program: Command): void {
           onProgress: (done, total) => (bar ??= progressBar('verify', total, opts.json)).update(done),
         });
         bar?.stop();
+        // The stores kept beside a data directory (proxy.db, config.json, governance.json)
+        // must agree with the policy the log replays to (STORE_DIVERGES).
+        if (!opts.url) (await import('../governance/store-check.js')).assertStoreMatchesPolicy(opts.dir);
+        const witnessed = witness && opts.policy ? witness.verifyWithPolicyFile(opts.url ? report.checkpoint : published, opts.policy, vkey?.trim()) : undefined;
         if (opts.saveCheckpoint) writeFileDurable(opts.saveCheckpoint, report.checkpoint);
         const seconds = (performance.now() - started) / 1000;
         const human = [
           `ilog: OK ${report.origin}: ${report.size} entries, ${report.tiles} tiles, ${report.checkpoints} checkpoint(s) verified`,
           `root ${report.root}`,
           ...(report.consistency ? [`consistent with the saved checkpoint of size ${report.consistency.old}`] : []),
+          ...(witnessed ? [`checkpoint of size ${witnessed.checkpoint.size} cosigned per the policy by ${witnessed.cosigners.join(', ')}`] : []),
         ].join('\n');
-        printResult(opts.json, { ...report, seconds }, human);
+        printResult(opts.json, { ...report, seconds, ...(witnessed ? { witnessed: { size: witnessed.checkpoint.size, cosigners: witnessed.cosigners } } : {}) }, human);
         if (opts.saveCheckpoint) note(opts.json, `ilog: saved the checkpoint to ${opts.saveCheckpoint}`);
       } finally {
         bar?.stop();

@@ -9,7 +9,7 @@ import { TileCache } from '../storage/tile-cache.js';
 import { bearerAuth } from './log-auth.js';
 import { installErrorHandlers } from './log-errors.js';
 import { registerProofRoutes } from './log-proof-routes.js';
-import { publishedTree } from './log-published.js';
+import { publishedTree, type PublishedTree } from './log-published.js';
 import { registerReadRoutes } from './log-read-routes.js';
 import { registerWriteRoutes, type LogWriter, type WriteLimits } from './log-write-routes.js';
 
@@ -24,6 +24,10 @@ export interface LogServerOptions {
   logger?: boolean;
   /** Register more routes or hooks (e.g. the application API) before the server is sealed. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
+  /** Witness area integration (docs/witness.md): the tree to publish instead of the latest checkpoint, e.g. a WitnessPublisher. */
+  published?: PublishedTree;
+  /** Witness area integration: extra fields for GET /health (witness policy, mirror status). */
+  health?: () => Record<string, unknown>;
 }
 
 export async function createLogServer(opts: LogServerOptions): Promise<FastifyInstance> {
@@ -37,12 +41,12 @@ export async function createLogServer(opts: LogServerOptions): Promise<FastifyIn
     forceCloseConnections: 'idle',
   });
   installErrorHandlers(app);
-  const published = publishedTree(opts.storage);
+  const published = opts.published ?? publishedTree(opts.storage);
   const tiles = new TileCache((level, index, width) => opts.storage.readTile(level, index, width));
 
   app.get('/health', async () => {
     const cp = published.latest();
-    return { ok: true, origin: cp?.origin ?? null, published: cp?.size ?? 0, integrated: opts.storage.integratedSize(), sequenced: opts.storage.size() };
+    return { ok: true, origin: cp?.origin ?? null, published: cp?.size ?? 0, integrated: opts.storage.integratedSize(), sequenced: opts.storage.size(), ...opts.health?.() };
   });
   registerReadRoutes(app, opts.storage, published);
   registerProofRoutes(app, tiles, published);
