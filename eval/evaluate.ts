@@ -1,7 +1,11 @@
 // Scores the detector on a generated dataset the way it would be used: each
 // day, reviewers look at a fixed budget of alerts (5 per 1,000 people per day
-// by default), highest score first. A misuse instance counts as caught when one
-// of the reviewed alerts cites one of its entries. Clean traffic (the same seed
+// by default), highest score first. An alert is a person's findings of the day
+// taken together (a reviewer opens the person's case, not each finding; the
+// case ranks by its strongest finding), so five findings about one person use
+// one slot, not five; a person whose case was reviewed in the last 3 days is
+// already under review and ranks after fresh cases. A misuse instance counts as
+// caught when a reviewed case has a finding citing one of its entries. Clean traffic (the same seed
 // with nothing injected) measures the false alerts per day.
 import { Detector } from '../src/detect/detector.js';
 import type { Finding } from '../src/detect/finding.js';
@@ -73,10 +77,13 @@ function runDetector(o: EvalOptions, inject: boolean): { ds: ReturnType<typeof g
   return { ds, got: { findings, stats: { entries, findings: findings.length, ms: Math.round(ms) } } };
 }
 
+/** A person whose case was reviewed in the last this many days is already under review: their new findings rank after fresh cases. */
+const OPEN_CASE_DAYS = 3;
+
 const dayOf = (f: Finding) => Math.floor((Date.parse(f.time) - EPOCH) / DAY);
 
 /** Per post-warm-up day, the alerts reviewers look at: a fractional budget carried over days, best score first. */
-function review(findings: Finding[], o: EvalOptions): { byDay: Map<number, Finding[]>; reviewed: Map<number, Finding[]>; perDay: number } {
+function review(findings: Finding[], o: EvalOptions): { byDay: Map<number, Finding[]>; reviewed: Map<number, Finding[][]>; perDay: number } {
   const perDay = (o.budgetPer1000 * o.people) / 1000;
   const byDay = new Map<number, Finding[]>();
   for (const f of findings) {
@@ -84,12 +91,21 @@ function review(findings: Finding[], o: EvalOptions): { byDay: Map<number, Findi
     if (d < o.warmupDays || d >= o.days) continue;
     byDay.set(d, [...(byDay.get(d) ?? []), f]);
   }
-  const reviewed = new Map<number, Finding[]>();
+  const reviewed = new Map<number, Finding[][]>();
+  /** Subject → last day their case was reviewed: an open case does not take a new slot every day. */
+  const underReview = new Map<string, number>();
+  const open = (subject: string, d: number) => d - (underReview.get(subject) ?? -Infinity) <= OPEN_CASE_DAYS;
   for (let d = o.warmupDays; d < o.days; d++) {
     const k = d - o.warmupDays;
     const quota = Math.floor(perDay * (k + 1)) - Math.floor(perDay * k);
-    const ranked = [...(byDay.get(d) ?? [])].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    reviewed.set(d, ranked.slice(0, quota));
+    const cases = new Map<string, Finding[]>();
+    for (const f of byDay.get(d) ?? []) cases.set(f.subject, [...(cases.get(f.subject) ?? []), f]);
+    const top = (fs: Finding[]) => fs.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.id < a.id) ? b : a));
+    const ranked = [...cases.values()].map((fs) => ({ fs, best: top(fs) }));
+    ranked.sort((a, b) => Number(open(a.best.subject, d)) - Number(open(b.best.subject, d)) || b.best.score - a.best.score || (a.best.id < b.best.id ? -1 : 1));
+    const today = ranked.slice(0, quota).map((c) => c.fs);
+    for (const fs of today) underReview.set(fs[0]!.subject, d);
+    reviewed.set(d, today);
   }
   return { byDay, reviewed, perDay };
 }
@@ -105,10 +121,10 @@ export function evaluate(o: EvalOptions): EvalResult {
   let reviewedTrue = 0;
   const hitsBy = new Map<string, number>();
   const reviewedOnDay = (d: number) => reviewed.get(d)?.length ?? 0;
-  for (const fs of reviewed.values())
-    for (const f of fs) {
+  for (const cases of reviewed.values())
+    for (const fs of cases) {
       reviewedCount++;
-      const ids = instanceOf(f);
+      const ids = new Set(fs.flatMap((f) => [...instanceOf(f)]));
       if (ids.size > 0) reviewedTrue++;
       for (const id of ids) {
         caught.add(id);

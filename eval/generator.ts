@@ -67,7 +67,8 @@ export function generate(o: GenOptions): Dataset {
     let k = 0;
     for (let i = 0; i < o.perScenario; i++)
       for (const scenario of SCENARIOS) {
-        const day = slots[k++ % slots.length]!;
+        // A week-long drip must fit in the run (one started on the last day is not a drip yet).
+        const day = scenario === 'slow-drip' ? Math.min(slots[k++ % slots.length]!, o.days - 5) : slots[k++ % slots.length]!;
         const id = `${scenario}#${i + 1}`;
         const made = makeInstance(scenario, { org, rng: srng.fork(k), day, id, shift });
         if (!made || made.events.length === 0) continue;

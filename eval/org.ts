@@ -58,6 +58,15 @@ export interface Org {
   /** Billing clerks and support agents of the VIP desk (allowed on every VIP record). */
   vipStaff: Set<string>;
   colleaguePatients: { patient: string; employee: string; family: boolean }[];
+  /** Night incidents: on some days, several engineers answer the same call-out. */
+  incidents: Map<number, Incident>;
+}
+
+export interface Incident {
+  id: string;
+  /** Start time (ms from day 0). */
+  start: number;
+  members: string[];
 }
 
 const KIND_SHARE: [Kind, number][] = [
@@ -188,5 +197,13 @@ export function buildOrg(seed: number, size: number, days: number): Org {
       allowedGroups: ['billing'],
     });
   }
-  return { people, byName, patients, active, homeDept, watch, vipPatients, vipStaff, colleaguePatients };
+  // Incidents are worked together: about one night in two, 2-4 engineers answer the same call-out.
+  const incidents = new Map<number, Incident>();
+  const engineers = people.filter((p) => p.kind === 'engineer');
+  for (let d = 0; d < days; d++) {
+    if (!rng.chance(0.45) || engineers.length < 2) continue;
+    const start = d * 86_400_000 + rng.int(0, 4) * 3_600_000 + rng.int(0, 59) * 60_000;
+    incidents.set(d, { id: `incident:INC-${rng.int(1000, 9999)}`, start, members: rng.sample(engineers, rng.int(2, 4)).map((p) => p.name) });
+  }
+  return { people, byName, patients, active, homeDept, watch, vipPatients, vipStaff, colleaguePatients, incidents };
 }

@@ -66,6 +66,21 @@ export function cleanDay(org: Org, p: Person, day: number, rng: Rng, out: RawEve
   if (!s) return;
   const n = rng.poisson((p.rate * (s.end - s.start)) / HOUR);
   const ts = times(rng, s, n);
+  const first = out.length;
+  work(org, p, day, rng, s, ts, out);
+  // Hot-desking: now and then someone with a desk works an hour from a colleague's (legitimate, looks like a borrowed account).
+  if (p.kind !== 'nurse' && rng.chance(0.002)) {
+    const colleague = rng.pick(org.people.filter((x) => x.kind === p.kind && x !== p));
+    const from = s.start + rng.next() * (s.end - s.start - HOUR);
+    for (let i = first; i < out.length; i++) {
+      const e = out[i]!;
+      const client = e.entry.client as { address: string } | undefined;
+      if (e.entry.kind === 'access' && e.t >= from && e.t < from + HOUR && client) e.entry.client = { ...client, address: colleague.desk };
+    }
+  }
+}
+
+function work(org: Org, p: Person, day: number, rng: Rng, s: Shift, ts: number[], out: RawEvent[]): void {
   switch (p.kind) {
     case 'nurse':
     case 'doctor':
@@ -75,7 +90,7 @@ export function cleanDay(org: Org, p: Person, day: number, rng: Rng, out: RawEve
     case 'support':
       return support(org, p, day, rng, ts, out);
     case 'engineer':
-      return engineer(p, day, rng, s, ts, out);
+      return engineer(org, p, day, rng, s, ts, out);
     case 'admin':
       return admin(p, rng, ts, out);
   }
@@ -107,14 +122,42 @@ function clinical(org: Org, p: Person, day: number, rng: Rng, s: Shift, ts: numb
       out.push(appAccess(t, p, { app: 'ehr', action: i === 1 ? 'update' : 'view', type: i === 1 ? 'clinical_note' : rng.pick(types), ids: [patient], purpose: 'treatment', address: addr(t) }));
     }
   }
-  // A one-off glance at another ward's patient (a bed check, a wrong click): legitimate, and looks like curiosity.
+  // A one-off glance at another ward's patient. Two in three have team context: a
+  // patient the ward is asked about (a consult request, a transfer being planned),
+  // which a colleague of the same department and shift looks at too within the
+  // hour. One in three is a wrong click or a bed check nobody follows up: legitimate,
+  // and exactly like curiosity.
   if (rng.chance(0.004)) {
     const pool2 = org.active[day]!.get(rng.pick(others))!;
     if (pool2.length > 0) {
-      const t = ts[Math.floor(ts.length / 2)] ?? s.start;
-      out.push(appAccess(t + MIN, p, { app: 'ehr', action: 'view', type: 'patient', ids: [rng.pick(pool2)], purpose: 'treatment', address: addr(t) }));
+      const t = (ts[Math.floor(ts.length / 2)] ?? s.start) + MIN;
+      const patient = rng.pick(pool2);
+      out.push(appAccess(t, p, { app: 'ehr', action: 'view', type: 'patient', ids: [patient], purpose: 'treatment', address: addr(t) }));
+      const mates = shiftMates(org, p);
+      if (rng.chance(2 / 3) && mates.length > 0) {
+        const mate = rng.pick(mates);
+        const t2 = t + rng.int(-30, 60) * MIN;
+        const where = mate.kind === 'doctor' ? mate.desk : rng.pick(stationsOf(mate.dept!));
+        out.push(appAccess(t2, mate, { app: 'ehr', action: 'view', type: 'patient', ids: [patient], purpose: 'treatment', address: where }));
+      }
     }
   }
+}
+
+const matesCache = new WeakMap<Org, Map<string, Person[]>>();
+/** Nurses and doctors of the same department and shift (who would discuss a patient together). */
+function shiftMates(org: Org, p: Person): Person[] {
+  let byKey = matesCache.get(org);
+  if (!byKey) {
+    byKey = new Map();
+    for (const x of org.people) {
+      if (x.dept === undefined || x.float) continue;
+      const k = `${x.dept}/${x.shiftStart}`;
+      byKey.set(k, [...(byKey.get(k) ?? []), x]);
+    }
+    matesCache.set(org, byKey);
+  }
+  return (byKey.get(`${p.dept}/${p.shiftStart}`) ?? []).filter((x) => x !== p);
 }
 
 /** Patients discharged in the last week, across wards: billing's work queue. */
@@ -174,17 +217,24 @@ function support(org: Org, p: Person, day: number, rng: Rng, ts: number[], out: 
   }
 }
 
-function engineer(p: Person, day: number, rng: Rng, s: Shift, ts: number[], out: RawEvent[]): void {
+function engineer(org: Org, p: Person, day: number, rng: Rng, s: Shift, ts: number[], out: RawEvent[]): void {
   const prng = rng.fork(p.name.length, p.desk.length); // stable favourite tables per person
   const favourites = prng.sample(OPS_TABLES, 4);
   if (day >= NEW_TABLE_DAY) favourites.push('public.appointments_v2');
-  const incident = `incident:INC-${rng.int(1000, 9999)}`;
+  let incident = `incident:INC-${rng.int(1000, 9999)}`;
   const all = [...ts];
-  // A night incident now and then: legitimate off-hours work.
-  if (rng.chance(0.015)) {
+  // Legitimate off-hours work: the night's incident, answered by several engineers
+  // (org.incidents), and now and then a lone on-call fix.
+  const night = org.incidents.get(day);
+  if (night?.members.includes(p.name)) {
+    incident = night.id;
+    const join = night.start + rng.int(0, 20) * MIN;
+    for (let i = rng.int(3, 10); i > 0; i--) all.push(join + rng.int(0, 90) * MIN);
+  } else if (rng.chance(0.003)) {
     const start = day * DAY + rng.int(0, 4) * HOUR + rng.int(0, 59) * MIN;
     for (let i = rng.int(3, 10); i > 0; i--) all.push(start + rng.int(0, 90) * MIN);
   }
+  all.sort((a, b) => a - b);
   for (const t of all) {
     if (rng.chance(0.12)) {
       out.push(

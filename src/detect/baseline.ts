@@ -3,7 +3,6 @@
 // so the detector's whole state can be snapshotted and restored, and is exactly
 // what replaying the same entries from index 0 would rebuild.
 import type { DetectorConfig } from './config.js';
-import { BloomFilter } from './stats/bloom.js';
 import { HourHistogram } from './stats/hour-histogram.js';
 import { NameCounts } from './stats/name-counts.js';
 import { Welford, type WelfordState } from './stats/welford.js';
@@ -22,6 +21,8 @@ export interface AddressUse {
   /** Days on which this address was used (a familiar workstation vs one never used before). */
   days: number;
   lastDay: number;
+  /** Accesses from this address on lastDay. */
+  dayUses?: number;
 }
 
 export interface Cooldown {
@@ -43,11 +44,13 @@ export class PersonState {
   cusum = 0;
   dayKeys = new Set<string>();
   dayKeyOverflow = 0;
+  /** Indexes of today's latest accesses that touched a record new for the day: the evidence of a volume finding. */
+  dayNewIndexes: number[] = [];
   /** Highest multiple of the daily norm already reported today (1 = none). */
   dayLevel = 1;
   dayDrip = false;
   names: NameCounts;
-  /** EWMA of the share of keyed accesses to records foreign to the person's peer group. */
+  /** EWMA over active days of "engaged with another team's record that day" (cross-team habit). */
   foreignRate = 0.02;
   addresses = new Map<string, AddressUse>();
   /** Time of the latest address use (to skip reordering the LRU map in the common case). */
@@ -86,6 +89,7 @@ export class PersonState {
       cusum: this.cusum,
       dayKeys: [...this.dayKeys],
       dayKeyOverflow: this.dayKeyOverflow,
+      dayNewIndexes: this.dayNewIndexes,
       dayLevel: this.dayLevel,
       dayDrip: this.dayDrip,
       names: this.names.toJSON(),
@@ -111,6 +115,7 @@ export class PersonState {
     p.cusum = j.cusum;
     p.dayKeys = new Set(j.dayKeys);
     p.dayKeyOverflow = j.dayKeyOverflow;
+    p.dayNewIndexes = j.dayNewIndexes;
     p.dayLevel = j.dayLevel;
     p.dayDrip = j.dayDrip;
     p.names = new NameCounts(cfg.limits.names, j.names);
@@ -136,6 +141,7 @@ export interface PersonJSON {
   cusum: number;
   dayKeys: string[];
   dayKeyOverflow: number;
+  dayNewIndexes: number[];
   dayLevel: number;
   dayDrip: boolean;
   names: [string, number][];
@@ -155,13 +161,16 @@ export class GroupState {
   lastDay = Number.NaN;
   names: NameCounts;
   readRows = new Map<string, Welford>();
-  records: BloomFilter;
+  /** Recent off-hours activity of the role's members [person, time] (incidents are worked together). */
+  offHours: [string, number][] = [];
+  /** Active person-days of the role's members, and signals raised per rule (rules/calibrate.ts). */
+  personDays = 0;
+  ruleCounts: Record<string, number> = {};
   /** Client address → up to SHARED_TERMINAL persons of this role seen using it (ward terminals are shared). */
   terminals = new Map<string, string[]>();
 
-  constructor(cfg: DetectorConfig, records?: BloomFilter) {
+  constructor(cfg: DetectorConfig) {
     this.names = new NameCounts(cfg.limits.names * 4);
-    this.records = records ?? new BloomFilter(cfg.limits.groupFilterBits);
   }
 
   /** Several people of this role use this address: a shared terminal, not one person's desk. */
@@ -192,13 +201,18 @@ export class GroupState {
       lastDay: Number.isNaN(this.lastDay) ? null : this.lastDay,
       names: this.names.toJSON(),
       readRows: [...this.readRows].map(([k, w]) => [k, w.toJSON()]),
-      records: this.records.toJSON(),
+      offHours: this.offHours,
+      personDays: this.personDays,
+      ruleCounts: this.ruleCounts,
       terminals: [...this.terminals],
     };
   }
 
   static from(j: GroupJSON, cfg: DetectorConfig): GroupState {
-    const g = new GroupState(cfg, BloomFilter.from(j.records));
+    const g = new GroupState(cfg);
+    g.offHours = j.offHours;
+    g.personDays = j.personDays;
+    g.ruleCounts = j.ruleCounts;
     g.events = j.events;
     g.firstTime = j.firstTime;
     g.dayCount = j.dayCount;
@@ -217,7 +231,9 @@ export interface GroupJSON {
   lastDay: number | null;
   names: [string, number][];
   readRows: [string, WelfordState][];
-  records: { size: number; bits: string };
+  offHours: [string, number][];
+  personDays: number;
+  ruleCounts: Record<string, number>;
   terminals: [string, string[]][];
 }
 
@@ -230,14 +246,16 @@ export function rememberAddress(p: PersonState, address: string, time: number, i
     if (u.lastDay !== day) {
       u.days++;
       u.lastDay = day;
+      u.dayUses = 0;
     }
+    u.dayUses = (u.dayUses ?? 0) + 1;
     // Re-insert so Map order is least-recently-used first (already last: nothing to move).
     if (!mostRecent) {
       p.addresses.delete(address);
       p.addresses.set(address, u);
     }
   } else {
-    p.addresses.set(address, { first: time, last: time, lastIndex: index, days: 1, lastDay: day });
+    p.addresses.set(address, { first: time, last: time, lastIndex: index, days: 1, lastDay: day, dayUses: 1 });
     if (p.addresses.size > MAX_ADDRESSES) p.addresses.delete(p.addresses.keys().next().value!);
   }
   p.lastAddressTime = Math.max(p.lastAddressTime, time);

@@ -52,11 +52,23 @@ export const detectorConfigSchema = z.object({
   /** Fact rules (watch list, purpose, privilege, bypass) report the same fact about a person once per this period. */
   factCooldownHours: z.number().min(0).default(24),
   riskHalfLifeHours: z.number().positive().default(72),
+  /**
+   * Scale each signal by how often its rule fires in the person's role (rules/calibrate.ts).
+   * Off by default: on the evaluation it cost recall (docs/detect.md).
+   */
+  calibrate: z.boolean().default(false),
   watchlist: z.array(watchEntry).default([]),
   purposes: z.array(purposeRule).default([]),
   rules: z
     .object({
-      watchlist: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+      watchlist: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** A look-up of a watch-listed record is judged after this window: did the person go on to work with it? */
+          windowMinutes: z.number().positive().default(120),
+          /** Strength kept when they did (a ticket or a covered shift is still worth a look, lower in the queue). */
+          engaged: z.number().min(0).max(1).default(0.5),
+        }).prefault({}),
       purpose: z
         .object({ enabled: z.boolean().default(true), missing: strength.default(0.45), mismatch: strength.default(0.6) }).prefault({}),
       offHours: z
@@ -87,10 +99,23 @@ export const detectorConfigSchema = z.object({
           windowMinutes: z.number().positive().default(480),
           /** A second access at least this long after the first is a return (a glance repeated within minutes is not). */
           engageAfterMinutes: z.number().min(0).default(20),
-          strength: strength.default(0.6),
+          strength: strength.default(0.7),
+          /**
+           * Team of a role: the first capture group of this pattern (roles `nurse:oncology` and
+           * `doctor:oncology` form team `oncology`); a role it does not match is its own team.
+           */
+          team: z.string().default('^[^:]+:(.+)$'),
+          /** A record the team touched within this many days is in its care context (not foreign). */
+          contextDays: z.number().int().min(1).max(60).default(3),
         }).prefault({}),
       sharedCredentials: z
-        .object({ enabled: z.boolean().default(true), windowMinutes: z.number().positive().default(15), strength: strength.default(0.8) }).prefault({}),
+        .object({
+          enabled: z.boolean().default(true),
+          windowMinutes: z.number().positive().default(15),
+          strength: strength.default(0.8),
+          /** An account used from a colleague's personal workstation (one they alone use, on ≥ 3 days). */
+          colleagueDesk: strength.default(0.55),
+        }).prefault({}),
       privilege: z
         .object({ enabled: z.boolean().default(true), change: strength.default(0.35), self: strength.default(0.95) }).prefault({}),
       bypass: z.object({ enabled: z.boolean().default(true), strength: strength.default(0.9) }).prefault({}),
@@ -102,8 +127,10 @@ export const detectorConfigSchema = z.object({
       dayKeys: z.number().int().positive().default(5000),
       /** Tables / resource types / purposes remembered per person and per group. */
       names: z.number().int().positive().default(512),
-      /** Bits in each peer group's record filter (bounded memory regardless of subject count). */
-      groupFilterBits: z.number().int().min(1024).default(1 << 20),
+      /** Bits in each team's daily record filter (bounded memory regardless of subject count). */
+      groupFilterBits: z.number().int().min(1024).default(1 << 18),
+      /** Client addresses whose users are remembered (colleague's-workstation check). */
+      desks: z.number().int().positive().default(100_000),
       /** Access entries awaiting their outcome. */
       pending: z.number().int().positive().default(100_000),
     })
@@ -122,6 +149,11 @@ export function parseDetectorConfig(input: unknown = {}): DetectorConfig {
     throw new IlogError('INVALID_DETECT_CONFIG', `detector config: ${field || '(root)'}: ${issue?.message ?? 'invalid'}; fix the field and reload`, {
       field,
     });
+  }
+  try {
+    new RegExp(r.data.rules.foreignRecord.team);
+  } catch {
+    throw new IlogError('INVALID_DETECT_CONFIG', 'detector config: rules.foreignRecord.team is not a valid regular expression', { field: 'rules.foreignRecord.team' });
   }
   for (const [i, p] of r.data.purposes.entries()) {
     try {

@@ -11,9 +11,11 @@ import { isRead, viewEntry, type AccessView, type EventView, type OutcomeView } 
 import type { Finding } from './finding.js';
 import { RiskBook, type RiskExplanation, type RiskJSON } from './risk.js';
 import { bypassSignals } from './rules/bypass.js';
+import { calibrate, countSignals } from './rules/calibrate.js';
 import type { AccessContext } from './rules/context.js';
 import { accessNames, firstAccessSignals } from './rules/first-access.js';
-import { ForeignLookups, foreignKeys, type OpenLookup } from './rules/foreign-record.js';
+import { COVERING, foreignFinal, foreignKeys, openForeign, teamOf } from './rules/foreign-record.js';
+import { OpenLookups, type OpenLookup } from './rules/open-lookups.js';
 import { offHoursSignals } from './rules/off-hours.js';
 import { accessPrivilegeSignals, eventPrivilegeSignals } from './rules/privilege.js';
 import { compilePurposes, purposeSignals, type CompiledPurpose } from './rules/purpose.js';
@@ -22,6 +24,8 @@ import { dayVolumeSignals, readRowsSignals, rollDay } from './rules/volume.js';
 import { buildWatchIndex, watchlistSignals, type WatchIndex } from './rules/watchlist.js';
 import { combine, severityOf, type RuleName, type Signal } from './signals.js';
 import { BloomFilter } from './stats/bloom.js';
+import { Desks } from './stats/desks.js';
+import { RecentKeys, type RecentKeysJSON } from './stats/recent-keys.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -30,6 +34,8 @@ const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'by
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
 const CORROBORATION_MS = 86_400_000;
+/** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
+const DAY_EVIDENCE = 32;
 
 interface Pending {
   person: string;
@@ -38,7 +44,7 @@ interface Pending {
 }
 
 export interface DetectorSnapshot {
-  v: 1;
+  v: 2;
   /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
   config: string;
   next: number;
@@ -49,6 +55,8 @@ export interface DetectorSnapshot {
   risk: [string, RiskJSON][];
   proposals: [string, string[]][];
   open: OpenLookup[];
+  teams: [string, RecentKeysJSON][];
+  desks: ReturnType<Desks['toJSON']>;
 }
 
 export function configFingerprint(cfg: DetectorConfig): string {
@@ -62,8 +70,12 @@ export class Detector {
   #groups = new Map<string, GroupState>();
   #seen: BloomFilter;
   #pending = new Map<number, Pending>();
-  /** Open foreign-record lookups awaiting their window. */
-  #open = new ForeignLookups();
+  /** Open foreign-record and watch-list lookups awaiting their window. */
+  #open = new OpenLookups();
+  /** Per team: the records it touched in the last contextDays days (its care context). */
+  #teams = new Map<string, RecentKeys>();
+  #desks: Desks;
+  readonly #teamRe: RegExp;
   #risk: RiskBook;
   /** Targets of recent governance proposals, so an approval can be checked for self-benefit. */
   #proposals = new Map<string, string[]>();
@@ -72,10 +84,12 @@ export class Detector {
 
   constructor(config: DetectorConfigInput | DetectorConfig = {}) {
     this.config = Object.freeze(parseDetectorConfig(config)) as DetectorConfig;
-    this.#seen = new BloomFilter(this.config.limits.groupFilterBits * 4);
+    this.#seen = new BloomFilter(this.config.limits.groupFilterBits * 16);
     this.#risk = new RiskBook(this.config.riskHalfLifeHours);
     this.#watch = buildWatchIndex(this.config);
     this.#purposes = compilePurposes(this.config);
+    this.#desks = new Desks(this.config.limits.desks);
+    this.#teamRe = new RegExp(this.config.rules.foreignRecord.team);
   }
 
   /** Index of the next entry the detector expects; entries below it were already observed. */
@@ -101,12 +115,25 @@ export class Detector {
     return expired.length === 0 ? found : [...expired, ...found];
   }
 
-  /** Judge foreign-record lookups whose window closed before `now` without the person engaging. */
+  /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
   #expire(now: number): Finding[] {
     const out: Finding[] = [];
-    for (const o of this.#open.expire(now, (name) => this.#persons.get(name)))
-      out.push(...this.#emit(o.index, o.time, o.person, this.#person(o.person, o.time), [o.signal]));
+    const covering = (o: OpenLookup) => {
+      const p = this.#persons.get(o.person);
+      return o.signal.rule === 'foreign-record' && p !== undefined && p.day === o.day && p.dayForeignEngaged >= COVERING;
+    };
+    for (const o of this.#open.expire(now, (o) => !covering(o))) {
+      const f = foreignFinal(o, this.config);
+      out.push(...this.#emit(f.index, f.time, f.person, this.#person(f.person, f.time), [f.signal], this.#groups.get(f.group)));
+    }
     return out;
+  }
+
+  #teamKeys(team: string, day: number): RecentKeys {
+    let r = this.#teams.get(team);
+    if (!r) this.#teams.set(team, (r = new RecentKeys(this.config.rules.foreignRecord.contextDays, this.config.limits.groupFilterBits)));
+    r.roll(day);
+    return r;
   }
 
   /** A person's current risk (0-100) and the findings that drive it. */
@@ -145,16 +172,19 @@ export class Detector {
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
     const p = this.#person(v.person, v.time);
     const g = this.#group(v.group, v.time);
+    if (p.day !== day) g.personDays++;
     rollDay(p, day, cfg);
     if (g.lastDay !== day) {
       g.lastDay = day;
       g.dayCount++;
     }
-    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen };
+    const team = teamOf(v.group, this.#teamRe);
+    const teamKeys = this.#teamKeys(team, day);
+    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [
-      ...(cfg.rules.watchlist.enabled ? watchlistSignals(ctx, this.#watch) : []),
+      ...(cfg.rules.watchlist.enabled ? watchlistSignals(ctx, this.#watch, this.#open) : []),
       ...(cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : []),
       ...offHoursSignals(ctx),
       ...firstAccessSignals(ctx, names),
@@ -165,14 +195,20 @@ export class Detector {
       p.overlapDays.push(day);
       if (p.overlapDays.length > MAX_OVERLAP_DAYS) p.overlapDays.shift();
     }
-    this.#open.touch(v, p);
-    this.#open.open(ctx, foreign);
+    this.#open.touch(v, team, p);
+    openForeign(ctx, foreign, this.#open);
     const read = isRead(v.action);
     if (read) {
+      let fresh = false;
       for (const k of v.keys) {
         if (p.dayKeys.has(k)) continue;
+        fresh = true;
         if (p.dayKeys.size < cfg.limits.dayKeys) p.dayKeys.add(k);
         else p.dayKeyOverflow++;
+      }
+      if (fresh) {
+        p.dayNewIndexes.push(index);
+        if (p.dayNewIndexes.length > DAY_EVIDENCE) p.dayNewIndexes.shift();
       }
       signals.push(...dayVolumeSignals(p, cfg));
       if (v.rows !== undefined) signals.push(...this.#learnRows(p, g, v.source, v.rows));
@@ -186,18 +222,19 @@ export class Detector {
       g.names.add(n);
     }
     for (const k of v.keys) {
-      g.records.add(k);
+      teamKeys.add(k);
       this.#seen.add(k);
     }
     if (v.address !== undefined) {
       rememberAddress(p, v.address, v.time, index, day);
       g.useTerminal(v.address, v.person);
+      this.#desks.use(v.address, v.person, day);
     }
     if (read && v.rows === undefined) {
       this.#pending.set(index, { person: v.person, group: v.group, source: v.source });
       if (this.#pending.size > cfg.limits.pending) this.#pending.delete(this.#pending.keys().next().value!);
     }
-    return this.#emit(index, v.time, v.person, p, signals);
+    return this.#emit(index, v.time, v.person, p, signals, g);
   }
 
   #learnRows(p: PersonState, g: GroupState, source: string, rows: number): Signal[] {
@@ -215,7 +252,7 @@ export class Detector {
     const p = this.#person(pa.person, o.time);
     const g = this.#group(pa.group, o.time);
     const signals = this.#learnRows(p, g, pa.source, o.rows).map((s) => ({ ...s, entries: [o.access] }));
-    return this.#emit(index, o.time, pa.person, p, signals);
+    return this.#emit(index, o.time, pa.person, p, signals, g);
   }
 
   #event(index: number, e: EventView): Finding[] {
@@ -232,8 +269,9 @@ export class Detector {
     return this.#emit(index, e.time, subject, this.#person(subject, e.time), signals);
   }
 
-  #emit(index: number, t: number, subject: string, p: PersonState, signals: Signal[]): Finding[] {
-    if (signals.length === 0) return [];
+  #emit(index: number, t: number, subject: string, p: PersonState, raw: Signal[], g?: GroupState): Finding[] {
+    if (raw.length === 0) return [];
+    const signals = this.config.calibrate ? calibrate(g, raw) : raw;
     const cfg = this.config;
     const cooldownMs = cfg.cooldownMinutes * 60_000;
     const factMs = cfg.factCooldownHours * 3_600_000;
@@ -243,6 +281,7 @@ export class Detector {
       return !c || t - c.time >= (FACT_RULES.has(s.rule) ? factMs : cooldownMs) || s.strength > c.strength + 0.1;
     });
     if (kept.length === 0) return [];
+    countSignals(g, raw.filter((_, i) => kept.includes(signals[i]!)));
     // Converging evidence: other rules flagged this person recently.
     const others = [...p.recent].filter(([r, at]) => t - at < CORROBORATION_MS && !kept.some((s) => s.rule === r)).map(([r]) => r);
     if (others.length > 0)
@@ -279,7 +318,7 @@ export class Detector {
   /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
   snapshot(): DetectorSnapshot {
     return structuredClone({
-      v: 1,
+      v: 2,
       config: configFingerprint(this.config),
       next: this.#next,
       persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
@@ -289,13 +328,15 @@ export class Detector {
       risk: this.#risk.toJSON(),
       proposals: [...this.#proposals],
       open: this.#open.toJSON(),
+      teams: [...this.#teams].map(([n, r]) => [n, r.toJSON()]),
+      desks: this.#desks.toJSON(),
     } satisfies DetectorSnapshot);
   }
 
   /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
   static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
     const d = new Detector(config);
-    if (snapshot?.v !== 1 || snapshot.config !== configFingerprint(d.config))
+    if (snapshot?.v !== 2 || snapshot.config !== configFingerprint(d.config))
       throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
         expected: configFingerprint(d.config),
         found: snapshot?.config,
@@ -306,7 +347,10 @@ export class Detector {
     for (const [n, g] of snapshot.groups) d.#groups.set(n, GroupState.from(g, d.config));
     d.#seen = BloomFilter.from(snapshot.seen);
     d.#pending = new Map(snapshot.pending);
-    d.#open = ForeignLookups.from(snapshot.open);
+    d.#open = OpenLookups.from(snapshot.open);
+    const fr = d.config.rules.foreignRecord;
+    d.#teams = new Map(snapshot.teams.map(([n, r]) => [n, RecentKeys.from(r, fr.contextDays, d.config.limits.groupFilterBits)]));
+    d.#desks = new Desks(d.config.limits.desks, snapshot.desks);
     d.#risk = RiskBook.from(d.config.riskHalfLifeHours, snapshot.risk);
     d.#proposals = new Map(snapshot.proposals);
     return d;

@@ -19,6 +19,8 @@ export interface AccessView {
   resourceType: string | undefined;
   /** Record keys: resource ids (prefixed by type) and statement value HMACs. */
   keys: string[];
+  /** The subset of keys that name records (`resource.ids`); statement values may be any literal. */
+  recordIds: string[];
   /** Upper-cased statement kind without "STMT"/separators, e.g. GRANT, ALTERROLE. */
   statementKind: string | undefined;
   statementText: string | undefined;
@@ -98,7 +100,8 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
   const statement = obj(e.statement);
   const resourceType = resource ? str(resource.type) : undefined;
   const keys: string[] = [];
-  for (const id of strings(resource?.ids)) keys.push(id);
+  const recordIds = strings(resource?.ids);
+  for (const id of recordIds) keys.push(id);
   for (const v of strings(statement?.values)) keys.push(v);
   const kind = statement ? str(statement.kind) : undefined;
   return {
@@ -114,6 +117,7 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
     relations: strings(e.relations, 64),
     resourceType,
     keys,
+    recordIds,
     statementKind: kind ? normaliseStatementKind(kind) : undefined,
     statementText: statement ? str(statement.text) : undefined,
     rows: num(e.rows),

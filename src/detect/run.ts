@@ -11,8 +11,12 @@ import type { DetectorConfigInput } from './config.js';
 import { Detector, type DetectorSnapshot } from './detector.js';
 import type { Finding } from './finding.js';
 
-/** What the follower yields (src/log/follower.ts): entries in index order. */
-export type EntrySource = AsyncIterable<{ index: number; entry: unknown }>;
+/**
+ * What the follower yields (src/log/follower.ts: `{ index, bytes, entry }`, entry
+ * decoded): entries in index order. A source that never ends (the Follower polls
+ * for new entries) is stopped through `close()` when the run's signal aborts.
+ */
+export type EntrySource = AsyncIterable<{ index: number; entry: unknown }> & { close?: () => void };
 
 /** Receives every finding; a rejected promise stops the run (the snapshot is not advanced past it). */
 export type FindingSink = (finding: Finding) => void | Promise<void>;
@@ -64,6 +68,8 @@ export async function runDetector(o: RunOptions): Promise<{ observed: number; fi
     sinceSave = 0;
     lastSave = now();
   };
+  const stop = () => o.source.close?.();
+  o.signal?.addEventListener('abort', stop, { once: true });
   try {
     for await (const { index, entry } of o.source) {
       if (o.signal?.aborted) break;
@@ -76,6 +82,7 @@ export async function runDetector(o: RunOptions): Promise<{ observed: number; fi
       if (sinceSave >= everyEntries || now() - lastSave >= everyMs) save();
     }
   } finally {
+    o.signal?.removeEventListener('abort', stop);
     save();
   }
   return { observed, findings };
@@ -89,5 +96,6 @@ export async function runDetector(o: RunOptions): Promise<{ observed: number; fi
 export async function followLog(target: unknown, detector: Detector): Promise<EntrySource> {
   const path = '../log/follower.js';
   const mod = (await import(path)) as { Follower: new (t: unknown, o: { from?: number }) => EntrySource };
+  // The Follower yields `{ index, bytes, entry }`; runDetector reads index and entry.
   return new mod.Follower(target, { from: detector.nextIndex });
 }

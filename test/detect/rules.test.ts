@@ -14,22 +14,39 @@ describe('watchlist', () => {
     ],
   };
 
-  it('flags a watch-listed record opened by someone outside its care team, not by the care team', () => {
+  it('flags a watch-listed record opened by someone outside its care team once its window passes, not the care team', () => {
     const s = new Stream(config);
-    const [f] = s.push(view('alice', AFTER, 'p-vip'));
-    expect(f?.rule).toBe('watchlist');
-    expect(f?.reasons[0]).toContain('VIP patient Q');
+    const glance = s.next;
+    expect(s.push(view('alice', AFTER, 'p-vip'))).toEqual([]); // held open: does she go on to work with it?
     expect(s.push(view('carol', AFTER + 1000, 'p-vip', { role: 'nurse:oncology' }))).toEqual([]);
+    const [f] = s.push(view('alice', AFTER + 3 * HOUR, 'p-1'));
+    expect(f?.rule).toBe('watchlist');
+    expect(f?.entries).toEqual([glance]);
+    expect(f?.reasons[0]).toBe('accessed the watch-listed record of VIP patient Q');
+    expect(f?.time).toBe(new Date(AFTER).toISOString());
+    expect(s.since(glance).filter((x) => x.subject === 'carol')).toEqual([]);
   });
 
-  it('flags a look-up of one’s own relative at high severity and names the colleague looked up', () => {
+  it('reports a watch-listed record the person went on to work with (a ticket, a covered shift) lower', () => {
+    const glance = (s: Stream, engage: boolean) => {
+      s.push(view('alice', AFTER, 'p-vip'));
+      if (engage) s.push(view('alice', AFTER + 40 * 60_000, 'p-vip', { action: 'update' }));
+      return s.push(view('alice', AFTER + 3 * HOUR, 'p-1')).find((x) => x.rule === 'watchlist');
+    };
+    const lone = glance(new Stream(config), false);
+    const worked = glance(new Stream(config), true);
+    expect(worked!.score).toBeLessThan(lone!.score);
+    expect(worked!.reasons[0]).toContain('then worked with it');
+  });
+
+  it('flags a look-up of one’s own relative at once, at high severity, and names the colleague looked up', () => {
     const s = new Stream(config);
     const [own] = s.push(view('alice', AFTER, 'p-kid'));
     expect(own?.reasons[0]).toContain('personally related');
     expect(own?.severity).toBe('high');
-    const [colleague] = s.push(view('alice', AFTER + 60_000, 'p-dan'));
+    s.push(view('alice', AFTER + 60_000, 'p-dan'));
+    const colleague = s.push(view('alice', AFTER + 4 * HOUR, 'p-other')).find((x) => x.rule === 'watchlist');
     expect(colleague?.alsoConcerns).toEqual(['dan']);
-    expect(s.push(view('alice', AFTER + 120_000, 'p-other'))).toEqual([]);
   });
 });
 
@@ -157,7 +174,7 @@ describe('foreign record', () => {
     const later = s.push(view('alice', AFTER + 19 * HOUR, 'p-1'));
     const f = later.find((x) => x.rule === 'foreign-record');
     expect(f?.entries).toEqual([glance]);
-    expect(f?.reasons[0]).toContain('nobody in their role `nurse:cardiology` had touched');
+    expect(f?.reasons[0]).toContain('nobody in their team `cardiology` had touched in 3 days');
     expect(f?.time).toBe(new Date(AFTER + 10 * HOUR).toISOString());
   });
 

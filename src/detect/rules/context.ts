@@ -5,6 +5,8 @@ import type { GroupState, PersonState } from '../baseline.js';
 import type { DetectorConfig } from '../config.js';
 import type { AccessView } from '../entry-view.js';
 import type { BloomFilter } from '../stats/bloom.js';
+import type { Desks } from '../stats/desks.js';
+import type { RecentKeys } from '../stats/recent-keys.js';
 
 export interface AccessContext {
   index: number;
@@ -17,4 +19,8 @@ export interface AccessContext {
   day: number;
   /** Every record key any access has carried so far. */
   seen: BloomFilter;
+  /** The person's team (department of the role) and the records it touched in the last days. */
+  team: string;
+  teamKeys: RecentKeys;
+  desks: Desks;
 }

@@ -2,8 +2,10 @@
 // workstation to another is a sequence (A…A then B…B); sharing a credential
 // interleaves (A, B, A within the window). Damped for people who have shown
 // this before (a second device), since repeated alerts would teach reviewers to
-// ignore it.
-import { fmt, type Signal } from '../signals.js';
+// ignore it. When the owner is not active meanwhile there is nothing to
+// interleave; then the account showing up at a colleague's own workstation
+// (stats/desks.ts) is the sign, weaker, since people do sit at others' desks.
+import { fmt, ramp, type Signal } from '../signals.js';
 import type { AccessContext } from './context.js';
 
 /** Days of use after which an address is one of the person's usual workstations. */
@@ -14,10 +16,8 @@ export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
   const rule = cfg.rules.sharedCredentials;
   if (!rule.enabled || v.address === undefined) return [];
   const mine = p.addresses.get(v.address);
-  if (!mine) return [];
   const window = rule.windowMinutes * 60_000;
-  if (v.time - mine.last > window) return [];
-  for (const [addr, other] of p.addresses) {
+  if (mine && v.time - mine.last <= window) for (const [addr, other] of p.addresses) {
     if (addr === v.address || other.last <= mine.last || v.time - other.last > window) continue;
     const priorDays = p.overlapDays.filter((d) => d !== day).length;
     const known = (address: string, use: { days: number }) => use.days >= FAMILIAR || ctx.g.sharedTerminal(address);
@@ -31,5 +31,26 @@ export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
       },
     ];
   }
-  return [];
+  return mine && mine.days > 1 ? [] : colleagueDesk(ctx, mine && mine.lastDay === day ? (mine.dayUses ?? 0) : 0);
+}
+
+/**
+ * The account at a colleague's own desk (nothing interleaved: the owner was not
+ * active meanwhile); stronger the more it is used from there that day (a
+ * colleague doing their work through the account), up to the interleaving strength.
+ */
+function colleagueDesk(ctx: AccessContext, earlierUses: number): Signal[] {
+  const { p, cfg, v } = ctx;
+  const rule = cfg.rules.sharedCredentials;
+  const owner = ctx.desks.ownerOtherThan(v.address!, v.person);
+  if (owner === undefined || ctx.g.sharedTerminal(v.address!) || !p.warm(cfg, v.time)) return [];
+  return [
+    {
+      rule: 'shared-credentials',
+      strength: rule.colleagueDesk + (rule.strength - rule.colleagueDesk) * ramp(earlierUses, 0, 5),
+      reason: `account used from ${v.address}, the usual workstation of ${owner}, where they had not worked before${earlierUses > 0 ? ` (${earlierUses + 1} accesses from there today)` : ''}`,
+      concerns: [owner],
+      key: `shared-credentials|desk|${v.address}`,
+    },
+  ];
 }

@@ -9,10 +9,13 @@
 import type { GroupState, PersonState } from '../baseline.js';
 import type { DetectorConfig } from '../config.js';
 import { fmt, ramp, type Signal } from '../signals.js';
+import { ewma } from '../stats/welford.js';
 
 const SD_FLOOR = 0.35;
 const MIN_READS = 20;
 const MIN_DAYS = 4;
+/** About a month of working days of memory for the cross-team habit. */
+const FOREIGN_DAY_ALPHA = 0.05;
 
 function rowsNorm(p: PersonState, g: GroupState, source: string): { mean: number; sd: number; whose: string } | undefined {
   const mine = p.readRows.get(source);
@@ -54,11 +57,15 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig): void 
     const x = Math.log1p(p.dayDistinct);
     if (p.daily.n >= MIN_DAYS) p.cusum = Math.max(0, p.cusum + p.daily.z(x, SD_FLOOR) - cfg.rules.bulk.cusumK);
     p.daily.add(x);
+    // Habit: the share of their working days with engaged cross-team work (consults, covering, a billing queue).
+    // One record taken over (a transfer in, one consult) is a third of a cross-team day; covering or a billing queue is a whole one.
+    p.foreignRate = ewma(p.foreignRate, Math.min(1, p.dayForeignEngaged / 3), FOREIGN_DAY_ALPHA);
   }
   p.activeDays++;
   p.day = day;
   p.dayKeys.clear();
   p.dayKeyOverflow = 0;
+  p.dayNewIndexes = [];
   p.dayLevel = 1;
   p.dayDrip = false;
   p.dayForeignEngaged = 0;
@@ -79,6 +86,7 @@ export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] 
       rule: 'bulk-read',
       strength: rule.strength * (0.55 + 0.45 * magnitude(z, ratio, rule)),
       reason: `touched ${fmt(today)} distinct records today, ${fmt(ratio)}× their usual (~${fmt(usual)} a day)`,
+      entries: [...p.dayNewIndexes],
     });
   }
   // The CUSUM as it would stand if the day ended now; report once per day when it crosses h.
@@ -89,6 +97,7 @@ export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] 
       rule: 'slow-drip',
       strength: rule.strength * (0.6 + 0.4 * ramp(partial, rule.cusumH, rule.cusumH * 2.5)),
       reason: `has read more distinct records than usual day after day (today ${fmt(today)} vs ~${fmt(usual)} a day; cumulative excess ${fmt(partial)} sd)`,
+      entries: [...p.dayNewIndexes],
     });
   }
   return out;

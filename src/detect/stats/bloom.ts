@@ -24,25 +24,32 @@ export class BloomFilter {
     this.bits = bits && bits.length === this.size / 8 ? bits : new Uint8Array(this.size / 8);
   }
 
-  #probe(key: string, visit: (bit: number) => boolean): boolean {
-    const h1 = fnv1a(key, 0x811c9dc5);
-    const h2 = fnv1a(key, 0x9747b28c) | 1;
-    for (let i = 0; i < K; i++) {
-      const bit = (h1 + Math.imul(i, h2)) >>> 0;
-      if (!visit(bit % this.size)) return false;
-    }
-    return true;
+  /** The two base hashes of a key, to probe several filters of the same size without re-hashing. */
+  static hashes(key: string): [number, number] {
+    return [fnv1a(key, 0x811c9dc5), fnv1a(key, 0x9747b28c) | 1];
   }
 
   add(key: string): void {
-    this.#probe(key, (b) => {
+    this.addHashed(BloomFilter.hashes(key));
+  }
+
+  addHashed([h1, h2]: [number, number]): void {
+    for (let i = 0; i < K; i++) {
+      const b = ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
       this.bits[b >>> 3]! |= 1 << (b & 7);
-      return true;
-    });
+    }
   }
 
   has(key: string): boolean {
-    return this.#probe(key, (b) => (this.bits[b >>> 3]! & (1 << (b & 7))) !== 0);
+    return this.hasHashed(BloomFilter.hashes(key));
+  }
+
+  hasHashed([h1, h2]: [number, number]): boolean {
+    for (let i = 0; i < K; i++) {
+      const b = ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
+      if ((this.bits[b >>> 3]! & (1 << (b & 7))) === 0) return false;
+    }
+    return true;
   }
 
   toJSON(): { size: number; bits: string } {
