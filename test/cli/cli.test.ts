@@ -152,15 +152,4 @@ describe('ilog CLI', { timeout: 300_000 }, () => {
       expect(await server.stop()).toBe(0);
     }
   });
-
-  it('demo creates a log on first start and serves it', async () => {
-    const ddir = join(work, 'demo');
-    const demo = await startServe({ dir: ddir, command: 'demo' });
-    try {
-      expect(demo.output().stdout).toContain('"created":true');
-      expect((await fetch(`${demo.url}/health`)).status).toBe(200);
-    } finally {
-      expect(await demo.stop()).toBe(0);
-    }
-  });
 });
