@@ -40,8 +40,9 @@ function handle(req: WriterRequest): unknown {
 
 port.on('message', (req: WriterRequest) => {
   let res: WriterResponse;
+  const started = performance.now();
   try {
-    res = { id: req.id, result: handle(req) };
+    res = { id: req.id, result: handle(req), ms: performance.now() - started };
   } catch (e) {
     res = e instanceof IlogError
       ? { id: req.id, error: { code: e.code, message: e.message, ...(e.evidence ? { evidence: { ...e.evidence } } : {}) } }

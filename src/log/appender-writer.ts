@@ -25,6 +25,11 @@ export interface StorageWriter {
   close(): Promise<void>;
 }
 
+/** Per kind of write: how many, time spent executing them, and time from call to answer (ms). */
+export type WriterOpStats = Record<'append' | 'integrate' | 'checkpoint', { n: number; execMs: number; totalMs: number }>;
+
+const newOpStats = (): WriterOpStats => ({ append: { n: 0, execMs: 0, totalMs: 0 }, integrate: { n: 0, execMs: 0, totalMs: 0 }, checkpoint: { n: 0, execMs: 0, totalMs: 0 } });
+
 /** Writes on the calling thread, through `storage` itself. */
 export function inlineWriter(storage: LogStorage): StorageWriter {
   return {
@@ -45,7 +50,7 @@ export type WriterRequest =
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-export type WriterResponse = { id: number; result: unknown } | { id: number; error: { code?: string; message: string; evidence?: Record<string, unknown> } };
+export type WriterResponse = { id: number; result: unknown; ms?: number } | { id: number; error: { code?: string; message: string; evidence?: Record<string, unknown> } };
 
 /**
  * Start the thread. From dist/ it is plain JS. From source (tsx, vitest) it is
@@ -62,6 +67,8 @@ function startThread(workerData: unknown): Worker {
 }
 
 export interface ThreadWriter extends StorageWriter {
+  /** What the thread's time went to. */
+  readonly ops: WriterOpStats;
   /** Resolves once the thread's connection is open (calls made before then wait in its queue). */
   readonly ready: Promise<void>;
 }
@@ -69,7 +76,8 @@ export interface ThreadWriter extends StorageWriter {
 /** Writes on a worker thread with its own connection to `<dir>/log.db`. */
 export function threadWriter(dir: string, storageOptions: SqliteStorageOptions = {}): ThreadWriter {
   const worker = startThread({ dir, storageOptions });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; op: string; at: number }>();
+  const ops = newOpStats();
   let nextId = 0;
   let failure: unknown;
   let isReady = false;
@@ -83,6 +91,8 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
+    const o = ops[p.op as keyof WriterOpStats];
+    if (o && 'ms' in msg) (o.n++, (o.execMs += msg.ms ?? 0), (o.totalMs += performance.now() - p.at));
     if (pending.size === 0) worker.unref(); // an idle writer must not keep the process alive
     if ('error' in msg) p.reject(msg.error.code ? new IlogError(msg.error.code, msg.error.message, msg.error.evidence) : new Error(msg.error.message));
     else p.resolve(msg.result);
@@ -94,7 +104,7 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
     if (failure !== undefined) return Promise.reject(failure);
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject, op: req.op, at: performance.now() });
       worker.ref(); // a write in flight keeps the process alive until it is durable
       worker.postMessage({ ...req, id }, transfer);
     });
@@ -103,6 +113,7 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
   ready.catch(() => {}); // surfaced through every later call
   return {
     ready,
+    ops,
     appendBatch(entries) {
       // One transferable buffer per batch instead of one structured clone per entry.
       const lengths = new Uint32Array(entries.length);
@@ -135,7 +146,7 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
  * command) thus never wait for a thread. The switch cannot reorder writes:
  * an inline write is complete before its call returns.
  */
-export function backgroundThreadWriter(storage: LogStorage, dir: string, storageOptions: SqliteStorageOptions = {}): StorageWriter & { readonly mode: 'inline' | 'thread' } {
+export function backgroundThreadWriter(storage: LogStorage, dir: string, storageOptions: SqliteStorageOptions = {}): StorageWriter & { readonly mode: 'inline' | 'thread'; readonly ops: WriterOpStats } {
   const inline = inlineWriter(storage);
   const thread = threadWriter(dir, storageOptions);
   let current: StorageWriter = inline;
@@ -144,6 +155,7 @@ export function backgroundThreadWriter(storage: LogStorage, dir: string, storage
     get mode() {
       return current === inline ? 'inline' : 'thread';
     },
+    ops: thread.ops,
     appendBatch: (entries) => current.appendBatch(entries),
     integrate: (step) => current.integrate(step),
     addCheckpoint: (size, note) => current.addCheckpoint(size, note),

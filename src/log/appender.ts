@@ -1,9 +1,9 @@
 // The write side of a log: sequencer (group commit) → storage → integrator
 // (tiles) → checkpointer (signed notes), as DESIGN.md's flow describes.
 // append() resolves once the entry is durable; integration and signing follow
-// in the background — right after each commit, on a poll for other processes'
-// appends, at a fixed checkpoint interval, and sooner when awaitIntegrated()
-// callers wait. Writes run on a writer thread (appender-writer.ts); hashing
+// in the background — after a commit that fills a step, on a poll (which also
+// picks up other processes' appends), at a fixed checkpoint interval, and
+// sooner when awaitIntegrated() callers wait. Writes run on a writer thread (appender-writer.ts); hashing
 // and signing run here in bounded steps (maxStepEntries), so appends and
 // reads interleave with them.
 
@@ -16,7 +16,7 @@ import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import { SqliteLogStorage, type SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { readLogConfig, readLogSigner } from './appender-files.js';
-import { backgroundThreadWriter, inlineWriter, type StorageWriter } from './appender-writer.js';
+import { backgroundThreadWriter, inlineWriter, type StorageWriter, type WriterOpStats } from './appender-writer.js';
 import { Checkpointer } from './checkpointer.js';
 import { Integrator, type IntegratorOptions } from './integrator.js';
 import { Sequencer, type SequencerOptions, type SequencerStats } from './sequencer.js';
@@ -55,6 +55,8 @@ export interface AppenderStats extends SequencerStats {
   checkpointsSigned: number;
   integratedSize: number;
   checkpointSize: number;
+  /** Writer thread: count, execution time and call-to-answer time per kind of write (ms). */
+  writerOps?: WriterOpStats;
 }
 
 interface Waiter {
@@ -95,10 +97,16 @@ export class Appender {
     this.#integrator = new Integrator(storage, writer, opts);
     this.#sequencer = new Sequencer((entries) => writer.appendBatch(entries), opts, (first, entries) => {
       this.#integrator.offer(first, entries);
-      // The next batch is sent to the writer in this turn; hashing this one a turn later
-      // overlaps it with that commit instead of delaying it (bench:log, interleaved runs at
-      // load 3-7: 84.5k and 63.9k appends/s against 57.1k and 52.0k when hashed first).
-      setImmediate(() => this.#kickIntegration());
+      // Integration writes share the writer thread with append commits, in order: one sent
+      // after every small commit sat in front of the next append commit and doubled its
+      // latency (bench:proxy). So integrate right away only for a full step or for
+      // awaitIntegrated() callers; otherwise the poll timer (pollIntervalMs) integrates
+      // whatever accumulated, in one step. Either way a turn later: the next batch goes to
+      // the writer first and hashing overlaps its commit (bench:log: 84.5k and 63.9k
+      // appends/s against 57.1k and 52.0k when hashed first).
+      if (this.#waiters.length > 0 || first + entries.length - this.#integratedSize >= this.#integrator.maxStepEntries) {
+        setImmediate(() => this.#kickIntegration());
+      }
     });
     this.#checkpointer = new Checkpointer(storage, writer, signer, origin);
     this.#tiles = new TileCache((l, i, w) => this.storage.readTile(l, i, w), opts.proofCacheTiles);
@@ -126,6 +134,14 @@ export class Appender {
   /** Append one entry (an object, validated and canonicalised; or already-encoded bytes). Resolves with its index once durable. */
   async append(entry: object | Uint8Array): Promise<number> {
     return this.#sequencer.enqueue([this.#encode(entry)]);
+  }
+
+  /**
+   * Append an entry nobody waits on (the proxy's outcome entries): it rides with the next
+   * append's commit, or commits on its own after `deferMs` (default 50). Resolves once durable.
+   */
+  async appendDeferred(entry: object | Uint8Array): Promise<number> {
+    return this.#sequencer.enqueue([this.#encode(entry)], false);
   }
 
   /** Append entries at consecutive indexes, in one commit; all or none are accepted. */
@@ -180,6 +196,7 @@ export class Appender {
       checkpointsSigned: this.#checkpointer.signed,
       integratedSize: this.#integratedSize,
       checkpointSize: this.#checkpointer.latest()?.size ?? 0,
+      ...('ops' in this.#writer ? { writerOps: structuredClone((this.#writer as { ops: WriterOpStats }).ops) } : {}),
     };
   }
 
@@ -215,11 +232,14 @@ export class Appender {
   /** Never rejects: failures are kept in lastError and retried by the poll timer. */
   async #integrateSteps(): Promise<void> {
     try {
+      // Up to what is sequenced now, not a moving target: chasing every new commit would put
+      // an integration write between every two append commits again.
+      const target = this.storage.size();
       for (;;) {
         const tree = await this.#integrator.step();
         this.#integratedSize = tree.size;
         this.lastError = undefined;
-        if (this.#closed || tree.size >= this.storage.size()) break;
+        if (this.#closed || tree.size >= target) break;
         await new Promise((r) => setImmediate(r)); // let appends and reads in between steps
       }
     } catch (e) {

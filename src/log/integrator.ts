@@ -46,6 +46,11 @@ export class Integrator {
     this.#maxStep = Math.max(1, opts.maxStepEntries ?? 8192);
   }
 
+  /** Entries hashed per step at most. */
+  get maxStepEntries(): number {
+    return this.#maxStep;
+  }
+
   get stats(): IntegratorStats {
     return { ...this.#stats };
   }

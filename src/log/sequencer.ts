@@ -7,6 +7,10 @@
 // maxQueuedEntries / maxQueuedBytes, enqueue rejects with PUSHBACK and a
 // retry delay estimated from the recent commit rate, so overload costs callers
 // a retry instead of costing the process its memory.
+// Deferred groups (entries nobody waits on, such as the proxy's outcome entries)
+// start no commit of their own: they ride with the next urgent batch, or commit
+// after deferMs. A commit of them alone would sit in front of the next urgent
+// append and add a whole commit to its latency.
 
 import { IlogError } from '../ledger/errors.js';
 
@@ -21,6 +25,8 @@ export interface SequencerOptions {
   maxQueuedEntries?: number;
   /** Bytes waiting for a commit before PUSHBACK (default 64 MiB). */
   maxQueuedBytes?: number;
+  /** A deferred group commits at most this long after it was queued, if no urgent append takes it along first (ms, default 50). */
+  deferMs?: number;
 }
 
 /** Writes a batch durably and resolves with the index of its first entry (LogStorage.appendBatch). */
@@ -35,12 +41,18 @@ export interface SequencerStats {
   queuedBytes: number;
   /** Appends refused with PUSHBACK. */
   pushedBack: number;
+  /** Sum over appended groups of the time from enqueue to their batch's start (ms). */
+  queueWaitMs: number;
+  /** Sum over commits of the time from batch start to durable commit (ms). */
+  commitMs: number;
 }
 
 /** Entries appended together: committed in one batch, at consecutive indexes. */
 interface Group {
   entries: Uint8Array[];
   bytes: number;
+  queuedAt: number;
+  urgent: boolean;
   resolve: (first: number) => void;
   reject: (err: unknown) => void;
 }
@@ -54,9 +66,13 @@ export class Sequencer {
   #scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   #closed = false;
+  /** Urgent groups in the queue: only they (or an expired deferral) start a commit. */
+  #urgentQueued = 0;
+  #deferTimer: NodeJS.Timeout | undefined;
+  #deferDue = false;
   #rate = 0; // entries per ms, smoothed over recent commits
   #lastCommit = 0;
-  readonly #stats: SequencerStats = { commits: 0, committed: 0, queuedEntries: 0, queuedBytes: 0, pushedBack: 0 };
+  readonly #stats: SequencerStats = { commits: 0, committed: 0, queuedEntries: 0, queuedBytes: 0, pushedBack: 0, queueWaitMs: 0, commitMs: 0 };
 
   constructor(commit: CommitFn, opts: SequencerOptions = {}, onCommitted: (first: number, entries: Uint8Array[]) => void = () => {}) {
     this.#commit = commit;
@@ -67,6 +83,7 @@ export class Sequencer {
       batchWindowMs: opts.batchWindowMs ?? 0,
       maxQueuedEntries: opts.maxQueuedEntries ?? 262_144,
       maxQueuedBytes: opts.maxQueuedBytes ?? 64 << 20,
+      deferMs: opts.deferMs ?? 50,
     });
   }
 
@@ -74,8 +91,8 @@ export class Sequencer {
     return { ...this.#stats };
   }
 
-  /** Queue entries (already validated bytes); resolves with the first index once durable. */
-  enqueue(entries: Uint8Array[]): Promise<number> {
+  /** Queue entries (already validated bytes); resolves with the first index once durable. `urgent: false` = deferred (see above). */
+  enqueue(entries: Uint8Array[], urgent = true): Promise<number> {
     if (this.#closed) return Promise.reject(new IlogError('CLOSED', 'the log is closing; reopen it to append'));
     let bytes = 0;
     for (const e of entries) bytes += e.byteLength;
@@ -95,9 +112,10 @@ export class Sequencer {
       }
     }
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ entries, bytes, resolve, reject });
+      this.#queue.push({ entries, bytes, queuedAt: performance.now(), urgent, resolve, reject });
       s.queuedEntries += entries.length;
       s.queuedBytes += bytes;
+      if (urgent) this.#urgentQueued++;
       this.#schedule();
     });
   }
@@ -105,6 +123,8 @@ export class Sequencer {
   /** Commit everything queued, then refuse further appends. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#deferTimer);
+    this.#deferDue = true;
     if (this.#scheduled !== undefined) {
       clearTimeout(this.#scheduled as NodeJS.Timeout);
       clearImmediate(this.#scheduled as NodeJS.Immediate);
@@ -117,6 +137,14 @@ export class Sequencer {
   #schedule(afterCommit = false): void {
     if (this.#scheduled !== undefined || this.#inFlight !== undefined) return;
     const full = this.#stats.queuedEntries >= this.#opts.maxBatchEntries || this.#stats.queuedBytes >= this.#opts.maxBatchBytes;
+    if (!full && this.#urgentQueued === 0 && !this.#deferDue) {
+      this.#deferTimer ??= setTimeout(() => {
+        this.#deferTimer = undefined;
+        this.#deferDue = true;
+        this.#schedule();
+      }, this.#opts.deferMs);
+      return;
+    }
     const run = (): void => {
       this.#scheduled = undefined;
       this.#inFlight = this.#flush().finally(() => {
@@ -138,9 +166,16 @@ export class Sequencer {
       const g = this.#queue[this.#head] as Group;
       if (batch.length > 0 && (count + g.entries.length > this.#opts.maxBatchEntries || bytes + g.bytes > this.#opts.maxBatchBytes)) break;
       batch.push(g);
+      if (g.urgent) this.#urgentQueued--;
       count += g.entries.length;
       bytes += g.bytes;
       this.#head++;
+    }
+    if (this.#head === this.#queue.length && !this.#closed) {
+      // Every deferred group rides in this batch.
+      clearTimeout(this.#deferTimer);
+      this.#deferTimer = undefined;
+      this.#deferDue = false;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) this.#queue.splice(0, this.#head), (this.#head = 0);
     const s = this.#stats;
@@ -148,6 +183,7 @@ export class Sequencer {
     s.queuedBytes -= bytes;
     const entries = batch.length === 1 ? (batch[0] as Group).entries : batch.flatMap((g) => g.entries);
     const started = performance.now();
+    for (const g of batch) s.queueWaitMs += started - g.queuedAt;
     let first: number;
     try {
       first = await this.#commit(entries);
@@ -157,6 +193,7 @@ export class Sequencer {
     }
     // Throughput over wall time (commits are not all the work the thread does), idle gaps capped.
     const now = performance.now();
+    s.commitMs += now - started;
     const ms = Math.max(now - started, Math.min(now - this.#lastCommit, 1000), 0.01);
     this.#lastCommit = now;
     this.#rate = this.#rate === 0 ? count / ms : 0.8 * this.#rate + 0.2 * (count / ms);

@@ -97,6 +97,22 @@ describe('Appender', () => {
     other.close();
   });
 
+  it('does not put an integration write behind every small commit; deferred entries ride along', async () => {
+    const quiet = await Appender.open(dir, { pollIntervalMs: 60_000, checkpointIntervalMs: 60_000, deferMs: 60_000 });
+    const before = quiet.stats();
+    const outcome = quiet.appendDeferred(access(-1));
+    for (let i = 0; i < 20; i++) await quiet.append(access(i)); // one small commit each
+    const after = quiet.stats();
+    expect(after.commits - before.commits).toBe(20);
+    expect(after.integrationSteps - before.integrationSteps).toBe(0); // integration waits for a full step, the poll or a waiter
+    const first = await outcome; // took the first append's commit, not one of its own
+    expect(first).toBe(quiet.storage.size() - 21);
+    const last = quiet.storage.size() - 1;
+    const r = await quiet.awaitIntegrated(last); // a waiter integrates at once
+    expect(r.size).toBeGreaterThan(last);
+    await quiet.close();
+  });
+
   it('rejects an invalid entry alone, with a code, and appends raw bytes as given', async () => {
     const results = await Promise.allSettled([
       appender.append(access(0)),

@@ -49,6 +49,28 @@ describe('Sequencer (group commit over SQLite)', () => {
     expect(seq.stats.commits).toBe(1);
   });
 
+  it('lets a deferred group ride with the next urgent append instead of committing alone', async () => {
+    const seq = new Sequencer(commit, { deferMs: 60_000 });
+    const deferred = seq.enqueue([testEntry(0)], false);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(seq.stats.commits).toBe(0); // nothing urgent: no commit of its own
+    const urgent = seq.enqueue([testEntry(1)]);
+    expect([await deferred, await urgent]).toEqual([0, 1]);
+    expect(seq.stats.commits).toBe(1);
+    await seq.close();
+  });
+
+  it('commits a deferred group on its own after deferMs, and on close', async () => {
+    const seq = new Sequencer(commit, { deferMs: 20 });
+    expect(await seq.enqueue([testEntry(0)], false)).toBe(0);
+    expect(seq.stats.commits).toBe(1);
+    const slow = new Sequencer(commit, { deferMs: 60_000 });
+    const pending = slow.enqueue([testEntry(1)], false);
+    await slow.close();
+    expect(await pending).toBe(1);
+    expect(storage.size()).toBe(2);
+  });
+
   it('keeps a group at consecutive indexes while other appends interleave', async () => {
     const seq = new Sequencer(commit, { maxBatchEntries: 4 });
     const a = seq.enqueue([testEntry(0)]);

@@ -11,6 +11,11 @@ export interface AccessLog {
    * durable (IlogError 'PUSHBACK' when overloaded).
    */
   append(entry: object): Promise<number>;
+  /**
+   * Optional: appends an entry nobody waits on (an outcome), allowed to wait for the
+   * next append's commit instead of starting one of its own, which would delay it.
+   */
+  appendDeferred?(entry: object): Promise<number>;
 }
 
 /**

@@ -84,5 +84,7 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
 }
 
 export function recordOutcome(ctx: GateContext, o: Parameters<typeof outcomeEntry>[0]): void {
-  ctx.log.append(outcomeEntry(o)).catch((e: unknown) => ctx.onLogError?.(e));
+  const entry = outcomeEntry(o);
+  // Deferred: an outcome committed alone would sit in front of the next statement's access entry.
+  (ctx.log.appendDeferred ? ctx.log.appendDeferred(entry) : ctx.log.append(entry)).catch((e: unknown) => ctx.onLogError?.(e));
 }
