@@ -14,6 +14,8 @@ import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
 import { portError } from '../demo/ports.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
+import type { RunningGovernance } from '../governance/service.js';
+import type { Notifier } from '../alert/notifier.js';
 export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
@@ -62,11 +64,20 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   let appApi = false;
   // Witness area: with <dir>/witness-policy, only checkpoints cosigned per the policy are published (docs/witness.md).
   let witnessing: WitnessPublishing | undefined;
+  // Governance (docs/governance.md): on a governed log the server runs the loop that
+  // records refused actions and expires unratified break-glass grants; it refuses to
+  // start on stores edited behind the log's back (STORE_DIVERGES).
+  let governance: RunningGovernance | undefined;
   try {
-    witnessing = startWitnessPublishing(dir, appender.storage, { log: (line) => process.stderr.write(`ilog: ${line}\n`) });
     const extra = await alertingFor(dir, appender, o);
     alerting = extra.alerting;
     appApi = extra.appApi;
+    const notifier: Notifier | undefined = alerting?.service;
+    witnessing = startWitnessPublishing(dir, appender.storage, {
+      log: (line) => process.stderr.write(`ilog: ${line}\n`),
+      ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
+    });
+    governance = await governanceFor(dir, appender, notifier);
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,
@@ -78,6 +89,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       },
     });
   } catch (e) {
+    await governance?.stop();
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
@@ -88,6 +100,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     url = await listen(app, host, port);
   } catch (e) {
     await app.close();
+    await governance?.stop();
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
@@ -97,11 +110,40 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await app.close();
+      await governance?.stop();
       await witnessing?.stop();
       await alerting?.stop();
       await appender.close();
     })());
   return { url, appender, app, features: { alerting: alerting !== undefined, appApi }, stop };
+}
+
+async function governanceFor(dir: string, appender: Appender, notifier: Notifier | undefined): Promise<RunningGovernance | undefined> {
+  const { isGoverned } = await import('../governance/genesis.js');
+  if (!isGoverned(dir)) return undefined;
+  const { startGovernance } = await import('../governance/service.js');
+  const { breakglassNotifier } = await import('../governance/notify.js');
+  return startGovernance(dir, {
+    append: (es) => appender.appendMany(es),
+    ...(notifier ? { notify: breakglassNotifier(notifier, appender.origin) } : {}),
+  });
+}
+
+/** The witness policy cannot be met: reviewers hear of it (one alert per unpublished size). */
+async function notifyPolicyUnmet(notifier: Notifier, origin: string, u: { size: number; publishedSize: number; missing: { name: string; error?: string }[] }): Promise<void> {
+  await notifier
+    .notify({
+      id: `witness-policy:${origin}:${u.publishedSize}`,
+      kind: 'witness.policy',
+      subject: 'ilog',
+      severity: 'high',
+      reasons: [
+        `checkpoints past size ${u.publishedSize} cannot be published: the witness policy is not met`,
+        `witnesses not cosigning: ${u.missing.map((m) => (m.error ? `${m.name} (${m.error})` : m.name)).join(', ')}`,
+      ],
+      entries: [],
+    })
+    .catch((e: unknown) => process.stderr.write(`ilog: could not raise the witness-policy alert: ${String(e)}\n`));
 }
 
 async function registerAppApi(app: FastifyInstance, dir: string, appender: Appender): Promise<void> {
