@@ -1,18 +1,14 @@
 // `ilog alerts list|show|ack|close|suppress|token`: reviewers act on alerts from the
 // command line. Every action is a log entry appended to the log in --dir, made by
 // the reviewer the token (--token or $ILOG_REVIEWER_TOKEN) belongs to — the same
-// rules as the HTTP API (docs/alert.md).
+// rules as the HTTP API (docs/alert.md). The alert area loads inside each action:
+// every `ilog` builds this command tree.
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { ALERT_FILES, openAlertService, reviewerTokens } from '../alert/alerting.js';
 import type { AlertView } from '../alert/book.js';
-import { isEligible } from '../alert/router.js';
 import type { AlertService } from '../alert/service.js';
-import { loadRoutingConfig } from '../alert/routing-config.js';
 import { IlogError } from '../ledger/errors.js';
-import { Appender } from '../log/appender.js';
 import { action, parseCount, withCommonOptions } from './common.js';
-import { parseAlertFilter } from '../alert/filter.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
 
 interface ReviewerOptions extends GlobalOptions {
@@ -21,6 +17,8 @@ interface ReviewerOptions extends GlobalOptions {
 
 /** Opens the log, runs `fn` as the token's reviewer, closes. */
 async function asReviewer<T>(opts: ReviewerOptions, fn: (svc: AlertService, reviewer: string) => Promise<T>): Promise<T> {
+  const { openAlertService, reviewerTokens } = await import('../alert/alerting.js');
+  const { Appender } = await import('../log/appender.js');
   const reviewer = reviewerTokens(opts.dir).verify(opts.token ?? process.env.ILOG_REVIEWER_TOKEN);
   if (!reviewer) throw new IlogError('UNAUTHORIZED', 'missing or unknown reviewer token: pass --token or set ILOG_REVIEWER_TOKEN (issue one with `ilog alerts token <reviewer>`)');
   const appender = await Appender.open(opts.dir);
@@ -56,6 +54,8 @@ export function register(program: Command): void {
     .option('--until <time>', 'RFC 3339')
     .action(
       action<ReviewerOptions & Record<'subject' | 'severity' | 'state' | 'since' | 'until', string | undefined>, []>(async (opts) => {
+        const { parseAlertFilter } = await import('../alert/filter.js');
+        const { isEligible } = await import('../alert/router.js');
         const { subject, severity, state, since, until } = opts;
         const filter = parseAlertFilter({ subject, severity, state, since, until });
         const list = await asReviewer(opts, async (svc, me) => (await svc.list(filter)).filter((a) => isEligible(svc.config, me, a)));
@@ -97,7 +97,9 @@ export function register(program: Command): void {
   withCommonOptions(alerts.command('token <reviewer>').description("issue a reviewer's token (printed once) or revoke it"))
     .option('--revoke')
     .action(
-      action<GlobalOptions & { revoke?: boolean }, [string]>((opts, reviewer) => {
+      action<GlobalOptions & { revoke?: boolean }, [string]>(async (opts, reviewer) => {
+        const { ALERT_FILES, reviewerTokens } = await import('../alert/alerting.js');
+        const { loadRoutingConfig } = await import('../alert/routing-config.js');
         const store = reviewerTokens(opts.dir);
         if (opts.revoke) {
           store.remove(reviewer);

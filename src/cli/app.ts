@@ -1,26 +1,29 @@
 // `ilog app add|remove|list`: application tokens for the capture API
 // (POST /v1/access). The token is printed once; only its hash is kept in <dir>/apps.json.
+// The token store loads inside each action: every `ilog` builds this command tree.
 import type { Command } from 'commander';
-import { appTokens } from '../alert/alerting.js';
 import { action, withCommonOptions } from './common.js';
 import { printResult, type GlobalOptions } from './output.js';
 
 export function register(program: Command): void {
   const app = program.command('app').description('applications allowed to record accesses through POST /v1/access');
   withCommonOptions(app.command('add <name>').description('issue a token for an application (printed once)')).action(
-    action<GlobalOptions, [string]>((opts, name) => {
+    action<GlobalOptions, [string]>(async (opts, name) => {
+      const { appTokens } = await import('../alert/alerting.js');
       const token = appTokens(opts.dir).add(name);
       printResult(opts.json, { name, token, source: `app:${name}` }, `${token}\n(store it now: ilog keeps only its hash; entries from this app have source "app:${name}")`);
     }),
   );
   withCommonOptions(app.command('remove <name>').description("revoke an application's token")).action(
-    action<GlobalOptions, [string]>((opts, name) => {
+    action<GlobalOptions, [string]>(async (opts, name) => {
+      const { appTokens } = await import('../alert/alerting.js');
       appTokens(opts.dir).remove(name);
       printResult(opts.json, { name, removed: true }, `removed ${name}`);
     }),
   );
   withCommonOptions(app.command('list').description('applications with a token')).action(
-    action<GlobalOptions, []>((opts) => {
+    action<GlobalOptions, []>(async (opts) => {
+      const { appTokens } = await import('../alert/alerting.js');
       const names = appTokens(opts.dir).names();
       printResult(opts.json, { apps: names }, names.join('\n'));
     }),

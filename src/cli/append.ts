@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { decodeUtf8 } from '../ledger/bytes.js';
 import { IlogError } from '../ledger/errors.js';
 import { action, withCommonOptions } from './common.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
-import { progressBar, type Progress } from './progress.js';
+import type { Progress } from './progress.js';
 
 interface AppendOptions extends GlobalOptions {
   url?: string;
@@ -85,6 +84,7 @@ function tokenFor(opts: AppendOptions): string | undefined {
 
 async function appendRemote(url: string, token: string | undefined, entries: Uint8Array[], progress: Progress): Promise<Appended> {
   const { LogClient } = await import('../http/log-client.js');
+  const { decodeUtf8 } = await import('../ledger/bytes.js');
   const client = new LogClient(url, token === undefined ? {} : { token });
   let first = -1;
   let last = -1;
@@ -123,6 +123,7 @@ export function register(program: Command): void {
         printResult(opts.json, { count: 0 }, 'ilog: no entries in the input; nothing appended');
         return;
       }
+      const { progressBar } = await import('./progress.js');
       const progress = progressBar('append', entries.length, opts.json);
       try {
         const r = opts.url ? await appendRemote(opts.url, tokenFor(opts), entries, progress) : await appendLocal(opts.dir, entries, progress);

@@ -1,10 +1,7 @@
 // `ilog checkpoint`: the latest signed checkpoint of the log in --dir, as stored
 // (the exact note, ready to save and pass to `ilog verify --checkpoint` later).
 import type { Command } from 'commander';
-import { toBase64 } from '../ledger/bytes.js';
-import { parseCheckpoint } from '../ledger/checkpoint.js';
 import { IlogError } from '../ledger/errors.js';
-import { parseNote } from '../ledger/note.js';
 import { action, withCommonOptions } from './common.js';
 import { withReadOnly } from './log-open.js';
 import { printResult, type GlobalOptions } from './output.js';
@@ -12,7 +9,10 @@ import { printResult, type GlobalOptions } from './output.js';
 export function register(program: Command): void {
   withCommonOptions(program.command('checkpoint').description('print the latest signed checkpoint')).action(
     action<GlobalOptions, []>((opts) =>
-      withReadOnly(opts.dir, (storage) => {
+      withReadOnly(opts.dir, async (storage) => {
+        const { toBase64 } = await import('../ledger/bytes.js');
+        const { parseCheckpoint } = await import('../ledger/checkpoint.js');
+        const { parseNote } = await import('../ledger/note.js');
         const note = storage.latestCheckpoint();
         if (note === undefined) throw new IlogError('NO_CHECKPOINT', 'the log has no checkpoint yet; append an entry (or run `ilog serve`) first', { dir: opts.dir });
         const cp = parseCheckpoint(parseNote(note).text);

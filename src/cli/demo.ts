@@ -8,7 +8,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseListen } from '../http/log-server.js';
 import { IlogError } from '../ledger/errors.js';
 import { action, withCommonOptions } from './common.js';
 import { note, printResult, type GlobalOptions } from './output.js';
@@ -51,6 +50,7 @@ class Stack {
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
+  const { parseListen } = await import('../http/log-server.js');
   const proxyAt = parseListen(opts.proxyListen);
   const dbAt = parseListen(opts.dbListen);
   const { initLog } = await import('../log/appender-init.js');

@@ -1,9 +1,6 @@
 // `ilog keygen`: a fresh C2SP signed-note Ed25519 key pair. The private key
 // (PRIVATE+KEY+<name>+<id>+<key>) goes to a 0600 file; the verifier key is printed.
 import type { Command } from 'commander';
-import { generateKey } from '../ledger/note.js';
-import { isValidKeyName } from '../ledger/keys.js';
-import { writeFileDurable } from '../storage/durable-file.js';
 import { action, withCommonOptions } from './common.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
 
@@ -22,9 +19,12 @@ export function register(program: Command): void {
       .option('--out <file>', 'private key file (default ./<name>.key)')
       .option('--force', 'overwrite an existing key file'),
   ).action(
-    action<KeygenOptions, []>((opts) => {
+    action<KeygenOptions, []>(async (opts) => {
+      const { isValidKeyName } = await import('../ledger/keys.js');
       if (!isValidKeyName(opts.name)) throw usageError('--name must be non-empty, without spaces or "+"', { name: opts.name });
       const out = opts.out ?? `${opts.name.replace(/[^A-Za-z0-9._-]/g, '_')}.key`;
+      const { generateKey } = await import('../ledger/note.js');
+      const { writeFileDurable } = await import('../storage/durable-file.js');
       const { skey, vkey } = generateKey(opts.name);
       writeFileDurable(out, skey + '\n', { mode: 0o600, exclusive: !opts.force });
       printResult(opts.json, { vkey, file: out }, vkey);

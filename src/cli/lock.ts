@@ -2,13 +2,11 @@
 // `lock.lifted` to the local log. Every proxy following the log ends the
 // person's live sessions within a second and refuses new ones.
 import type { Command } from 'commander';
-import { checkPerson } from '../capture/directory.js';
-import { lockLiftedEntry, lockSetEntry } from '../capture/locks.js';
-import { Appender } from '../log/appender.js';
 import { action, withCommonOptions } from './common.js';
 import { printResult, type GlobalOptions } from './output.js';
 
 async function appendOne(dir: string, entry: object): Promise<number> {
+  const { Appender } = await import('../log/appender.js');
   const appender = await Appender.open(dir);
   try {
     return await appender.append(entry);
@@ -19,8 +17,8 @@ async function appendOne(dir: string, entry: object): Promise<number> {
 
 export function register(program: Command): void {
   for (const [name, make, verb] of [
-    ['lock', lockSetEntry, 'locked'],
-    ['unlock', lockLiftedEntry, 'unlocked'],
+    ['lock', 'lockSetEntry', 'locked'],
+    ['unlock', 'lockLiftedEntry', 'unlocked'],
   ] as const) {
     withCommonOptions(
       program
@@ -34,13 +32,14 @@ export function register(program: Command): void {
         .option('--token <token>', 'write token for --url'),
     ).action(
       action<GlobalOptions & { reason?: string; key?: string; url?: string; token?: string }, [string]>(async (opts, person) => {
-        checkPerson(person);
+        (await import('../capture/directory.js')).checkPerson(person);
         if (opts.key || opts.url || (await import('../governance/genesis.js')).isGoverned(opts.dir)) {
           const r = await (await import('../governance/cli-support.js')).governedLockCommand(name, person, opts);
           printResult(opts.json, r.data, r.text);
           return;
         }
-        const index = await appendOne(opts.dir, make(person, opts.reason));
+        const entry = (await import('../capture/locks.js'))[make](person, opts.reason);
+        const index = await appendOne(opts.dir, entry);
         printResult(opts.json, { person, index }, `${verb} ${person} (log entry ${index})`);
       }),
     );

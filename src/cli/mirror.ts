@@ -1,16 +1,12 @@
 // `ilog mirror`: follow a log over its C2SP read API, verify and keep a full
 // copy (SQLite or a static tiles directory), optionally serve it and cosign it.
+// Its modules load inside the action: every `ilog` builds this command tree.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { cosignerFromKey } from '../ledger/cosignature.js';
+import type { createLogServer } from '../http/log-server.js';
 import { IlogError, isIlogError } from '../ledger/errors.js';
-import { writeFileDurable } from '../storage/durable-file.js';
-import { createLogServer, listen, parseListen } from '../http/log-server.js';
-import { Mirror } from '../witness/mirror.js';
-import { mirrorConfig, openMirrorCopy, type MirrorFormat } from '../witness/mirror-setup.js';
-import { parsePolicy } from '../witness/policy.js';
-import { openTlogSource } from '../witness/tlog-source.js';
+import type { MirrorFormat } from '../witness/mirror-setup.js';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { note, printResult, type GlobalOptions } from './output.js';
 
@@ -40,6 +36,13 @@ export function register(program: Command): void {
       .option('--once', 'copy up to the current checkpoint and exit'),
   ).action(
     action<MirrorOptions, []>(async (opts) => {
+      const { mirrorConfig, openMirrorCopy } = await import('../witness/mirror-setup.js');
+      const { openTlogSource } = await import('../witness/tlog-source.js');
+      const { Mirror } = await import('../witness/mirror.js');
+      const { parsePolicy } = await import('../witness/policy.js');
+      const { cosignerFromKey } = await import('../ledger/cosignature.js');
+      const { createLogServer, listen, parseListen } = await import('../http/log-server.js');
+      const { writeFileDurable } = await import('../storage/durable-file.js');
       const cfg = mirrorConfig(opts.dir, { ...(opts.from ? { from: opts.from } : {}), ...(opts.vkey ? { vkey: opts.vkey } : {}), ...(opts.format ? { format: opts.format } : {}) });
       const { copy, storage } = openMirrorCopy(opts.dir, cfg.format);
       const source = openTlogSource(cfg.from);

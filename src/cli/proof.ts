@@ -1,25 +1,23 @@
 // `ilog proof inclusion <index> [--size N]` and `ilog proof consistency <old> <new>`:
 // RFC 9162 proofs from the tiles in --dir (hashes printed base64, one per line).
 import type { Command } from 'commander';
-import { toBase64 } from '../ledger/bytes.js';
-import { parseCheckpoint } from '../ledger/checkpoint.js';
 import { IlogError } from '../ledger/errors.js';
-import { consistencyProof, inclusionProof } from '../ledger/merkle.js';
-import { parseNote } from '../ledger/note.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { TileCache } from '../storage/tile-cache.js';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { withReadOnly } from './log-open.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
 
-function publishedSize(storage: LogStorage): number {
+async function publishedSize(storage: LogStorage): Promise<number> {
   const note = storage.latestCheckpoint();
   if (note === undefined) throw new IlogError('NO_CHECKPOINT', 'the log has no checkpoint yet');
+  const { parseCheckpoint } = await import('../ledger/checkpoint.js');
+  const { parseNote } = await import('../ledger/note.js');
   return parseCheckpoint(parseNote(note).text).size;
 }
 
-function checkSize(storage: LogStorage, size: number): void {
-  const published = publishedSize(storage);
+async function checkSize(storage: LogStorage, size: number): Promise<void> {
+  const published = await publishedSize(storage);
   if (size > published) throw usageError(`size ${size} is beyond the latest checkpoint (${published})`, { size, published });
 }
 
@@ -40,9 +38,11 @@ export function register(program: Command): void {
   ).action(
     action<GlobalOptions & { size?: number }, [number]>((opts, index) =>
       withReadOnly(opts.dir, async (storage) => {
-        const size = opts.size ?? publishedSize(storage);
-        checkSize(storage, size);
+        const size = opts.size ?? (await publishedSize(storage));
+        await checkSize(storage, size);
         if (index >= size) throw usageError(`index ${index} is not below size ${size}`, { index, size });
+        const { inclusionProof } = await import('../ledger/merkle.js');
+        const { toBase64 } = await import('../ledger/bytes.js');
         const hashes = inclusionProof(index, size, (await tilesOf(storage)).nodeReader(size)).map(toBase64);
         printResult(opts.json, { index, size, proof: hashes }, hashes.join('\n'));
       }),
@@ -58,8 +58,10 @@ export function register(program: Command): void {
   ).action(
     action<GlobalOptions, [number, number]>((opts, oldSize, newSize) =>
       withReadOnly(opts.dir, async (storage) => {
-        checkSize(storage, newSize);
+        await checkSize(storage, newSize);
         if (oldSize > newSize) throw usageError('<old> must not exceed <new>', { old: oldSize, new: newSize });
+        const { consistencyProof } = await import('../ledger/merkle.js');
+        const { toBase64 } = await import('../ledger/bytes.js');
         const hashes = consistencyProof(oldSize, newSize, (await tilesOf(storage)).nodeReader(newSize)).map(toBase64);
         printResult(opts.json, { old: oldSize, new: newSize, proof: hashes }, hashes.join('\n'));
       }),

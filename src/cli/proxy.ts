@@ -1,17 +1,13 @@
 // `ilog proxy --upstream <postgres URL> --listen <host:port>`: the PostgreSQL
 // capture proxy (docs/proxy.md). Persons log in with their own password; the
 // proxy logs every statement durably before forwarding it as the mapped role.
+// The proxy's modules load inside the action: they compile the libpg-query WASM
+// parser eagerly (wasm-flags.ts), which no other command should pay for.
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
-import { ReplayedDirectory, VerifierStore } from '../capture/directory.js';
-import { ReplayedLocks } from '../capture/locks.js';
-import { followLog } from '../capture/pg/replay.js';
-import { loadHmacKey } from '../capture/pg/entries.js';
-import { ProxyServer } from '../capture/pg/server.js';
-import { parseUpstreamUrl, type UpstreamCredentials } from '../capture/pg/upstream.js';
+import type { UpstreamCredentials } from '../capture/pg/upstream.js';
 import { IlogError } from '../ledger/errors.js';
-import { Appender } from '../log/appender.js';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
 
@@ -66,6 +62,7 @@ export function register(program: Command): void {
       const cfg = readConfig(opts.config);
       const upstreamUrl = opts.upstream ?? cfg.upstream ?? process.env.ILOG_UPSTREAM;
       if (!upstreamUrl) throw usageError('--upstream is required (postgres://role:password@host:port/db)');
+      const { parseUpstreamUrl } = await import('../capture/pg/upstream.js');
       const up = parseUpstreamUrl(upstreamUrl);
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together');
       const tls = opts.tlsCert && opts.tlsKey ? createSecureContext({ cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) }) : undefined;
@@ -73,6 +70,12 @@ export function register(program: Command): void {
       const credentials = (role: string): UpstreamCredentials | undefined =>
         cfg.roles?.[role] !== undefined ? { user: role, password: cfg.roles[role]! } : role === up.credentials.user ? up.credentials : undefined;
 
+      const { Appender } = await import('../log/appender.js');
+      const { ReplayedDirectory, VerifierStore } = await import('../capture/directory.js');
+      const { ReplayedLocks } = await import('../capture/locks.js');
+      const { followLog } = await import('../capture/pg/replay.js');
+      const { loadHmacKey } = await import('../capture/pg/entries.js');
+      const { ProxyServer } = await import('../capture/pg/server.js');
       const appender = await Appender.open(opts.dir);
       const store = new VerifierStore(opts.dir);
       const directory = new ReplayedDirectory(store);
@@ -94,6 +97,8 @@ export function register(program: Command): void {
         defaultDatabase: up.database,
         hmacKey: loadHmacKey(opts.dir),
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
+        // On a governed log the quorum-approved purpose policy (purpose.set) overrides the flag, live.
+        ...(gov ? { livePurposePattern: () => gov.view.policy.purpose?.value.pattern } : {}),
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
         tls,
         onError: report,

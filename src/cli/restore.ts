@@ -2,7 +2,6 @@
 // the same log (same key and origin, consistent with a trusted checkpoint).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { restoreLog } from '../witness/restore.js';
 import { action, withCommonOptions } from './common.js';
 import { note, printResult, type GlobalOptions } from './output.js';
 
@@ -22,6 +21,7 @@ export function register(program: Command): void {
       .option('--force', 'replace a log.db that still looks healthy (it is moved aside)'),
   ).action(
     action<RestoreCliOptions, []>(async (opts) => {
+      const { restoreLog } = await import('../witness/restore.js');
       const r = await restoreLog({
         from: opts.from,
         dir: opts.dir,

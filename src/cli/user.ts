@@ -3,11 +3,9 @@
 // (`user.added` / `user.removed`); the SCRAM verifier goes to <dir>/proxy.db
 // and only its SHA-256 commitment goes to the log.
 import type { Command } from 'commander';
-import { ReplayedDirectory, VerifierStore, checkPerson, checkRole, userAddedEntry, userRemovedEntry } from '../capture/directory.js';
-import { replayOnce } from '../capture/pg/replay.js';
-import { makeVerifier } from '../capture/pg/scram.js';
+import type { ReplayedDirectory, VerifierStore } from '../capture/directory.js';
 import { IlogError } from '../ledger/errors.js';
-import { Appender } from '../log/appender.js';
+import type { Appender } from '../log/appender.js';
 import { action, withCommonOptions } from './common.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
 
@@ -19,6 +17,9 @@ async function readStdinLine(): Promise<string> {
 
 /** Opens the log and the verifier store, with the directory replayed from the log. */
 async function openDirectory(dir: string): Promise<{ appender: Appender; store: VerifierStore; directory: ReplayedDirectory; close(): Promise<void> }> {
+  const { Appender } = await import('../log/appender.js');
+  const { ReplayedDirectory, VerifierStore } = await import('../capture/directory.js');
+  const { replayOnce } = await import('../capture/pg/replay.js');
   const appender = await Appender.open(dir);
   const store = new VerifierStore(dir);
   const directory = new ReplayedDirectory(store);
@@ -37,6 +38,7 @@ export function register(program: Command): void {
       .option('--password-stdin', 'read the password from the first line of stdin (required)'),
   ).action(
     action<GlobalOptions & { upstreamRole: string; passwordStdin?: boolean }, [string]>(async (opts, person) => {
+      const { checkPerson, checkRole, userAddedEntry } = await import('../capture/directory.js');
       checkPerson(person);
       checkRole(opts.upstreamRole);
       // governance: on a governed log persons change only with the quorum.
@@ -47,6 +49,7 @@ export function register(program: Command): void {
       const d = await openDirectory(opts.dir);
       try {
         if (d.directory.has(person)) throw new IlogError('USER_EXISTS', `person "${person}" already exists; remove them first to change role or password`, { person });
+        const { makeVerifier } = await import('../capture/pg/scram.js');
         const verifier = makeVerifier(password);
         d.store.put(verifier); // durable before the log names its commitment
         const index = await d.appender.append(userAddedEntry(person, opts.upstreamRole, verifier));
@@ -63,6 +66,7 @@ export function register(program: Command): void {
       const d = await openDirectory(opts.dir);
       try {
         if (!d.directory.has(person)) throw new IlogError('USER_NOT_FOUND', `no person "${person}"; see \`ilog user list\``, { person });
+        const { userRemovedEntry } = await import('../capture/directory.js');
         const index = await d.appender.append(userRemovedEntry(person));
         printResult(opts.json, { person, index }, `removed ${person} (log entry ${index})`);
       } finally {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { note, printResult, usageError, type GlobalOptions } from './output.js';
-import { progressBar } from './progress.js';
+import type { Progress } from './progress.js';
 
 interface VerifyCliOptions extends GlobalOptions {
   url?: string;
@@ -48,7 +48,8 @@ export function register(program: Command): void {
       const saved = opts.checkpoint === undefined ? published : readText(opts.checkpoint, 'checkpoint');
       const { verifyLog } = await import('../log/verify.js');
       const { writeFileDurable } = await import('../storage/durable-file.js');
-      let bar: ReturnType<typeof progressBar> | undefined;
+      const { progressBar } = await import('./progress.js');
+      let bar: Progress | undefined;
       const started = performance.now();
       try {
         const report = await verifyLog({

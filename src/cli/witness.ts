@@ -1,13 +1,8 @@
 // `ilog witness`: run a C2SP tlog-witness v1.0.0 server (`--listen`), make a
 // witness directory (`init`), or show its state and evidence (`status`).
+// The witness modules load inside each action: every `ilog` builds this tree.
 import type { Command } from 'commander';
-import { cosignerFromKey } from '../ledger/cosignature.js';
 import { IlogError } from '../ledger/errors.js';
-import { initWitnessDir, loadWitnessDir } from '../witness/witness-files.js';
-import { WitnessStore } from '../witness/witness-store.js';
-import { Witness } from '../witness/witness.js';
-import { witnessServer } from '../witness/witness-server.js';
-import { listen, parseListen } from '../http/log-server.js';
 import { action, withCommonOptions } from './common.js';
 import type { GlobalOptions } from './output.js';
 
@@ -30,6 +25,12 @@ export function register(program: Command): void {
   ).action(
     action<ServeOptions, []>(async (opts) => {
       if (!opts.listen) throw new IlogError('USAGE', 'give --listen host:port (or use `ilog witness init` / `ilog witness status`)');
+      const { loadWitnessDir } = await import('../witness/witness-files.js');
+      const { WitnessStore } = await import('../witness/witness-store.js');
+      const { Witness } = await import('../witness/witness.js');
+      const { witnessServer } = await import('../witness/witness-server.js');
+      const { cosignerFromKey } = await import('../ledger/cosignature.js');
+      const { listen, parseListen } = await import('../http/log-server.js');
       const cfg = loadWitnessDir(opts.dir, opts.log ?? [], opts.logs);
       const store = WitnessStore.open(opts.dir);
       const witness = new Witness({
@@ -63,14 +64,17 @@ export function register(program: Command): void {
     .action(
     action<GlobalOptions & { name: string }, []>(async (sub) => {
       const opts = withParent(sub);
+      const { initWitnessDir } = await import('../witness/witness-files.js');
       const { vkey } = await initWitnessDir(opts.dir, opts.name, opts.log ?? []);
       process.stdout.write(opts.json ? JSON.stringify({ ok: true, vkey }) + '\n' : `${vkey}\n`);
     }),
   );
 
   cmd.command('status').description('show the latest cosigned checkpoint per log and evidence of refused ones').action(
-    action<GlobalOptions, []>((sub) => {
+    action<GlobalOptions, []>(async (sub) => {
       const opts = withParent(sub);
+      const { loadWitnessDir } = await import('../witness/witness-files.js');
+      const { WitnessStore } = await import('../witness/witness-store.js');
       const cfg = loadWitnessDir(opts.dir);
       const store = WitnessStore.open(opts.dir);
       try {

@@ -38,17 +38,50 @@ export function splitStartupOptions(options: string | undefined): { purpose?: st
   return { purpose, rest: rest.length ? rest.join(' ') : undefined };
 }
 
+/**
+ * The purpose rule: a purpose must be non-empty and match the pattern, if any.
+ * The pattern is either fixed (`--purpose-pattern`) or read live from a source
+ * such as the governance replay (`policy.purpose`), which then takes precedence,
+ * so a quorum-approved change applies to running sessions without a restart.
+ */
 export class PurposePolicy {
-  readonly pattern: RegExp | undefined;
-  constructor(pattern?: string) {
-    try {
-      this.pattern = pattern ? new RegExp(pattern) : undefined;
-    } catch (e) {
-      throw new IlogError('USAGE', `--purpose-pattern is not a valid regular expression: ${(e as Error).message}`);
-    }
+  readonly #fixed: RegExp | undefined;
+  readonly #live: (() => string | undefined) | undefined;
+  #compiled: { source: string; re: RegExp | undefined } | undefined;
+
+  constructor(pattern?: string, live?: () => string | undefined) {
+    this.#fixed = compile(pattern, '--purpose-pattern');
+    this.#live = live;
   }
+
+  get pattern(): RegExp | undefined {
+    const source = this.#live?.();
+    if (source === undefined || source === '') return this.#fixed;
+    if (this.#compiled?.source !== source) {
+      // A governed pattern was validated when it was proposed; one that still fails
+      // to compile must not open access, so it accepts nothing.
+      let re: RegExp | undefined;
+      try {
+        re = new RegExp(source);
+      } catch {
+        re = /(?!)/;
+      }
+      this.#compiled = { source, re };
+    }
+    return this.#compiled.re;
+  }
+
   /** True when the purpose is acceptable (non-empty, and matching the pattern if one is set). */
   accepts(purpose: string): boolean {
-    return purpose.trim() !== '' && (!this.pattern || this.pattern.test(purpose));
+    const pattern = this.pattern;
+    return purpose.trim() !== '' && (!pattern || pattern.test(purpose));
+  }
+}
+
+function compile(pattern: string | undefined, flag: string): RegExp | undefined {
+  try {
+    return pattern ? new RegExp(pattern) : undefined;
+  } catch (e) {
+    throw new IlogError('USAGE', `${flag} is not a valid regular expression: ${(e as Error).message}`);
   }
 }

@@ -30,6 +30,8 @@ export interface ProxyOptions {
   defaultDatabase?: string;
   hmacKey: Buffer;
   purposePattern?: string;
+  /** A live purpose pattern (e.g. governance's `policy.purpose`); when set it overrides `purposePattern`. */
+  livePurposePattern?: () => string | undefined;
   logTimeoutMs?: number;
   maxMessage?: number;
   tls?: SecureContext;
@@ -49,7 +51,7 @@ export class ProxyServer {
 
   constructor(o: ProxyOptions) {
     this.#o = o;
-    this.#policy = new PurposePolicy(o.purposePattern);
+    this.#policy = new PurposePolicy(o.purposePattern, o.livePurposePattern);
     this.#server = createServer((s) => void this.#accept(s));
     this.#server.maxConnections = 1000;
     this.#unsubscribe = o.locks.onLock((person, info) => {
