@@ -4,7 +4,7 @@ import {
   consistencyProof, CompactRange, inclusionProof, leafHash, MemoryTree, TileBuilder, tileNodeReader, tilePath,
   treeRoot, verifyConsistency, verifyInclusion, type NodeReader, type TileReader,
 } from '../../src/ledger/index.js';
-import { isIlogError } from '../../src/ledger/errors.js';
+import { codeOf } from '../helpers/codes.js';
 
 const entry = (i: number): Uint8Array => new TextEncoder().encode(`entry ${i}`);
 
@@ -14,15 +14,6 @@ function treeOf(n: number): MemoryTree {
   return t;
 }
 
-function codeOf(run: () => void): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    if (isIlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 function flip(p: Uint8Array[], i: number): Uint8Array[] {
   return p.map((h, j) => (j === i ? Uint8Array.from(h, (b, k) => (k === 0 ? b ^ 1 : b)) : h));

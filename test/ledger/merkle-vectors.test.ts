@@ -1,12 +1,13 @@
-// Every transparency-dev/merkle test vector (see /work/shared/testdata/merkle/SOURCE.md):
+// Every transparency-dev/merkle test vector (see ../shared/testdata/merkle/SOURCE.md):
 // happy paths must verify, every wantErr mutation must be rejected with a code.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ROOT, leafHash, MemoryTree, toHex, verifyConsistency, verifyInclusion } from '../../src/ledger/index.js';
 import { isIlogError } from '../../src/ledger/errors.js';
+import { testdataPath } from '../helpers/testdata.js';
 
-const DATA = '/work/shared/testdata/merkle';
+const DATA = testdataPath('merkle');
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
 function jsonFiles(dir: string): string[] {

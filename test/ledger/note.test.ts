@@ -1,25 +1,16 @@
 // C2SP signed-note v1.0.0, tlog-checkpoint v1.0.0 and tlog-cosignature v1.0.1:
 // spec examples, the golang.org/x/mod/sumdb/note known answer, round trips, malformed input.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   cosignatureMessage, cosignatureTimestamp, cosignatureVerifier, cosignerFromKey, cosignerVerifierKey, formatCheckpoint,
   generateCosignerKey, generateKey, keyIdHex, openCheckpoint, openNote, parseCheckpoint, parseNote, parseSignerKey,
   parseVerifierKey, signerFromKey, signNote, verifierFromKey, verifierKeyFor, fromBase64, toBase64, EMPTY_ROOT,
 } from '../../src/ledger/index.js';
-import { isIlogError } from '../../src/ledger/errors.js';
+import { codeOf } from '../helpers/codes.js';
+import { readTestdataJson } from '../helpers/testdata.js';
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    if (isIlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
-const vectors = JSON.parse(readFileSync('/work/shared/testdata/c2sp/vectors.json', 'utf8')) as {
+const vectors = readTestdataJson('c2sp', 'vectors.json') as {
   signedNote: { vkey: string; note: string; text: string };
   checkpointWithCosignature: { note: string; origin: string; size: number; rootHashBase64: string; cosignatureTimestamp: number; cosignedMessage: string };
 };

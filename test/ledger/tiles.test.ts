@@ -1,23 +1,14 @@
 // tlog-tiles v0.1.0 paths, bundles, tile geometry, and TileBuilder against a naive recomputation.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBundle, encodeBundle, entriesPath, leafHash, MemoryTree, parseTilePath, partialTiles, TileBuilder, tileNodes,
   tilePath, toHex, buildTiles, type BuiltTile, type TileReader,
 } from '../../src/ledger/index.js';
-import { isIlogError } from '../../src/ledger/errors.js';
+import { codeOf } from '../helpers/codes.js';
+import { readTestdataJson } from '../helpers/testdata.js';
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (e) {
-    if (isIlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
-const vectors = JSON.parse(readFileSync('/work/shared/testdata/c2sp/vectors.json', 'utf8')) as {
+const vectors = readTestdataJson('c2sp', 'vectors.json') as {
   tilePathExamples: { level?: number; entries?: boolean; index: number; width: number; path: string }[];
 };
 
