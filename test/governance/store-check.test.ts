@@ -13,6 +13,7 @@ import { writeSnapshot } from '../../src/governance/snapshot.js';
 import { checkStoreAgainstPolicy } from '../../src/governance/store-check.js';
 import { GovernanceView } from '../../src/governance/view.js';
 import { governedDir, type GovDir } from './fixture.js';
+import { codeOf } from '../helpers/codes.js';
 
 let g: GovDir | undefined;
 afterEach(() => g?.cleanup());
@@ -28,14 +29,6 @@ async function withAlice(): Promise<GovDir> {
   return d;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('store edited behind the log', () => {
   it('an untouched store agrees, and the governed directory serves the approved person', async () => {

@@ -3,20 +3,13 @@ import { generateKey } from '../../src/ledger/note.js';
 import { generateCosignerKey } from '../../src/ledger/cosignature.js';
 import { formatPolicy, parsePolicy, quorumSatisfied } from '../../src/witness/policy.js';
 import { formatVerifierKey, parseVerifierKey } from '../../src/ledger/keys.js';
+import { codeOf as code } from '../helpers/codes.js';
 
 const log = generateKey('example.com/log').vkey;
 const w = [1, 2, 3, 4, 5, 6].map((i) => generateCosignerKey(`w${i}.example`).vkey);
 const k0 = parseVerifierKey(w[0]!);
 const sameKeyOtherName = formatVerifierKey('other.example', k0.type, k0.publicKey);
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('tlog-policy parsing', () => {
   it('parses the spec example with nested groups and evaluates the quorum', () => {

@@ -10,19 +10,12 @@ import { encodeBundle } from '../../src/ledger/tiles.js';
 import { TilesDir } from '../../src/storage/tiles-dir/tiles-dir.js';
 import { TilesDirStorage } from '../../src/storage/tiles-dir/tiles-dir-storage.js';
 import { TestLog, entriesFor } from './fixtures.js';
+import { codeOf as code } from '../helpers/codes.js';
 
 let tmp: string;
 beforeEach(() => (tmp = mkdtempSync(join(tmpdir(), 'ilog-tilesdir-'))));
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('TilesDir', () => {
   it('writes tiles and bundles at the spec paths, atomically (no temp files left), checkpoint last', async () => {
