@@ -11,6 +11,8 @@ import { Follower } from '../log/follower.js';
 
 export interface FindingSource {
   observe(index: number, entry: unknown): Finding[];
+  /** Findings that fall due with the passing of time alone (held look-ups). */
+  advance?(now: number): Finding[];
 }
 
 export interface FindingSink {
@@ -25,28 +27,45 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export function startPipeline(storage: LogStorage, detector: FindingSource, sink: FindingSink, opts: { pollMs?: number; onError?: (e: unknown) => void } = {}): Pipeline {
+export function startPipeline(
+  storage: LogStorage,
+  detector: FindingSource,
+  sink: FindingSink,
+  opts: { pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void } = {},
+): Pipeline {
   const follower = new Follower(storage, { from: 0, pollMs: opts.pollMs ?? 20 });
   let next = 0;
   let stopped = false;
   const waiters: { index: number; resolve: () => void }[] = [];
+  // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
+  // logged or the pipeline stops (then the next start replays this entry and raises it).
+  const raise = async (f: Finding): Promise<void> => {
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        await sink.raise(f);
+        return;
+      } catch (e) {
+        opts.onError?.(e);
+        // A finding the log refuses as invalid will be refused again: report it, go on.
+        if (isIlogError(e, 'INVALID_ENTRY') || isIlogError(e, 'ENTRY_TOO_LARGE')) return;
+        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)));
+      }
+    }
+  };
+  // Time passes even when nothing is logged: held look-ups fall due on the clock too.
+  const clock = opts.clock ?? Date.now;
+  let ticking: Promise<void> = Promise.resolve();
+  const tick = detector.advance
+    ? setInterval(() => {
+        ticking = ticking.then(async () => {
+          for (const f of detector.advance!(clock())) await raise(f);
+        });
+      }, opts.tickMs ?? 1000)
+    : undefined;
+  tick?.unref();
   const done = (async () => {
     for await (const { index, entry } of follower) {
-      for (const f of detector.observe(index, entry)) {
-        // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
-        // logged or the pipeline stops (then the next start replays this entry and raises it).
-        for (let attempt = 0; !stopped; attempt++) {
-          try {
-            await sink.raise(f);
-            break;
-          } catch (e) {
-            opts.onError?.(e);
-            // A finding the log refuses as invalid will be refused again: report it, go on.
-            if (isIlogError(e, 'INVALID_ENTRY') || isIlogError(e, 'ENTRY_TOO_LARGE')) break;
-            await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)));
-          }
-        }
-      }
+      for (const f of detector.observe(index, entry)) await raise(f);
       if (stopped) return;
       next = index + 1;
       for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.index <= next) waiters.splice(i, 1)[0]!.resolve();
@@ -57,8 +76,10 @@ export function startPipeline(storage: LogStorage, detector: FindingSource, sink
     reached: (index) => (index <= next ? Promise.resolve() : new Promise((resolve) => waiters.push({ index, resolve }))),
     async stop() {
       stopped = true;
+      if (tick) clearInterval(tick);
       follower.close();
       await done.catch(() => {});
+      await ticking.catch(() => {});
     },
   };
 }

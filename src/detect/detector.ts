@@ -115,6 +115,15 @@ export class Detector {
     return expired.length === 0 ? found : [...expired, ...found];
   }
 
+  /**
+   * Judge held look-ups whose window closed by `now` (wall-clock ms) without waiting
+   * for a later entry: a quiet log must not hold back a finding. Findings keep their
+   * ids, so a replay that meets them at a later entry raises nothing twice.
+   */
+  advance(now: number): Finding[] {
+    return this.#expire(now);
+  }
+
   /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
   #expire(now: number): Finding[] {
     const out: Finding[] = [];

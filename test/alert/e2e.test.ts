@@ -39,7 +39,9 @@ describe('curiosity lookup → alert → email to two reviewers → both acknowl
         delivery: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
       }),
     );
-    writeFileSync(join(dir, 'detector.json'), JSON.stringify({ watchlist: [{ ids: ['customer-4711'], label: 'the CEO (customer 4711)' }] }));
+    // A look-up is held open to see whether it leads to work (default 2 h); here the window is
+    // 50 ms, and the pipeline's clock tick judges it even though nothing else is logged.
+    writeFileSync(join(dir, 'detector.json'), JSON.stringify({ watchlist: [{ ids: ['customer-4711'], label: 'the CEO (customer 4711)' }], rules: { watchlist: { windowMinutes: 50 / 60_000 } } }));
     appender = await Appender.open(dir);
     alerting = startAlerting({ dir, writer: appender, storage: appender.storage });
     server = Fastify();
