@@ -71,37 +71,24 @@ export function register(program: Command): void {
         cfg.roles?.[role] !== undefined ? { user: role, password: cfg.roles[role]! } : role === up.credentials.user ? up.credentials : undefined;
 
       const { Appender } = await import('../log/appender.js');
-      const { ReplayedDirectory, VerifierStore } = await import('../capture/directory.js');
-      const { ReplayedLocks } = await import('../capture/locks.js');
-      const { followLog } = await import('../capture/pg/replay.js');
-      const { loadHmacKey } = await import('../capture/pg/entries.js');
-      const { ProxyServer } = await import('../capture/pg/server.js');
+      const { startProxy } = await import('../capture/pg/start.js');
       const appender = await Appender.open(opts.dir);
-      const store = new VerifierStore(opts.dir);
-      const directory = new ReplayedDirectory(store);
-      const locks = new ReplayedLocks();
       const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
-      // governance: on a governed log the directory and the locks are the governance replay
-      // (docs/governance.md), and start-up refuses stores edited behind the log's back (STORE_DIVERGES).
-      // The process also runs the governance loop until `ilog serve` does.
-      const { isGoverned } = await import('../governance/genesis.js');
-      const gov = isGoverned(opts.dir) ? (await import('../governance/service.js')).startGovernance(opts.dir, { append: (es) => appender.appendMany(es) }) : undefined;
-      const replay = gov ? undefined : followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, report);
-      await replay?.ready;
-      const proxy = new ProxyServer({
-        log: appender,
-        users: gov?.directory ?? directory,
-        locks: gov?.locks ?? locks,
+      // This process also runs the governance loop of a governed log, until `ilog serve` does.
+      const { proxy, close } = await startProxy({
+        dir: opts.dir,
+        appender,
+        governanceLoop: true,
+        report,
         upstream: up.target,
         credentials,
         defaultDatabase: up.database,
-        hmacKey: loadHmacKey(opts.dir),
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
-        // On a governed log the quorum-approved purpose policy (purpose.set) overrides the flag, live.
-        ...(gov ? { livePurposePattern: () => gov.view.policy.purpose?.value.pattern } : {}),
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
-        tls,
-        onError: report,
+        ...(tls ? { tls } : {}),
+      }).catch(async (e: unknown) => {
+        await appender.close();
+        throw e;
       });
       const addr = await proxy.listen(listen.port, listen.host);
       printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
@@ -110,10 +97,7 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-      replay?.stop();
-      await gov?.stop();
-      await proxy.close();
-      store.close();
+      await close();
       await appender.close();
     }),
   );
