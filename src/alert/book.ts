@@ -3,7 +3,7 @@
 // order and never writes; AlertService validates before it appends, and the book
 // re-checks what matters on replay (an ack or close by someone who was not a
 // recipient does not count, even if such an entry got into the log).
-import type { Severity } from '../detect/finding.js';
+import type { Finding, Severity } from '../detect/finding.js';
 import { asAlertEntry, type AlertRaised, type AlertSuppressed, type DeliveryChannel } from './entries.js';
 import type { RouteLevel } from './router.js';
 
@@ -17,17 +17,10 @@ export interface Act {
   text?: string;
 }
 
-export interface AlertView {
+/** An alert: the finding it was raised for (its `id` is `finding` here) and what became of it. */
+export interface AlertView extends Omit<Finding, 'id' | 'rules'> {
   id: number;
-  time: string;
   finding: string;
-  rule: string;
-  subject: string;
-  alsoConcerns: string[];
-  severity: Severity;
-  score: number;
-  reasons: string[];
-  entries: number[];
   about?: number;
   state: AlertState;
   route: RouteLevel;
