@@ -1,4 +1,4 @@
-// Every transparency-dev/merkle test vector (see ../shared/testdata/merkle/SOURCE.md):
+// Every transparency-dev/merkle test vector (see test/testdata/merkle/SOURCE.md):
 // happy paths must verify, every wantErr mutation must be rejected with a code.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
