@@ -1,7 +1,7 @@
 // Test fixture for the pgAudit reconciler: a real PostgreSQL 15 cluster that
 // writes csvlog with pgAudit (the settings docs/reconcile.md asks for), direct
 // psql sessions, and a reconciler writing into a TestLog.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { encodeEntry } from '../../src/ledger/index.js';
 import { Reconciler, type ReconcilerOptions } from '../../src/capture/pgaudit/reconciler.js';
@@ -33,6 +33,15 @@ export function directSession(c: PgCluster, script: string): string {
     input: script,
     encoding: 'utf8',
     env: { ...process.env, PGPASSWORD: c.password },
+  });
+}
+
+/** directSession without blocking the event loop (a reconciler in this process keeps running). */
+export function directSessionAsync(c: PgCluster, script: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const p = spawn('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(c.port), '-U', 'postgres', '-d', 'postgres'], { env: { ...process.env, PGPASSWORD: c.password }, stdio: ['pipe', 'ignore', 'inherit'] });
+    p.on('close', resolve);
+    p.stdin.end(script);
   });
 }
 
