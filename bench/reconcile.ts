@@ -130,4 +130,4 @@ async function latency(): Promise<void> {
 }
 
 await throughput();
-await latency();
+if (!process.argv.includes('--no-latency')) await latency();

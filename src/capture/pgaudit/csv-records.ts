@@ -24,68 +24,65 @@ export interface CsvRecord {
 /**
  * Parses every complete record in `buf`. Returns them and `consumed`, the offset
  * just past the last complete record (the caller keeps the rest for later).
+ * A record ends at a newline preceded by an even number of quotes (RFC 4180:
+ * a quote inside a quoted field is doubled); each record is decoded once.
  */
 export function splitCsvRecords(buf: Buffer, maxFields = 64): { records: CsvRecord[]; consumed: number } {
   const records: CsvRecord[] = [];
-  let recStart = 0;
-  let fields: string[] = [];
-  let i = 0;
   const n = buf.length;
-  while (i < n) {
-    // One field starting at i.
-    let value: string;
-    if (buf[i] === QUOTE) {
+  let recStart = 0;
+  let from = 0;
+  let quotes = 0;
+  while (from < n) {
+    const nl = buf.indexOf(NL, from);
+    if (nl < 0) break;
+    for (let q = buf.indexOf(QUOTE, from); q >= 0 && q < nl; q = buf.indexOf(QUOTE, q + 1)) quotes++;
+    from = nl + 1;
+    if (quotes % 2 === 1) continue; // the newline is inside a quoted field
+    const end = nl > recStart && buf[nl - 1] === CR ? nl - 1 : nl;
+    const fields = splitCsvFields(buf.toString('utf8', recStart, end), maxFields, recStart);
+    records.push({ fields, start: recStart, end: from });
+    recStart = from;
+    quotes = 0;
+  }
+  if (n - recStart > MAX_RECORD_BYTES) throw new IlogError('SERVER_LOG_MALFORMED', `a csvlog record exceeds ${MAX_RECORD_BYTES} bytes`, { offset: recStart });
+  return { records, consumed: recStart };
+}
+
+/** Splits one complete CSV record (strict RFC 4180: a closing quote is followed by a comma or the end). */
+function splitCsvFields(s: string, maxFields: number, offset: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (out.length >= maxFields) throw new IlogError('SERVER_LOG_MALFORMED', `a csvlog record has more than ${maxFields} fields: is log_destination really csvlog?`, { offset });
+    if (s.charCodeAt(i) === QUOTE) {
       let j = i + 1;
-      let hasEscapes = false;
+      let v = '';
       for (;;) {
-        const q = buf.indexOf(QUOTE, j);
-        if (q < 0) return done();
-        if (buf[q + 1] === QUOTE) {
-          hasEscapes = true;
+        const q = s.indexOf('"', j);
+        if (q < 0) throw new IlogError('SERVER_LOG_MALFORMED', 'a csvlog field has no closing quote', { offset });
+        v += s.slice(j, q);
+        if (s.charCodeAt(q + 1) === QUOTE) {
+          v += '"';
           j = q + 2;
           continue;
         }
-        if (q + 1 >= n) return done();
-        value = buf.toString('utf8', i + 1, q);
-        if (hasEscapes) value = value.replaceAll('""', '"');
         i = q + 1;
         break;
       }
-    } else {
-      let j = i;
-      while (j < n && buf[j] !== COMMA && buf[j] !== NL) j++;
-      if (j >= n) return done();
-      value = buf.toString('utf8', i, buf[j - 1] === CR && buf[j] === NL ? j - 1 : j);
-      i = j;
-    }
-    if (fields.length >= maxFields) throw new IlogError('SERVER_LOG_MALFORMED', `a csvlog record has more than ${maxFields} fields: is log_destination really csvlog?`, { offset: recStart });
-    fields.push(value);
-    const sep = buf[i];
-    if (sep === COMMA) {
+      out.push(v);
+      if (i === s.length) return out;
+      if (s.charCodeAt(i) !== COMMA) throw new IlogError('SERVER_LOG_MALFORMED', 'a csvlog field is followed by neither a comma nor a newline', { offset: offset + i });
       i++;
-      if (i >= n) return done();
-      if (buf[i] === NL) {
-        // Trailing empty field.
-        fields.push('');
-        i++;
-        records.push({ fields, start: recStart, end: i });
-        recStart = i;
-        fields = [];
+    } else {
+      const c = s.indexOf(',', i);
+      if (c < 0) {
+        out.push(s.slice(i));
+        return out;
       }
-      continue;
+      out.push(s.slice(i, c));
+      i = c + 1;
     }
-    if (sep === CR && buf[i + 1] === NL) i++;
-    if (buf[i] !== NL) throw new IlogError('SERVER_LOG_MALFORMED', 'a csvlog field is followed by neither a comma nor a newline', { offset: i });
-    i++;
-    records.push({ fields, start: recStart, end: i });
-    recStart = i;
-    fields = [];
-  }
-  return done();
-
-  function done(): { records: CsvRecord[]; consumed: number } {
-    if (n - recStart > MAX_RECORD_BYTES) throw new IlogError('SERVER_LOG_MALFORMED', `a csvlog record exceeds ${MAX_RECORD_BYTES} bytes`, { offset: recStart });
-    return { records, consumed: recStart };
   }
 }
 
