@@ -207,7 +207,7 @@ export class AuditMatcher {
     } else {
       this.#bypass(st, a.statement, rec, object, pos, st.key ? 'unmatched-statement' : 'unowned-backend');
     }
-    if (SETTINGS_COMMANDS.has(a.command) && AUDIT_SETTINGS.test(a.text)) {
+    if (SETTINGS_COMMANDS.has(a.command) && AUDIT_SETTINGS.test(a.text) && (a.command !== 'SELECT' || /\bset_config\b/i.test(a.text))) {
       const e = this.#base('audit-settings', pos, st);
       const v = this.#views.view(a.text);
       e.statements = [{ id: a.statement, command: a.command.slice(0, 64), class: a.class.slice(0, 64), ...v }];
