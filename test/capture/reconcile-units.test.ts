@@ -113,3 +113,30 @@ describe('gaps in the server log', () => {
     cleanup();
   });
 });
+
+describe('matching a proxy backend', () => {
+  it('matches in order past statements the server never ran, and raises one that matches no entry', async () => {
+    await loadParser();
+    const key = Buffer.alloc(32, 7);
+    const views = new StatementViews(key);
+    const t = Date.parse('2026-12-06T21:09:23.500Z');
+    const entry = (seq: number, text: string) =>
+      Buffer.from(JSON.stringify({ v: 1, kind: 'access', time: new Date(t + seq).toISOString(), source: 'pg-proxy', person: 'bob', action: 'select', relations: ['public.t'], upstream: { pid: 7211, port: 39478, seq, query: views.queryHmac(text) } }));
+    // seq 2 failed to plan (no pgAudit id); seq 3 ran.
+    const log = [entry(1, 'select * from t'), entry(2, 'select 1/0'), entry(3, 'select * from t where a = 1')];
+    const index = new AccessIndex({ size: () => log.length, readEntries: (a, b) => log.slice(a, b) }, 0);
+    index.refresh();
+    const m = new AuditMatcher({ server: 'db', index, views });
+    const pos = { file: 'f.csv', offset: 1 };
+    const rec = (line: number, message: string) => parseServerLogRecord(splitCsvRecords(Buffer.from(csv({ line, message }))).records[0]!.fields, 0);
+    m.record(rec(1, 'connection authorized: user=postgres database=postgres'), pos);
+    m.record(rec(2, audit(1, 'select * from t', 'READ,SELECT,TABLE,public.t')), pos);
+    m.record(rec(3, audit(2, 'select * from t where a = 1', 'READ,SELECT,TABLE,public.t')), pos);
+    expect(m.take()).toEqual([]);
+    m.record(rec(4, audit(3, "delete from t where name = 'x'", 'WRITE,DELETE,TABLE,public.t')), pos);
+    const [e] = m.take() as Record<string, any>[];
+    expect(validateEntry(e)).toBeTruthy();
+    expect(e).toMatchObject({ reason: 'unmatched-statement', person: 'bob', count: 1, statements: [{ id: 3, command: 'DELETE', objects: ['public.t'] }] });
+    expect(e!.statements[0].text).toBe('delete from t where name = $1');
+  });
+});
