@@ -3,6 +3,7 @@
 // psql sessions, and a reconciler writing into a TestLog.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { encodeEntry } from '../../src/ledger/index.js';
 import { Reconciler, type ReconcilerOptions } from '../../src/capture/pgaudit/reconciler.js';
 import { checkServerSettings } from '../../src/capture/pgaudit/server-settings.js';
@@ -23,6 +24,18 @@ export const AUDIT_CONF = [
 
 export function startAuditedCluster(): Promise<PgCluster> {
   return startPgCluster({ conf: AUDIT_CONF });
+}
+
+/** Starts one audited cluster for the enclosing describe block and stops it after; `set` receives it. */
+export function useAuditedCluster(set: (c: PgCluster) => void): void {
+  let c: PgCluster | undefined;
+  beforeAll(async () => {
+    c = await startAuditedCluster();
+    set(c);
+  }, 60_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
 }
 
 export const logDir = (c: PgCluster): string => join(c.dataDir, 'log');

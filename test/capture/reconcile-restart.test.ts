@@ -6,7 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadHmacKey } from '../../src/capture/pg/entries.js';
 import { initLog } from '../../src/log/appender-init.js';
 import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { checkServerSettings } from '../../src/capture/pgaudit/server-settings.js';
 import { PG_BIN, skipWithoutPg, type PgCluster } from '../helpers/pg-cluster.js';
 import { TestLog, waitFor } from './fixture.js';
-import { directSession, directSessionAsync, drain, reconcilerFor, startAuditedCluster } from './reconcile-fixture.js';
+import { directSession, directSessionAsync, drain, reconcilerFor, useAuditedCluster } from './reconcile-fixture.js';
 
 const skip = skipWithoutPg();
 
@@ -40,13 +40,8 @@ function startReconcileCli(dir: string, url: string): Promise<ChildProcess> {
 }
 
 describe.skipIf(skip)('pgAudit reconciler restarts', () => {
-  let c: PgCluster;
-  beforeAll(async () => {
-    c = await startAuditedCluster();
-  }, 60_000);
-  afterAll(async () => {
-    await c?.stop();
-  });
+  let c!: PgCluster;
+  useAuditedCluster((x) => (c = x));
 
   it('kill -9 of `ilog reconcile` mid-stream, then a restart: no duplicate, no miss', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ilog-rec-kill-'));

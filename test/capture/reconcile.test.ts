@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAlerting } from '../../src/alert/alerting.js';
 import { loadHmacKey } from '../../src/capture/pg/entries.js';
 import { Reconciler } from '../../src/capture/pgaudit/reconciler.js';
@@ -15,18 +15,13 @@ import { initLog } from '../../src/log/appender-init.js';
 import { startReceiver } from '../alert/helpers/receiver.js';
 import { PG_BIN, skipWithoutPg, type PgCluster } from '../helpers/pg-cluster.js';
 import { TestLog, waitFor } from './fixture.js';
-import { directSession, directSessionAsync, drain, logDir, reconcilerFor, startAuditedCluster } from './reconcile-fixture.js';
+import { directSession, directSessionAsync, drain, logDir, reconcilerFor, useAuditedCluster } from './reconcile-fixture.js';
 
 const skip = skipWithoutPg();
 
 describe.skipIf(skip)('pgAudit reconciler', () => {
-  let c: PgCluster;
-  beforeAll(async () => {
-    c = await startAuditedCluster();
-  }, 60_000);
-  afterAll(async () => {
-    await c?.stop();
-  });
+  let c!: PgCluster;
+  useAuditedCluster((x) => (c = x));
 
   it('raises every statement of a direct superuser session, values only as HMACs', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ilog-rec-'));
