@@ -52,8 +52,9 @@ export class AccessIndex {
     // Cheap pre-filter: only proxy access entries with an upstream field matter here.
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     if (!text.includes('"upstream":{')) return;
-    const e = JSON.parse(text) as { kind?: string; upstream?: { pid: number; port?: number; seq: number; query: string }; time: string; person: string; relations?: string[] };
-    if (e.kind !== 'access' || !e.upstream) return;
+    const e = JSON.parse(text) as { kind?: string; source?: string; upstream?: { pid: number; port?: number; seq: number; query: string }; time: string; person: string; relations?: string[] };
+    // Only the proxy opens upstream backends: an application's entry cannot cover a database statement.
+    if (e.kind !== 'access' || e.source !== 'pg-proxy' || !e.upstream) return;
     const key = backendKey(e.upstream.pid, e.upstream.port);
     if ((this.#consumed.get(key) ?? -1) >= index) return;
     let q = this.#queues.get(key);
