@@ -8,6 +8,7 @@
 // so nothing is reported twice and nothing is skipped.
 import { existsSync, readFileSync } from 'node:fs';
 import { IlogError } from '../../ledger/errors.js';
+import { loadParser } from '../pg/classify.js';
 import { writeFileDurable } from '../../storage/durable-file.js';
 import { AccessIndex, type LogReader } from './access-index.js';
 import { AuditMatcher, type MatcherState, type OwnConnection } from './audit-matcher.js';
@@ -71,6 +72,8 @@ export class Reconciler {
 
   /** One round: returns the number of server log records processed. */
   async step(maxBytes?: number): Promise<number> {
+    // Statement texts are normalised by PostgreSQL's parser (WASM): it must be loaded first.
+    await loadParser();
     const chunk = this.#tail.read(maxBytes);
     // After the server log read: every access entry for these records was durable before they ran.
     this.#index.refresh();
