@@ -20,6 +20,7 @@ export const AUDIT_CONF = [
   `pgaudit.log_relation = on`,
   `log_connections = on`,
   `log_disconnections = on`,
+  `log_timezone = 'UTC'`,
 ];
 
 export function startAuditedCluster(): Promise<PgCluster> {

@@ -47,7 +47,7 @@ describe('csvlog records', () => {
 });
 
 describe('server settings', () => {
-  const good = { shared_preload_libraries: 'pgaudit', 'pgaudit.log': 'all', 'pgaudit.log_relation': 'on', logging_collector: 'on', log_destination: 'stderr,csvlog', log_connections: 'on', log_disconnections: 'on', log_truncate_on_rotation: 'off' };
+  const good = { shared_preload_libraries: 'pgaudit', 'pgaudit.log': 'all', 'pgaudit.log_relation': 'on', logging_collector: 'on', log_destination: 'stderr,csvlog', log_connections: 'on', log_disconnections: 'on', log_truncate_on_rotation: 'off', log_timezone: 'Etc/UTC' };
   it.each([
     ['pgaudit not preloaded', { shared_preload_libraries: '' }, /shared_preload_libraries/],
     ['a class missing', { 'pgaudit.log': 'read,write' }, /pgaudit.log must be/],
@@ -55,6 +55,7 @@ describe('server settings', () => {
     ['no csvlog', { log_destination: 'stderr' }, /csvlog/],
     ['no relation logging', { 'pgaudit.log_relation': 'off' }, /log_relation/],
     ['no disconnections', { log_disconnections: 'off' }, /log_disconnections/],
+    ['a local log time zone', { log_timezone: 'Europe/Berlin' }, /log_timezone/],
   ])('names what to set: %s', (_n, over, re) => {
     expect(settingProblems({ ...good, ...over }, [])).toEqual([expect.stringMatching(re)]);
   });

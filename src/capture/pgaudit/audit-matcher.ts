@@ -8,7 +8,7 @@
 // that re-reads records reproduces the same decisions (see Reconciler).
 import { entryTime } from '../../ledger/entries/common.js';
 import { type AccessIndex, backendKey } from './access-index.js';
-import { clientAddress, clientPort, type ServerLogRecord } from './server-log-record.js';
+import { backendStartMs, clientAddress, clientPort, type ServerLogRecord } from './server-log-record.js';
 import { comparePositions, type LogGap, type TailPosition } from './server-log-tail.js';
 import type { StatementView, StatementViews } from './statement-view.js';
 
@@ -144,7 +144,7 @@ export class AuditMatcher {
       if (address) st.address = address;
       // A backend that started after the reconciler's first record must be seen from its first line.
       if (rec.line > 1 && rec.sessionStart > this.#firstTime) st.line = 0;
-      if (port !== undefined && this.#own.some((o) => o.pid === rec.pid && o.port === port && Date.parse(rec.sessionStart) >= o.since - SKEW_MS)) st.own = true;
+      if (port !== undefined && this.#own.some((o) => o.pid === rec.pid && o.port === port && backendStartMs(rec.session) >= o.since - SKEW_MS)) st.own = true;
       this.#sessions.set(rec.session, st);
     }
     if (rec.user) st.user = rec.user;
@@ -198,7 +198,7 @@ export class AuditMatcher {
     }
     st.stmt = a.statement;
     st.cur = { id: a.statement, objects: object ? [object] : [] };
-    const ref = st.port === undefined ? undefined : this.#index.take(backendKey(st.pid, st.port), this.#views.queryHmac(a.text), Date.parse(st.start) - SKEW_MS);
+    const ref = st.port === undefined ? undefined : this.#index.take(backendKey(st.pid, st.port), this.#views.queryHmac(a.text), backendStartMs(st.session) - SKEW_MS);
     if (ref && (st.key === undefined || st.key === backendKey(st.pid, st.port))) {
       st.key = backendKey(st.pid, st.port);
       st.person = ref.person;

@@ -83,6 +83,14 @@ function parseAudit(s: string, offset: number): AuditFields {
   };
 }
 
+/** Backend start (ms since the epoch) from the csvlog session_id ("<hex start seconds>.<hex pid>"): exact and time-zone free. */
+export function backendStartMs(session: string): number {
+  const dot = session.indexOf('.');
+  const secs = dot > 0 ? Number.parseInt(session.slice(0, dot), 16) : NaN;
+  // Unknown start: +Infinity makes every earlier entry stale, so nothing is matched by mistake.
+  return Number.isFinite(secs) ? secs * 1000 : Number.POSITIVE_INFINITY;
+}
+
 /** The client port of a TCP backend ("127.0.0.1:39464" → 39464), undefined otherwise. */
 export function clientPort(connectionFrom: string): number | undefined {
   const c = connectionFrom.lastIndexOf(':');

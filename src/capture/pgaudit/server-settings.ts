@@ -30,12 +30,14 @@ export function settingProblems(s: Record<string, string>, overrides: string[]):
   if (!list(s.log_destination).includes('csvlog')) p.push("log_destination must include 'csvlog'");
   if (s.log_connections !== 'on') p.push("log_connections must be 'on'");
   if (s.log_disconnections !== 'on') p.push("log_disconnections must be 'on'");
+  // csvlog times carry log_timezone's abbreviation; only UTC is unambiguous.
+  if (!/^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal)$/i.test(s.log_timezone ?? '')) p.push(`log_timezone must be 'UTC' (it is '${s.log_timezone ?? ''}')`);
   if (s.log_truncate_on_rotation === 'on') p.push("log_truncate_on_rotation must be 'off' (a reused file name would erase records before they are read)");
   for (const o of overrides) p.push(`remove the per-role/per-database override ${o} (ALTER ROLE|DATABASE … RESET)`);
   return p;
 }
 
-const NAMES = ['shared_preload_libraries', 'pgaudit.log', 'pgaudit.log_relation', 'pgaudit.log_level', 'logging_collector', 'log_destination', 'log_connections', 'log_disconnections', 'log_truncate_on_rotation', 'log_directory', 'data_directory'];
+const NAMES = ['shared_preload_libraries', 'pgaudit.log', 'pgaudit.log_relation', 'pgaudit.log_level', 'logging_collector', 'log_destination', 'log_connections', 'log_disconnections', 'log_truncate_on_rotation', 'log_timezone', 'log_directory', 'data_directory'];
 
 /** Connects as the monitoring role, checks the settings; throws PGAUDIT_SETTINGS or UPSTREAM_UNAVAILABLE. */
 export async function checkServerSettings(url: string): Promise<ServerFacts> {
