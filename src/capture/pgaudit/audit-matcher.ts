@@ -169,7 +169,12 @@ export class AuditMatcher {
 
   #postmaster(rec: ServerLogRecord, pos: TailPosition): void {
     const m = rec.message;
-    if (m === 'database system is ready to accept connections') this.restarted = true;
+    if (m === 'database system is ready to accept connections') {
+      this.restarted = true;
+      // Client backends of the previous server instance are gone (crash or shutdown) even if no disconnection was logged.
+      const started = backendStartMs(rec.session);
+      for (const st of [...this.#sessions.values()]) if (st.user !== undefined && backendStartMs(st.session) < started) this.#end(st, pos);
+    }
     const changed = /^parameter "([^"]+)" (changed to "(.*)"|removed from configuration file|cannot be changed without restarting the server)/.exec(m);
     if (changed && AUDIT_SETTINGS.test(changed[1]!)) {
       const e = this.#base('audit-settings', pos);
