@@ -2,14 +2,15 @@
 // running reconciler, and `ilog reconcile` refuses to start against it, naming
 // the setting to change.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHmacKey } from '../../src/capture/pg/entries.js';
 import { checkServerSettings } from '../../src/capture/pgaudit/server-settings.js';
 import { initLog } from '../../src/log/appender-init.js';
-import { jsonOf, runCli } from '../helpers/cli.js';
+import { jsonOf, runCli, startServe } from '../helpers/cli.js';
+import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { PG_BIN, skipWithoutPg, type PgCluster } from '../helpers/pg-cluster.js';
 import { TestLog, waitFor } from './fixture.js';
 import { directSession, drain, reconcilerFor, useAuditedCluster } from './reconcile-fixture.js';
@@ -19,6 +20,23 @@ const skip = skipWithoutPg();
 describe.skipIf(skip)('pgAudit reconciler and the server settings', () => {
   let c!: PgCluster;
   useAuditedCluster((x) => (c = x));
+
+  it('`ilog serve` with reconcile.json runs the reconciler', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ilog-rec-serve-'));
+    await initLog(dir, { origin: 'test.example/reconcile-serve' });
+    writeFileSync(join(dir, 'reconcile.json'), JSON.stringify({ monitor: c.url, server: 'db1', from: 'end' }));
+    const serve = await startServe({ dir });
+    try {
+      directSession(c, 'SELECT 42 AS answer;\n');
+      const storage = SqliteLogStorage.open(dir);
+      const bypass = () => storage.readEntries(0, storage.size()).map((b) => JSON.parse(Buffer.from(b).toString('utf8'))).filter((e) => e.kind === 'bypass.detected');
+      await waitFor(() => bypass().length > 0, 200, 100);
+      expect(bypass()[0]).toMatchObject({ reason: 'unowned-backend', server: 'db1', statements: [expect.objectContaining({ text: 'SELECT $1 AS answer;' })] });
+      storage.close();
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+  });
 
   it('a server restarted without pgAudit is raised', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ilog-rec-restart-'));
