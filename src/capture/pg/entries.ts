@@ -89,7 +89,7 @@ export interface OutcomeFacts {
   durationMs: number;
 }
 
-export function outcomeEntry(o: OutcomeFacts): object {
+export function outcomeEntry(o: OutcomeFacts): { access: number; session: string } & Record<string, unknown> {
   return {
     v: 1,
     kind: 'outcome',

@@ -5,7 +5,8 @@ import { IlogError } from '../../ledger/errors.js';
 import type { LockState } from '../locks.js';
 import { appendDurable, type AccessLog } from './access-log.js';
 import type { StatementInfo } from './classify.js';
-import { accessEntry, hmacValue, outcomeEntry, type SessionFacts } from './entries.js';
+import { accessEntry, hmacValue, outcomeEntry, type OutcomeFacts, type SessionFacts } from './entries.js';
+import type { OutcomeWriter } from './outcome-writer.js';
 import type { ErrorFields } from './protocol/messages.js';
 import type { PurposePolicy } from './purpose.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -16,8 +17,8 @@ export interface GateContext {
   policy: PurposePolicy;
   hmacKey: Buffer;
   logTimeoutMs: number;
-  /** Called when an outcome entry (not awaited) could not be appended. */
-  onLogError?: (e: unknown) => void;
+  /** Appends outcome entries (not awaited), holding and retrying them when the log cannot write. */
+  outcomes: Pick<OutcomeWriter, 'record'>;
 }
 
 /** One statement as it is about to run. */
@@ -83,8 +84,6 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
   return { ok: true, access: results.map((r) => (r as PromiseFulfilledResult<number>).value) };
 }
 
-export function recordOutcome(ctx: GateContext, o: Parameters<typeof outcomeEntry>[0]): void {
-  const entry = outcomeEntry(o);
-  // Deferred: an outcome committed alone would sit in front of the next statement's access entry.
-  (ctx.log.appendDeferred ? ctx.log.appendDeferred(entry) : ctx.log.append(entry)).catch((e: unknown) => ctx.onLogError?.(e));
+export function recordOutcome(ctx: GateContext, o: OutcomeFacts): void {
+  ctx.outcomes.record(outcomeEntry(o));
 }

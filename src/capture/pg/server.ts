@@ -14,6 +14,7 @@ import { acceptLogin, fatal } from './login.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/frames.js';
 import { backendKeyData, readyForQuery } from './protocol/messages.js';
 import { lockedError } from './gate.js';
+import { OutcomeWriter, type OutcomeWriterOptions } from './outcome-writer.js';
 import { PurposePolicy, splitStartupOptions } from './purpose.js';
 import { Session } from './session.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   tls?: SecureContext;
   /** Where outcome-append failures and session errors are reported (default: stderr). */
   onError?: (e: unknown) => void;
+  /** Holding outcome entries while the log cannot write (outcome-writer.ts). */
+  outcomeHold?: Omit<OutcomeWriterOptions, 'report'>;
 }
 
 export class ProxyServer {
@@ -48,9 +51,11 @@ export class ProxyServer {
   #policy: PurposePolicy;
   #decoySecret = randomBytes(32);
   #unsubscribe: () => void;
+  readonly outcomes: OutcomeWriter;
 
   constructor(o: ProxyOptions) {
     this.#o = o;
+    this.outcomes = new OutcomeWriter(o.log, { ...o.outcomeHold, report: (e) => this.#report(e) });
     this.#policy = new PurposePolicy(o.purposePattern, o.livePurposePattern);
     this.#server = createServer((s) => void this.#accept(s));
     this.#server.maxConnections = 1000;
@@ -78,6 +83,7 @@ export class ProxyServer {
     this.#unsubscribe();
     for (const s of this.#sessions) s.close();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.outcomes.close();
   }
 
   #report(e: unknown): void {
@@ -132,7 +138,7 @@ export class ProxyServer {
         client: { address: raw.remoteAddress, ...(params.application_name ? { application: params.application_name } : {}) },
       },
       purpose,
-      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, onLogError: (e) => this.#report(e) },
+      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, outcomes: this.outcomes },
       onClose: () => {
         this.#sessions.delete(session);
         this.#byKey.delete(keyStr);

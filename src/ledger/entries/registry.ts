@@ -9,7 +9,7 @@ import { accessSchema } from './access.js';
 import { KIND_RE } from './common.js';
 import { ENTRY_FAMILIES, familyEntrySchema } from './families.js';
 import { genesisSchema } from './genesis.js';
-import { outcomeSchema } from './outcome.js';
+import { outcomeLostSchema, outcomeSchema } from './outcome.js';
 
 export type EntrySchema = z.ZodType<Record<string, unknown>>;
 
@@ -17,6 +17,7 @@ const exact = new Map<string, EntrySchema>([
   ['genesis', genesisSchema as EntrySchema],
   ['access', accessSchema as EntrySchema],
   ['outcome', outcomeSchema as EntrySchema],
+  ['outcome.lost', outcomeLostSchema as EntrySchema],
 ]);
 const families = new Map<string, EntrySchema>(ENTRY_FAMILIES.map((f) => [f, familyEntrySchema as EntrySchema]));
 
