@@ -11,6 +11,7 @@ import { encodeEntry } from '../ledger/entry.js';
 import { IlogError } from '../ledger/errors.js';
 import { inclusionProof } from '../ledger/merkle.js';
 import type { TileCache } from '../storage/tile-cache.js';
+import { parseJsonBody } from './json-body.js';
 
 /** What the write API needs from the appender (src/log/appender.ts satisfies it). */
 export interface LogWriter {
@@ -26,14 +27,6 @@ export interface WriteLimits {
 }
 
 export const DEFAULT_WRITE_LIMITS: WriteLimits = { maxBodyBytes: 8 << 20, maxBatchEntries: 10_000 };
-
-function parseJson(text: string, line?: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new IlogError('BAD_JSON', line === undefined ? 'request body is not valid JSON' : `line ${line} is not valid JSON`, line === undefined ? {} : { line });
-  }
-}
 
 function encodeAt(obj: unknown, line?: number): Uint8Array {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -52,7 +45,7 @@ function decodeBody(req: FastifyRequest, limits: WriteLimits): { entries: Uint8A
   const body = req.body;
   if (!Buffer.isBuffer(body) || body.byteLength === 0) throw new IlogError('BAD_REQUEST', 'request body is empty; send one JSON entry (or JSON lines)');
   const text = body.toString('utf8');
-  if (!req.headers['content-type']?.startsWith('application/x-ndjson')) return { entries: [encodeAt(parseJson(text))], batch: false };
+  if (!req.headers['content-type']?.startsWith('application/x-ndjson')) return { entries: [encodeAt(parseJsonBody(text))], batch: false };
   const entries: Uint8Array[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -61,7 +54,7 @@ function decodeBody(req: FastifyRequest, limits: WriteLimits): { entries: Uint8A
     if (entries.length === limits.maxBatchEntries) {
       throw new IlogError('BODY_TOO_LARGE', 'too many entries in one request; split the batch', { max: limits.maxBatchEntries });
     }
-    entries.push(encodeAt(parseJson(line, i + 1), i + 1));
+    entries.push(encodeAt(parseJsonBody(line, i + 1), i + 1));
   }
   if (entries.length === 0) throw new IlogError('BAD_REQUEST', 'the batch has no entries');
   return { entries, batch: true };
