@@ -4,9 +4,12 @@
 //   ?wait=integrated      also waits for a checkpoint that covers the entries and
 //                         returns it with RFC 9162 inclusion proofs (base64).
 // A batch is validated whole before anything is appended: one bad line rejects
-// the request (400, with the line and field) and nothing is written.
+// the request (400, with the line and field) and nothing is written. The token
+// is not an admin key: kinds that carry authority are refused unless signed
+// (403 KIND_NOT_ALLOWED, src/ledger/entries/authority.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toBase64 } from '../ledger/bytes.js';
+import { writeTokenRefusal } from '../ledger/entries/authority.js';
 import { encodeEntry } from '../ledger/entry.js';
 import { IlogError } from '../ledger/errors.js';
 import { inclusionProof } from '../ledger/merkle.js';
@@ -31,6 +34,11 @@ export const DEFAULT_WRITE_LIMITS: WriteLimits = { maxBodyBytes: 8 << 20, maxBat
 function encodeAt(obj: unknown, line?: number): Uint8Array {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new IlogError('INVALID_ENTRY', 'an entry is a JSON object; send several as application/x-ndjson', { field: '', ...(line === undefined ? {} : { line }) });
+  }
+  const refusal = writeTokenRefusal(obj as { kind?: unknown; signature?: unknown });
+  if (refusal !== undefined) {
+    const kind = String((obj as { kind?: unknown }).kind);
+    throw new IlogError('KIND_NOT_ALLOWED', line === undefined ? refusal : `line ${line}: ${refusal}`, { field: 'kind', kind, ...(line === undefined ? {} : { line }) });
   }
   try {
     return encodeEntry(obj);
