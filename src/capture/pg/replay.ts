@@ -19,7 +19,9 @@ export function followLog(storage: LogStorage, handlers: EntryHandler[], pollMs 
   const follower = new Follower(proven, { pollMs, decode: false });
   const target = proven.size();
   let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
+  let failReady!: (e: unknown) => void;
+  const ready = new Promise<void>((r, f) => ((markReady = r), (failReady = f)));
+  ready.catch(() => undefined); // reported through onError too; callers that await it see the rejection
   if (target === 0) markReady();
   let stopped = false;
   void (async () => {
@@ -36,6 +38,8 @@ export function followLog(storage: LogStorage, handlers: EntryHandler[], pollMs 
         if (index + 1 >= target) markReady();
       }
     } catch (e) {
+      // A replay that cannot prove what it read stops here, and a proxy still starting refuses to.
+      failReady(e);
       if (!stopped) onError(e);
     }
   })();
