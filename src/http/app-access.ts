@@ -8,6 +8,7 @@ import { accessEntryFromRequest } from '../capture/app/access-request.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { IlogError } from '../ledger/errors.js';
 import { bearer, installErrorHandler } from './app-errors.js';
+import { useStrictJson } from './json-body.js';
 
 export interface AppAccessOptions {
   /** The log writer (the Appender): resolves with the index once durable, may throw PUSHBACK. */
@@ -22,6 +23,7 @@ const BODY_LIMIT = 48 * 1024;
 
 export const appAccessRoutes: FastifyPluginAsync<AppAccessOptions> = async (app, o) => {
   installErrorHandler(app);
+  useStrictJson(app, BODY_LIMIT);
   const clock = o.clock ?? Date.now;
   const apps = new WeakMap<object, string>();
   // Authenticate before the body is parsed: unauthenticated clients get no parser time.

@@ -21,3 +21,4 @@ export { genesisSchema, type GenesisEntry } from './entries/genesis.js';
 export { accessSchema, type AccessEntry } from './entries/access.js';
 export { outcomeSchema, type OutcomeEntry } from './entries/outcome.js';
 export { familyEntrySchema, ENTRY_FAMILIES, type FamilyEntry } from './entries/families.js';
+export { isAuthorityKind, writeTokenRefusal } from './entries/authority.js';
