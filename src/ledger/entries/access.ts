@@ -3,7 +3,7 @@
 // statements are normalised and each value is an HMAC (DESIGN.md, "The log").
 
 import { z } from 'zod';
-import { baseEntryShape, hex256Schema, nonEmpty } from './common.js';
+import { baseEntryShape, hex256Schema, nonEmpty, timeSchema } from './common.js';
 
 export const accessSchema = z.strictObject({
   ...baseEntryShape,
@@ -34,6 +34,11 @@ export const accessSchema = z.strictObject({
     })
     .optional(),
   rows: z.number().int().nonnegative().optional(),
+  /**
+   * When the access itself happened, for accesses imported or backfilled after the fact
+   * (`ilog import`, the app API's backfill permission). `time` stays when it was logged.
+   */
+  accessedAt: timeSchema.optional(),
 });
 
 export type AccessEntry = z.infer<typeof accessSchema>;
