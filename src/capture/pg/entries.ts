@@ -51,6 +51,8 @@ export interface StatementFacts {
   /** HMACs of the literal and bind values (see hmacValue), in $n order. */
   values: string[];
   purpose?: string;
+  /** The upstream backend and its statement number (see UpstreamRun), for the pgAudit reconciler. */
+  upstream?: { pid: number; port?: number; seq: number; query: string };
 }
 
 export function accessEntry(s: SessionFacts, st: StatementFacts): object {
@@ -76,6 +78,7 @@ export function accessEntry(s: SessionFacts, st: StatementFacts): object {
       ...(truncated ? { truncated: true } : {}),
       values,
     },
+    ...(st.upstream ? { upstream: st.upstream } : {}),
   };
 }
 

@@ -27,6 +27,20 @@ export interface Candidate {
   purpose: string | undefined;
   /** Bind values, already HMACed (extended protocol), placed before the literals. */
   boundValues?: string[];
+  /** HMAC of the exact query string sent upstream (pgAudit logs it as the statement text); absent when not forwarded. */
+  query?: string;
+}
+
+/**
+ * The upstream backend a session's statements run on, numbered in the order the
+ * proxy sends them (one number per statement, even within one query string), so
+ * that the pgAudit reconciler can match the server's audit records exactly.
+ */
+export interface UpstreamRun {
+  pid: number;
+  port: number | undefined;
+  /** Statements numbered so far. */
+  seq: number;
 }
 
 export type GateResult = { ok: true; access: number[] } | { ok: false; error: ErrorFields; locked?: boolean };
@@ -52,7 +66,7 @@ export function checkPurpose(cands: Candidate[], policy: PurposePolicy): ErrorFi
 }
 
 /** Runs the gate: lock, purpose, durable access entries (in order). */
-export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): Promise<GateResult> {
+export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
   const lock = ctx.locks.isLocked(facts.person);
   if (lock) return { ok: false, error: lockedError(lock.reason), locked: true };
   const refusal = checkPurpose(cands, ctx.policy);
@@ -65,6 +79,8 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
       normalized: c.info.normalized,
       values: [...(c.boundValues ?? []), ...c.info.literals.map((l) => hmacValue(ctx.hmacKey, l))],
       purpose: c.purpose,
+      // Numbered now, synchronously: admit runs in arrival order, which is the order statements are sent.
+      upstream: up && c.query ? { pid: up.pid, ...(up.port !== undefined ? { port: up.port } : {}), seq: ++up.seq, query: c.query } : undefined,
     }),
   );
   const start = performance.now();

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
-import { admit, recordOutcome, type Candidate, type GateContext, type GateResult } from './gate.js';
+import { admit, recordOutcome, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
@@ -52,6 +52,7 @@ export class Session {
   #closed = false;
   #onClose: () => void;
   #cancelUpstream: () => void;
+  #run: UpstreamRun;
 
   constructor(a: { client: Socket; reader: FrameReader; upstream: UpstreamSession; facts: SessionFacts; purpose?: string; ctx: SessionContext; onClose: () => void; cancelUpstream: () => void }) {
     this.#client = a.client;
@@ -62,6 +63,7 @@ export class Session {
     this.#ctx = a.ctx;
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
+    this.#run = { pid: a.upstream.pid, port: a.upstream.socket.localPort, seq: 0 };
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
     this.#client.on('close', () => this.close());
@@ -280,13 +282,15 @@ export class Session {
     }
     const comment = purposeFromComment(text);
     let running = this.#purpose;
+    // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
+    const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
     const cands: Candidate[] = infos.map((info) => {
       if (info.setPurpose !== undefined) running = info.setPurpose ?? undefined;
-      return { info, purpose: comment ?? running };
+      return { info, purpose: comment ?? running, query };
     });
     // Session state follows the request order, like PostgreSQL's own SET.
     this.#purpose = running;
-    return admit(this.#ctx, this.facts, cands).then((r) =>
+    return admit(this.#ctx, this.facts, cands, this.#run).then((r) =>
       this.#afterGate(r, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
@@ -322,7 +326,8 @@ export class Session {
     }
     if (info.setPurpose !== undefined) this.#purpose = info.setPurpose ?? undefined;
     const purpose = purposeFromComment(stmt.text) ?? this.#purpose;
-    return admit(this.#ctx, this.facts, [{ info, purpose, boundValues: portal.values }]).then((r) =>
+    const query = hmacValue(this.#ctx.hmacKey, stmt.text);
+    return admit(this.#ctx, this.facts, [{ info, purpose, boundValues: portal.values, query }], this.#run).then((r) =>
       this.#afterGate(r, true, (access) => {
         this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
         this.#forward(f);
