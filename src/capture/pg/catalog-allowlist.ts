@@ -66,3 +66,15 @@ export const CATALOG_FUNCTIONS: ReadonlySet<string> = new Set([
   'strpos', 'starts_with', 'bool_and', 'bool_or', 'row_number', 'jsonb_build_object', 'json_build_object', 'json_agg',
   'jsonb_agg', 'to_char', 'abs', 'round', 'greatest', 'least', 'array_position', 'cardinality', 'pg_sleep',
 ]);
+
+/** Catalog relations that hold data: never allowed, but known to live in pg_catalog (search-path.ts names them there). */
+export const DATA_CATALOG_RELATIONS: ReadonlySet<string> = new Set([
+  'pg_statistic', 'pg_statistic_ext_data', 'pg_stats', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_authid', 'pg_shadow',
+  'pg_user_mapping', 'pg_user_mappings', 'pg_largeobject', 'pg_largeobject_metadata', 'pg_hba_file_rules', 'pg_file_settings',
+  'pg_ident_file_mappings', 'pg_subscription', 'pg_prepared_statements', 'pg_prepared_xacts', 'pg_cursors', 'pg_group',
+]);
+
+/** True when PostgreSQL has a relation of this name in pg_catalog. */
+export function isCatalogRelation(name: string): boolean {
+  return CATALOG_RELATIONS.has(name) || DATA_CATALOG_RELATIONS.has(name) || name.startsWith('pg_stat') || name.startsWith('pg_replication');
+}

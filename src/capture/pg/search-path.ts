@@ -6,6 +6,7 @@
 // but not which schemas hold which tables, so a name is only "resolved" when
 // exactly one schema can hold it; otherwise the entry says it is unresolved
 // and the reconciler records what PostgreSQL really touched.
+import { isCatalogRelation } from './catalog-allowlist.js';
 
 /** Splits a search_path value (`hr, "$user", "Odd ""x"""`) into schema names. */
 export function parseSearchPath(text: string): string[] {
@@ -38,10 +39,13 @@ export function qualifyRelations(names: string[], searchPath: string | undefined
       continue;
     }
     const explicit = (path ?? ['$user', 'public']).filter((s) => s !== 'pg_catalog' && s !== 'pg_temp');
-    const guess = n.startsWith('pg_') && catalogFirst ? 'pg_catalog' : (explicit.find((s) => s !== '$user') ?? 'public');
+    // pg_catalog comes first (unless placed): a name it holds is its; any other name is looked up along the path.
+    const catalog = isCatalogRelation(n);
+    const guess = catalog && catalogFirst ? 'pg_catalog' : (explicit.find((s) => s !== '$user') ?? 'public');
     const name = `${guess}.${n}`;
     relations.add(name);
-    const certain = path !== undefined && !temp && explicit.length === 1 && explicit[0] !== '$user' && (!n.startsWith('pg_') || !catalogFirst);
+    // Certain only when one schema can hold it: the path is known, names one schema, and no temporary relation can shadow it.
+    const certain = path !== undefined && !temp && explicit.length === 1 && explicit[0] !== '$user' && !(catalog && catalogFirst);
     if (!certain) unresolved.add(name);
   }
   return { relations: [...relations].sort(), unresolved: [...unresolved].sort() };
