@@ -47,6 +47,21 @@ describe.skipIf(skip)('access entries name what really ran', () => {
     expect(last('WITH gone AS').action).toBe('delete');
   });
 
+  it('EXECUTE of a SQL-level prepared statement is logged as what it runs and needs a purpose; CALL is marked opaque', async () => {
+    cluster.psql("CREATE PROCEDURE wipe() LANGUAGE sql AS 'DELETE FROM patients WHERE id = 8'");
+    const c = new pg.Client(fx.client('eve', 'eve-pw'));
+    await c.connect();
+    await c.query('PREPARE gone AS DELETE FROM patients WHERE id = 7');
+    await expect(c.query('EXECUTE gone')).rejects.toMatchObject({ code: 'IL001' });
+    await c.query("SET ilog.purpose = 'T-5'");
+    await c.query('EXECUTE gone');
+    const e = last('EXECUTE gone');
+    expect(e).toMatchObject({ action: 'delete', relations: ['public.patients'] });
+    await c.query('CALL wipe()');
+    expect(last('CALL wipe()').statement.body).toMatchObject({ opaque: true });
+    await c.end();
+  });
+
   it('after SET search_path = hr, or with options=-c search_path=hr, patients is logged as hr.patients', async () => {
     const c = new pg.Client(fx.client('eve', 'eve-pw', { options: '-c ilog.purpose=T-3' }));
     await c.connect();

@@ -107,6 +107,7 @@ describe.skipIf(skip)('proxy GUC semantics, purpose limits and refusals inside t
     await c.query("/* purpose: T-7 */ INSERT INTO notes VALUES ('kept?')");
     expect(await code('SELECT * FROM patients')).toBe('IL001');
     expect(await code("/* purpose: T-7 */ SELECT * FROM patients")).toBe('25P02');
+    expect(await code("SET ilog.purpose = 'T-7b'")).toBe('25P02');
     const r = await c.query('COMMIT');
     expect(r.command).toBe('ROLLBACK');
     expect(cluster.psql('SELECT count(*) FROM notes')).toBe('0');

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { startProxy, type ProxyFixture } from './fixture.js';
+import { cstr, message } from '../../src/capture/pg/protocol/messages.js';
+import { startProxy, waitFor, type ProxyFixture } from './fixture.js';
+import { rawLogin } from './raw-client.js';
 
 const skip = skipWithoutPg();
 
@@ -93,6 +95,24 @@ describe.skipIf(skip)('purpose decided on the objects PostgreSQL resolves in the
     expect((await c.query('SELECT count(*)::int AS n FROM pg_catalog.pg_am')).rows[0].n).toBeGreaterThan(0);
     await c.query('DISCARD TEMP');
     expect((await c.query('SELECT count(*)::int AS n FROM pg_am')).rows[0].n).toBeGreaterThan(0);
+  });
+
+  it('in one Query, a catalog read after a statement that changes the session is not resolved ahead of it: purpose needed', async () => {
+    expect(await noPurpose('SET search_path = scratch, pg_catalog; SELECT * FROM pg_roles')).toBe('IL001');
+    await c.query('RESET search_path');
+    expect(await noPurpose('SELECT 1; SELECT rolname FROM pg_roles')).toBeUndefined();
+  });
+
+  it('pipelined statements keep their log order when one of them is resolved on the backend', async () => {
+    const conn = await rawLogin(fx.port, 'mallory', 'mallory-pw');
+    const before = fx.log.entries().length;
+    // Both Queries arrive together; the first is resolved on the backend, the second needs no resolution.
+    conn.socket.write(Buffer.concat([message('Q', cstr('SELECT rolname AS first FROM pg_roles LIMIT 1')), message('Q', cstr('/* purpose: T-9 */ SELECT name AS second FROM patients LIMIT 1'))]));
+    await waitFor(() => conn.received.filter((m) => m.type === 'Z').length === 2);
+    conn.socket.end();
+    expect(conn.received.filter((m) => m.type === 'E')).toEqual([]);
+    const texts = fx.log.entries().slice(before).filter((e) => e.kind === 'access' && e.by === undefined).map((e) => e.statement.text as string);
+    expect(texts.findIndex((t) => t.includes('first'))).toBeLessThan(texts.findIndex((t) => t.includes('second')));
   });
 
   it('data-bearing catalogs and functions need a purpose', async () => {

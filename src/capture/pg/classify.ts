@@ -53,6 +53,8 @@ export interface StatementInfo {
   setPurpose?: string | null;
   /** `SHOW ilog.purpose`. */
   showPurpose?: boolean;
+  /** SQL-level PREPARE / EXECUTE / DEALLOCATE (name undefined: DEALLOCATE ALL), so EXECUTE is logged as what it runs. */
+  sqlPrepared?: { op: 'prepare' | 'execute' | 'deallocate'; name?: string; action?: Action };
 }
 
 let loaded: Promise<void> | undefined;
@@ -160,6 +162,18 @@ function setVariable(kind: string, stmt: Record<string, any>): Pick<StatementInf
   return {};
 }
 
+function sqlPrepared(kind: string, node: Record<string, any>): Pick<StatementInfo, 'sqlPrepared'> {
+  const name = typeof node.name === 'string' ? node.name : undefined;
+  if (kind === 'PrepareStmt') {
+    // PREPARE reads nothing (action other); what it prepares runs at EXECUTE, with this action.
+    const inner = Object.entries(node.query ?? {})[0];
+    return { sqlPrepared: { op: 'prepare', name, action: inner ? cteAction(inner[1] as Record<string, any>, actionOf(inner[0], inner[1] as Record<string, any>)) : 'other' } };
+  }
+  if (kind === 'ExecuteStmt') return { sqlPrepared: { op: 'execute', name } };
+  if (kind === 'DeallocateStmt') return { sqlPrepared: { op: 'deallocate', ...(node.isall ? {} : { name }) } };
+  return {};
+}
+
 type ParsedStmt = { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number };
 
 function parse(sql: string): ParsedStmt[] {
@@ -211,6 +225,8 @@ function analyzeOne(kind: string, node: Record<string, any>, text: string, depth
     }
   }
   if (kind === 'DoStmt') for (const w of bodies.writes) action = stronger(action, WORD_ACTION[w] ?? 'other');
+  // A procedure's body lives in the database, not in the statement: the entry says the proxy could not read it.
+  if (kind === 'CallStmt') opaque = true;
   names.relations.push(...inner.relations);
   names.functions.push(...inner.functions);
   const free = purposeFree(kind, names, bodies.sql.length > 0 || opaque);
@@ -229,6 +245,7 @@ function analyzeOne(kind: string, node: Record<string, any>, text: string, depth
     temp,
     ...(guc ? { guc } : {}),
     ...setVariable(kind, node),
+    ...sqlPrepared(kind, node),
     names,
   };
 }

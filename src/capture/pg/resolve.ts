@@ -40,6 +40,14 @@ function shadows(names: string[], catalog: 'pg_proc' | 'pg_operator', col: strin
     `WHERE o.${col}::pg_catalog.text ${EQ} ANY (${textArray(names)}) AND o.${nsCol} ${EQ} ANY (ARRAY${PATH_SCHEMAS}))`;
 }
 
+/** One question for several statements of one request. */
+export function mergeChecks(checks: CatalogCheck[]): CatalogCheck {
+  const keys = ['relations', 'functions', 'types', 'operators', 'attributes'] as const;
+  const out = {} as CatalogCheck;
+  for (const k of keys) out[k] = [...new Set(checks.flatMap((c) => c[k]))].sort();
+  return out;
+}
+
 /** The one statement that answers the question, as text (logged, then sent). */
 export function probeSql(c: CatalogCheck): string {
   return `SELECT pg_catalog.json_build_object('r', ${resolved(c.relations, 'to_regclass', 'pg_class', 'relnamespace')}, ` +

@@ -19,7 +19,7 @@ import {
 import { BodyReader } from './protocol/reader.js';
 import { probe, refuseUpstream } from './probe.js';
 import { purposeFromComment } from './purpose.js';
-import { judgeProbe, probeSql, PROBE_RELATIONS, type Verdict } from './resolve.js';
+import { judgeProbe, mergeChecks, probeSql, PROBE_RELATIONS, type Verdict } from './resolve.js';
 import { qualifyRelations } from './search-path.js';
 import { SessionGucs } from './session-gucs.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -55,6 +55,10 @@ export class Session {
   #unsynced = false;
   /** PostgreSQL is skipping to Sync because the proxy's own probe failed there. */
   #upstreamSkipping = false;
+  /** SQL-level prepared statements (PREPARE name AS …), so EXECUTE name is logged as what it runs. */
+  #sqlPrepared = new Map<string, StatementInfo>();
+  /** Settles when the name resolution now in progress has appended its statement's entry (see #gateStep). */
+  #barrier: Promise<void> | undefined;
   /** Prefix of the proxy's own statement names, unlikely to collide with the client's. */
   #ownName = `ilog_${randomBytes(6).toString('hex')}_`;
   #statements = new Map<string, Prepared>();
@@ -318,22 +322,35 @@ export class Session {
    */
   #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void): Step | Promise<Step> {
     const probeFor = cands.filter((c) => c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === ''));
-    if (probeFor.length === 0) return admit(this.#ctx, this.facts, cands).then((r) => this.#afterGate(r, extended, send));
+    if (probeFor.length === 0) {
+      // Behind a resolution in progress, wait for it: access entries stay in the order the statements run.
+      const barrier = this.#barrier;
+      return (barrier ? barrier.then(() => admit(this.#ctx, this.facts, cands)) : admit(this.#ctx, this.facts, cands)).then((r) => this.#afterGate(r, extended, send));
+    }
+    let open!: () => void;
+    const barrier = new Promise<void>((r) => (open = r));
+    this.#barrier = barrier;
     return async (skip) => {
-      if (skip) return;
-      const merged = { relations: new Set<string>(), functions: new Set<string>(), types: new Set<string>(), operators: new Set<string>(), attributes: new Set<string>() };
-      for (const c of probeFor) for (const k of Object.keys(merged) as (keyof typeof merged)[]) for (const n of c.info.catalogCheck![k]) merged[k].add(n);
-      const v = await this.#resolveNames({ relations: [...merged.relations], functions: [...merged.functions], types: [...merged.types], operators: [...merged.operators], attributes: [...merged.attributes] });
-      for (const c of probeFor) {
-        c.catalogOnly = v?.catalogOnly === true;
-        if (v) {
-          c.relations = c.info.relations.map((n) => (n.includes('.') ? n : (v.relations.get(n) ?? n)));
-          c.unresolved = c.relations.filter((n) => !n.includes('.'));
-        }
+      try {
+        if (!skip) await this.#resolveAndRun(cands, probeFor, extended, send);
+      } finally {
+        if (this.#barrier === barrier) this.#barrier = undefined;
+        open();
       }
-      const r = await admit(this.#ctx, this.facts, cands);
-      await this.#afterGate(r, extended, send)(false);
     };
+  }
+
+  async #resolveAndRun(cands: Candidate[], probeFor: Candidate[], extended: boolean, send: (access: number[]) => void): Promise<void> {
+    const v = await this.#resolveNames(mergeChecks(probeFor.map((c) => c.info.catalogCheck!)));
+    for (const c of probeFor) {
+      c.catalogOnly = v?.catalogOnly === true;
+      if (v) {
+        c.relations = c.info.relations.map((n) => (n.includes('.') ? n : (v.relations.get(n) ?? n)));
+        c.unresolved = c.relations.filter((n) => !n.includes('.'));
+      }
+    }
+    const r = await admit(this.#ctx, this.facts, cands);
+    await this.#afterGate(r, extended, send)(false);
   }
 
   /** Follows the statement's effect on ilog.purpose, search_path, the transaction and temporary relations. */
@@ -342,10 +359,26 @@ export class Session {
     if (info.guc?.t === 'reset-all' && info.guc.discard) this.#temp = false;
     if (info.guc?.t === 'discard-temp') this.#temp = false;
     if (info.guc) this.#gucs.apply(info.guc);
+    if (info.guc?.t === 'reset-all' && info.guc.discard) this.#sqlPrepared.clear();
+    const p = info.sqlPrepared;
+    if (p?.op === 'prepare' && p.name !== undefined) this.#sqlPrepared.set(p.name, info);
+    if (p?.op === 'deallocate') p.name === undefined ? this.#sqlPrepared.clear() : this.#sqlPrepared.delete(p.name);
+  }
+
+  /**
+   * EXECUTE name runs what PREPARE name named: logged with its action and
+   * relations. It always needs a purpose: PREPARE itself is housekeeping (it
+   * reads nothing), so whatever it prepared is read at EXECUTE.
+   */
+  #executed(info: StatementInfo): StatementInfo {
+    const p = info.sqlPrepared?.op === 'execute' && info.sqlPrepared.name !== undefined ? this.#sqlPrepared.get(info.sqlPrepared.name) : undefined;
+    if (!p) return info;
+    return { ...info, action: p.sqlPrepared?.action ?? 'other', relations: p.relations, housekeeping: false, temp: info.temp || p.temp, ...(p.body ? { body: p.body } : {}) };
   }
 
   /** A candidate for one statement, named as this session resolves it (search-path.ts). */
-  #candidate(info: StatementInfo, purpose: string | undefined, boundValues?: string[]): Candidate {
+  #candidate(stated: StatementInfo, purpose: string | undefined, boundValues?: string[]): Candidate {
+    const info = this.#executed(stated);
     const q = qualifyRelations(info.relations, this.#gucs.searchPath, this.#temp || info.temp);
     return { info, purpose, boundValues, relations: q.relations, unresolved: q.unresolved };
   }
@@ -370,6 +403,10 @@ export class Session {
     }
     const setProblem = this.#setPurposeProblem(only);
     if (setProblem) return this.#local(() => this.#refuse(setProblem, false));
+    // The proxy answers SET ilog.purpose itself; in a failed transaction PostgreSQL would refuse it, and so does the proxy.
+    if (only?.setPurpose !== undefined && this.#tx === 0x45 /* 'E' */) {
+      return this.#local(() => this.#refuse({ severity: 'ERROR', code: SQLSTATE.IN_FAILED_TRANSACTION, message: 'current transaction is aborted, commands ignored until end of transaction block' }, false));
+    }
     const comment = purposeFromComment(text);
     // Several statements in one Query run in one implicit transaction (SET LOCAL lasts until its end).
     const implicit = infos.length > 1 && !this.#gucs.inTransaction && !infos.some((i) => i.kind === 'TransactionStmt');
