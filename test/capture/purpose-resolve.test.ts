@@ -27,7 +27,7 @@ describe.skipIf(skip)('purpose decided on the objects PostgreSQL resolves in the
   let cluster: PgCluster;
   let fx: ProxyFixture;
   let c: pg.Client;
-  const noPurpose = async (sql: string): Promise<string | undefined> => {
+  const noPurpose = async (sql: string | pg.QueryConfig): Promise<string | undefined> => {
     try {
       await c.query(sql);
       return undefined;
@@ -68,7 +68,7 @@ describe.skipIf(skip)('purpose decided on the objects PostgreSQL resolves in the
   });
 
   it('a view that shadows an allowed catalog name needs a purpose: the backend is asked, and that question is logged', async () => {
-    cluster.psql('CREATE VIEW scratch.pg_roles AS SELECT * FROM patients');
+    cluster.psql('CREATE OR REPLACE VIEW scratch.pg_roles AS SELECT * FROM patients');
     await c.query('SET search_path = scratch, pg_catalog');
     const before = fx.log.entries().length;
     expect(await noPurpose('SELECT * FROM pg_roles')).toBe('IL001');
@@ -113,6 +113,17 @@ describe.skipIf(skip)('purpose decided on the objects PostgreSQL resolves in the
     expect(conn.received.filter((m) => m.type === 'E')).toEqual([]);
     const texts = fx.log.entries().slice(before).filter((e) => e.kind === 'access' && e.by === undefined).map((e) => e.statement.text as string);
     expect(texts.findIndex((t) => t.includes('first'))).toBeLessThan(texts.findIndex((t) => t.includes('second')));
+  });
+
+  it('over the extended protocol too: the question is asked inside the client\'s batch, and a refusal leaves the session usable', async () => {
+    expect((await c.query({ text: 'SELECT typname FROM pg_type WHERE oid = $1', values: [23] })).rows).toEqual([{ typname: 'int4' }]);
+    cluster.psql('CREATE OR REPLACE VIEW scratch.pg_roles AS SELECT * FROM patients');
+    await c.query('SET search_path = scratch, pg_catalog');
+    expect(await noPurpose({ text: 'SELECT * FROM pg_roles WHERE $1::int = 1', values: [1] })).toBe('IL001');
+    // A batch whose Parse fails upstream (no such column in the shadowing view): PostgreSQL's error, nothing else.
+    expect(await noPurpose({ text: 'SELECT rolname FROM pg_roles WHERE $1::int = 1', values: [1] })).toBe('42703');
+    await c.query('RESET search_path');
+    expect((await c.query({ text: 'SELECT rolname FROM pg_roles WHERE rolname = $1', values: ['postgres'] })).rows).toEqual([{ rolname: 'postgres' }]);
   });
 
   it('data-bearing catalogs and functions need a purpose', async () => {

@@ -18,7 +18,8 @@ import { cstr, int16, message, parseErrorFields } from './protocol/messages.js';
 import { BodyReader } from './protocol/reader.js';
 import { extendedProbe, simpleProbe } from './resolve.js';
 
-export type ProbeAnswer = { ok: true; rows: (string | null)[] } | { ok: false; sqlstate?: string };
+/** `skipped`: PostgreSQL never ran it (an earlier error in the same extended-protocol batch; it skips to Sync). */
+export type ProbeAnswer = { ok: true; rows: (string | null)[] } | { ok: false; sqlstate?: string; skipped?: boolean };
 
 /** Sends the probe; resolves with its first column's values, or the error PostgreSQL answered. */
 export function probe(send: (b: Buffer) => void, push: (item: ProbeItem) => void, sql: string, extended: boolean, name: string): Promise<ProbeAnswer> {
@@ -42,7 +43,7 @@ export function probe(send: (b: Buffer) => void, push: (item: ProbeItem) => void
         return done;
       },
       skipped() {
-        resolve({ ok: false });
+        resolve({ ok: false, skipped: true });
       },
     });
     send(extended ? extendedProbe(sql, name) : simpleProbe(sql));

@@ -301,7 +301,7 @@ export class Session {
    * allow-listed catalog objects in this session (resolve.ts); undefined when
    * the question could not be asked or answered (then a purpose is needed).
    */
-  async #resolveNames(check: NonNullable<StatementInfo['catalogCheck']>): Promise<Verdict | undefined> {
+  async #resolveNames(check: NonNullable<StatementInfo['catalogCheck']>): Promise<Verdict | 'skipped' | undefined> {
     const sql = probeSql(check);
     const info = this.#ctx.analyzer.analyze(sql)[0]!;
     const r = await admit(this.#ctx, this.facts, [{ info, purpose: undefined, catalogOnly: true, relations: PROBE_RELATIONS, byProxy: true }]);
@@ -311,6 +311,7 @@ export class Session {
     const ans = await probe((b) => this.#forwardOwn(b), (it) => this.#pending.push(it), sql, extended, this.#ownName + 'r');
     recordOutcome(this.#ctx, { access: r.access[0]!, session: this.facts.session, status: ans.ok ? 'ok' : 'error', ...(ans.ok ? { rows: ans.rows.length } : { sqlstate: ans.sqlstate }), durationMs: performance.now() - start });
     if (!ans.ok && extended) this.#upstreamSkipping = true;
+    if (!ans.ok && ans.skipped) return 'skipped';
     return ans.ok ? judgeProbe(ans.rows[0] ?? undefined) : undefined;
   }
 
@@ -341,7 +342,13 @@ export class Session {
   }
 
   async #resolveAndRun(cands: Candidate[], probeFor: Candidate[], extended: boolean, send: (access: number[]) => void): Promise<void> {
-    const v = await this.#resolveNames(mergeChecks(probeFor.map((c) => c.info.catalogCheck!)));
+    const answer = await this.#resolveNames(mergeChecks(probeFor.map((c) => c.info.catalogCheck!)));
+    if (answer === 'skipped') {
+      // An earlier request of this batch failed: PostgreSQL skips this statement too, up to Sync; so does the proxy.
+      this.#skipUntilSync = true;
+      return;
+    }
+    const v = answer;
     for (const c of probeFor) {
       c.catalogOnly = v?.catalogOnly === true;
       if (v) {
