@@ -5,7 +5,7 @@
 // tables it names, not an anonymous `DO $1`. What cannot be parsed (dynamic
 // EXECUTE, another language, a body PL/pgSQL rejects) is reported as opaque:
 // the statement needs a purpose and the reconciler records what really ran.
-import { parsePlPgSQLSync, scanSync } from 'libpg-query';
+import { parsePlPgSQLSync } from 'libpg-query';
 
 export interface Bodies {
   /** SQL statements found inside the statement, in order. */
@@ -47,20 +47,14 @@ function plpgsqlQueries(node: unknown, out: Bodies, depth = 0): void {
   }
 }
 
-const WRITE_WORDS = new Set(['DELETE', 'UPDATE', 'INSERT', 'MERGE', 'TRUNCATE', 'COPY', 'DROP', 'ALTER', 'CREATE', 'GRANT']);
-
-/** Keywords of a text PL/pgSQL could not parse, so an opaque body still shows that it writes. */
+/**
+ * Write keywords anywhere in a body nobody could parse (in strings too: another
+ * language passes SQL as strings), so its action is never weaker than what it visibly does.
+ */
 function writeWords(text: string): string[] {
-  try {
-    const seen = new Set<string>();
-    for (const t of scanSync(text).tokens) {
-      const w = text.slice(t.start, t.end).toUpperCase();
-      if (WRITE_WORDS.has(w)) seen.add(w);
-    }
-    return [...seen];
-  } catch {
-    return [];
-  }
+  const seen = new Set<string>();
+  for (const m of text.matchAll(/\b(DELETE|UPDATE|INSERT|MERGE|TRUNCATE|COPY|DROP|ALTER|CREATE|GRANT)\b/gi)) seen.add(m[1]!.toUpperCase());
+  return [...seen];
 }
 
 function plpgsql(body: string, out: Bodies): void {
