@@ -76,7 +76,7 @@ export function register(program: Command): void {
       const { startProxy } = await import('../capture/pg/start.js');
       const appender = await Appender.open(opts.dir);
       const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
-      // This process also runs the governance loop of a governed log, until `ilog serve` does.
+      // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({
         dir: opts.dir,
         appender,

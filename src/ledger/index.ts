@@ -23,3 +23,4 @@ export { outcomeSchema, type OutcomeEntry } from './entries/outcome.js';
 export { bypassDetectedSchema, BYPASS_REASONS, type BypassDetectedEntry } from './entries/bypass.js';
 export { accessObjectsSchema, type AccessObjectsEntry } from './entries/access-objects.js';
 export { familyEntrySchema, ENTRY_FAMILIES, type FamilyEntry } from './entries/families.js';
+export { isAuthorityKind, writeTokenRefusal } from './entries/authority.js';

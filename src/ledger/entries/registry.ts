@@ -11,7 +11,7 @@ import { bypassDetectedSchema } from './bypass.js';
 import { KIND_RE } from './common.js';
 import { ENTRY_FAMILIES, familyEntrySchema } from './families.js';
 import { genesisSchema } from './genesis.js';
-import { outcomeSchema } from './outcome.js';
+import { outcomeLostSchema, outcomeSchema } from './outcome.js';
 
 export type EntrySchema = z.ZodType<Record<string, unknown>>;
 
@@ -19,6 +19,7 @@ const exact = new Map<string, EntrySchema>([
   ['genesis', genesisSchema as EntrySchema],
   ['access', accessSchema as EntrySchema],
   ['outcome', outcomeSchema as EntrySchema],
+  ['outcome.lost', outcomeLostSchema as EntrySchema],
   // The reconciler's kinds live here so that every process decodes them strictly (no import needed).
   ['bypass.detected', bypassDetectedSchema as EntrySchema],
   ['access.objects', accessObjectsSchema as EntrySchema],
