@@ -71,6 +71,20 @@ describe.skipIf(skip)('pgAudit reconciler and the proxy', () => {
     expect(bypasses()).toEqual([]);
   });
 
+  it("the proxy's own name-resolution probe on a person's backend is matched too", { timeout: 60_000 }, async () => {
+    const before = fx.log.entries().length;
+    const cl = new pg.Client(fx.client('bob', 'bob-pw'));
+    await cl.connect();
+    // No purpose: a catalog read makes the proxy ask PostgreSQL how the names resolve, on this backend.
+    await cl.query('SELECT relname FROM pg_class WHERE relname = $1', ['pg_type']);
+    await cl.end();
+    await drain(r);
+    const added = fx.log.entries().slice(before);
+    expect(added.filter((e) => e.kind === 'access' && e.by === 'proxy' && e.upstream)).toHaveLength(1);
+    expect(added.filter((e) => e.kind === 'access' && e.by === undefined && e.upstream)).toHaveLength(1);
+    expect(bypasses()).toEqual([]);
+  });
+
   it('an entry from an earlier connection with the same backend pid and port does not cover a direct backend', { timeout: 60_000 }, async () => {
     const sql = 'SELECT name FROM patients';
     const cl = new pg.Client({ host: '127.0.0.1', port: c.port, user: 'postgres', password: c.password, database: 'postgres' });
