@@ -116,15 +116,19 @@ export class Reconciler {
   start(): void {
     const poll = this.#o.pollMs ?? 100;
     this.#loop = (async () => {
+      let failures = 0;
       while (!this.#stopped) {
         let n = 0;
         try {
           n = await this.step();
+          failures = 0;
         } catch (e) {
-          this.#o.report?.(e);
+          // Nothing was saved: the next round retries the same records (log unavailable, unreadable file, …).
+          if (failures++ === 0 || failures % 50 === 0) this.#o.report?.(e);
         }
-        if (n === 0 && !this.#stopped) await new Promise<void>((r) => {
-          const t = setTimeout(r, poll);
+        const wait = failures > 0 ? Math.min(5000, poll * 2 ** Math.min(failures, 6)) : poll;
+        if ((n === 0 || failures > 0) && !this.#stopped) await new Promise<void>((r) => {
+          const t = setTimeout(r, wait);
           this.#wake = () => {
             clearTimeout(t);
             r();
