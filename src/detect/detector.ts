@@ -408,7 +408,8 @@ export class Detector {
       reasons: kept.map((s) => s.reason),
       entries,
       time: new Date(t).toISOString(),
-      alert: decision.alert,
+      // A path around the log (pgAudit reconciler) always pages: the budget is for judgement calls, not for bypasses.
+      alert: decision.alert || (alertable && kept.some((s) => s.rule === 'bypass')),
       ...(decision.rarity !== undefined ? { rarity: decision.rarity } : {}),
     };
     this.#risk.add(finding, t);
