@@ -57,6 +57,8 @@ export interface StatementFacts {
   /** HMACs of the literal and bind values (see hmacValue), in $n order. */
   values: string[];
   purpose?: string;
+  /** The upstream backend and its statement number (see UpstreamRun), for the pgAudit reconciler. */
+  upstream?: { pid: number; port?: number; seq: number; query: string };
 }
 
 export function accessEntry(s: SessionFacts, st: StatementFacts): object {
@@ -85,6 +87,7 @@ export function accessEntry(s: SessionFacts, st: StatementFacts): object {
       values,
       ...(st.body ? { body: bodyField(st.body) } : {}),
     },
+    ...(st.upstream ? { upstream: st.upstream } : {}),
   };
 }
 
@@ -107,7 +110,7 @@ export interface OutcomeFacts {
   durationMs: number;
 }
 
-export function outcomeEntry(o: OutcomeFacts): object {
+export function outcomeEntry(o: OutcomeFacts): { access: number; session: string } & Record<string, unknown> {
   return {
     v: 1,
     kind: 'outcome',

@@ -5,7 +5,8 @@ import { IlogError } from '../../ledger/errors.js';
 import type { LockState } from '../locks.js';
 import { appendDurable, type AccessLog } from './access-log.js';
 import type { StatementInfo } from './classify.js';
-import { accessEntry, hmacValue, outcomeEntry, type SessionFacts } from './entries.js';
+import { accessEntry, hmacValue, outcomeEntry, type OutcomeFacts, type SessionFacts } from './entries.js';
+import type { OutcomeWriter } from './outcome-writer.js';
 import type { ErrorFields } from './protocol/messages.js';
 import { MAX_PURPOSE, type PurposePolicy } from './purpose.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -16,8 +17,8 @@ export interface GateContext {
   policy: PurposePolicy;
   hmacKey: Buffer;
   logTimeoutMs: number;
-  /** Called when an outcome entry (not awaited) could not be appended. */
-  onLogError?: (e: unknown) => void;
+  /** Appends outcome entries (not awaited), holding and retrying them when the log cannot write. */
+  outcomes: Pick<OutcomeWriter, 'record'>;
 }
 
 /** One statement as it is about to run. */
@@ -26,6 +27,8 @@ export interface Candidate {
   purpose: string | undefined;
   /** Bind values, already HMACed (extended protocol), placed before the literals. */
   boundValues?: string[];
+  /** HMAC of the exact query string sent upstream (pgAudit logs it as the statement text); absent when not forwarded. */
+  query?: string;
   /** Relations as the session resolves them (search-path.ts, resolve.ts); default: info.relations. */
   relations?: string[];
   /** Those of `relations` the proxy could not pin to one schema. */
@@ -34,6 +37,18 @@ export interface Candidate {
   catalogOnly?: boolean;
   /** The proxy's own statement (name resolution), logged like the person's. */
   byProxy?: boolean;
+}
+
+/**
+ * The upstream backend a session's statements run on, numbered in the order the
+ * proxy sends them (one number per statement, even within one query string), so
+ * that the pgAudit reconciler can match the server's audit records exactly.
+ */
+export interface UpstreamRun {
+  pid: number;
+  port: number | undefined;
+  /** Statements numbered so far. */
+  seq: number;
 }
 
 export type GateResult = { ok: true; access: number[] } | { ok: false; error: ErrorFields; locked?: boolean };
@@ -74,7 +89,7 @@ export function checkPurpose(cands: Candidate[], policy: PurposePolicy): ErrorFi
 }
 
 /** Runs the gate: lock, purpose, durable access entries (in order). */
-export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): Promise<GateResult> {
+export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
   const lock = ctx.locks.isLocked(facts.person);
   if (lock) return { ok: false, error: lockedError(lock.reason), locked: true };
   const refusal = checkPurpose(cands, ctx.policy);
@@ -90,6 +105,8 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
       normalized: c.info.normalized,
       values: [...(c.boundValues ?? []), ...c.info.literals.map((l) => hmacValue(ctx.hmacKey, l))],
       purpose: c.purpose,
+      // Numbered now, synchronously: admit runs in arrival order, which is the order statements are sent.
+      upstream: up && c.query ? { pid: up.pid, ...(up.port !== undefined ? { port: up.port } : {}), seq: ++up.seq, query: c.query } : undefined,
     }),
   );
   const start = performance.now();
@@ -109,8 +126,6 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
   return { ok: true, access: results.map((r) => (r as PromiseFulfilledResult<number>).value) };
 }
 
-export function recordOutcome(ctx: GateContext, o: Parameters<typeof outcomeEntry>[0]): void {
-  const entry = outcomeEntry(o);
-  // Deferred: an outcome committed alone would sit in front of the next statement's access entry.
-  (ctx.log.appendDeferred ? ctx.log.appendDeferred(entry) : ctx.log.append(entry)).catch((e: unknown) => ctx.onLogError?.(e));
+export function recordOutcome(ctx: GateContext, o: OutcomeFacts): void {
+  ctx.outcomes.record(outcomeEntry(o));
 }

@@ -14,6 +14,7 @@ import { acceptLogin, fatal } from './login.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/frames.js';
 import { backendKeyData, readyForQuery } from './protocol/messages.js';
 import { lockedError, purposeProblem } from './gate.js';
+import { OutcomeWriter, type OutcomeWriterOptions } from './outcome-writer.js';
 import { MAX_PURPOSE, PurposePolicy, splitStartupOptions } from './purpose.js';
 import { Session } from './session.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   tls?: SecureContext;
   /** Where outcome-append failures and session errors are reported (default: stderr). */
   onError?: (e: unknown) => void;
+  /** Holding outcome entries while the log cannot write (outcome-writer.ts). */
+  outcomeHold?: Omit<OutcomeWriterOptions, 'report'>;
 }
 
 export class ProxyServer {
@@ -49,9 +52,11 @@ export class ProxyServer {
   /** Salts for unknown persons derive from the persisted HMAC key, so they stay the same across restarts, like real persons' salts. */
   #decoySecret: Buffer;
   #unsubscribe: () => void;
+  readonly outcomes: OutcomeWriter;
 
   constructor(o: ProxyOptions) {
     this.#o = o;
+    this.outcomes = new OutcomeWriter(o.log, { ...o.outcomeHold, report: (e) => this.#report(e) });
     this.#policy = new PurposePolicy(o.purposePattern, o.livePurposePattern);
     this.#decoySecret = createHmac('sha256', o.hmacKey).update('ilog scram decoy salts v1').digest();
     this.#server = createServer((s) => void this.#accept(s));
@@ -80,6 +85,7 @@ export class ProxyServer {
     this.#unsubscribe();
     for (const s of this.#sessions) s.close();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.outcomes.close();
   }
 
   #report(e: unknown): void {
@@ -138,7 +144,7 @@ export class ProxyServer {
       },
       purpose,
       searchPath,
-      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, onLogError: (e) => this.#report(e) },
+      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, outcomes: this.outcomes },
       onClose: () => {
         this.#sessions.delete(session);
         this.#byKey.delete(keyStr);

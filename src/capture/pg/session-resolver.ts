@@ -5,8 +5,8 @@
 // proxy itself runs on the person's backend goes through #resolveNames: its
 // access entry (`by: "proxy"`) is durable before it is sent, its outcome follows.
 import type { Analyzer, StatementInfo } from './classify.js';
-import type { SessionFacts } from './entries.js';
-import { admit, recordOutcome, type Candidate, type GateContext, type GateResult } from './gate.js';
+import { hmacValue, type SessionFacts } from './entries.js';
+import { admit, recordOutcome, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import type { ProbeItem } from './pending.js';
 import { probe } from './probe.js';
 import { judgeProbe, mergeChecks, probeSql, PROBE_RELATIONS, type Verdict } from './resolve.js';
@@ -15,6 +15,8 @@ import { judgeProbe, mergeChecks, probeSql, PROBE_RELATIONS, type Verdict } from
 export interface ResolverHost {
   readonly ctx: GateContext & { analyzer: Analyzer };
   readonly facts: SessionFacts;
+  /** The backend's statement numbering (the proxy's own question takes a number too). */
+  readonly run: UpstreamRun;
   /** Writes the proxy's own bytes to the upstream backend. */
   sendOwn(b: Buffer): void;
   pushPending(item: ProbeItem): void;
@@ -48,7 +50,7 @@ export class SessionResolver {
     if (probeFor.length === 0) {
       // Behind a resolution in progress, wait for it: access entries stay in the order the statements run.
       const barrier = this.#barrier;
-      return (barrier ? barrier.then(() => admit(h.ctx, h.facts, cands)) : admit(h.ctx, h.facts, cands)).then(after);
+      return (barrier ? barrier.then(() => admit(h.ctx, h.facts, cands, h.run)) : admit(h.ctx, h.facts, cands, h.run)).then(after);
     }
     let open!: () => void;
     const barrier = new Promise<void>((r) => (open = r));
@@ -73,7 +75,7 @@ export class SessionResolver {
         c.unresolved = c.relations.filter((n) => !n.includes('.'));
       }
     }
-    await after(await admit(this.#host.ctx, this.#host.facts, cands))(false);
+    await after(await admit(this.#host.ctx, this.#host.facts, cands, this.#host.run))(false);
   }
 
   /** Asks the backend; undefined when the question could not be asked or answered (then a purpose is needed). */
@@ -81,7 +83,7 @@ export class SessionResolver {
     const h = this.#host;
     const sql = probeSql(check);
     const info = h.ctx.analyzer.analyze(sql)[0]!;
-    const r = await admit(h.ctx, h.facts, [{ info, purpose: undefined, catalogOnly: true, relations: PROBE_RELATIONS, byProxy: true }]);
+    const r = await admit(h.ctx, h.facts, [{ info, purpose: undefined, catalogOnly: true, relations: PROBE_RELATIONS, byProxy: true, query: hmacValue(h.ctx.hmacKey, sql) }], h.run);
     if (!r.ok || h.closed) return undefined;
     const start = performance.now();
     const extended = h.unsynced;

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
-import { admit, purposeProblem, recordOutcome, type Candidate, type GateContext, type GateResult } from './gate.js';
+import { admit, purposeProblem, recordOutcome, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
@@ -67,6 +67,8 @@ export class Session {
   #closed = false;
   #onClose: () => void;
   #cancelUpstream: () => void;
+  /** Which backend runs this session's statements, and how many it has been sent (the reconciler matches on these). */
+  #run: UpstreamRun;
 
   constructor(a: { client: Socket; reader: FrameReader; upstream: UpstreamSession; facts: SessionFacts; purpose?: string; searchPath?: string; ctx: SessionContext; onClose: () => void; cancelUpstream: () => void }) {
     this.#client = a.client;
@@ -86,6 +88,9 @@ export class Session {
       get closed() {
         return self.#closed;
       },
+      get run() {
+        return self.#run;
+      },
       upstreamSkipping: () => (this.#upstreamSkipping = true),
       skipToSync: () => (this.#skipUntilSync = true),
       ownName: this.#ownName,
@@ -93,6 +98,7 @@ export class Session {
     this.#ctx = a.ctx;
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
+    this.#run = { pid: a.upstream.pid, port: a.upstream.socket.localPort, seq: 0 };
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
     this.#client.on('close', () => this.close());
@@ -335,6 +341,9 @@ export class Session {
     }
     const comment = purposeFromComment(text);
     const cands = this.#state.query(infos, comment);
+    // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
+    const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
+    for (const c of cands) c.query = query;
     return this.#gateStep(cands, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
@@ -370,6 +379,7 @@ export class Session {
     const setProblem = this.#setPurposeProblem(info);
     if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
     const cand = this.#state.candidate(info, purposeFromComment(stmt.text), portal.values);
+    cand.query = hmacValue(this.#ctx.hmacKey, stmt.text);
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
       this.#forward(f);

@@ -3,7 +3,7 @@
 // statements are normalised and each value is an HMAC (DESIGN.md, "The log").
 
 import { z } from 'zod';
-import { baseEntryShape, hex256Schema, nonEmpty } from './common.js';
+import { baseEntryShape, hex256Schema, nonEmpty, timeSchema } from './common.js';
 
 export const accessSchema = z.strictObject({
   ...baseEntryShape,
@@ -42,6 +42,27 @@ export const accessSchema = z.strictObject({
     })
     .optional(),
   rows: z.number().int().nonnegative().optional(),
+  /**
+   * When the access itself happened, for accesses imported or backfilled after the fact
+   * (`ilog import`, the app API's backfill permission). `time` stays when it was logged.
+   */
+  accessedAt: timeSchema.optional(),
+  /**
+   * PostgreSQL proxy: the upstream backend that ran the statement, so the pgAudit
+   * reconciler can match the server's own audit record exactly (docs/reconcile.md):
+   * backend pid (BackendKeyData), the proxy's local port of that connection (the
+   * csvlog connection_from port), the statement's 1-based number among those the
+   * proxy sent on that backend, and the HMAC of the exact query string sent
+   * (what pgAudit logs as the statement text).
+   */
+  upstream: z
+    .strictObject({
+      pid: z.number().int().positive().max(2 ** 31 - 1),
+      port: z.number().int().min(0).max(65535).optional(),
+      seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+      query: hex256Schema,
+    })
+    .optional(),
 });
 
 export type AccessEntry = z.infer<typeof accessSchema>;
