@@ -31,6 +31,7 @@ export const CATALOG_RELATIONS: ReadonlySet<string> = new Set([
   'pg_shdescription', 'pg_statistic_ext', 'pg_subscription_rel', 'pg_tables', 'pg_tablespace', 'pg_timezone_abbrevs',
   'pg_timezone_names', 'pg_transform', 'pg_trigger', 'pg_ts_config', 'pg_ts_config_map', 'pg_ts_dict', 'pg_ts_parser',
   'pg_ts_template', 'pg_type', 'pg_user', 'pg_views', 'pg_seclabel', 'pg_shseclabel', 'pg_replication_origin',
+  'pg_db_role_setting', 'pg_parameter_acl',
 ]);
 
 /** Schemas whose every relation is metadata (information_schema views show only what the role may see). */
@@ -58,7 +59,10 @@ export const CATALOG_FUNCTIONS: ReadonlySet<string> = new Set([
   'has_schema_privilege', 'has_table_privilege', 'has_column_privilege', 'has_database_privilege', 'has_function_privilege',
   'has_sequence_privilege', 'has_type_privilege', 'has_any_column_privilege', 'pg_has_role', 'pg_get_acl', 'aclexplode',
   'pg_options_to_table', 'pg_get_publication_tables', 'pg_index_column_has_property', 'pg_indexam_has_property',
-  'pg_index_has_property', 'pg_get_indexdef', 'quote_ident', 'quote_literal', 'format',
+  'pg_index_has_property', 'quote_ident', 'quote_literal', 'format', 'oidvectortypes', 'pg_describe_object',
+  'pg_get_function_sqlbody', 'pg_listening_channels', 'pg_opfamily_is_visible', 'pg_partition_ancestors', 'pg_partition_tree',
+  'pg_partition_root', 'pg_timezone_names', 'pg_ts_dict_is_visible', 'pg_ts_parser_is_visible', 'pg_ts_template_is_visible',
+  'ts_token_type', 'array_remove',
   // plain value functions (no data access)
   'array_to_string', 'array_upper', 'array_lower', 'array_length', 'array_agg', 'string_agg', 'unnest', 'generate_series',
   'generate_subscripts', 'count', 'min', 'max', 'coalesce', 'lower', 'upper', 'length', 'substring', 'substr', 'concat',

@@ -232,7 +232,7 @@ function analyzeOne(kind: string, node: Record<string, any>, text: string, depth
   const free = purposeFree(kind, names, bodies.sql.length > 0 || opaque);
   // set_config() can change search_path from inside any statement: the proxy then stops trusting its own copy.
   const guc: GucChange | undefined = gucChange(kind, node) ?? (names.functions.some((f) => f.name.toLowerCase() === 'set_config') ? { t: 'unknown', name: 'search_path' } : undefined);
-  const temp = JSON.stringify(node).includes('"relpersistence":"t"') || names.relations.some((r) => r.schema === 'pg_temp');
+  const temp = names.temp;
   return {
     kind,
     action,

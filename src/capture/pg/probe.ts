@@ -1,7 +1,7 @@
 // Messages the proxy itself sends on a person's backend, and how their answers
 // are consumed (pending.ts hands them here instead of to the client):
 // - a probe: the name-resolution question of resolve.ts, whose rows come back
-//   to the proxy. Session.#proxyStatement is the one place that sends it, after
+//   to the proxy. SessionResolver (session-resolver.ts) is the one place that sends it, after
 //   logging it as an access entry of the session (`by: "proxy"`), so every
 //   statement PostgreSQL runs on a proxied backend has its entry;
 // - a refusal marker: when the proxy refuses a statement (IL001, IL002, IL004,

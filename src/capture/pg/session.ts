@@ -17,11 +17,10 @@ import {
   parseTarget, readyForQuery, rowDescription1Text, rowsFromTag, type ErrorFields,
 } from './protocol/messages.js';
 import { BodyReader } from './protocol/reader.js';
-import { probe, refuseUpstream } from './probe.js';
+import { refuseUpstream } from './probe.js';
 import { purposeFromComment } from './purpose.js';
-import { judgeProbe, mergeChecks, probeSql, PROBE_RELATIONS, type Verdict } from './resolve.js';
-import { qualifyRelations } from './search-path.js';
-import { SessionGucs } from './session-gucs.js';
+import { SessionResolver } from './session-resolver.js';
+import { SessionState } from './session-state.js';
 import { SQLSTATE } from './sqlstate.js';
 import type { UpstreamSession } from './upstream.js';
 
@@ -47,18 +46,13 @@ export class Session {
   #creader: FrameReader;
   #up: UpstreamSession;
   #ctx: SessionContext;
-  /** ilog.purpose and search_path by PostgreSQL's GUC rules. */
-  #gucs: SessionGucs;
-  /** The session may hold temporary relations (which shadow every schema). */
-  #temp = false;
+  /** ilog.purpose, search_path, temporary relations, SQL-level prepared statements, as PostgreSQL holds them. */
+  #state: SessionState;
+  #resolver: SessionResolver;
   /** The client's extended-protocol messages have been forwarded without a Sync yet. */
   #unsynced = false;
   /** PostgreSQL is skipping to Sync because the proxy's own probe failed there. */
   #upstreamSkipping = false;
-  /** SQL-level prepared statements (PREPARE name AS …), so EXECUTE name is logged as what it runs. */
-  #sqlPrepared = new Map<string, StatementInfo>();
-  /** Settles when the name resolution now in progress has appended its statement's entry (see #gateStep). */
-  #barrier: Promise<void> | undefined;
   /** Prefix of the proxy's own statement names, unlikely to collide with the client's. */
   #ownName = `ilog_${randomBytes(6).toString('hex')}_`;
   #statements = new Map<string, Prepared>();
@@ -81,7 +75,26 @@ export class Session {
     this.#creader = a.reader;
     this.#up = a.upstream;
     this.facts = a.facts;
-    this.#gucs = new SessionGucs({ ...(a.purpose !== undefined ? { 'ilog.purpose': a.purpose } : {}), ...(a.searchPath !== undefined ? { search_path: a.searchPath } : {}) });
+    this.#state = new SessionState({ purpose: a.purpose, searchPath: a.searchPath });
+    const self = this;
+    this.#resolver = new SessionResolver({
+      ctx: a.ctx,
+      facts: a.facts,
+      sendOwn: (b) => this.#forwardOwn(b),
+      pushPending: (it) => this.#pending.push(it),
+      get unsynced() {
+        return self.#unsynced;
+      },
+      get closed() {
+        return self.#closed;
+      },
+      get run() {
+        return self.#run;
+      },
+      upstreamSkipping: () => (this.#upstreamSkipping = true),
+      skipToSync: () => (this.#skipUntilSync = true),
+      ownName: this.#ownName,
+    });
     this.#ctx = a.ctx;
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
@@ -297,100 +310,9 @@ export class Session {
     this.#up.socket.write(b);
   }
 
-  /**
-   * Every statement the proxy itself runs on the person's backend goes
-   * through here: its access entry (`by: "proxy"`) is durable before it is
-   * sent, its outcome follows. Answers whether the names of `check` are
-   * allow-listed catalog objects in this session (resolve.ts); undefined when
-   * the question could not be asked or answered (then a purpose is needed).
-   */
-  async #resolveNames(check: NonNullable<StatementInfo['catalogCheck']>): Promise<Verdict | 'skipped' | undefined> {
-    const sql = probeSql(check);
-    const info = this.#ctx.analyzer.analyze(sql)[0]!;
-    const r = await admit(this.#ctx, this.facts, [{ info, purpose: undefined, catalogOnly: true, relations: PROBE_RELATIONS, byProxy: true, query: hmacValue(this.#ctx.hmacKey, sql) }], this.#run);
-    if (!r.ok || this.#closed) return undefined;
-    const start = performance.now();
-    const extended = this.#unsynced;
-    const ans = await probe((b) => this.#forwardOwn(b), (it) => this.#pending.push(it), sql, extended, this.#ownName + 'r');
-    recordOutcome(this.#ctx, { access: r.access[0]!, session: this.facts.session, status: ans.ok ? 'ok' : 'error', ...(ans.ok ? { rows: ans.rows.length } : { sqlstate: ans.sqlstate }), durationMs: performance.now() - start });
-    if (!ans.ok && extended) this.#upstreamSkipping = true;
-    if (!ans.ok && ans.skipped) return 'skipped';
-    return ans.ok ? judgeProbe(ans.rows[0] ?? undefined) : undefined;
-  }
-
-  /**
-   * The candidates as this session names them: relations qualified by the
-   * followed search_path; for catalog reads without a purpose, PostgreSQL's
-   * own answer decides (a Step that resolves at send time, after every
-   * earlier request, so an earlier SET search_path has taken effect).
-   */
+  /** The gate: now, or (catalog reads without a purpose) after asking the backend (session-resolver.ts). */
   #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void): Step | Promise<Step> {
-    const probeFor = cands.filter((c) => c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === ''));
-    if (probeFor.length === 0) {
-      // Behind a resolution in progress, wait for it: access entries stay in the order the statements run.
-      const barrier = this.#barrier;
-      return (barrier ? barrier.then(() => admit(this.#ctx, this.facts, cands, this.#run)) : admit(this.#ctx, this.facts, cands, this.#run)).then((r) => this.#afterGate(r, extended, send));
-    }
-    let open!: () => void;
-    const barrier = new Promise<void>((r) => (open = r));
-    this.#barrier = barrier;
-    return async (skip) => {
-      try {
-        if (!skip) await this.#resolveAndRun(cands, probeFor, extended, send);
-      } finally {
-        if (this.#barrier === barrier) this.#barrier = undefined;
-        open();
-      }
-    };
-  }
-
-  async #resolveAndRun(cands: Candidate[], probeFor: Candidate[], extended: boolean, send: (access: number[]) => void): Promise<void> {
-    const answer = await this.#resolveNames(mergeChecks(probeFor.map((c) => c.info.catalogCheck!)));
-    if (answer === 'skipped') {
-      // An earlier request of this batch failed: PostgreSQL skips this statement too, up to Sync; so does the proxy.
-      this.#skipUntilSync = true;
-      return;
-    }
-    const v = answer;
-    for (const c of probeFor) {
-      c.catalogOnly = v?.catalogOnly === true;
-      if (v) {
-        c.relations = c.info.relations.map((n) => (n.includes('.') ? n : (v.relations.get(n) ?? n)));
-        c.unresolved = c.relations.filter((n) => !n.includes('.'));
-      }
-    }
-    const r = await admit(this.#ctx, this.facts, cands, this.#run);
-    await this.#afterGate(r, extended, send)(false);
-  }
-
-  /** Follows the statement's effect on ilog.purpose, search_path, the transaction and temporary relations. */
-  #follow(info: StatementInfo): void {
-    if (info.temp) this.#temp = true;
-    if (info.guc?.t === 'reset-all' && info.guc.discard) this.#temp = false;
-    if (info.guc?.t === 'discard-temp') this.#temp = false;
-    if (info.guc) this.#gucs.apply(info.guc);
-    if (info.guc?.t === 'reset-all' && info.guc.discard) this.#sqlPrepared.clear();
-    const p = info.sqlPrepared;
-    if (p?.op === 'prepare' && p.name !== undefined) this.#sqlPrepared.set(p.name, info);
-    if (p?.op === 'deallocate') p.name === undefined ? this.#sqlPrepared.clear() : this.#sqlPrepared.delete(p.name);
-  }
-
-  /**
-   * EXECUTE name runs what PREPARE name named: logged with its action and
-   * relations. It always needs a purpose: PREPARE itself is housekeeping (it
-   * reads nothing), so whatever it prepared is read at EXECUTE.
-   */
-  #executed(info: StatementInfo): StatementInfo {
-    const p = info.sqlPrepared?.op === 'execute' && info.sqlPrepared.name !== undefined ? this.#sqlPrepared.get(info.sqlPrepared.name) : undefined;
-    if (!p) return info;
-    return { ...info, action: p.sqlPrepared?.action ?? 'other', relations: p.relations, housekeeping: false, temp: info.temp || p.temp, ...(p.body ? { body: p.body } : {}) };
-  }
-
-  /** A candidate for one statement, named as this session resolves it (search-path.ts). */
-  #candidate(stated: StatementInfo, purpose: string | undefined, boundValues?: string[]): Candidate {
-    const info = this.#executed(stated);
-    const q = qualifyRelations(info.relations, this.#gucs.searchPath, this.#temp || info.temp);
-    return { info, purpose, boundValues, relations: q.relations, unresolved: q.unresolved };
+    return this.#resolver.gate(cands, (r) => this.#afterGate(r, extended, send));
   }
 
   #flushInjected(): void {
@@ -408,7 +330,7 @@ export class Session {
     if (infos.length === 0) return this.#local(() => this.#answer(() => [message('I')]));
     const only = infos.length === 1 ? infos[0]! : undefined;
     if (only?.showPurpose) {
-      const purpose = this.#gucs.purpose ?? null;
+      const purpose = this.#state.purpose ?? null;
       return this.#local(() => this.#answer(() => [rowDescription1Text('ilog.purpose'), dataRow1(purpose), commandComplete('SHOW')]));
     }
     const setProblem = this.#setPurposeProblem(only);
@@ -418,23 +340,10 @@ export class Session {
       return this.#local(() => this.#refuse({ severity: 'ERROR', code: SQLSTATE.IN_FAILED_TRANSACTION, message: 'current transaction is aborted, commands ignored until end of transaction block' }, false));
     }
     const comment = purposeFromComment(text);
-    // Several statements in one Query run in one implicit transaction (SET LOCAL lasts until its end).
-    const implicit = infos.length > 1 && !this.#gucs.inTransaction && !infos.some((i) => i.kind === 'TransactionStmt');
-    if (implicit) this.#gucs.apply({ t: 'begin' });
-    let changed = false;
+    const cands = this.#state.query(infos, comment);
     // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
     const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
-    const cands: Candidate[] = infos.map((info) => {
-      // Session state follows the request order, like PostgreSQL's own SET.
-      this.#follow(info);
-      const c = this.#candidate(info, comment ?? this.#gucs.purpose);
-      c.query = query;
-      // Names resolved before the Query ran cannot answer for a statement after one that changes the session.
-      if (changed && info.catalogCheck) c.info = { ...info, catalogCheck: undefined };
-      changed ||= info.guc !== undefined || (!info.catalogCheck && !info.housekeeping);
-      return c;
-    });
-    if (implicit) this.#gucs.apply({ t: 'commit', chain: false });
+    for (const c of cands) c.query = query;
     return this.#gateStep(cands, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
@@ -469,8 +378,7 @@ export class Session {
     }
     const setProblem = this.#setPurposeProblem(info);
     if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
-    this.#follow(info);
-    const cand = this.#candidate(info, purposeFromComment(stmt.text) ?? this.#gucs.purpose, portal.values);
+    const cand = this.#state.candidate(info, purposeFromComment(stmt.text), portal.values);
     cand.query = hmacValue(this.#ctx.hmacKey, stmt.text);
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
@@ -491,7 +399,7 @@ export class Session {
       if (len >= 0) values.push(hmacValue(this.#ctx.hmacKey, r0.bytes(len)));
     }
     const info: StatementInfo = { kind: 'FunctionCall', action: 'other', relations: [], literals: [], normalized: `function call oid ${oid}`, housekeeping: false, temp: false };
-    return admit(this.#ctx, this.facts, [{ info, purpose: this.#gucs.purpose, boundValues: values }]).then((r) =>
+    return admit(this.#ctx, this.facts, [{ info, purpose: this.#state.purpose, boundValues: values }]).then((r) =>
       this.#afterGate(r, false, (access) => {
         this.#pending.push({ t: 'query', stmts: [{ access: access[0]!, start: performance.now() }], next: 0 });
         this.#forward(f);
@@ -517,7 +425,7 @@ export class Session {
         else if (t === 'E') finished = this.#pending.onUpstream(t, undefined, parseErrorFields(f.body).C);
         else if (t === 'Z') {
           this.#tx = f.body[0] ?? 0x49;
-          if (this.#tx === 0x45 /* 'E' */) this.#gucs.markFailed();
+          if (this.#tx === 0x45 /* 'E' */) this.#state.gucs.markFailed();
           if (this.#pending.toProbe(t, f.body)) {
             for (const b of this.#pending.takeInjected()) client.write(b);
             continue;

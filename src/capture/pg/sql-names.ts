@@ -21,6 +21,8 @@ export interface Names {
   consts: { loc: number; text: string }[];
   /** String arguments of functions that run their argument as SQL or name a table (query_to_xml, table_to_xml, dblink, …). */
   sqlArgs: { fn: string; arg: string }[];
+  /** A temporary relation is named (CREATE TEMP …, pg_temp.x): unqualified names may then resolve to pg_temp. */
+  temp: boolean;
 }
 
 /** Functions whose string argument is SQL text (index of that argument). */
@@ -36,7 +38,7 @@ const KEYWORD_OPS: Record<string, string[]> = {
 };
 
 export function emptyNames(): Names {
-  return { relations: [], functions: [], types: [], operators: [], attributes: [], consts: [], sqlArgs: [] };
+  return { relations: [], functions: [], types: [], operators: [], attributes: [], consts: [], sqlArgs: [], temp: false };
 }
 
 function strings(list: unknown): string[] {
@@ -73,6 +75,7 @@ export function collectNames(node: unknown, ctes: Set<string>, out: Names, depth
     return;
   }
   const o = node as Record<string, any>;
+  if (o.relpersistence === 't' || o.schemaname === 'pg_temp') out.temp = true;
   if (typeof o.relname === 'string' && (typeof o.schemaname === 'string' || !ctes.has(o.relname))) {
     out.relations.push(typeof o.schemaname === 'string' ? { schema: o.schemaname, name: o.relname } : { name: o.relname });
   }
