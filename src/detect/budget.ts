@@ -63,6 +63,7 @@ export class AlertBudget {
     this.#people = people;
     this.#today.clear();
     this.#alertedToday.clear();
+    this.#threshold = undefined;
     this.#week.push(0);
     if (this.#week.length > WEEK) this.#week.shift();
     const perDay = this.perDay;
@@ -74,14 +75,17 @@ export class AlertBudget {
     return (this.perThousand * this.#people) / 1000;
   }
 
-  /** The score a case needs to become an alert today. */
+  /** The score a case needs to become an alert today (learned when the day starts). */
   threshold(): number {
-    const days = this.#history.length;
-    if (days < MIN_DAYS) return COLD_THRESHOLD;
-    const all = this.#history.flatMap((h) => h.scores).sort((a, b) => b - a);
-    const k = Math.max(1, Math.floor(TARGET * this.perDay * days));
-    return k >= all.length ? 0 : all[k - 1]! + 0.5;
+    if (this.#threshold === undefined) {
+      const days = this.#history.length;
+      const all = this.#history.flatMap((h) => h.scores).sort((a, b) => b - a);
+      const k = Math.max(1, Math.floor(TARGET * this.perDay * days));
+      this.#threshold = days < MIN_DAYS ? COLD_THRESHOLD : k >= all.length ? 0 : all[k - 1]!;
+    }
+    return this.#threshold;
   }
+  #threshold: number | undefined;
 
   /** Decide one finding about `subject` with `score`; `alertable` false (backfill, suppressed) records it but never pages. */
   decide(subject: string, score: number, alertable: boolean): BudgetDecision {
