@@ -136,11 +136,11 @@ export class Detector {
     this.#next = index + 1;
     const v = viewEntry(entry);
     if (!v) return [];
-    this.#clock(v.kind === 'access' ? (v as AccessView).loggedAt : v.time);
+    const promoted = this.#clock(v.kind === 'access' ? (v as AccessView).loggedAt : v.time);
     const expired = this.#expire(v.time);
     const found =
       v.kind === 'access' ? this.#access(index, v as AccessView) : v.kind === 'outcome' ? this.#outcome(index, v as OutcomeView) : this.#event(index, v as EventView);
-    return expired.length === 0 ? found : [...expired, ...found];
+    return promoted.length === 0 && expired.length === 0 ? found : [...promoted, ...expired, ...found];
   }
 
   /**
@@ -149,13 +149,15 @@ export class Detector {
    * ids, so a replay that meets them at a later entry raises nothing twice.
    */
   advance(now: number): Finding[] {
-    this.#clock(now);
-    return this.#expire(now);
+    return [...this.#clock(now), ...this.#expire(now)];
   }
 
-  /** Move the detector's clock (never backwards) and the budget's day with it. */
-  #clock(t: number): void {
-    if (Number.isFinite(this.#now) && t <= this.#now) return;
+  /**
+   * Move the detector's clock (never backwards) and the budget's day with it; at a new day the
+   * strongest findings held by the budget become alerts (the same finding ids, now `alert: true`).
+   */
+  #clock(t: number): Finding[] {
+    if (Number.isFinite(this.#now) && t <= this.#now) return [];
     this.#now = t;
     const day = Math.floor((t + this.config.utcOffsetMinutes * 60_000) / DAY);
     const people = () => {
@@ -163,10 +165,9 @@ export class Detector {
       for (const p of this.#persons.values()) if (day - p.day <= 7) n++;
       return n;
     };
-    if (this.#budgetDay !== day) {
-      this.#budgetDay = day;
-      this.#budget.roll(day, people());
-    }
+    if (this.#budgetDay === day) return [];
+    this.#budgetDay = day;
+    return this.#budget.roll(day, people());
   }
   #budgetDay = Number.NaN;
 
@@ -372,7 +373,6 @@ export class Detector {
     const top = kept[0]!;
     // Accesses logged long after they happened (import, backfill) teach but never page anyone.
     const alertable = !(this.#now - t > cfg.budget.backfillHours * 3_600_000);
-    const decision = this.#budget.decide(subject, score, alertable);
     const finding: Finding = {
       id: `${top.rule}:${index}`,
       rule: top.rule,
@@ -384,9 +384,10 @@ export class Detector {
       reasons: kept.map((s) => s.reason),
       entries,
       time: new Date(t).toISOString(),
-      alert: decision.alert,
-      ...(decision.rarity !== undefined ? { rarity: decision.rarity } : {}),
     };
+    const decision = this.#budget.decide(finding, alertable);
+    finding.alert = decision.alert;
+    if (decision.rarity !== undefined) finding.rarity = decision.rarity;
     this.#risk.add(finding, t);
     return [finding];
   }
