@@ -8,7 +8,7 @@
 //   is alerted at once while the day's allowance lasts;
 // - any other finding at or above the threshold learned from this
 //   organisation's recent days (the score only TARGET × budget cases a day
-//   reached) is held; when the day ends, the strongest held cases (one per
+//   reached, so more cases compete than there are slots) is held; when the day ends, the strongest held cases (one per
 //   person) are alerted with what is left of the day's allowance.
 // A person's day is one case: a later finding about someone already alerted
 // that day is only alerted when clearly stronger (ESCALATE). The same history
@@ -24,8 +24,8 @@ const SURE = 90;
 /** Never alert below this, however quiet the day. */
 const FLOOR = 50;
 const ESCALATE = 15;
-/** Share of the budget the learned threshold aims at. */
-const TARGET = 1;
+/** Cases a day, in budgets, the learned threshold lets compete for the slots (the allowance caps what is alerted). */
+const TARGET = 2;
 const MAX_HELD = 1000;
 
 export interface BudgetJSON {
@@ -50,7 +50,7 @@ export class AlertBudget {
   #today = new Map<string, number>();
   #alertedToday = new Map<string, number>();
   #history: { day: number; scores: number[]; people: number }[] = [];
-  /** Alerts left today; fractional remainders carry over (at most one day's worth). */
+  /** Alerts left today; what a day leaves unused carries over (at most one day's worth). */
   #allowance = 0;
   #people = 0;
   #threshold: number | undefined;
@@ -76,7 +76,8 @@ export class AlertBudget {
     this.#alertedToday.clear();
     this.#threshold = undefined;
     const perDay = this.perDay;
-    this.#allowance = Math.min(Math.max(0, this.#allowance - Math.floor(this.#allowance)) + perDay, Math.max(1, 2 * perDay));
+    // An unused slot carries over, up to one day's worth: quiet days leave room for a busy one, the average stays within budget.
+    this.#allowance = Math.min(Math.max(0, this.#allowance) + perDay, Math.max(1, 2 * perDay));
     return promoted;
   }
 
