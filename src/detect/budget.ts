@@ -57,10 +57,11 @@ export class AlertBudget {
   /** Findings at or above the threshold waiting for the end of the day. */
   #held: Finding[] = [];
 
-  constructor(readonly perThousand: number) {}
+  /** `minPerDay`: a small organisation still gets this many alerts a day (5 per 1,000 of 20 people is one in ten days). */
+  constructor(readonly perThousand: number, readonly minPerDay = 1) {}
 
   get perDay(): number {
-    return (this.perThousand * this.#people) / 1000;
+    return Math.max(this.minPerDay, (this.perThousand * this.#people) / 1000);
   }
 
   /** Start `day` with `people` active people; returns the held findings of the day that ended which become alerts now. */
@@ -100,7 +101,8 @@ export class AlertBudget {
     if (!alertable || score < this.threshold()) return { alert: false, rarity };
     const before = this.#alertedToday.get(subject);
     if (before !== undefined && score < before + ESCALATE) return { alert: false, rarity };
-    if (score >= SURE && this.#allowance >= 1) {
+    // Until the organisation has history there is nothing to rank against: alert at once.
+    if ((score >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
       this.#spend(subject, score);
       return { alert: true, rarity };
     }
@@ -154,8 +156,8 @@ export class AlertBudget {
     };
   }
 
-  static from(j: BudgetJSON, perThousand: number): AlertBudget {
-    const b = new AlertBudget(perThousand);
+  static from(j: BudgetJSON, perThousand: number, minPerDay = 1): AlertBudget {
+    const b = new AlertBudget(perThousand, minPerDay);
     b.#day = j.day ?? Number.NaN;
     b.#today = new Map(j.today);
     b.#alertedToday = new Map(j.alertedToday);

@@ -105,7 +105,7 @@ export class Detector {
     this.#teamRe = new RegExp(this.config.rules.foreignRecord.team);
     this.#context = new ContextBook({ context: this.config.limits.context, afterDays: this.config.context.afterDays });
     this.#learned = new LearnedGroups(this.config.rules.foreignRecord.contextDays, this.config.limits.context);
-    this.#budget = new AlertBudget(this.config.budget.perThousand);
+    this.#budget = new AlertBudget(this.config.budget.perThousand, this.config.budget.minPerDay);
   }
 
   /** Where the detector stands: the next index, the latest entry time, today's budget. */
@@ -437,7 +437,7 @@ export class Detector {
     d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays });
     d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
     d.#now = snapshot.now ?? Number.NaN;
-    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand);
+    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand, d.config.budget.minPerDay);
     d.#budgetDay = snapshot.budget.day ?? Number.NaN;
     return d;
   }

@@ -46,12 +46,21 @@ describe('alert budget', () => {
 
   it('alerts a sure finding at once; one alert per person a day unless clearly stronger; backfill never', () => {
     const b = new AlertBudget(50);
-    b.roll(0, 1000);
+    for (let d = 0; d < 4; d++) day(b, d, 1000, 20, (i) => 40 + i);
+    b.roll(4, 1000);
     expect(b.decide(finding('ann', 95), false).alert).toBe(false);
     expect(b.decide(finding('bob', 92), true).alert).toBe(true);
     expect(b.decide(finding('bob', 99), true).alert).toBe(false);
     b.decide(finding('cat', 85), true);
-    expect(b.roll(1, 1000).map((f) => f.subject)).toEqual(['cat']); // held until the day ended
+    expect(b.roll(5, 1000).map((f) => f.subject)).toEqual(['cat']); // held until the day ended
+  });
+
+  it('alerts at once while it has no history, and lets a small organisation have one a day', () => {
+    const b = new AlertBudget(5);
+    b.roll(0, 20);
+    expect(b.perDay).toBe(1);
+    expect(b.decide(finding('ann', 82), true).alert).toBe(true);
+    expect(b.decide(finding('bob', 85), true).alert).toBe(false); // the day's one slot is used
   });
 
   it('names how rare a score is in this organisation once it has history', () => {
