@@ -22,5 +22,5 @@ describe('evaluation on a held-out shape', () => {
     expect(r.scenarios.filter((s) => s.recall === 1).length).toBeGreaterThanOrEqual(8);
     for (const must of ['curiosity-colleague', 'slow-drip', 'bulk-export', 'shared-credentials', 'recon', 'admin-self-grant']) expect(r.scenarios.find((s) => s.scenario === must)!.recall, must).toBe(1);
     expect(r.precision).toBeGreaterThan(0.6);
-  });
+  }, 300_000); // ~20 s on a quiet machine; minutes on a loaded shared one
 });
