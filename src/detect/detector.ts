@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { IlogError } from '../ledger/errors.js';
 import { GroupState, PersonState, rememberAddress, rowsOf, type GroupJSON, type PersonJSON } from './baseline.js';
 import { parseDetectorConfig, type DetectorConfig, type DetectorConfigInput } from './config.js';
-import { isRead, viewEntry, type AccessView, type EventView, type OutcomeView } from './entry-view.js';
+import { isRead, viewEntry, type AccessView, type EventView, type ObjectsView, type OutcomeView } from './entry-view.js';
 import type { Finding } from './finding.js';
 import { RiskBook, type RiskExplanation, type RiskJSON } from './risk.js';
 import { AlertBudget, type BudgetJSON } from './budget.js';
@@ -37,6 +37,7 @@ const HOUR = 3_600_000;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
+const RECENT_ACCESS = 4096;
 const CORROBORATION_MS = 86_400_000;
 /** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
 const DAY_EVIDENCE = 32;
@@ -78,6 +79,8 @@ export class Detector {
   #groups = new Map<string, GroupState>();
   #seen: BloomFilter;
   #pending = new Map<number, Pending>();
+  /** Recent access entries, for `access.objects` follow-ups (the reconciler writes them within seconds). */
+  #recent = new Map<number, AccessView>();
   /** Open foreign-record and watch-list lookups awaiting their window. */
   #open = new OpenLookups();
   /** Per team: the records it touched in the last contextDays days (its care context). */
@@ -139,7 +142,13 @@ export class Detector {
     const promoted = this.#clock(v.kind === 'access' ? (v as AccessView).loggedAt : v.time);
     const expired = this.#expire(v.time);
     const found =
-      v.kind === 'access' ? this.#access(index, v as AccessView) : v.kind === 'outcome' ? this.#outcome(index, v as OutcomeView) : this.#event(index, v as EventView);
+      v.kind === 'access'
+        ? this.#access(index, v as AccessView)
+        : v.kind === 'outcome'
+          ? this.#outcome(index, v as OutcomeView)
+          : v.kind === 'access.objects'
+            ? this.#objects(index, v as ObjectsView)
+            : this.#event(index, v as EventView);
     return promoted.length === 0 && expired.length === 0 ? found : [...promoted, ...expired, ...found];
   }
 
@@ -223,6 +232,8 @@ export class Detector {
 
   #access(index: number, v: AccessView): Finding[] {
     const cfg = this.config;
+    this.#recent.set(index, v);
+    if (this.#recent.size > RECENT_ACCESS) this.#recent.delete(this.#recent.keys().next().value!);
     const local = v.time + cfg.utcOffsetMinutes * 60_000;
     const day = Math.floor(local / DAY);
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
@@ -303,6 +314,19 @@ export class Detector {
     const values = v.keys.slice(v.recordIds.length);
     v.recordIds = ids;
     v.keys = [...ids, ...values];
+  }
+
+  /**
+   * PostgreSQL reported objects the access entry did not name (the tables behind a
+   * view or inside a function): judge the statement again on the server's list,
+   * for those objects only (no values, no rows: those were judged already).
+   */
+  #objects(index: number, o: ObjectsView): Finding[] {
+    const base = this.#recent.get(o.access);
+    if (!base) return [];
+    const extra = o.objects.filter((x) => !base.relations.includes(x));
+    if (extra.length === 0) return [];
+    return this.#access(index, { ...base, relations: extra, keys: [], recordIds: [], rows: undefined });
   }
 
   #learnRows(p: PersonState, g: GroupState, source: string, rows: number): Signal[] {

@@ -49,7 +49,15 @@ export interface EventView {
   raw: Record<string, unknown>;
 }
 
-export type EntryView = AccessView | OutcomeView | EventView;
+/** `access.objects`: the objects PostgreSQL itself reported for the statement of access entry `access` (pgAudit reconciler). */
+export interface ObjectsView {
+  kind: 'access.objects';
+  time: number;
+  access: number;
+  objects: string[];
+}
+
+export type EntryView = AccessView | OutcomeView | ObjectsView | EventView;
 
 const NO_ROLE = '(no role)';
 const READ_ACTIONS = new Set(['select', 'copy_out', 'view', 'export', 'read', 'search', 'download']);
@@ -90,6 +98,11 @@ export function viewEntry(entry: unknown): EntryView | undefined {
     const access = num(e.access);
     if (access === undefined || !Number.isInteger(access)) return undefined;
     return { kind, time, access, rows: num(e.rows), ok: e.status !== 'error' };
+  }
+  if (kind === 'access.objects') {
+    const access = num(e.access);
+    if (access === undefined || !Number.isInteger(access)) return undefined;
+    return { kind, time, access, objects: strings(e.objects, 256) };
   }
   if (kind === 'bypass.detected' || kind.startsWith('governance.') || kind.startsWith('user.') || kind === 'context.update') return viewEvent(kind, time, e);
   return undefined;

@@ -14,6 +14,7 @@ import { contextEntry } from '../capture/app/context-request.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { IlogError } from '../ledger/errors.js';
 import { bearer, installErrorHandler } from './app-errors.js';
+import { useStrictJson } from './json-body.js';
 
 export interface AppAccessOptions {
   /** The log writer (the Appender): resolves with the index once durable, may throw PUSHBACK; appendMany commits a batch at once. */
@@ -61,6 +62,7 @@ function entriesOf(items: readonly unknown[], build: (item: unknown) => Record<s
 
 export const appAccessRoutes: FastifyPluginAsync<AppAccessOptions> = async (app, o) => {
   installErrorHandler(app);
+  useStrictJson(app, BODY_LIMIT);
   const clock = o.clock ?? Date.now;
   const apps = new WeakMap<object, string>();
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {

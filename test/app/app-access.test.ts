@@ -87,6 +87,15 @@ describe('POST /v1/access', () => {
     expect((await post(good)).status).toBe(201); // still serving
   });
 
+  it('refuses a body that names a field twice (no last-one-wins)', async () => {
+    const { post } = await start();
+    const text = JSON.stringify(good).replace('{', '{"actor":"mallory",');
+    const res = await post(undefined, undefined, text);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'DUPLICATE_KEY', field: 'actor' } });
+    expect(log!.appender.storage.size()).toBe(1);
+  });
+
   it('answers 401 for a missing, wrong or revoked token', async () => {
     const { post, tokens, token } = await start();
     expect((await post(good, null)).status).toBe(401);
