@@ -1,5 +1,5 @@
 // `npm run eval:detect [-- --shapes ward,services,panel,bank --context both --seeds 1,2,3,4,5
-//                        --people 300 --days 21 --warmup 7 --per-scenario 2 --budget 5 --clean]`
+//                        --people 300 --days 21 --warmup 7 --per-scenario 1 --budget 5 --clean]`
 // Runs the detector over every shape × context feed (on/off) × seed, prints one
 // JSON line per run and per scenario, then a table per shape and feed pooled
 // over seeds: recall at the budget, precision, alerts/day/1,000 people and the
@@ -21,7 +21,7 @@ const shapes = arg('shapes', SHAPES.join(',')).split(',') as Shape[];
 for (const s of shapes) if (!SHAPES.includes(s)) throw new Error(`unknown shape ${s}; one of ${SHAPES.join(', ')}`);
 const contexts = { both: [true, false], on: [true], off: [false] }[arg('context', 'both')] ?? [true, false];
 const seeds = arg('seeds', '1,2,3,4,5').split(',').map(Number);
-const base = { people: num('people', 300), days: num('days', 21), warmupDays: num('warmup', 7), perScenario: num('per-scenario', 2), budgetPer1000: num('budget', 5), inject: true };
+const base = { people: num('people', 300), days: num('days', 21), warmupDays: num('warmup', 7), perScenario: num('per-scenario', 1), budgetPer1000: num('budget', 5), inject: true };
 const cleanRun = process.argv.includes('--clean');
 
 const pct = (x: number) => `${Math.round(100 * x)}%`.padStart(5);

@@ -59,9 +59,14 @@ export function generateShape(org: ShapeOrg, o: GenOptions & { context: boolean 
     for (let i = 0; i < o.perScenario; i++)
       for (const scenario of SCENARIOS) {
         const last = scenario === 'slow-drip' ? o.days - 5 : o.days - 1;
-        const day = srng.int(o.warmupDays, Math.max(o.warmupDays, last));
         const id = `${scenario}#${i + 1}`;
-        const made = makeShapeInstance(scenario, { org, rng: srng.fork(++k), day, id, shift, work: workFor });
+        // A day someone of the right kind works (a practice is closed at weekends): try a few.
+        let day = 0;
+        let made;
+        for (let tries = 0; tries < 10 && !made; tries++) {
+          day = srng.int(o.warmupDays, Math.max(o.warmupDays, last));
+          made = makeShapeInstance(scenario, { org, rng: srng.fork(++k), day, id, shift, work: workFor });
+        }
         if (!made || made.events.length === 0) continue;
         instances.push({ id, scenario, person: made.person, day, entries: [], days: [] });
         injected.push(...made.events);

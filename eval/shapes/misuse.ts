@@ -53,7 +53,9 @@ const make: Record<Scenario, (c: ShapeMisuseContext) => Made> = {
     const a = actor(c, front);
     if (!a) return undefined;
     const [p, s] = a;
-    const mine = new Set([0, 1, 2, 3].flatMap((k) => (c.day - k >= 0 ? c.work(p, c.day - k) : [])));
+    // A neighbour: a subject others work on today, outside everything the actor's own team worked on lately.
+    const team = c.org.people.filter((x) => x.team === p.team);
+    const mine = new Set([0, 1, 2, 3].flatMap((k) => (c.day - k >= 0 ? team.flatMap((x) => c.work(x, c.day - k)) : [])));
     for (let tries = 0; tries < 100; tries++) {
       const other = c.rng.pick(c.org.people.filter((x) => front(x) && x.team !== p.team));
       const theirs = c.work(other, c.day).filter((x) => !mine.has(x));

@@ -1,28 +1,32 @@
 // The daily alert budget: reviewers can act on a few alerts a day, so at most
-// `perThousand` alerts per 1,000 active people per day are raised; every other
-// finding stays a finding (visible to reviewers, never paged). The detector
-// cannot see the rest of the day when a finding arrives, so the budget works
-// online in two parts:
-// - a threshold learned from this organisation's own recent days: the score
-//   that only `perDay` person-day cases a day reached over the last HISTORY
-//   days (a person's day is one case: their first finding of the day opens it,
-//   a later one escalates it only when clearly stronger);
-// - the threshold aims at TARGET of the budget, so the day's strongest case
-//   rarely finds the budget spent by an earlier, weaker one; hard caps keep any
-//   day within twice the budget and every 7 days within 7 days' budget, so the
-//   average never exceeds it.
-// The same history calibrates a finding's rarity: how many person-days in the
-// recent past scored as high (`rarity` = person-days per such case).
+// `perThousand` alerts per 1,000 active people per day are raised (on average;
+// never more than twice that on one day); every other finding stays a finding,
+// visible to reviewers, nobody paged. The highest risks of the day become the
+// alerts, so a weak finding early in the day must not take the slot of a
+// strong one later:
+// - a finding at SURE or above (a relative's record, a self-grant, a bypass)
+//   is alerted at once while the day's allowance lasts;
+// - any other finding at or above the threshold learned from this
+//   organisation's recent days (the score only TARGET × budget cases a day
+//   reached, so more cases compete than there are slots) is held; when the day ends, the strongest held cases (one per
+//   person) are alerted with what is left of the day's allowance.
+// A person's day is one case: a later finding about someone already alerted
+// that day is only alerted when clearly stronger (ESCALATE). The same history
+// calibrates a finding's rarity: active person-days per case scoring as high.
+import type { Finding } from './finding.js';
 
 const HISTORY = 14;
-/** Until this many days are known the threshold is this score. */
+/** Until this many days are known the threshold is COLD_THRESHOLD. */
 const MIN_DAYS = 3;
 const COLD_THRESHOLD = 80;
-/** A later finding about a person already alerted today escalates only when this much stronger. */
+/** Scores from which a finding is alerted at once rather than held for the end of the day. */
+const SURE = 90;
+/** Never alert below this, however quiet the day. */
+const FLOOR = 50;
 const ESCALATE = 15;
-/** Share of the budget the learned threshold aims at (the rest absorbs bursts). */
-const TARGET = 0.8;
-const WEEK = 7;
+/** Cases a day, in budgets, the learned threshold lets compete for the slots (the allowance caps what is alerted). */
+const TARGET = 2;
+const MAX_HELD = 1000;
 
 export interface BudgetJSON {
   day: number | null;
@@ -31,7 +35,7 @@ export interface BudgetJSON {
   history: { day: number; scores: number[]; people: number }[];
   allowance: number;
   people: number;
-  week: number[];
+  held: Finding[];
 }
 
 export interface BudgetDecision {
@@ -46,16 +50,24 @@ export class AlertBudget {
   #today = new Map<string, number>();
   #alertedToday = new Map<string, number>();
   #history: { day: number; scores: number[]; people: number }[] = [];
+  /** Alerts left today; what a day leaves unused carries over (at most one day's worth). */
   #allowance = 0;
   #people = 0;
-  /** Alerts raised on each of the last WEEK days (today last). */
-  #week: number[] = [];
+  #threshold: number | undefined;
+  /** Findings at or above the threshold waiting for the end of the day. */
+  #held: Finding[] = [];
 
-  constructor(readonly perThousand: number) {}
+  /** `minPerDay`: a small organisation still gets this many alerts a day (5 per 1,000 of 20 people is one in ten days). */
+  constructor(readonly perThousand: number, readonly minPerDay = 1) {}
 
-  /** Start `day` with `people` active people (the budget's denominator). */
-  roll(day: number, people: number): void {
-    if (this.#day === day) return;
+  get perDay(): number {
+    return Math.max(this.minPerDay, (this.perThousand * this.#people) / 1000);
+  }
+
+  /** Start `day` with `people` active people; returns the held findings of the day that ended which become alerts now. */
+  roll(day: number, people: number): Finding[] {
+    if (this.#day === day) return [];
+    const promoted = this.#promote();
     if (!Number.isNaN(this.#day) && this.#today.size > 0)
       this.#history.push({ day: this.#day, scores: [...this.#today.values()].sort((a, b) => b - a), people: this.#people });
     this.#history = this.#history.filter((h) => day - h.day <= HISTORY);
@@ -63,38 +75,59 @@ export class AlertBudget {
     this.#people = people;
     this.#today.clear();
     this.#alertedToday.clear();
-    this.#week.push(0);
-    if (this.#week.length > WEEK) this.#week.shift();
+    this.#threshold = undefined;
     const perDay = this.perDay;
-    const weekLeft = perDay * WEEK - this.#week.reduce((a, b) => a + b, 0);
-    this.#allowance = Math.min(Math.max(1, Math.ceil(2 * perDay)), Math.floor(weekLeft));
+    // An unused slot carries over, up to one day's worth: quiet days leave room for a busy one, the average stays within budget.
+    this.#allowance = Math.min(Math.max(0, this.#allowance) + perDay, Math.max(1, 2 * perDay));
+    return promoted;
   }
 
-  get perDay(): number {
-    return (this.perThousand * this.#people) / 1000;
-  }
-
-  /** The score a case needs to become an alert today. */
+  /** The score a case needs to become an alert today (learned when the day starts). */
   threshold(): number {
-    const days = this.#history.length;
-    if (days < MIN_DAYS) return COLD_THRESHOLD;
-    const all = this.#history.flatMap((h) => h.scores).sort((a, b) => b - a);
-    const k = Math.max(1, Math.floor(TARGET * this.perDay * days));
-    return k >= all.length ? 0 : all[k - 1]! + 0.5;
+    if (this.#threshold === undefined) {
+      const days = this.#history.length;
+      const all = this.#history.flatMap((h) => h.scores).sort((a, b) => b - a);
+      const k = Math.max(1, Math.floor(TARGET * this.perDay * days));
+      this.#threshold = days < MIN_DAYS ? COLD_THRESHOLD : Math.max(FLOOR, k >= all.length ? 0 : all[k - 1]!);
+    }
+    return this.#threshold;
   }
 
-  /** Decide one finding about `subject` with `score`; `alertable` false (backfill, suppressed) records it but never pages. */
-  decide(subject: string, score: number, alertable: boolean): BudgetDecision {
+  /** Decide one finding; `alertable` false (backfill) records it but never pages. A held finding may still come back from roll(). */
+  decide(f: Finding, alertable: boolean): BudgetDecision {
+    const { subject, score } = f;
     this.#today.set(subject, Math.max(this.#today.get(subject) ?? 0, score));
     const rarity = this.#rarity(score);
-    if (!alertable || this.#allowance < 1) return { alert: false, rarity };
+    if (!alertable || score < this.threshold()) return { alert: false, rarity };
     const before = this.#alertedToday.get(subject);
     if (before !== undefined && score < before + ESCALATE) return { alert: false, rarity };
-    if (score < this.threshold()) return { alert: false, rarity };
+    // Until the organisation has history there is nothing to rank against: alert at once.
+    if ((score >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
+      this.#spend(subject, score);
+      return { alert: true, rarity };
+    }
+    if (this.#held.length < MAX_HELD) this.#held.push({ ...f, ...(rarity !== undefined ? { rarity } : {}) });
+    return { alert: false, rarity };
+  }
+
+  #spend(subject: string, score: number): void {
     this.#allowance -= 1;
-    this.#week[this.#week.length - 1]! += 1;
     this.#alertedToday.set(subject, score);
-    return { alert: true, rarity };
+  }
+
+  /** The strongest held cases of the day, one per person not yet alerted, within what is left of the allowance. */
+  #promote(): Finding[] {
+    const out: Finding[] = [];
+    const held = this.#held.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    this.#held = [];
+    for (const f of held) {
+      if (this.#allowance < 1) break;
+      const before = this.#alertedToday.get(f.subject);
+      if (before !== undefined && f.score < before + ESCALATE) continue;
+      this.#spend(f.subject, f.score);
+      out.push({ ...f, alert: true });
+    }
+    return out;
   }
 
   #rarity(score: number): number | undefined {
@@ -119,19 +152,19 @@ export class AlertBudget {
       history: this.#history,
       allowance: this.#allowance,
       people: this.#people,
-      week: this.#week,
+      held: this.#held,
     };
   }
 
-  static from(j: BudgetJSON, perThousand: number): AlertBudget {
-    const b = new AlertBudget(perThousand);
+  static from(j: BudgetJSON, perThousand: number, minPerDay = 1): AlertBudget {
+    const b = new AlertBudget(perThousand, minPerDay);
     b.#day = j.day ?? Number.NaN;
     b.#today = new Map(j.today);
     b.#alertedToday = new Map(j.alertedToday);
     b.#history = j.history;
     b.#allowance = j.allowance;
     b.#people = j.people;
-    b.#week = j.week;
+    b.#held = j.held;
     return b;
   }
 }

@@ -61,6 +61,8 @@ export const detectorConfigSchema = z.object({
   budget: z
     .object({
       perThousand: z.number().min(0).default(5),
+      /** Floor for small organisations: at least this many alerts a day may be raised. */
+      minPerDay: z.number().min(0).default(1),
       /** An access logged this long after it happened (import, backfill) teaches the baselines but never pages. */
       backfillHours: z.number().positive().default(24),
     }).prefault({}),

@@ -108,7 +108,7 @@ export class Detector {
     this.#teamRe = new RegExp(this.config.rules.foreignRecord.team);
     this.#context = new ContextBook({ context: this.config.limits.context, afterDays: this.config.context.afterDays });
     this.#learned = new LearnedGroups(this.config.rules.foreignRecord.contextDays, this.config.limits.context);
-    this.#budget = new AlertBudget(this.config.budget.perThousand);
+    this.#budget = new AlertBudget(this.config.budget.perThousand, this.config.budget.minPerDay);
   }
 
   /** Where the detector stands: the next index, the latest entry time, today's budget. */
@@ -139,7 +139,7 @@ export class Detector {
     this.#next = index + 1;
     const v = viewEntry(entry);
     if (!v) return [];
-    this.#clock(v.kind === 'access' ? (v as AccessView).loggedAt : v.time);
+    const promoted = this.#clock(v.kind === 'access' ? (v as AccessView).loggedAt : v.time);
     const expired = this.#expire(v.time);
     const found =
       v.kind === 'access'
@@ -149,7 +149,7 @@ export class Detector {
           : v.kind === 'access.objects'
             ? this.#objects(index, v as ObjectsView)
             : this.#event(index, v as EventView);
-    return expired.length === 0 ? found : [...expired, ...found];
+    return promoted.length === 0 && expired.length === 0 ? found : [...promoted, ...expired, ...found];
   }
 
   /**
@@ -158,13 +158,15 @@ export class Detector {
    * ids, so a replay that meets them at a later entry raises nothing twice.
    */
   advance(now: number): Finding[] {
-    this.#clock(now);
-    return this.#expire(now);
+    return [...this.#clock(now), ...this.#expire(now)];
   }
 
-  /** Move the detector's clock (never backwards) and the budget's day with it. */
-  #clock(t: number): void {
-    if (Number.isFinite(this.#now) && t <= this.#now) return;
+  /**
+   * Move the detector's clock (never backwards) and the budget's day with it; at a new day the
+   * strongest findings held by the budget become alerts (the same finding ids, now `alert: true`).
+   */
+  #clock(t: number): Finding[] {
+    if (Number.isFinite(this.#now) && t <= this.#now) return [];
     this.#now = t;
     const day = Math.floor((t + this.config.utcOffsetMinutes * 60_000) / DAY);
     const people = () => {
@@ -172,10 +174,9 @@ export class Detector {
       for (const p of this.#persons.values()) if (day - p.day <= 7) n++;
       return n;
     };
-    if (this.#budgetDay !== day) {
-      this.#budgetDay = day;
-      this.#budget.roll(day, people());
-    }
+    if (this.#budgetDay === day) return [];
+    this.#budgetDay = day;
+    return this.#budget.roll(day, people());
   }
   #budgetDay = Number.NaN;
 
@@ -396,7 +397,6 @@ export class Detector {
     const top = kept[0]!;
     // Accesses logged long after they happened (import, backfill) teach but never page anyone.
     const alertable = !(this.#now - t > cfg.budget.backfillHours * 3_600_000);
-    const decision = this.#budget.decide(subject, score, alertable);
     const finding: Finding = {
       id: `${top.rule}:${index}`,
       rule: top.rule,
@@ -408,10 +408,11 @@ export class Detector {
       reasons: kept.map((s) => s.reason),
       entries,
       time: new Date(t).toISOString(),
-      // A path around the log (pgAudit reconciler) always pages: the budget is for judgement calls, not for bypasses.
-      alert: decision.alert || (alertable && kept.some((s) => s.rule === 'bypass')),
-      ...(decision.rarity !== undefined ? { rarity: decision.rarity } : {}),
     };
+    const decision = this.#budget.decide(finding, alertable);
+    // A path around the log (pgAudit reconciler) always pages: the budget is for judgement calls, not for bypasses.
+    finding.alert = decision.alert || (alertable && kept.some((s) => s.rule === 'bypass'));
+    if (decision.rarity !== undefined) finding.rarity = decision.rarity;
     this.#risk.add(finding, t);
     return [finding];
   }
@@ -461,7 +462,7 @@ export class Detector {
     d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays });
     d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
     d.#now = snapshot.now ?? Number.NaN;
-    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand);
+    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand, d.config.budget.minPerDay);
     d.#budgetDay = snapshot.budget.day ?? Number.NaN;
     return d;
   }

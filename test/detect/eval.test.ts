@@ -1,31 +1,26 @@
-// A real check of detection quality: a small seeded hospital (eval/), with one
-// instance of every misuse scenario, scored at the reviewers' budget of 5
-// alerts per 1,000 people per day. The target is recall >= 0.9 per scenario;
-// the scenarios listed in BELOW_TARGET do not reach it across seeds yet
-// (docs/detect.md, "Evaluation": 1,000 people, seeds 1, 2, 3, 7): the test pins
-// that every other scenario does, so a regression in any rule fails here.
+// A real check of detection quality on an organisation shape the detector was
+// not tuned on (eval/evaluate.ts: HELD_OUT): general practice by personal
+// panels, 200 people, 16 days, one instance of every misuse type, the context
+// feeds on, alerts kept by the detector's own budget of 5 per 1,000 people per
+// day. The thresholds pin what this seed achieves today (docs/detect.md has the
+// full evaluation over shapes and seeds), so a regression in a rule, in the
+// explanations or in the budget fails here.
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../eval/evaluate.js';
+import { evaluate, HELD_OUT } from '../../eval/evaluate.js';
 
-/** Not yet at the target at the review budget (see docs/detect.md); still checked to raise some alert. */
-// curiosity-single: 14/16 across seeds 1, 2, 3, 7; bulk-export: 14/16 (two exports by people whose case was
-// already open lost their day's slot). Every other scenario: ≥ 15/16.
-const BELOW_TARGET = new Set(['curiosity-single', 'bulk-export']);
-
-describe('evaluation at a small seed', () => {
-  it('catches every scenario within the review budget, except the documented ones', () => {
-    // 200 people: the budget is one case a day, so concurrent instances compete for it. At
-    // seed 1 the off-hours instance (a 04:00 session of a 07:00 starter) loses its day's slot
-    // to a slow-drip case; at seed 3 the whole patient table (1,200 rows) is within an
-    // engineer's usual spread. The target itself is measured at 1,000 people (docs/detect.md).
-    const r = evaluate({ seed: 2, people: 200, days: 18, warmupDays: 8, perScenario: 1, budgetPer1000: 5, inject: true, cleanRun: false });
-    expect(r.scenarios).toHaveLength(9);
-    for (const s of r.scenarios) {
-      expect(s.instances, s.scenario).toBe(1);
-      if (BELOW_TARGET.has(s.scenario)) continue;
-      expect(s.recall, s.scenario).toBeGreaterThanOrEqual(0.9);
-    }
-    for (const s of r.scenarios.filter((x) => BELOW_TARGET.has(x.scenario))) expect(s.raisedRecall, s.scenario).toBe(1);
-    expect(r.precision).toBeGreaterThan(0.2);
-  });
+describe('evaluation on a held-out shape', () => {
+  it('keeps alerts within the budget and catches most misuse types in it', () => {
+    expect(HELD_OUT).toContain('panel');
+    const r = evaluate({ seed: 3, people: 200, days: 16, warmupDays: 6, perScenario: 1, budgetPer1000: 5, inject: true, cleanRun: false, shape: 'panel', context: true });
+    expect(r.scenarios).toHaveLength(10);
+    for (const s of r.scenarios) expect(s.instances, s.scenario).toBe(1);
+    // The budget is a hard limit, and it is used.
+    expect(r.alertsPerDayPer1000).toBeLessThanOrEqual(5);
+    expect(r.alertsPerDayPer1000).toBeGreaterThan(2);
+    // Every instance raised a finding; at least 8 of 10 types reached an alert within the budget.
+    for (const s of r.scenarios) expect(s.raisedRecall, s.scenario).toBe(1);
+    expect(r.scenarios.filter((s) => s.recall === 1).length).toBeGreaterThanOrEqual(8);
+    for (const must of ['curiosity-colleague', 'slow-drip', 'bulk-export', 'shared-credentials', 'recon', 'admin-self-grant']) expect(r.scenarios.find((s) => s.scenario === must)!.recall, must).toBe(1);
+    expect(r.precision).toBeGreaterThan(0.6);
+  }, 300_000); // ~20 s on a quiet machine; minutes on a loaded shared one
 });

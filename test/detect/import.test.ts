@@ -25,18 +25,18 @@ async function entriesOf(dir: string): Promise<Record<string, any>[]> {
 describe('ilog import', () => {
   it('imports history sorted by original time, dated when logged, and refuses a file with one bad line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ilog-import-'));
-    expect((await runCli(['init', '--origin', 'import.example/log', '--json'], { dir })).code).toBe(0);
+    expect((await runCli(['init', '--origin', 'import.example/log', '--json'], { dir, timeoutMs: 240_000 })).code).toBe(0);
     const file = join(dir, 'history.ndjson');
     const bad = [line(1, T0 + HOUR), '{"actor":"x","action":"view","resource":{"type":"c","id":"1"}}'].join('\n');
     writeFileSync(file, bad);
-    const refused = await runCli(['import', file, '--json'], { dir });
+    const refused = await runCli(['import', file, '--json'], { dir, timeoutMs: 240_000 });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr + refused.stdout).toContain('INVALID_FIELD');
     expect(await entriesOf(dir)).toHaveLength(1);
 
     writeFileSync(file, [line(2, T0 + 2 * DAY), line(1, T0 + DAY), line(3, T0 + 3 * DAY)].join('\n') + '\n');
     const before = Date.now();
-    const ok = await runCli(['import', file, '--source', 'crm', '--json'], { dir });
+    const ok = await runCli(['import', file, '--source', 'crm', '--json'], { dir, timeoutMs: 240_000 });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ count: 3 });
     const logged = (await entriesOf(dir)).slice(1);
@@ -45,17 +45,17 @@ describe('ilog import', () => {
       expect(e).toMatchObject({ kind: 'access', source: 'app:crm' });
       expect(Date.parse(e.time)).toBeGreaterThanOrEqual(before - 1000);
     }
-  });
+  }, 600_000); // three CLI runs: seconds on a quiet machine, a minute each on a loaded one
 
   it('imports context updates with --context', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ilog-import-'));
-    expect((await runCli(['init', '--origin', 'import.example/ctx', '--json'], { dir })).code).toBe(0);
+    expect((await runCli(['init', '--origin', 'import.example/ctx', '--json'], { dir, timeoutMs: 240_000 })).code).toBe(0);
     const file = join(dir, 'ctx.ndjson');
     writeFileSync(file, JSON.stringify({ people: [{ person: 'agent1', team: 'desk-1' }], relationships: [{ person: 'agent1', subject: 'c-1', kind: 'case-owner' }] }) + '\n');
-    const ok = await runCli(['import', file, '--context', '--source', 'hr', '--json'], { dir });
+    const ok = await runCli(['import', file, '--context', '--source', 'hr', '--json'], { dir, timeoutMs: 240_000 });
     expect(ok.code, ok.stderr).toBe(0);
     expect((await entriesOf(dir))[1]).toMatchObject({ kind: 'context.update', source: 'app:hr', people: [{ person: 'agent1', team: 'desk-1' }] });
-  });
+  }, 600_000);
 });
 
 describe('the detector on imported history', () => {

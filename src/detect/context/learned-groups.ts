@@ -34,7 +34,7 @@ export class LearnedGroups {
     if (!acc || !mine) return undefined;
     for (let i = acc.length - 1; i >= 0; i--) {
       const [q, d] = acc[i]!;
-      if (q !== person && day - d <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED) return q;
+      if (q !== person && day - d <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED && !this.#hub(q)) return q;
     }
     return undefined;
   }
@@ -60,6 +60,14 @@ export class LearnedGroups {
     if (at >= 0) acc.splice(at, 1);
     acc.push([person, day]);
     if (acc.length > ACCESSORS) acc.shift();
+  }
+
+  /**
+   * Someone who shares subjects with more people than a collaborator list holds (a float
+   * nurse, a hospital-wide consultant) is everyone's collaborator: their work explains nobody's.
+   */
+  #hub(person: string): boolean {
+    return (this.#collab.get(person)?.size ?? 0) >= COLLABORATORS;
   }
 
   #counts(person: string): NameCounts {

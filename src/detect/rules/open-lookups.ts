@@ -38,7 +38,7 @@ export interface OpenLookup {
   signal: Signal;
 }
 
-/** The open lookups, in the order they were opened, plus an index by record key. */
+/** The open lookups, in deadline order, plus an index by record key. */
 export class OpenLookups {
   #fifo: OpenLookup[] = [];
   #byKey = new Map<string, OpenLookup[]>();
@@ -48,8 +48,11 @@ export class OpenLookups {
     return this.#byKey.get(key)?.some((o) => o.person === person && o.signal.rule === rule) ?? false;
   }
 
+  /** Kept in deadline order: entries can arrive out of time order (app-reported times, imports), and expire() reads a prefix. */
   add(o: OpenLookup): void {
-    this.#fifo.push(o);
+    let at = this.#fifo.length;
+    while (at > 0 && this.#fifo[at - 1]!.deadline > o.deadline) at--;
+    this.#fifo.splice(at, 0, o);
     this.#byKey.set(o.key, [...(this.#byKey.get(o.key) ?? []), o]);
   }
 

@@ -1,0 +1,85 @@
+// The daily alert budget (src/detect/budget.ts): alerts per 1,000 active people
+// per day stay within the configured budget, the day's strongest cases get the
+// slots whatever their order, one case per person a day, backfill never pages.
+import { describe, expect, it } from 'vitest';
+import { AlertBudget } from '../../src/detect/budget.js';
+import type { Finding } from '../../src/detect/finding.js';
+
+const finding = (subject: string, score: number, id = `${subject}:${score}`): Finding => ({
+  id, rule: 'off-hours', subject, alsoConcerns: [], severity: 'medium', score, reasons: ['x'], entries: [1], time: '2026-03-02T10:00:00.000Z',
+});
+
+/** A day of `n` cases scored `score(i)`; returns the alerts raised during it and when it ended. */
+function day(b: AlertBudget, d: number, people: number, n: number, score: (i: number) => number): Finding[] {
+  const alerts = b.roll(d, people);
+  for (let i = 0; i < n; i++) {
+    const f = finding(`p${d}-${i}`, score(i));
+    if (b.decide(f, true).alert) alerts.push(f);
+  }
+  return alerts;
+}
+
+describe('alert budget', () => {
+  it('keeps a noisy organisation within the budget on average and on every day, and uses it', () => {
+    const b = new AlertBudget(5);
+    let total = 0;
+    for (let d = 0; d < 60; d++) {
+      const n = day(b, d, 1000, 200, (i) => (i * 37 + d * 11) % 100).length;
+      expect(n).toBeLessThanOrEqual(10); // twice the daily budget at most
+      if (d >= 7) total += n;
+    }
+    expect(total / 53).toBeLessThanOrEqual(5.01);
+    expect(total / 53).toBeGreaterThan(3.5);
+  });
+
+  it('gives the slots to the strongest cases of the day although weaker ones came first', () => {
+    const b = new AlertBudget(5); // 5 a day at 1,000 people
+    for (let d = 0; d < 10; d++) day(b, d, 1000, 300, (i) => (i * 53 + d) % 70);
+    b.roll(10, 1000);
+    for (let i = 0; i < 40; i++) b.decide(finding(`early${i}`, 60 + (i % 25)), true);
+    const strong = [87, 86, 85, 89, 88].map((s, i) => finding(`late${i}`, s));
+    for (const f of strong) b.decide(f, true);
+    const promoted = b.roll(11, 1000);
+    expect(promoted.map((f) => f.subject).sort()).toEqual(['late0', 'late1', 'late2', 'late3', 'late4']);
+    expect(promoted.every((f) => f.alert === true)).toBe(true);
+  });
+
+  it('alerts a sure finding at once; one alert per person a day unless clearly stronger; backfill never', () => {
+    const b = new AlertBudget(50);
+    for (let d = 0; d < 4; d++) day(b, d, 1000, 20, (i) => 40 + i);
+    b.roll(4, 1000);
+    expect(b.decide(finding('ann', 95), false).alert).toBe(false);
+    expect(b.decide(finding('bob', 92), true).alert).toBe(true);
+    expect(b.decide(finding('bob', 99), true).alert).toBe(false);
+    b.decide(finding('cat', 85), true);
+    expect(b.roll(5, 1000).map((f) => f.subject)).toEqual(['cat']); // held until the day ended
+  });
+
+  it('alerts at once while it has no history, and lets a small organisation have one a day', () => {
+    const b = new AlertBudget(5);
+    b.roll(0, 20);
+    expect(b.perDay).toBe(1);
+    expect(b.decide(finding('ann', 82), true).alert).toBe(true);
+    expect(b.decide(finding('bob', 85), true).alert).toBe(false); // the day's one slot is used
+  });
+
+  it('names how rare a score is in this organisation once it has history', () => {
+    const b = new AlertBudget(5);
+    for (let d = 0; d < 5; d++) day(b, d, 100, 10, (i) => i * 10);
+    b.roll(5, 100);
+    const common = b.decide(finding('x', 10), true).rarity!;
+    const rare = b.decide(finding('y', 95), true).rarity!;
+    expect(rare).toBeGreaterThan(common);
+    expect(rare).toBe(500); // 5 days × 100 people, no case as high
+  });
+
+  it('survives a snapshot, held findings included', () => {
+    const b = new AlertBudget(5);
+    for (let d = 0; d < 4; d++) day(b, d, 1000, 50, (i) => 40 + i);
+    b.roll(4, 1000);
+    b.decide(finding('z', 85), true);
+    const c = AlertBudget.from(JSON.parse(JSON.stringify(b.toJSON())), 5);
+    expect(c.threshold()).toBe(b.threshold());
+    expect(c.roll(5, 1000)).toEqual(b.roll(5, 1000));
+  });
+});
