@@ -6,6 +6,7 @@
 import './wasm-flags.js';
 import { loadModule, normalizeSync, parseSync } from 'libpg-query';
 import { IlogError } from '../../ledger/errors.js';
+import { provenReadOnly } from './read-only.js';
 
 export type Action = 'select' | 'insert' | 'update' | 'delete' | 'copy_in' | 'copy_out' | 'ddl' | 'grant' | 'other';
 
@@ -24,6 +25,8 @@ export interface StatementInfo {
   setPurpose?: string | null;
   /** `SHOW ilog.purpose`. */
   showPurpose?: boolean;
+  /** Proven not to write (read-only.ts): may run while its access entry is made durable, rows held until it is. */
+  readOnly?: boolean;
 }
 
 let loaded: Promise<void> | undefined;
@@ -175,6 +178,7 @@ export function analyze(sql: string): StatementInfo[] {
       literals: c.consts.map((x) => x.text),
       normalized: normalizeSync(text),
       housekeeping: isHousekeeping(kind, c),
+      readOnly: provenReadOnly(kind, node),
       ...setVariable(kind, node as Record<string, any>),
     };
   });

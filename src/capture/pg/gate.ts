@@ -52,10 +52,19 @@ export function checkPurpose(cands: Candidate[], policy: PurposePolicy): ErrorFi
 
 /** Runs the gate: lock, purpose, durable access entries (in order). */
 export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): Promise<GateResult> {
+  return screen(ctx, facts, cands) ?? logAccess(ctx, facts, cands);
+}
+
+/** The checks that need no log: the person is not locked, purposes are stated and match. */
+export function screen(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): (GateResult & { ok: false }) | undefined {
   const lock = ctx.locks.isLocked(facts.person);
   if (lock) return { ok: false, error: lockedError(lock.reason), locked: true };
   const refusal = checkPurpose(cands, ctx.policy);
-  if (refusal) return { ok: false, error: refusal };
+  return refusal ? { ok: false, error: refusal } : undefined;
+}
+
+/** Appends the candidates' access entries; resolves once they are durable (or with the refusal). Appending starts at once, in call order. */
+export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): Promise<GateResult> {
   const entries = cands.map((c) =>
     accessEntry(facts, {
       kind: c.info.kind,

@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
-import { admit, recordOutcome, type Candidate, type GateContext, type GateResult } from './gate.js';
+import { ClientOutput, Hold } from './client-output.js';
+import { admit, logAccess, recordOutcome, screen, type Candidate, type GateContext, type GateResult } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
@@ -22,6 +23,8 @@ import type { UpstreamSession } from './upstream.js';
 
 export interface SessionContext extends GateContext {
   analyzer: Analyzer;
+  /** Send statements proven read-only upstream while their entry is made durable, rows held until it is (default true). */
+  overlapReads?: boolean;
 }
 
 type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError };
@@ -45,6 +48,11 @@ export class Session {
   #pending = new PendingQueue();
   #tx = 0x49; // 'I'
   #skipUntilSync = false;
+  /** Syncs sent upstream: an overlapped Execute refused late skips requests only up to its own Sync. */
+  #syncs = 0;
+  /** Settles when every overlapped request so far knows whether its entry is durable. */
+  #holdsSettled: Promise<unknown> = Promise.resolve();
+  #out: ClientOutput;
   /** Requests read but not yet sent on, in arrival order (see #intake / #drain). */
   #steps: { t: string; run: Step | Promise<Step> }[] = [];
   #draining = false;
@@ -62,6 +70,7 @@ export class Session {
     this.#ctx = a.ctx;
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
+    this.#out = new ClientOutput(a.client);
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
     this.#client.on('close', () => this.close());
@@ -199,6 +208,7 @@ export class Session {
       case 'S':
         return () => {
           this.#skipUntilSync = false;
+          this.#syncs++;
           this.#pending.push({ t: 'sync' });
           this.#forward(f);
         };
@@ -220,9 +230,44 @@ export class Session {
   }
 
   #gated(t: string, f: Frame): Step | Promise<Step> {
-    if (t === 'Q') return this.#simpleQuery(f);
-    if (t === 'E') return this.#execute(f);
-    return this.#functionCall(f);
+    const step = t === 'Q' ? this.#simpleQuery(f) : t === 'E' ? this.#execute(f) : this.#functionCall(f);
+    // Log-first: besides its own entry, wait until every overlapped request before it is settled,
+    // so a write never follows a read whose refusal PostgreSQL's client would take as skipping it.
+    return step instanceof Promise ? Promise.all([step, this.#holdsSettled]).then(([s]) => s) : step;
+  }
+
+  /**
+   * The overlapped path for requests proven read-only: appending starts now, the request is sent
+   * on without waiting, and its responses are held (ClientOutput) until the entries are durable.
+   */
+  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void): Step {
+    const refused = screen(this.#ctx, this.facts, cands);
+    if (refused) return this.#local(() => this.#refuse(refused.error, extended, refused.locked));
+    const hold = new Hold(extended);
+    let sent = false;
+    let syncs = 0;
+    const logged = logAccess(this.#ctx, this.facts, cands);
+    this.#holdsSettled = Promise.all([this.#holdsSettled, hold.settled]);
+    void logged.then((r) => {
+      if (r.ok) hold.ok(r.access);
+      else hold.fail(r.error);
+      if (!r.ok && r.locked) return this.terminate(r.error);
+      // Refused after it was sent: what PostgreSQL's client takes as skipped up to Sync must be skipped.
+      if (!r.ok && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
+      this.#out.flush();
+      if (this.#up.socket.isPaused() && this.#out.held < MAX_BUFFERED) this.#up.socket.resume();
+    });
+    return (skip) => {
+      if (skip) return void this.#afterGateLater(logged);
+      sent = true;
+      syncs = this.#syncs;
+      send(hold);
+    };
+  }
+
+  /** A skipped overlapped request: once its entries are durable, record that it did not run. */
+  async #afterGateLater(logged: Promise<GateResult>): Promise<void> {
+    this.#afterGate(await logged, false, () => {})(true);
   }
 
   /** The Step for a gated request once its gate has answered. */
@@ -258,7 +303,7 @@ export class Session {
   }
 
   #flushInjected(): void {
-    for (const b of this.#pending.takeInjected()) this.#client.write(b);
+    for (const b of this.#pending.takeInjected()) this.#out.push(b);
   }
 
   #simpleQuery(f: Frame): Step | Promise<Step> {
@@ -286,6 +331,14 @@ export class Session {
     });
     // Session state follows the request order, like PostgreSQL's own SET.
     this.#purpose = running;
+    if (this.#ctx.overlapReads !== false && infos.every((i) => i.readOnly)) {
+      return this.#overlapped(cands, false, (hold) => {
+        const start = performance.now();
+        for (let i = 0; i < infos.length; i++) hold.tracked.push({ access: -1, start, hold });
+        this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, hold });
+        this.#forward(f);
+      });
+    }
     return admit(this.#ctx, this.facts, cands).then((r) =>
       this.#afterGate(r, false, (access) => {
         if (only?.setPurpose !== undefined) {
@@ -322,6 +375,13 @@ export class Session {
     }
     if (info.setPurpose !== undefined) this.#purpose = info.setPurpose ?? undefined;
     const purpose = purposeFromComment(stmt.text) ?? this.#purpose;
+    if (this.#ctx.overlapReads !== false && info.readOnly) {
+      return this.#overlapped([{ info, purpose, boundValues: portal.values }], true, (hold) => {
+        hold.tracked.push({ access: -1, start: performance.now(), hold });
+        this.#pending.push({ t: 'exec', stmt: hold.tracked[0], hold });
+        this.#forward(f);
+      });
+    }
     return admit(this.#ctx, this.facts, [{ info, purpose, boundValues: portal.values }]).then((r) =>
       this.#afterGate(r, true, (access) => {
         this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
@@ -359,6 +419,9 @@ export class Session {
     try {
       for (let f = reader.next(); f; f = reader.next()) {
         const t = String.fromCharCode(f.type);
+        // The request this frame answers, before accounting moves past it.
+        const head = this.#pending.head;
+        const hold = head?.t === 'query' || head?.t === 'exec' ? head.hold : undefined;
         let finished: Finished[] | undefined;
         if (t === 'C') finished = this.#pending.onUpstream(t, new BodyReader(f.body).cstring());
         else if (t === 'E') finished = this.#pending.onUpstream(t, undefined, parseErrorFields(f.body).C);
@@ -367,21 +430,27 @@ export class Session {
           finished = this.#pending.onUpstream(t);
         } else if (t !== 'D' && t !== 'N' && t !== 'A' && t !== 'S' && t !== 'd') finished = this.#pending.onUpstream(t);
         if (finished) for (const x of finished) this.#outcome(x);
-        client.write(f.raw);
-        for (const b of this.#pending.takeInjected()) client.write(b);
+        this.#out.push(f.raw, f.type, hold);
+        this.#flushInjected();
       }
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: SQLSTATE.PROTOCOL_VIOLATION, message: `ilog: upstream protocol error: ${(e as Error).message}` });
     } finally {
       client.uncork();
     }
-    if (client.writableLength > MAX_BUFFERED && !this.#up.socket.isPaused()) {
+    if (this.#out.held > MAX_BUFFERED && !this.#up.socket.isPaused()) {
+      this.#up.socket.pause(); // resumed when the held responses are released
+    } else if (client.writableLength > MAX_BUFFERED && !this.#up.socket.isPaused()) {
       this.#up.socket.pause();
       client.once('drain', () => this.#up.socket.resume());
     }
   }
 
-  #outcome(x: Finished): void {
+  #outcome(x: Finished, durationMs = performance.now() - x.stmt.start): void {
+    const hold = x.stmt.hold;
+    // An overlapped statement's index is known once its entry is durable; refused, it gets no outcome here (gate's late path).
+    if (hold?.state === 'wait') return void hold.settled.then(() => this.#outcome(x, durationMs));
+    if (hold?.state === 'failed') return;
     recordOutcome(this.#ctx, {
       access: x.stmt.access,
       session: this.facts.session,
@@ -389,7 +458,7 @@ export class Session {
       rows: x.command ? rowsFromTag(x.command) : undefined,
       sqlstate: x.sqlstate,
       command: x.command,
-      durationMs: performance.now() - x.stmt.start,
+      durationMs,
     });
   }
 }
