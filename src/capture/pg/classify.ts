@@ -7,6 +7,7 @@ import './wasm-flags.js';
 import { loadModule, normalizeSync, parseSync } from 'libpg-query';
 import { IlogError } from '../../ledger/errors.js';
 import { provenReadOnly } from './read-only.js';
+import { ShapeCache } from './shape-cache.js';
 
 export type Action = 'select' | 'insert' | 'update' | 'delete' | 'copy_in' | 'copy_out' | 'ddl' | 'grant' | 'other';
 
@@ -150,8 +151,9 @@ function setVariable(kind: string, stmt: Record<string, any>): Pick<StatementInf
 /**
  * Analyses one query string (one or more statements). Throws
  * IlogError('SQL_SYNTAX', …, {position}) when PostgreSQL's grammar rejects it.
+ * `locations`, when given, receives per statement the offsets of its literals (shape-cache.ts).
  */
-export function analyze(sql: string): StatementInfo[] {
+export function analyze(sql: string, locations?: number[][]): StatementInfo[] {
   let tree: { stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as typeof tree;
@@ -171,6 +173,7 @@ export function analyze(sql: string): StatementInfo[] {
     const start = s.stmt_location ?? 0;
     const text = bytes ? bytes.toString('utf8', start, s.stmt_len ? start + s.stmt_len : bytes.length) : sql;
     c.consts.sort((a, b) => a.loc - b.loc);
+    locations?.push(c.consts.map((x) => x.loc));
     return {
       kind,
       action: actionOf(kind, node as Record<string, any>),
@@ -184,17 +187,22 @@ export function analyze(sql: string): StatementInfo[] {
   });
 }
 
-/** analyze() with a bounded cache keyed by the exact text (prepared statements and repeated queries hit it). */
+/**
+ * analyze() with a bounded cache keyed by the exact text (prepared statements and repeated queries
+ * hit it), and in front of the parser the shape cache (statements that differ only in constants).
+ */
 export class Analyzer {
   #cache = new Map<string, StatementInfo[]>();
+  #shapes: ShapeCache;
   #max: number;
   constructor(max = 2000) {
     this.#max = max;
+    this.#shapes = new ShapeCache(max);
   }
   analyze(sql: string): StatementInfo[] {
     const hit = this.#cache.get(sql);
     if (hit) return hit;
-    const r = analyze(sql);
+    const r = this.#shapes.analyze(sql, analyze);
     if (sql.length <= 8192) {
       if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
       this.#cache.set(sql, r);

@@ -5,7 +5,9 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { encodeEntry } from '../../ledger/entry.js';
 import { IlogError } from '../../ledger/errors.js';
+import { MAX_ENTRY_SIZE } from '../../ledger/tiles.js';
 import type { Action } from './classify.js';
 
 const MAX_TEXT = 4096;
@@ -53,30 +55,74 @@ export interface StatementFacts {
   purpose?: string;
 }
 
+/** The first `max` UTF-16 units of `text`, never ending in half a surrogate pair (a lone surrogate has no canonical JSON form). */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const c = text.charCodeAt(max - 1);
+  return text.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * The access entry of one statement. Every object's keys are written in RFC 8785
+ * order (UTF-16 code units; keep it so when adding a field), so JSON.stringify of
+ * it is its canonical form: see accessEntryBytes.
+ */
 export function accessEntry(s: SessionFacts, st: StatementFacts): object {
   const truncated = st.normalized.length > MAX_TEXT || st.values.length > MAX_VALUES;
   const values = st.values.length > MAX_VALUES ? st.values.slice(0, MAX_VALUES) : st.values;
   return {
-    v: 1,
-    kind: 'access',
-    time: new Date().toISOString(),
-    source: 'pg-proxy',
-    person: s.person,
-    session: s.session,
-    role: s.role,
-    database: s.database,
-    client: s.client,
-    ...(st.purpose !== undefined ? { purpose: st.purpose } : {}),
     action: st.action,
+    client: { address: s.client.address, application: s.client.application },
+    database: s.database,
+    kind: 'access',
+    person: s.person,
+    ...(st.purpose !== undefined ? { purpose: st.purpose } : {}),
     relations: st.relations,
+    role: s.role,
+    session: s.session,
+    source: 'pg-proxy',
     statement: {
       kind: st.kind,
-      text: st.normalized.length > MAX_TEXT ? st.normalized.slice(0, MAX_TEXT) : st.normalized,
       sha256: createHash('sha256').update(st.normalized, 'utf8').digest('hex'),
+      text: cut(st.normalized, MAX_TEXT),
       ...(truncated ? { truncated: true } : {}),
       values,
     },
+    time: new Date().toISOString(),
+    v: 1,
   };
+}
+
+/** A lone surrogate: no canonical JSON form (encodeEntry refuses it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (x: string): boolean => !LONE_SURROGATE.test(x);
+
+/** Session facts already checked against the schema (once per session, by encodeEntry). */
+const checkedFacts = new WeakSet<SessionFacts>();
+
+/**
+ * accessEntry's canonical bytes without the per-entry schema check and RFC 8785
+ * pass of encodeEntry (the proxy's hot path). Equal to encodeEntry(accessEntry(…))
+ * byte for byte (test/capture/entry-bytes.test.ts): keys are in order by
+ * construction, JSON.stringify writes strings as RFC 8785 does, and what the
+ * schema constrains is checked here — the session's facts once, the statement's
+ * fields by how the proxy makes them. Anything unusual takes the slow path.
+ */
+export function accessEntryBytes(s: SessionFacts, st: StatementFacts): Uint8Array {
+  const entry = accessEntry(s, st);
+  if (!checkedFacts.has(s)) {
+    encodeEntry(entry); // throws INVALID_ENTRY for facts the schema refuses
+    checkedFacts.add(s);
+  }
+  const usual = st.kind !== '' && (st.purpose === undefined || wellFormed(st.purpose)) && wellFormed(st.normalized) && st.relations.every((r) => r !== '' && wellFormed(r));
+  if (!usual) return encodeEntry(entry);
+  return bytesOf(entry);
+}
+
+/** UTF-8 JSON of an object built in canonical key order; oversized entries get encodeEntry's ENTRY_TOO_LARGE. */
+function bytesOf(entry: object): Uint8Array {
+  const bytes = Buffer.from(JSON.stringify(entry), 'utf8');
+  return bytes.byteLength > MAX_ENTRY_SIZE ? encodeEntry(entry) : bytes;
 }
 
 export interface OutcomeFacts {
@@ -89,17 +135,27 @@ export interface OutcomeFacts {
   durationMs: number;
 }
 
+/** The outcome entry of one statement, keys in RFC 8785 order (see accessEntry). */
 export function outcomeEntry(o: OutcomeFacts): object {
   return {
-    v: 1,
-    kind: 'outcome',
-    time: new Date().toISOString(),
     access: o.access,
-    session: o.session,
-    status: o.status,
-    ...(o.rows !== undefined ? { rows: o.rows } : {}),
-    ...(o.sqlstate ? { sqlstate: o.sqlstate } : {}),
     ...(o.command ? { command: o.command } : {}),
     durationMs: Math.round(o.durationMs * 1000) / 1000,
+    kind: 'outcome',
+    ...(o.rows !== undefined ? { rows: o.rows } : {}),
+    session: o.session,
+    ...(o.sqlstate ? { sqlstate: o.sqlstate } : {}),
+    status: o.status,
+    time: new Date().toISOString(),
+    v: 1,
   };
+}
+
+/** outcomeEntry's canonical bytes (see accessEntryBytes); values from upstream that the schema may refuse take the slow path. */
+export function outcomeEntryBytes(o: OutcomeFacts): Uint8Array {
+  const entry = outcomeEntry(o);
+  const usual =
+    Number.isSafeInteger(o.access) && o.access >= 0 && o.session !== '' && Number.isFinite(o.durationMs) && o.durationMs >= 0 &&
+    (o.rows === undefined || (Number.isSafeInteger(o.rows) && o.rows >= 0)) && (!o.sqlstate || /^[0-9A-Z]{5}$/.test(o.sqlstate)) && (!o.command || wellFormed(o.command));
+  return usual ? bytesOf(entry) : encodeEntry(entry);
 }

@@ -5,7 +5,7 @@ import { IlogError } from '../../ledger/errors.js';
 import type { LockState } from '../locks.js';
 import { appendDurable, type AccessLog } from './access-log.js';
 import type { StatementInfo } from './classify.js';
-import { accessEntry, hmacValue, outcomeEntry, type SessionFacts } from './entries.js';
+import { accessEntryBytes, hmacValue, outcomeEntryBytes, type OutcomeFacts, type SessionFacts } from './entries.js';
 import type { ErrorFields } from './protocol/messages.js';
 import type { PurposePolicy } from './purpose.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -66,7 +66,7 @@ export function screen(ctx: GateContext, facts: SessionFacts, cands: Candidate[]
 /** Appends the candidates' access entries; resolves once they are durable (or with the refusal). Appending starts at once, in call order. */
 export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): Promise<GateResult> {
   const entries = cands.map((c) =>
-    accessEntry(facts, {
+    accessEntryBytes(facts, {
       kind: c.info.kind,
       action: c.info.action,
       relations: c.info.relations,
@@ -92,8 +92,13 @@ export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Ca
   return { ok: true, access: results.map((r) => (r as PromiseFulfilledResult<number>).value) };
 }
 
-export function recordOutcome(ctx: GateContext, o: Parameters<typeof outcomeEntry>[0]): void {
-  const entry = outcomeEntry(o);
+export function recordOutcome(ctx: GateContext, o: OutcomeFacts): void {
+  let entry: Uint8Array;
+  try {
+    entry = outcomeEntryBytes(o);
+  } catch (e) {
+    return ctx.onLogError?.(e);
+  }
   // Deferred: an outcome committed alone would sit in front of the next statement's access entry.
   (ctx.log.appendDeferred ? ctx.log.appendDeferred(entry) : ctx.log.append(entry)).catch((e: unknown) => ctx.onLogError?.(e));
 }
