@@ -3,7 +3,7 @@
 // plus the two machine facts the ratios depend on: CPU time of a process from
 // /proc/<pid>/stat and the fdatasync latency of the log's file system.
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, type PgCluster } from '../test/helpers/pg-cluster.js';
@@ -34,6 +34,21 @@ export function cpuMicros(pid: number): number {
   // Fields after the parenthesised command name (which may hold spaces): utime is field 14, stime 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1e6) / TICKS_PER_S;
+}
+
+/** CPU µs so far per thread of a process ("main" or "t<tid>"; Node names every thread "node"). */
+export function threadMicros(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[Number(tid) === pid ? 'main' : `t${tid}`] = ((Number(f[11]) + Number(f[12])) * 1e6) / TICKS_PER_S;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** Median and p99 of `n` 8 kB write + fdatasync rounds on a file in `dir` (µs). */

@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPgCluster } from '../test/helpers/pg-cluster.js';
-import { cpuMicros, fdatasyncMicros, startIlogProxy, startPgbouncer, type Running, type Target } from './proxy-targets.js';
+import { cpuMicros, fdatasyncMicros, startIlogProxy, startPgbouncer, threadMicros, type Running, type Target } from './proxy-targets.js';
 
 const run = promisify(execFile);
 const argv = process.argv;
@@ -58,17 +58,21 @@ interface Result {
   p50: number;
   p99: number;
   cpuUs?: number;
+  /** CPU µs per thread name during the run. */
+  threads: (readonly [string, number])[];
 }
 
 async function pgbench(t: Target, s: Scenario): Promise<Result> {
   const logDir = mkdtempSync(join(tmpdir(), 'ilog-bench-pgbench-'));
   const cpu0 = t.pid ? cpuMicros(t.pid) : 0;
+  const threads0 = t.pid ? threadMicros(t.pid) : {};
   const { stdout } = await run(
     'pgbench',
     ['-n', ...s.args, '-c', String(s.clients), '-j', String(s.threads), '-T', String(SECONDS), '-l', '--log-prefix', join(logDir, 'tx'), '-h', t.host, '-p', String(t.port), '-U', t.user, 'postgres'],
     { env: { ...process.env, PGPASSWORD: t.password, ...t.env }, maxBuffer: 1 << 24 },
   );
   const cpuUs = t.pid ? cpuMicros(t.pid) - cpu0 : undefined;
+  const threads = t.pid ? Object.entries(threadMicros(t.pid)).map(([k, v]) => [k, v - (threads0[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 4) : [];
   // Per-transaction log: client_id transaction_no time(µs) script_no time_epoch time_us
   const lat: number[] = [];
   for (const f of readdirSync(logDir)) for (const line of readFileSync(join(logDir, f), 'utf8').split('\n')) {
@@ -78,7 +82,7 @@ async function pgbench(t: Target, s: Scenario): Promise<Result> {
   rmSync(logDir, { recursive: true, force: true });
   lat.sort((a, b) => a - b);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
-  return { tps: Number(/tps = ([\d.]+)/.exec(stdout)?.[1]), transactions, p50: percentile(lat, 50) / 1000, p99: percentile(lat, 99) / 1000, cpuUs };
+  return { tps: Number(/tps = ([\d.]+)/.exec(stdout)?.[1]), transactions, p50: percentile(lat, 50) / 1000, p99: percentile(lat, 99) / 1000, cpuUs, threads };
 }
 
 const round = (x: number, d = 3): number => Number(x.toFixed(d));
@@ -107,6 +111,7 @@ try {
         tps: Math.round(r.tps), ratio: round(r.tps / base.tps),
         p50_ms: round(r.p50), p99_ms: round(r.p99), added_p50_ms: round(r.p50 - base.p50), added_p99_ms: round(r.p99 - base.p99),
         ...(r.cpuUs !== undefined ? { cpu_us_per_stmt: round(r.cpuUs / (r.transactions * s.statements), 1) } : {}),
+        ...(r.threads.length > 1 ? { cpu_us_per_stmt_by_thread: Object.fromEntries(r.threads.map(([k, v]) => [k, round(v / (r.transactions * s.statements), 1)])) } : {}),
       }));
     }
   }
