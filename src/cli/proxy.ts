@@ -16,6 +16,7 @@ interface ProxyCliOptions extends GlobalOptions {
   listen: string;
   purposePattern?: string;
   logTimeout: number;
+  overlap: boolean;
   tlsCert?: string;
   tlsKey?: string;
   config?: string;
@@ -54,6 +55,7 @@ export function register(program: Command): void {
       .option('--listen <host:port>', 'where clients connect', '127.0.0.1:6432')
       .option('--purpose-pattern <regex>', 'a stated purpose must match this (e.g. "^[A-Z]+-[0-9]+")')
       .option('--log-timeout <ms>', 'refuse a statement when its entry is not durable within this time', parseCount, 2000)
+      .option('--no-overlap', 'hold even proven read-only statements until their entry is durable (strictly log-first; slower)')
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
       .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
@@ -85,6 +87,7 @@ export function register(program: Command): void {
         defaultDatabase: up.database,
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
+        overlapReads: opts.overlap,
         ...(tls ? { tls } : {}),
       }).catch(async (e: unknown) => {
         await appender.close();

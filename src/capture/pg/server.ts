@@ -33,6 +33,8 @@ export interface ProxyOptions {
   /** A live purpose pattern (e.g. governance's `policy.purpose`); when set it overrides `purposePattern`. */
   livePurposePattern?: () => string | undefined;
   logTimeoutMs?: number;
+  /** Send statements proven read-only upstream while their entry is made durable, rows held until it is (default true). */
+  overlapReads?: boolean;
   maxMessage?: number;
   tls?: SecureContext;
   /** Where outcome-append failures and session errors are reported (default: stderr). */
@@ -132,7 +134,7 @@ export class ProxyServer {
         client: { address: raw.remoteAddress, ...(params.application_name ? { application: params.application_name } : {}) },
       },
       purpose,
-      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, onLogError: (e) => this.#report(e) },
+      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, overlapReads: this.#o.overlapReads !== false, analyzer: this.#analyzer, onLogError: (e) => this.#report(e) },
       onClose: () => {
         this.#sessions.delete(session);
         this.#byKey.delete(keyStr);

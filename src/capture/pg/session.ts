@@ -13,7 +13,7 @@ import { admit, logAccess, recordOutcome, screen, type Candidate, type GateConte
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
-  commandComplete, dataRow1, errorResponse, message, parseBind, parseErrorFields, parseExecutePortal, parseParse,
+  commandComplete, dataRow1, errorResponse, message, parseBind, parseErrorFields, parseExecutePortal, parseFunctionCall, parseParse,
   parseTarget, readyForQuery, rowDescription1Text, rowsFromTag, type ErrorFields,
 } from './protocol/messages.js';
 import { BodyReader } from './protocol/reader.js';
@@ -392,16 +392,8 @@ export class Session {
 
   /** FunctionCall ('F'): runs a function by OID; logged like a statement that needs a purpose. */
   #functionCall(f: Frame): Promise<Step> {
-    const r0 = new BodyReader(f.body);
-    const oid = r0.int32();
-    const nf = r0.int16();
-    for (let i = 0; i < nf; i++) r0.int16();
-    const values: string[] = [];
-    const na = r0.int16();
-    for (let i = 0; i < na; i++) {
-      const len = r0.int32();
-      if (len >= 0) values.push(hmacValue(this.#ctx.hmacKey, r0.bytes(len)));
-    }
+    const { oid, args } = parseFunctionCall(f.body);
+    const values = args.filter((a) => a !== null).map((a) => hmacValue(this.#ctx.hmacKey, a));
     const info: StatementInfo = { kind: 'FunctionCall', action: 'other', relations: [], literals: [], normalized: `function call oid ${oid}`, housekeeping: false };
     return admit(this.#ctx, this.facts, [{ info, purpose: this.#purpose, boundValues: values }]).then((r) =>
       this.#afterGate(r, false, (access) => {
