@@ -126,7 +126,7 @@ export async function startPgbouncer(cluster: PgCluster, poolSize: number): Prom
 }
 
 /** `ilog proxy` on a fresh log in `base` (a directory on the file system whose fdatasync is reported). */
-export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs: string[]): Promise<Running> {
+export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs: string[], name = 'ilog', proxyArgs: string[] = []): Promise<Running> {
   const dir = mkdtempSync(join(base, 'ilog-bench-proxy-'));
   const cli = (args: string[], input?: string) =>
     new Promise<void>((resolve, reject) => {
@@ -137,7 +137,7 @@ export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs:
   await cli(['init', '--origin', 'bench.example/proxy']);
   await cli(['user', 'add', 'bench', '--upstream-role', 'postgres', '--password-stdin'], 'bench-password\n');
   const port = await freePort();
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'proxy', '--upstream', cluster.url, '--listen', `127.0.0.1:${port}`, '--dir', dir, '--json'], {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'proxy', '--upstream', cluster.url, '--listen', `127.0.0.1:${port}`, '--dir', dir, '--json', ...proxyArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -145,7 +145,7 @@ export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs:
     proc.on('close', (c) => reject(new Error(`ilog proxy exited with ${c}`)));
   });
   return {
-    name: 'ilog', host: '127.0.0.1', port, user: 'bench', password: 'bench-password', env: { PGOPTIONS: '-c ilog.purpose=benchmark' }, pid: proc.pid!,
+    name, host: '127.0.0.1', port, user: 'bench', password: 'bench-password', env: { PGOPTIONS: '-c ilog.purpose=benchmark' }, pid: proc.pid!,
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.on('close', r));

@@ -17,6 +17,7 @@ interface ProxyCliOptions extends GlobalOptions {
   purposePattern?: string;
   logTimeout: number;
   overlap: boolean;
+  writer: string;
   tlsCert?: string;
   tlsKey?: string;
   config?: string;
@@ -56,6 +57,7 @@ export function register(program: Command): void {
       .option('--purpose-pattern <regex>', 'a stated purpose must match this (e.g. "^[A-Z]+-[0-9]+")')
       .option('--log-timeout <ms>', 'refuse a statement when its entry is not durable within this time', parseCount, 2000)
       .option('--no-overlap', 'hold even proven read-only statements until their entry is durable (strictly log-first; slower)')
+      .option('--writer <thread|inline>', 'where log commits run: a writer thread (default) or inline on the main thread (one thread hop less per commit; the event loop waits for each fsync)', 'thread')
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
       .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
@@ -74,7 +76,8 @@ export function register(program: Command): void {
 
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
-      const appender = await Appender.open(opts.dir);
+      if (opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be thread or inline');
+      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread' });
       const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
       // This process also runs the governance loop of a governed log, until `ilog serve` does.
       const { proxy, close } = await startProxy({

@@ -251,6 +251,7 @@ export class Session {
     void logged.then((r) => {
       if (r.ok) hold.ok(r.access);
       else hold.fail(r.error);
+      if (this.#closed) return;
       if (!r.ok && r.locked) return this.terminate(r.error);
       // Refused after it was sent: what PostgreSQL's client takes as skipped up to Sync must be skipped.
       if (!r.ok && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
