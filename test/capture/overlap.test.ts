@@ -124,4 +124,25 @@ describe.skipIf(skip)('pg proxy overlapped reads keep the promise', () => {
       await c.end();
     }
   });
+
+  it('with overlapReads off (ilog proxy --no-overlap) a read is not sent upstream before its entry is durable', async () => {
+    const strict = await startProxy(cluster, { overlapReads: false });
+    await strict.addUser('olga', 'postgres', 'olga-pw');
+    const c = new pg.Client(strict.client('olga', 'olga-pw', { options: '-c ilog.purpose=T-13' }));
+    await c.connect();
+    let release!: () => void;
+    strict.log.commitGate = new Promise((r) => (release = r));
+    try {
+      const read = c.query('SELECT secret FROM held_rows WHERE id = 9 /* overlap-marker-5 */');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(serverLog()).not.toMatch(/overlap-marker-5/);
+      release();
+      expect((await read).rows).toHaveLength(1);
+      expect(serverLog()).toMatch(/overlap-marker-5/);
+    } finally {
+      release();
+      await c.end();
+      await strict.close();
+    }
+  });
 });

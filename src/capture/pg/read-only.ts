@@ -20,7 +20,7 @@ const READ_ONLY_FUNCTIONS = new Set([
 
 /** Built-in operators on built-in types (a user-defined operator may call any function). */
 const READ_ONLY_OPERATORS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '+', '-', '*', '/', '%', '||', '~~', '!~~', '~~*', '!~~*', '~', '!~', '~*', '!~*',
-  'BETWEEN', 'NOT BETWEEN', 'BETWEEN SYMMETRIC', 'NOT BETWEEN SYMMETRIC']);
+  'between', 'not between', 'between symmetric', 'not between symmetric']);
 
 /** Parse-tree nodes that write or lock, wherever they appear. */
 const WRITING_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
