@@ -35,6 +35,10 @@ function statement(): StatementFacts {
     normalized,
     values: Array.from({ length: rnd(5) === 0 ? 250 + rnd(20) : rnd(4) }, (_, i) => hmacValue(KEY, String(i))),
     ...(rnd(3) > 0 ? { purpose: text(30) } : {}),
+    ...(rnd(3) === 0 ? { unresolved: Array.from({ length: 1 + rnd(2) }, () => text(8) || 'u') } : {}),
+    ...(rnd(4) === 0 ? { body: { text: rnd(6) === 0 ? 'y'.repeat(4095) + '😀' + text(10) : text(100), opaque: rnd(2) === 0 } } : {}),
+    ...(rnd(5) === 0 ? { byProxy: true } : {}),
+    ...(rnd(2) === 0 ? { upstream: { pid: 1 + rnd(2 ** 31 - 1), ...(rnd(2) ? { port: rnd(65536) } : {}), seq: 1 + rnd(1e9), query: hmacValue(KEY, text(20)) } } : {}),
   };
 }
 

@@ -23,8 +23,10 @@ export type Entry = Record<string, any> & { kind: string; index: number };
 export class TestLog implements AccessLog {
   readonly storage: SqliteLogStorage;
   readonly sequencer: Sequencer;
-  /** When set, append fails with this error (fault injection). */
+  /** When set, append fails with this error (fault injection)… */
   failWith: Error | undefined;
+  /** …for entries of this kind only, when set (e.g. 'outcome': the statement runs, its outcome cannot be written). */
+  failKind: string | undefined;
   /** When set, append never resolves (a log that hangs). */
   hang = false;
   /** When set, every commit waits for this promise first (a slow disk the test controls). */
@@ -44,7 +46,7 @@ export class TestLog implements AccessLog {
     });
   }
   append(entry: object): Promise<number> {
-    if (this.failWith) return Promise.reject(this.failWith);
+    if (this.failWith && (this.failKind === undefined || (entry as { kind?: string }).kind === this.failKind)) return Promise.reject(this.failWith);
     if (this.hang) return new Promise(() => {});
     return this.sequencer.enqueue([entry instanceof Uint8Array ? entry : Buffer.from(canonicalize(entry)!, 'utf8')]);
   }

@@ -49,10 +49,18 @@ export interface StatementFacts {
   kind: string;
   action: Action;
   relations: string[];
+  /** Names in `relations` not pinned to one schema (search-path.ts). */
+  unresolved?: string[];
+  /** Normalised SQL inside the statement (DO / function bodies, SQL string arguments). */
+  body?: { text: string; opaque: boolean };
+  /** The proxy's own statement on the person's backend. */
+  byProxy?: boolean;
   normalized: string;
   /** HMACs of the literal and bind values (see hmacValue), in $n order. */
   values: string[];
   purpose?: string;
+  /** The upstream backend and its statement number (see UpstreamRun), for the pgAudit reconciler. */
+  upstream?: { pid: number; port?: number; seq: number; query: string };
 }
 
 /** The first `max` UTF-16 units of `text`, never ending in half a surrogate pair (a lone surrogate has no canonical JSON form). */
@@ -64,14 +72,16 @@ function cut(text: string, max: number): string {
 
 /**
  * The access entry of one statement. Every object's keys are written in RFC 8785
- * order (UTF-16 code units; keep it so when adding a field), so JSON.stringify of
- * it is its canonical form: see accessEntryBytes.
+ * order (UTF-16 code units; keep it so when adding a field — entry-bytes.test.ts
+ * fails otherwise), so JSON.stringify of it is its canonical form: see accessEntryBytes.
  */
 export function accessEntry(s: SessionFacts, st: StatementFacts): object {
   const truncated = st.normalized.length > MAX_TEXT || st.values.length > MAX_VALUES;
   const values = st.values.length > MAX_VALUES ? st.values.slice(0, MAX_VALUES) : st.values;
+  const up = st.upstream;
   return {
     action: st.action,
+    ...(st.byProxy ? { by: 'proxy' } : {}),
     client: { address: s.client.address, application: s.client.application },
     database: s.database,
     kind: 'access',
@@ -82,6 +92,7 @@ export function accessEntry(s: SessionFacts, st: StatementFacts): object {
     session: s.session,
     source: 'pg-proxy',
     statement: {
+      ...(st.body ? { body: bodyField(st.body) } : {}),
       kind: st.kind,
       sha256: createHash('sha256').update(st.normalized, 'utf8').digest('hex'),
       text: cut(st.normalized, MAX_TEXT),
@@ -89,16 +100,44 @@ export function accessEntry(s: SessionFacts, st: StatementFacts): object {
       values,
     },
     time: new Date().toISOString(),
+    ...(st.unresolved?.length ? { unresolved: st.unresolved } : {}),
+    ...(up ? { upstream: { pid: up.pid, port: up.port, query: up.query, seq: up.seq } } : {}),
     v: 1,
+  };
+}
+
+function bodyField(b: { text: string; opaque: boolean }): object {
+  return {
+    ...(b.opaque ? { opaque: true } : {}),
+    sha256: createHash('sha256').update(b.text, 'utf8').digest('hex'),
+    text: cut(b.text, MAX_TEXT),
+    ...(b.text.length > MAX_TEXT ? { truncated: true } : {}),
   };
 }
 
 /** A lone surrogate: no canonical JSON form (encodeEntry refuses it). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = (x: string): boolean => !LONE_SURROGATE.test(x);
+const HEX256 = /^[0-9a-f]{64}$/;
 
 /** Session facts already checked against the schema (once per session, by encodeEntry). */
 const checkedFacts = new WeakSet<SessionFacts>();
+
+/** The statement fields the schema constrains, as the proxy makes them; anything unusual takes encodeEntry's path. */
+function usualStatement(st: StatementFacts): boolean {
+  const up = st.upstream;
+  return (
+    st.kind !== '' &&
+    (st.purpose === undefined || wellFormed(st.purpose)) &&
+    wellFormed(st.normalized) &&
+    st.relations.every((r) => r !== '' && wellFormed(r)) &&
+    (st.unresolved ?? []).every((r) => r !== '' && wellFormed(r)) &&
+    (st.body === undefined || wellFormed(st.body.text)) &&
+    (up === undefined ||
+      (Number.isInteger(up.pid) && up.pid > 0 && up.pid <= 2 ** 31 - 1 && Number.isSafeInteger(up.seq) && up.seq > 0 &&
+        (up.port === undefined || (Number.isInteger(up.port) && up.port >= 0 && up.port <= 65535)) && HEX256.test(up.query)))
+  );
+}
 
 /**
  * accessEntry's canonical bytes without the per-entry schema check and RFC 8785
@@ -114,9 +153,7 @@ export function accessEntryBytes(s: SessionFacts, st: StatementFacts): Uint8Arra
     encodeEntry(entry); // throws INVALID_ENTRY for facts the schema refuses
     checkedFacts.add(s);
   }
-  const usual = st.kind !== '' && (st.purpose === undefined || wellFormed(st.purpose)) && wellFormed(st.normalized) && st.relations.every((r) => r !== '' && wellFormed(r));
-  if (!usual) return encodeEntry(entry);
-  return bytesOf(entry);
+  return usualStatement(st) ? bytesOf(entry) : encodeEntry(entry);
 }
 
 /** UTF-8 JSON of an object built in canonical key order; oversized entries get encodeEntry's ENTRY_TOO_LARGE. */
@@ -136,7 +173,7 @@ export interface OutcomeFacts {
 }
 
 /** The outcome entry of one statement, keys in RFC 8785 order (see accessEntry). */
-export function outcomeEntry(o: OutcomeFacts): object {
+export function outcomeEntry(o: OutcomeFacts): { access: number; session: string } & Record<string, unknown> {
   return {
     access: o.access,
     ...(o.command ? { command: o.command } : {}),
@@ -152,8 +189,7 @@ export function outcomeEntry(o: OutcomeFacts): object {
 }
 
 /** outcomeEntry's canonical bytes (see accessEntryBytes); values from upstream that the schema may refuse take the slow path. */
-export function outcomeEntryBytes(o: OutcomeFacts): Uint8Array {
-  const entry = outcomeEntry(o);
+export function outcomeEntryBytes(o: OutcomeFacts, entry: object = outcomeEntry(o)): Uint8Array {
   const usual =
     Number.isSafeInteger(o.access) && o.access >= 0 && o.session !== '' && Number.isFinite(o.durationMs) && o.durationMs >= 0 &&
     (o.rows === undefined || (Number.isSafeInteger(o.rows) && o.rows >= 0)) && (!o.sqlstate || /^[0-9A-Z]{5}$/.test(o.sqlstate)) && (!o.command || wellFormed(o.command));
