@@ -46,7 +46,9 @@ export class TestLog implements AccessLog {
     });
   }
   append(entry: object): Promise<number> {
-    if (this.failWith && (this.failKind === undefined || (entry as { kind?: string }).kind === this.failKind)) return Promise.reject(this.failWith);
+    // The proxy hands canonical bytes on its hot path: the fault injector reads their kind.
+    const kind = entry instanceof Uint8Array ? (JSON.parse(Buffer.from(entry).toString('utf8')) as { kind?: string }).kind : (entry as { kind?: string }).kind;
+    if (this.failWith && (this.failKind === undefined || kind === this.failKind)) return Promise.reject(this.failWith);
     if (this.hang) return new Promise(() => {});
     return this.sequencer.enqueue([entry instanceof Uint8Array ? entry : Buffer.from(canonicalize(entry)!, 'utf8')]);
   }
