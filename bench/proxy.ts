@@ -1,167 +1,126 @@
-// Benchmark: pgbench -S (select-only), 8 clients, 2 threads, simple and
-// prepared protocol, against the same PostgreSQL 15 directly, through
-// pgbouncer (session mode) and through the ilog proxy with full durable
-// logging (`ilog proxy` subprocess, SQLite log, group commit). Prints one JSON
-// line per run: TPS, ratio to direct, and p50/p99 latency per statement plus
-// the latency added over direct (pgbench -S runs one statement per transaction).
-// Usage: npm run bench:proxy [-- --seconds 10 --scale 1]
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Benchmark (issue #11): the capture proxy against PostgreSQL directly and
+// against pgbouncer (session pooling), all three in front of the same
+// PostgreSQL 15 cluster in the same run, so ratios to direct are comparable on a
+// loaded machine. Scenarios: pgbench -S (select-only) with 8 and 64 clients,
+// simple and prepared protocol; the default TPC-B-like script with 8 clients;
+// one client (added latency p50). Per run one JSON line: TPS, ratio to direct,
+// p50/p99 latency per transaction and what the target added over direct, and
+// the CPU µs per statement of the pgbouncer / ilog process (from /proc). One
+// more line with the machine: cores, load, fdatasync latency of the log's disk.
+// Usage: npm run bench:proxy [-- --seconds 8 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-no-overlap --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
+//   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy.
+import { execFile } from 'node:child_process';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, startPgCluster, type PgCluster } from '../test/helpers/pg-cluster.js';
+import { startPgCluster } from '../test/helpers/pg-cluster.js';
+import { cpuMicros, fdatasyncMicros, startIlogProxy, startPgbouncer, threadMicros, type Running, type Target } from './proxy-targets.js';
 
 const run = promisify(execFile);
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const SECONDS = arg('seconds', 10);
-const SCALE = arg('scale', 1);
-const onlyIdx = process.argv.indexOf('--only');
-const ONLY = onlyIdx > 0 ? process.argv[onlyIdx + 1]!.split(',') : undefined;
-const MODES = (process.argv.includes('--mode') ? process.argv[process.argv.indexOf('--mode') + 1]! : 'simple,prepared').split(',');
-const PROXY_NODE_ARGS = (process.env.ILOG_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const CLIENTS = 8;
-const THREADS = 2;
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
+const argv = process.argv;
+const opt = (name: string): string | undefined => (argv.indexOf(`--${name}`) > 0 ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+const SECONDS = Number(opt('seconds') ?? 8);
+const SCALE = Number(opt('scale') ?? 5);
+const ONLY = opt('only')?.split(',');
+const PG_FSYNC = opt('pg-fsync') ?? 'on';
+const LOG_BASE = process.env.ILOG_BENCH_LOG_BASE ?? tmpdir();
+const NODE_ARGS = (process.env.ILOG_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-interface Target {
+interface Scenario {
   name: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  env?: Record<string, string>;
+  clients: number;
+  threads: number;
+  /** pgbench arguments besides connection, clients and duration. */
+  args: string[];
+  /** SQL statements per pgbench transaction (for CPU per statement). */
+  statements: number;
+  /** pgbench -T counts the clients' logins; 64 SCRAM logins on a loaded 2-core machine take seconds. */
+  connectSeconds?: number;
 }
+
+const ALL: Scenario[] = [
+  { name: 'S-c8-simple', clients: 8, threads: 2, args: ['-S', '-M', 'simple'], statements: 1 },
+  { name: 'S-c8-prepared', clients: 8, threads: 2, args: ['-S', '-M', 'prepared'], statements: 1 },
+  { name: 'S-c64-simple', clients: 64, threads: 2, args: ['-S', '-M', 'simple'], statements: 1, connectSeconds: 8 },
+  { name: 'S-c64-prepared', clients: 64, threads: 2, args: ['-S', '-M', 'prepared'], statements: 1, connectSeconds: 8 },
+  // BEGIN, 3 UPDATEs, SELECT, INSERT, END.
+  { name: 'tpcb-c8', clients: 8, threads: 2, args: ['-M', 'simple'], statements: 7 },
+  { name: 'S-c1-simple', clients: 1, threads: 1, args: ['-S', '-M', 'simple'], statements: 1 },
+];
+const SCENARIOS = opt('scenarios') ? ALL.filter((s) => opt('scenarios')!.split(',').includes(s.name)) : ALL;
 
 function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function pgbench(t: Target, mode: string): Promise<{ tps: number; p50: number; p99: number }> {
-  const logDir = mkdtempSync(join(tmpdir(), 'ilog-bench-log-'));
+interface Result {
+  tps: number;
+  transactions: number;
+  p50: number;
+  p99: number;
+  cpuUs?: number;
+  /** CPU µs per thread name during the run. */
+  threads: (readonly [string, number])[];
+}
+
+async function pgbench(t: Target, s: Scenario): Promise<Result> {
+  const logDir = mkdtempSync(join(tmpdir(), 'ilog-bench-pgbench-'));
+  const cpu0 = t.pid ? cpuMicros(t.pid) : 0;
+  const threads0 = t.pid ? threadMicros(t.pid) : {};
   const { stdout } = await run(
     'pgbench',
-    ['-n', '-S', '-c', String(CLIENTS), '-j', String(THREADS), '-T', String(SECONDS), '-M', mode, '-l', '--log-prefix', join(logDir, 'tx'), '-h', t.host, '-p', String(t.port), '-U', t.user, 'postgres'],
+    ['-n', ...s.args, '-c', String(s.clients), '-j', String(s.threads), '-T', String(SECONDS + (s.connectSeconds ?? 0)), '-l', '--log-prefix', join(logDir, 'tx'), '-h', t.host, '-p', String(t.port), '-U', t.user, 'postgres'],
     { env: { ...process.env, PGPASSWORD: t.password, ...t.env }, maxBuffer: 1 << 24 },
   );
-  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+  const cpuUs = t.pid ? cpuMicros(t.pid) - cpu0 : undefined;
+  const threads = t.pid ? Object.entries(threadMicros(t.pid)).map(([k, v]) => [k, v - (threads0[k] ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 4) : [];
   // Per-transaction log: client_id transaction_no time(µs) script_no time_epoch time_us
   const lat: number[] = [];
   for (const f of readdirSync(logDir)) for (const line of readFileSync(join(logDir, f), 'utf8').split('\n')) {
     const us = Number(line.split(' ')[2]);
-    if (Number.isFinite(us) && line) lat.push(us);
+    if (line && Number.isFinite(us)) lat.push(us);
   }
   rmSync(logDir, { recursive: true, force: true });
   lat.sort((a, b) => a - b);
-  return { tps, p50: percentile(lat, 50) / 1000, p99: percentile(lat, 99) / 1000 };
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
+  return { tps: Number(/tps = ([\d.]+)/.exec(stdout)?.[1]), transactions, p50: percentile(lat, 50) / 1000, p99: percentile(lat, 99) / 1000, cpuUs, threads };
 }
 
-async function startPgbouncer(cluster: PgCluster): Promise<{ port: number; stop(): void; proc: ChildProcess }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ilog-pgbouncer-'));
-  const port = await freePort();
-  writeFileSync(join(dir, 'users.txt'), `"postgres" "${cluster.password}"\n`);
-  writeFileSync(
-    join(dir, 'pgbouncer.ini'),
-    [
-      '[databases]',
-      `postgres = host=127.0.0.1 port=${cluster.port} dbname=postgres`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      `unix_socket_dir = ${dir}`,
-      'auth_type = scram-sha-256',
-      `auth_file = ${join(dir, 'users.txt')}`,
-      'pool_mode = session',
-      'max_client_conn = 100',
-      'default_pool_size = 20',
-      `logfile = ${join(dir, 'pgbouncer.log')}`,
-      '',
-    ].join('\n'),
-  );
-  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-  for (const f of ['', 'users.txt', 'pgbouncer.ini']) chownSync(join(dir, f), uid, gid);
-  // pgbouncer refuses to run as root.
-  const proc = spawn('runuser', ['-u', 'postgres', '--', 'pgbouncer', join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await run('psql', ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-c', 'SELECT 1', 'postgres'], { env: { ...process.env, PGPASSWORD: cluster.password } });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    port,
-    proc,
-    stop() {
-      const pid = Number(readFileSync(join(dir, 'pgbouncer.log'), 'utf8').match(/\[(\d+)\]/)?.[1]);
-      if (pid) process.kill(pid, 'SIGTERM');
-      proc.kill('SIGTERM');
-      setTimeout(() => rmSync(dir, { recursive: true, force: true }), 500).unref();
-    },
-  };
-}
-
-async function startIlogProxy(cluster: PgCluster): Promise<{ port: number; stop(): Promise<void> }> {
-  // ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs (fsync free): separates disk latency from proxy cost.
-  const dir = mkdtempSync(join(process.env.ILOG_BENCH_LOG_BASE ?? tmpdir(), 'ilog-bench-proxy-'));
-  const cli = (args: string[], input?: string) =>
-    new Promise<void>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--dir', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
-      p.stdin.end(input ?? '');
-      p.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`ilog ${args[0]} failed`))));
-    });
-  await cli(['init', '--origin', 'bench.example/proxy']);
-  await cli(['user', 'add', 'bench', '--upstream-role', 'postgres', '--password-stdin'], 'bench-password\n');
-  const port = await freePort();
-  const proc = spawn(process.execPath, [...PROXY_NODE_ARGS, '--import', 'tsx', MAIN, 'proxy', '--upstream', cluster.url, '--listen', `127.0.0.1:${port}`, '--dir', dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => proc.stdout!.on('data', (d: Buffer) => d.toString().includes('"url"') && resolve()));
-  return {
-    port,
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.on('close', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const cluster = await startPgCluster({ pgaudit: false });
-let bouncer: Awaited<ReturnType<typeof startPgbouncer>> | undefined;
-let proxy: Awaited<ReturnType<typeof startIlogProxy>> | undefined;
+const round = (x: number, d = 3): number => Number(x.toFixed(d));
+const maxClients = Math.max(...SCENARIOS.map((s) => s.clients));
+const cluster = await startPgCluster({ pgaudit: false, conf: [`fsync = ${PG_FSYNC}`, `max_connections = ${3 * maxClients + 20}`] });
+const running: Running[] = [];
 try {
   await run('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', 'postgres'], { env: { ...process.env, PGPASSWORD: cluster.password } });
-  bouncer = await startPgbouncer(cluster);
-  proxy = await startIlogProxy(cluster);
-  const targets: Target[] = [
-    { name: 'direct', host: '127.0.0.1', port: cluster.port, user: 'postgres', password: cluster.password },
-    { name: 'pgbouncer', host: '127.0.0.1', port: bouncer.port, user: 'postgres', password: cluster.password },
-    { name: 'ilog', host: '127.0.0.1', port: proxy.port, user: 'bench', password: 'bench-password', env: { PGOPTIONS: '-c ilog.purpose=benchmark' } },
-  ];
-  for (const mode of MODES) {
-    let direct: { tps: number; p50: number; p99: number } | undefined;
+  const fsync = fdatasyncMicros(LOG_BASE);
+  console.log(JSON.stringify({
+    bench: 'proxy-machine', cores: cpus().length, load: loadavg().map((l) => round(l, 2)), log: LOG_BASE,
+    fdatasync_p50_us: fsync.p50, fdatasync_p99_us: fsync.p99, pg_fsync: PG_FSYNC, seconds: SECONDS, scale: SCALE,
+  }));
+  const direct: Target = { name: 'direct', host: '127.0.0.1', port: cluster.port, user: 'postgres', password: cluster.password };
+  const targets: Target[] = [direct];
+  if (!ONLY || ONLY.includes('pgbouncer')) running.push(await startPgbouncer(cluster, maxClients + 4));
+  if (!ONLY || ONLY.includes('ilog')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS));
+  // Variants, only on request: log commits on the main thread; reads strictly log-first.
+  if (ONLY?.includes('ilog-inline')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-inline', ['--writer', 'inline']));
+  if (ONLY?.includes('ilog-no-overlap')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-no-overlap', ['--no-overlap']));
+  targets.push(...running);
+  for (const s of SCENARIOS) {
+    let base: Result | undefined;
     for (const t of targets) {
-      if (ONLY && t.name !== 'direct' && !ONLY.includes(t.name)) continue;
-      const r = await pgbench(t, mode);
-      direct ??= r;
-      console.log(
-        JSON.stringify({
-          bench: 'proxy', target: t.name, mode, clients: CLIENTS, threads: THREADS, seconds: SECONDS, scale: SCALE,
-          log: t.name === 'ilog' ? (process.env.ILOG_BENCH_LOG_BASE ?? tmpdir()) : undefined,
-          tps: Math.round(r.tps), ratio: Number((r.tps / direct.tps).toFixed(3)),
-          p50_ms: Number(r.p50.toFixed(3)), p99_ms: Number(r.p99.toFixed(3)),
-          added_p50_ms: Number((r.p50 - direct.p50).toFixed(3)), added_p99_ms: Number((r.p99 - direct.p99).toFixed(3)),
-        }),
-      );
+      const r = await pgbench(t, s);
+      base ??= r;
+      console.log(JSON.stringify({
+        bench: 'proxy', scenario: s.name, target: t.name, clients: s.clients, seconds: SECONDS, load1: round(loadavg()[0]!, 2),
+        tps: Math.round(r.tps), ratio: round(r.tps / base.tps),
+        p50_ms: round(r.p50), p99_ms: round(r.p99), added_p50_ms: round(r.p50 - base.p50), added_p99_ms: round(r.p99 - base.p99),
+        ...(r.cpuUs !== undefined ? { cpu_us_per_stmt: round(r.cpuUs / (r.transactions * s.statements), 1) } : {}),
+        ...(r.threads.length > 1 ? { cpu_us_per_stmt_by_thread: Object.fromEntries(r.threads.map(([k, v]) => [k, round(v / (r.transactions * s.statements), 1)])) } : {}),
+      }));
     }
   }
 } finally {
-  bouncer?.stop();
-  await proxy?.stop();
+  for (const r of running) await r.stop().catch(() => {});
   await cluster.stop();
 }

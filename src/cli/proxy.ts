@@ -16,6 +16,8 @@ interface ProxyCliOptions extends GlobalOptions {
   listen: string;
   purposePattern?: string;
   logTimeout: number;
+  overlap: boolean;
+  writer: string;
   tlsCert?: string;
   tlsKey?: string;
   config?: string;
@@ -55,6 +57,8 @@ export function register(program: Command): void {
       .option('--listen <host:port>', 'where clients connect', '127.0.0.1:6432')
       .option('--purpose-pattern <regex>', 'a stated purpose must match this (e.g. "^[A-Z]+-[0-9]+")')
       .option('--log-timeout <ms>', 'refuse a statement when its entry is not durable within this time', parseCount, 2000)
+      .option('--no-overlap', 'hold even proven read-only statements until their entry is durable (strictly log-first; slower)')
+      .option('--writer <thread|inline>', 'where log commits run: a writer thread (default) or inline on the main thread (one thread hop less per commit; the event loop waits for each fsync)', 'thread')
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
       .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
@@ -74,7 +78,8 @@ export function register(program: Command): void {
 
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
-      const appender = await Appender.open(opts.dir);
+      if (opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be thread or inline');
+      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread' });
       const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
       // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({
@@ -87,6 +92,7 @@ export function register(program: Command): void {
         defaultDatabase: up.database,
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
+        overlapReads: opts.overlap,
         ...(tls ? { tls } : {}),
       }).catch(async (e: unknown) => {
         await appender.close();

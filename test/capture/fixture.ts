@@ -29,14 +29,28 @@ export class TestLog implements AccessLog {
   failKind: string | undefined;
   /** When set, append never resolves (a log that hangs). */
   hang = false;
+  /** When set, every commit waits for this promise first (a slow disk the test controls). */
+  commitGate: Promise<void> | undefined;
+  /** When set, appends are accepted and their commit fails after `delayMs` (the disk filled up under the commit). */
+  commitFault: { delayMs: number; error: Error } | undefined;
   constructor(dir: string, busyTimeoutMs?: number) {
     this.storage = SqliteLogStorage.open(dir, busyTimeoutMs === undefined ? {} : { busyTimeoutMs });
-    this.sequencer = new Sequencer((entries) => this.storage.appendBatch(entries).first);
+    this.sequencer = new Sequencer(async (entries) => {
+      if (this.commitGate) await this.commitGate;
+      const fault = this.commitFault;
+      if (fault) {
+        await new Promise((r) => setTimeout(r, fault.delayMs));
+        throw fault.error;
+      }
+      return this.storage.appendBatch(entries).first;
+    });
   }
   append(entry: object): Promise<number> {
-    if (this.failWith && (this.failKind === undefined || (entry as { kind?: string }).kind === this.failKind)) return Promise.reject(this.failWith);
+    // The proxy hands canonical bytes on its hot path: the fault injector reads their kind.
+    const kind = entry instanceof Uint8Array ? (JSON.parse(Buffer.from(entry).toString('utf8')) as { kind?: string }).kind : (entry as { kind?: string }).kind;
+    if (this.failWith && (this.failKind === undefined || kind === this.failKind)) return Promise.reject(this.failWith);
     if (this.hang) return new Promise(() => {});
-    return this.sequencer.enqueue([Buffer.from(canonicalize(entry)!, 'utf8')]);
+    return this.sequencer.enqueue([entry instanceof Uint8Array ? entry : Buffer.from(canonicalize(entry)!, 'utf8')]);
   }
   entries(): Entry[] {
     return this.storage.readEntries(0, this.storage.size()).map((b, index) => ({ ...JSON.parse(Buffer.from(b).toString('utf8')), index }));

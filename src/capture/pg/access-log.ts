@@ -6,16 +6,17 @@ import { IlogError, isIlogError } from '../../ledger/errors.js';
 
 export interface AccessLog {
   /**
-   * Appends one entry. MUST resolve only once the entry is durable (it will
+   * Appends one entry: an object, or its canonical bytes (what encodeEntry
+   * returns; the proxy builds them so on its hot path). MUST resolve only once the entry is durable (it will
    * survive a crash) and with its index; MUST reject when it cannot be made
    * durable (IlogError 'PUSHBACK' when overloaded).
    */
-  append(entry: object): Promise<number>;
+  append(entry: object | Uint8Array): Promise<number>;
   /**
    * Optional: appends an entry nobody waits on (an outcome), allowed to wait for the
    * next append's commit instead of starting one of its own, which would delay it.
    */
-  appendDeferred?(entry: object): Promise<number>;
+  appendDeferred?(entry: object | Uint8Array): Promise<number>;
 }
 
 /**
@@ -24,7 +25,7 @@ export interface AccessLog {
  * the statement (fail closed). A late success is reported to `late` so the
  * caller can record that the access was refused after all.
  */
-export function appendDurable(log: AccessLog, entry: object, timeoutMs: number, late?: (index: number) => void): Promise<number> {
+export function appendDurable(log: AccessLog, entry: object | Uint8Array, timeoutMs: number, late?: (index: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {

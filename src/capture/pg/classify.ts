@@ -8,6 +8,8 @@ import { loadModule, normalizeSync, parseSync } from 'libpg-query';
 import { IlogError } from '../../ledger/errors.js';
 import { CATALOG_FUNCTIONS, CATALOG_RELATIONS, METADATA_SCHEMAS } from './catalog-allowlist.js';
 import { gucChange, type GucChange } from './guc-change.js';
+import { provenReadOnly } from './read-only.js';
+import { ShapeCache } from './shape-cache.js';
 import { statementBodies } from './sql-bodies.js';
 import { collectNames, constText, emptyNames, type Names, type QName } from './sql-names.js';
 
@@ -55,6 +57,8 @@ export interface StatementInfo {
   showPurpose?: boolean;
   /** SQL-level PREPARE / EXECUTE / DEALLOCATE (name undefined: DEALLOCATE ALL), so EXECUTE is logged as what it runs. */
   sqlPrepared?: { op: 'prepare' | 'execute' | 'deallocate'; name?: string; action?: Action };
+  /** Proven not to write (read-only.ts): may run while its access entry is made durable, rows held until it is. */
+  readOnly?: boolean;
 }
 
 let loaded: Promise<void> | undefined;
@@ -240,6 +244,7 @@ function analyzeOne(kind: string, node: Record<string, any>, text: string, depth
     literals,
     normalized: normalizeSync(text),
     housekeeping: free === true,
+    readOnly: provenReadOnly(kind, node),
     ...(free && free !== true ? { catalogCheck: free } : {}),
     ...(bodyTexts.length || opaque ? { body: { text: bodyTexts.join(';\n'), opaque } } : {}),
     temp,
@@ -253,30 +258,37 @@ function analyzeOne(kind: string, node: Record<string, any>, text: string, depth
 /**
  * Analyses one query string (one or more statements). Throws
  * IlogError('SQL_SYNTAX', …, {position}) when PostgreSQL's grammar rejects it.
+ * `locations`, when given, receives per statement the offsets of its own literals (shape-cache.ts).
  */
-export function analyze(sql: string): StatementInfo[] {
+export function analyze(sql: string, locations?: number[][]): StatementInfo[] {
   const stmts = parse(sql);
   const bytes = stmts.length > 1 ? Buffer.from(sql, 'utf8') : undefined;
   return stmts.map((s) => {
     const [kind, node] = Object.entries(s.stmt)[0] ?? ['Unknown', {}];
     const start = s.stmt_location ?? 0;
     const text = bytes ? bytes.toString('utf8', start, s.stmt_len ? start + s.stmt_len : bytes.length) : sql;
-    const { names: _names, ...info } = analyzeOne(kind, node as Record<string, any>, text, 0);
+    const { names, ...info } = analyzeOne(kind, node as Record<string, any>, text, 0);
+    locations?.push(names.consts.map((x) => x.loc));
     return info;
   });
 }
 
-/** analyze() with a bounded cache keyed by the exact text (prepared statements and repeated queries hit it). */
+/**
+ * analyze() with a bounded cache keyed by the exact text (prepared statements and repeated queries
+ * hit it), and in front of the parser the shape cache (statements that differ only in constants).
+ */
 export class Analyzer {
   #cache = new Map<string, StatementInfo[]>();
+  #shapes: ShapeCache;
   #max: number;
   constructor(max = 2000) {
     this.#max = max;
+    this.#shapes = new ShapeCache(max);
   }
   analyze(sql: string): StatementInfo[] {
     const hit = this.#cache.get(sql);
     if (hit) return hit;
-    const r = analyze(sql);
+    const r = this.#shapes.analyze(sql, analyze);
     if (sql.length <= 8192) {
       if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
       this.#cache.set(sql, r);

@@ -5,7 +5,9 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { encodeEntry } from '../../ledger/entry.js';
 import { IlogError } from '../../ledger/errors.js';
+import { MAX_ENTRY_SIZE } from '../../ledger/tiles.js';
 import type { Action } from './classify.js';
 
 const MAX_TEXT = 4096;
@@ -61,43 +63,103 @@ export interface StatementFacts {
   upstream?: { pid: number; port?: number; seq: number; query: string };
 }
 
+/** The first `max` UTF-16 units of `text`, never ending in half a surrogate pair (a lone surrogate has no canonical JSON form). */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const c = text.charCodeAt(max - 1);
+  return text.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * The access entry of one statement. Every object's keys are written in RFC 8785
+ * order (UTF-16 code units; keep it so when adding a field — entry-bytes.test.ts
+ * fails otherwise), so JSON.stringify of it is its canonical form: see accessEntryBytes.
+ */
 export function accessEntry(s: SessionFacts, st: StatementFacts): object {
   const truncated = st.normalized.length > MAX_TEXT || st.values.length > MAX_VALUES;
   const values = st.values.length > MAX_VALUES ? st.values.slice(0, MAX_VALUES) : st.values;
+  const up = st.upstream;
   return {
-    v: 1,
-    kind: 'access',
-    time: new Date().toISOString(),
-    source: 'pg-proxy',
-    person: s.person,
-    session: s.session,
-    role: s.role,
-    database: s.database,
-    client: s.client,
-    ...(st.purpose !== undefined ? { purpose: st.purpose } : {}),
     action: st.action,
-    relations: st.relations,
-    ...(st.unresolved?.length ? { unresolved: st.unresolved } : {}),
     ...(st.byProxy ? { by: 'proxy' } : {}),
+    client: { address: s.client.address, application: s.client.application },
+    database: s.database,
+    kind: 'access',
+    person: s.person,
+    ...(st.purpose !== undefined ? { purpose: st.purpose } : {}),
+    relations: st.relations,
+    role: s.role,
+    session: s.session,
+    source: 'pg-proxy',
     statement: {
+      ...(st.body ? { body: bodyField(st.body) } : {}),
       kind: st.kind,
-      text: st.normalized.length > MAX_TEXT ? st.normalized.slice(0, MAX_TEXT) : st.normalized,
       sha256: createHash('sha256').update(st.normalized, 'utf8').digest('hex'),
+      text: cut(st.normalized, MAX_TEXT),
       ...(truncated ? { truncated: true } : {}),
       values,
-      ...(st.body ? { body: bodyField(st.body) } : {}),
     },
-    ...(st.upstream ? { upstream: st.upstream } : {}),
+    time: new Date().toISOString(),
+    ...(st.unresolved?.length ? { unresolved: st.unresolved } : {}),
+    ...(up ? { upstream: { pid: up.pid, port: up.port, query: up.query, seq: up.seq } } : {}),
+    v: 1,
   };
 }
 
 function bodyField(b: { text: string; opaque: boolean }): object {
   return {
-    text: b.text.length > MAX_TEXT ? b.text.slice(0, MAX_TEXT) : b.text,
-    sha256: createHash('sha256').update(b.text, 'utf8').digest('hex'),
-    ...(b.text.length > MAX_TEXT ? { truncated: true } : {}),
     ...(b.opaque ? { opaque: true } : {}),
+    sha256: createHash('sha256').update(b.text, 'utf8').digest('hex'),
+    text: cut(b.text, MAX_TEXT),
+    ...(b.text.length > MAX_TEXT ? { truncated: true } : {}),
   };
+}
+
+/** A lone surrogate: no canonical JSON form (encodeEntry refuses it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (x: string): boolean => !LONE_SURROGATE.test(x);
+const HEX256 = /^[0-9a-f]{64}$/;
+
+/** Session facts already checked against the schema (once per session, by encodeEntry). */
+const checkedFacts = new WeakSet<SessionFacts>();
+
+/** The statement fields the schema constrains, as the proxy makes them; anything unusual takes encodeEntry's path. */
+function usualStatement(st: StatementFacts): boolean {
+  const up = st.upstream;
+  return (
+    st.kind !== '' &&
+    (st.purpose === undefined || wellFormed(st.purpose)) &&
+    wellFormed(st.normalized) &&
+    st.relations.every((r) => r !== '' && wellFormed(r)) &&
+    (st.unresolved ?? []).every((r) => r !== '' && wellFormed(r)) &&
+    (st.body === undefined || wellFormed(st.body.text)) &&
+    (up === undefined ||
+      (Number.isInteger(up.pid) && up.pid > 0 && up.pid <= 2 ** 31 - 1 && Number.isSafeInteger(up.seq) && up.seq > 0 &&
+        (up.port === undefined || (Number.isInteger(up.port) && up.port >= 0 && up.port <= 65535)) && HEX256.test(up.query)))
+  );
+}
+
+/**
+ * accessEntry's canonical bytes without the per-entry schema check and RFC 8785
+ * pass of encodeEntry (the proxy's hot path). Equal to encodeEntry(accessEntry(…))
+ * byte for byte (test/capture/entry-bytes.test.ts): keys are in order by
+ * construction, JSON.stringify writes strings as RFC 8785 does, and what the
+ * schema constrains is checked here — the session's facts once, the statement's
+ * fields by how the proxy makes them. Anything unusual takes the slow path.
+ */
+export function accessEntryBytes(s: SessionFacts, st: StatementFacts): Uint8Array {
+  const entry = accessEntry(s, st);
+  if (!checkedFacts.has(s)) {
+    encodeEntry(entry); // throws INVALID_ENTRY for facts the schema refuses
+    checkedFacts.add(s);
+  }
+  return usualStatement(st) ? bytesOf(entry) : encodeEntry(entry);
+}
+
+/** UTF-8 JSON of an object built in canonical key order; oversized entries get encodeEntry's ENTRY_TOO_LARGE. */
+function bytesOf(entry: object): Uint8Array {
+  const bytes = Buffer.from(JSON.stringify(entry), 'utf8');
+  return bytes.byteLength > MAX_ENTRY_SIZE ? encodeEntry(entry) : bytes;
 }
 
 export interface OutcomeFacts {
@@ -110,17 +172,26 @@ export interface OutcomeFacts {
   durationMs: number;
 }
 
+/** The outcome entry of one statement, keys in RFC 8785 order (see accessEntry). */
 export function outcomeEntry(o: OutcomeFacts): { access: number; session: string } & Record<string, unknown> {
   return {
-    v: 1,
-    kind: 'outcome',
-    time: new Date().toISOString(),
     access: o.access,
-    session: o.session,
-    status: o.status,
-    ...(o.rows !== undefined ? { rows: o.rows } : {}),
-    ...(o.sqlstate ? { sqlstate: o.sqlstate } : {}),
     ...(o.command ? { command: o.command } : {}),
     durationMs: Math.round(o.durationMs * 1000) / 1000,
+    kind: 'outcome',
+    ...(o.rows !== undefined ? { rows: o.rows } : {}),
+    session: o.session,
+    ...(o.sqlstate ? { sqlstate: o.sqlstate } : {}),
+    status: o.status,
+    time: new Date().toISOString(),
+    v: 1,
   };
+}
+
+/** outcomeEntry's canonical bytes (see accessEntryBytes); values from upstream that the schema may refuse take the slow path. */
+export function outcomeEntryBytes(o: OutcomeFacts, entry: object = outcomeEntry(o)): Uint8Array {
+  const usual =
+    Number.isSafeInteger(o.access) && o.access >= 0 && o.session !== '' && Number.isFinite(o.durationMs) && o.durationMs >= 0 &&
+    (o.rows === undefined || (Number.isSafeInteger(o.rows) && o.rows >= 0)) && (!o.sqlstate || /^[0-9A-Z]{5}$/.test(o.sqlstate)) && (!o.command || wellFormed(o.command));
+  return usual ? bytesOf(entry) : encodeEntry(entry);
 }

@@ -5,7 +5,7 @@ import { IlogError } from '../../ledger/errors.js';
 import type { LockState } from '../locks.js';
 import { appendDurable, type AccessLog } from './access-log.js';
 import type { StatementInfo } from './classify.js';
-import { accessEntry, hmacValue, outcomeEntry, type OutcomeFacts, type SessionFacts } from './entries.js';
+import { accessEntryBytes, hmacValue, outcomeEntry, outcomeEntryBytes, type OutcomeFacts, type SessionFacts } from './entries.js';
 import type { OutcomeWriter } from './outcome-writer.js';
 import type { ErrorFields } from './protocol/messages.js';
 import { MAX_PURPOSE, type PurposePolicy } from './purpose.js';
@@ -90,12 +90,21 @@ export function checkPurpose(cands: Candidate[], policy: PurposePolicy): ErrorFi
 
 /** Runs the gate: lock, purpose, durable access entries (in order). */
 export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
+  return screen(ctx, facts, cands) ?? logAccess(ctx, facts, cands, up);
+}
+
+/** The checks that need no log: the person is not locked, purposes are stated and match. */
+export function screen(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): (GateResult & { ok: false }) | undefined {
   const lock = ctx.locks.isLocked(facts.person);
   if (lock) return { ok: false, error: lockedError(lock.reason), locked: true };
   const refusal = checkPurpose(cands, ctx.policy);
-  if (refusal) return { ok: false, error: refusal };
+  return refusal ? { ok: false, error: refusal } : undefined;
+}
+
+/** Appends the candidates' access entries; resolves once they are durable (or with the refusal). Appending starts at once, in call order. */
+export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
   const entries = cands.map((c) =>
-    accessEntry(facts, {
+    accessEntryBytes(facts, {
       kind: c.info.kind,
       action: c.info.action,
       relations: c.relations ?? c.info.relations,
@@ -127,5 +136,12 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
 }
 
 export function recordOutcome(ctx: GateContext, o: OutcomeFacts): void {
-  ctx.outcomes.record(outcomeEntry(o));
+  const entry = outcomeEntry(o);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = outcomeEntryBytes(o, entry);
+  } catch {
+    // Not encodable: the object goes to the writer, whose append reports why.
+  }
+  ctx.outcomes.record(entry, bytes);
 }

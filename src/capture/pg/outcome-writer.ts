@@ -45,9 +45,11 @@ export class OutcomeWriter {
     return { held: this.#held.length, lost: this.#lost?.count ?? 0 };
   }
 
-  record(entry: Outcome): void {
+  /** `bytes`: the entry's canonical encoding when the caller has it (the proxy's hot path); retries use `entry`. */
+  record(entry: Outcome, bytes?: Uint8Array): void {
     // Deferred: an outcome committed alone would sit in front of the next statement's access entry.
-    const append = this.#log.appendDeferred ? this.#log.appendDeferred(entry) : this.#log.append(entry);
+    const e = bytes ?? entry;
+    const append = this.#log.appendDeferred ? this.#log.appendDeferred(e) : this.#log.append(e);
     append.catch((e: unknown) => this.#hold([entry], e));
   }
 

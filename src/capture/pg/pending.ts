@@ -6,18 +6,23 @@
 // PostgreSQL's rule that after an error in extended protocol everything up to
 // the next Sync is skipped.
 
+import type { Hold } from './client-output.js';
+
 /** A statement whose access entry is in the log and whose outcome is awaited. */
 export interface Tracked {
+  /** Its access entry's index (set when `hold` is durable, for an overlapped statement). */
   access: number;
   start: number;
+  /** Overlapped statements: the durability its responses wait for. */
+  hold?: Hold;
 }
 
 export type PendingItem =
   | { t: 'parse' | 'bind' | 'close' | 'describe' }
-  | { t: 'exec'; stmt?: Tracked }
+  | { t: 'exec'; stmt?: Tracked; hold?: Hold }
   | { t: 'sync' }
   /** Simple Query or FunctionCall: statements finish one by one, the item ends at ReadyForQuery. */
-  | { t: 'query'; stmts: Tracked[]; next: number; lastError?: string }
+  | { t: 'query'; stmts: Tracked[]; next: number; lastError?: string; hold?: Hold }
   /** Bytes the proxy answers itself, sent when every earlier response has been. */
   | { t: 'inject'; make: () => Buffer }
   /** The proxy's own statement (probe.ts): its responses are consumed here, never relayed. */
@@ -53,6 +58,11 @@ export class PendingQueue {
 
   push(item: PendingItem): void {
     this.#items.push(item);
+  }
+
+  /** The request the next upstream message answers. */
+  get head(): PendingItem | undefined {
+    return this.#items[this.#head];
   }
 
   #peek(): PendingItem | undefined {

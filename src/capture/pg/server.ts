@@ -34,6 +34,8 @@ export interface ProxyOptions {
   /** A live purpose pattern (e.g. governance's `policy.purpose`); when set it overrides `purposePattern`. */
   livePurposePattern?: () => string | undefined;
   logTimeoutMs?: number;
+  /** Send statements proven read-only upstream while their entry is made durable, rows held until it is (default true). */
+  overlapReads?: boolean;
   maxMessage?: number;
   tls?: SecureContext;
   /** Where outcome-append failures and session errors are reported (default: stderr). */
@@ -144,7 +146,7 @@ export class ProxyServer {
       },
       purpose,
       searchPath,
-      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, outcomes: this.outcomes },
+      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, overlapReads: this.#o.overlapReads !== false, analyzer: this.#analyzer, outcomes: this.outcomes },
       onClose: () => {
         this.#sessions.delete(session);
         this.#byKey.delete(keyStr);

@@ -44,6 +44,11 @@ export class SessionResolver {
   }
 
   /** The gate for these candidates: now when no question is needed, else a Step that asks at send time. */
+  /** A name resolution is in progress: later statements queue behind it, so none may take another path around it. */
+  get busy(): boolean {
+    return this.#barrier !== undefined;
+  }
+
   gate(cands: Candidate[], after: AfterGate): Step | Promise<Step> {
     const h = this.#host;
     const probeFor = cands.filter((c) => c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === ''));

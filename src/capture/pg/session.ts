@@ -9,11 +9,12 @@ import type { Socket } from 'node:net';
 import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
-import { admit, purposeProblem, recordOutcome, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
+import { ClientOutput, Hold } from './client-output.js';
+import { admit, logAccess, purposeProblem, recordOutcome, screen, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
-  commandComplete, dataRow1, errorResponse, message, parseBind, parseErrorFields, parseExecutePortal, parseParse,
+  commandComplete, dataRow1, errorResponse, message, parseBind, parseErrorFields, parseExecutePortal, parseFunctionCall, parseParse,
   parseTarget, readyForQuery, rowDescription1Text, rowsFromTag, type ErrorFields,
 } from './protocol/messages.js';
 import { BodyReader } from './protocol/reader.js';
@@ -26,6 +27,8 @@ import type { UpstreamSession } from './upstream.js';
 
 export interface SessionContext extends GateContext {
   analyzer: Analyzer;
+  /** Send statements proven read-only upstream while their entry is made durable, rows held until it is (default true). */
+  overlapReads?: boolean;
 }
 
 type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError };
@@ -53,6 +56,11 @@ export class Session {
   #unsynced = false;
   /** PostgreSQL is skipping to Sync because the proxy's own probe failed there. */
   #upstreamSkipping = false;
+  /** Syncs sent upstream: an overlapped Execute refused late skips requests only up to its own Sync. */
+  #syncs = 0;
+  /** Settles when every overlapped request so far knows whether its entry is durable. */
+  #holdsSettled: Promise<unknown> = Promise.resolve();
+  #out: ClientOutput;
   /** Prefix of the proxy's own statement names, unlikely to collide with the client's. */
   #ownName = `ilog_${randomBytes(6).toString('hex')}_`;
   #statements = new Map<string, Prepared>();
@@ -98,6 +106,7 @@ export class Session {
     this.#ctx = a.ctx;
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
+    this.#out = new ClientOutput(a.client);
     this.#run = { pid: a.upstream.pid, port: a.upstream.socket.localPort, seq: 0 };
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
@@ -243,6 +252,7 @@ export class Session {
           this.#skipUntilSync = false;
           this.#unsynced = false;
           this.#upstreamSkipping = false;
+          this.#syncs++;
           this.#pending.push({ t: 'sync' });
           this.#forward(f);
         };
@@ -265,9 +275,45 @@ export class Session {
   }
 
   #gated(t: string, f: Frame): Step | Promise<Step> {
-    if (t === 'Q') return this.#simpleQuery(f);
-    if (t === 'E') return this.#execute(f);
-    return this.#functionCall(f);
+    const step = t === 'Q' ? this.#simpleQuery(f) : t === 'E' ? this.#execute(f) : this.#functionCall(f);
+    // Log-first: besides its own entry, wait until every overlapped request before it is settled,
+    // so a write never follows a read whose refusal PostgreSQL's client would take as skipping it.
+    return step instanceof Promise ? Promise.all([step, this.#holdsSettled]).then(([s]) => s) : step;
+  }
+
+  /** Whether these candidates may take the overlapped path: all proven read-only, no name resolution needed. */
+  #overlappable(cands: Candidate[]): boolean {
+    return this.#ctx.overlapReads !== false && !this.#resolver.busy && cands.every((c) => c.info.readOnly && !(c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === '')));
+  }
+
+  /**
+   * The overlapped path for requests proven read-only: appending starts now, the request is sent
+   * on without waiting, and its responses are held (ClientOutput) until the entries are durable.
+   */
+  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void): Step {
+    const refused = screen(this.#ctx, this.facts, cands);
+    if (refused) return this.#local(() => this.#refuse(refused.error, extended, refused.locked));
+    const hold = new Hold(extended);
+    let sent = false;
+    let syncs = 0;
+    const logged = logAccess(this.#ctx, this.facts, cands, this.#run);
+    this.#holdsSettled = Promise.all([this.#holdsSettled, hold.settled]);
+    void logged.then((r) => {
+      if (r.ok) hold.ok(r.access);
+      else hold.fail(r.error);
+      if (this.#closed) return;
+      if (!r.ok && r.locked) return this.terminate(r.error);
+      // Refused after it was sent: what PostgreSQL's client takes as skipped up to Sync must be skipped.
+      if (!r.ok && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
+      this.#out.flush();
+      if (this.#up.socket.isPaused() && this.#out.held < MAX_BUFFERED) this.#up.socket.resume();
+    });
+    return (skip) => {
+      if (skip) return void logged.then((r) => this.#afterGate(r, false, () => {})(true));
+      sent = true;
+      syncs = this.#syncs;
+      send(hold);
+    };
   }
 
   /** The Step for a gated request once its gate has answered. */
@@ -303,7 +349,7 @@ export class Session {
     // PostgreSQL already skips to Sync (the proxy's probe failed): the refusal is only for the client.
     if (extended && this.#upstreamSkipping) return this.#answer(() => [errorResponse(error)], extended);
     if (extended) this.#skipUntilSync = true;
-    refuseUpstream((b) => this.#forwardOwn(b), (it) => this.#pending.push(it), (b) => this.#client.write(b), errorResponse(error), error.code, extended, this.#ownName + 'x');
+    refuseUpstream((b) => this.#forwardOwn(b), (it) => this.#pending.push(it), (b) => this.#out.push(b), errorResponse(error), error.code, extended, this.#ownName + 'x');
   }
 
   #forwardOwn(b: Buffer): void {
@@ -316,7 +362,7 @@ export class Session {
   }
 
   #flushInjected(): void {
-    for (const b of this.#pending.takeInjected()) this.#client.write(b);
+    for (const b of this.#pending.takeInjected()) this.#out.push(b);
   }
 
   #simpleQuery(f: Frame): Step | Promise<Step> {
@@ -344,6 +390,15 @@ export class Session {
     // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
     const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
     for (const c of cands) c.query = query;
+    if (this.#overlappable(cands)) {
+      return this.#overlapped(cands, false, (hold) => {
+        const start = performance.now();
+        for (let i = 0; i < cands.length; i++) hold.tracked.push({ access: -1, start, hold });
+        this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, hold });
+        this.#unsynced = false;
+        this.#forward(f);
+      });
+    }
     return this.#gateStep(cands, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
@@ -380,6 +435,13 @@ export class Session {
     if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
     const cand = this.#state.candidate(info, purposeFromComment(stmt.text), portal.values);
     cand.query = hmacValue(this.#ctx.hmacKey, stmt.text);
+    if (this.#overlappable([cand])) {
+      return this.#overlapped([cand], true, (hold) => {
+        hold.tracked.push({ access: -1, start: performance.now(), hold });
+        this.#pending.push({ t: 'exec', stmt: hold.tracked[0], hold });
+        this.#forward(f);
+      });
+    }
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
       this.#forward(f);
@@ -388,16 +450,8 @@ export class Session {
 
   /** FunctionCall ('F'): runs a function by OID; logged like a statement that needs a purpose. */
   #functionCall(f: Frame): Promise<Step> {
-    const r0 = new BodyReader(f.body);
-    const oid = r0.int32();
-    const nf = r0.int16();
-    for (let i = 0; i < nf; i++) r0.int16();
-    const values: string[] = [];
-    const na = r0.int16();
-    for (let i = 0; i < na; i++) {
-      const len = r0.int32();
-      if (len >= 0) values.push(hmacValue(this.#ctx.hmacKey, r0.bytes(len)));
-    }
+    const { oid, args } = parseFunctionCall(f.body);
+    const values = args.filter((a) => a !== null).map((a) => hmacValue(this.#ctx.hmacKey, a));
     const info: StatementInfo = { kind: 'FunctionCall', action: 'other', relations: [], literals: [], normalized: `function call oid ${oid}`, housekeeping: false, temp: false };
     return admit(this.#ctx, this.facts, [{ info, purpose: this.#state.purpose, boundValues: values }]).then((r) =>
       this.#afterGate(r, false, (access) => {
@@ -418,36 +472,45 @@ export class Session {
         let finished: Finished[] | undefined;
         // The proxy's own statements' answers are the proxy's (probe.ts).
         if (t !== 'Z' && this.#pending.toProbe(t, f.body)) {
-          for (const b of this.#pending.takeInjected()) client.write(b);
+          this.#flushInjected();
           continue;
         }
+        // The request this frame answers, before accounting moves past it.
+        const head = this.#pending.head;
+        const hold = head?.t === 'query' || head?.t === 'exec' ? head.hold : undefined;
         if (t === 'C') finished = this.#pending.onUpstream(t, new BodyReader(f.body).cstring());
         else if (t === 'E') finished = this.#pending.onUpstream(t, undefined, parseErrorFields(f.body).C);
         else if (t === 'Z') {
           this.#tx = f.body[0] ?? 0x49;
           if (this.#tx === 0x45 /* 'E' */) this.#state.gucs.markFailed();
           if (this.#pending.toProbe(t, f.body)) {
-            for (const b of this.#pending.takeInjected()) client.write(b);
+            this.#flushInjected();
             continue;
           }
           finished = this.#pending.onUpstream(t);
         } else if (t !== 'D' && t !== 'N' && t !== 'A' && t !== 'S' && t !== 'd') finished = this.#pending.onUpstream(t);
         if (finished) for (const x of finished) this.#outcome(x);
-        client.write(f.raw);
-        for (const b of this.#pending.takeInjected()) client.write(b);
+        this.#out.push(f.raw, f.type, hold);
+        this.#flushInjected();
       }
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: SQLSTATE.PROTOCOL_VIOLATION, message: `ilog: upstream protocol error: ${(e as Error).message}` });
     } finally {
       client.uncork();
     }
-    if (client.writableLength > MAX_BUFFERED && !this.#up.socket.isPaused()) {
+    if (this.#out.held > MAX_BUFFERED && !this.#up.socket.isPaused()) {
+      this.#up.socket.pause(); // resumed when the held responses are released
+    } else if (client.writableLength > MAX_BUFFERED && !this.#up.socket.isPaused()) {
       this.#up.socket.pause();
       client.once('drain', () => this.#up.socket.resume());
     }
   }
 
-  #outcome(x: Finished): void {
+  #outcome(x: Finished, durationMs = performance.now() - x.stmt.start): void {
+    const hold = x.stmt.hold;
+    // An overlapped statement's index is known once its entry is durable; refused, it gets no outcome here (gate's late path).
+    if (hold?.state === 'wait') return void hold.settled.then(() => this.#outcome(x, durationMs));
+    if (hold?.state === 'failed') return;
     recordOutcome(this.#ctx, {
       access: x.stmt.access,
       session: this.facts.session,
@@ -455,7 +518,7 @@ export class Session {
       rows: x.command ? rowsFromTag(x.command) : undefined,
       sqlstate: x.sqlstate,
       command: x.command,
-      durationMs: performance.now() - x.stmt.start,
+      durationMs,
     });
   }
 }

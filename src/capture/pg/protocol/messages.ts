@@ -170,6 +170,23 @@ export function parseBind(body: Buffer): BindMsg {
   return { portal, statement, params };
 }
 
+/** FunctionCall: the function's OID and its arguments as received (null = SQL NULL). */
+export function parseFunctionCall(body: Buffer): { oid: number; args: (Buffer | null)[] } {
+  const r = new BodyReader(body);
+  const oid = r.int32();
+  const nf = r.int16();
+  if (nf < 0 || nf * 2 > r.remaining) throw violation('FunctionCall: bad format count', { count: nf });
+  for (let i = 0; i < nf; i++) r.int16();
+  const na = r.int16();
+  if (na < 0 || na * 4 > r.remaining) throw violation('FunctionCall: bad argument count', { count: na });
+  const args: (Buffer | null)[] = [];
+  for (let i = 0; i < na; i++) {
+    const len = r.int32();
+    args.push(len < 0 ? null : r.bytes(len));
+  }
+  return { oid, args };
+}
+
 /** Execute: portal name (row limit ignored by the proxy). */
 export function parseExecutePortal(body: Buffer): string {
   return new BodyReader(body).cstring();
