@@ -12,6 +12,7 @@ import type { Channel } from '../alert/channels/index.js';
 import { Appender } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
+import { logNodeStarted } from '../log/node-started.js';
 import { portError } from '../demo/ports.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
@@ -78,6 +79,8 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
     });
     governance = await governanceFor(dir, appender, notifier);
+    // On the record before serving: what code, which version, which configuration (no secrets).
+    await logNodeStarted(appender, 'serve', { listen: `${host}:${port}`, alerting: alerting !== undefined, appApi, witnessPolicy: witnessing !== undefined, governed: governance !== undefined });
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,
