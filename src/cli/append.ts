@@ -54,7 +54,7 @@ interface Appended {
   last: number;
 }
 
-async function appendLocal(dir: string, entries: Uint8Array[], progress: Progress): Promise<Appended & { checkpointSize: number }> {
+export async function appendLocal(dir: string, entries: Uint8Array[], progress: Progress): Promise<Appended & { checkpointSize: number }> {
   const { Appender } = await import('../log/appender.js');
   const appender = await Appender.open(dir);
   let first = -1;

@@ -1,6 +1,7 @@
 // Helpers every subcommand uses: the shared `--dir` / `--json` options and an
 // action wrapper that turns thrown errors into the documented exit codes.
 import { Command, InvalidArgumentError } from 'commander';
+import { IlogError } from '../ledger/errors.js';
 import { defaultDir, reportError, type GlobalOptions } from './output.js';
 
 /** Adds `--dir` (default ./ilog-data or $ILOG_DIR) and `--json` to a command. */
@@ -22,10 +23,19 @@ export function action<O extends GlobalOptions, A extends unknown[]>(
     const cmd = raw[raw.length - 1] as Command;
     const opts = cmd.opts() as O;
     const args = raw.slice(0, -2) as A;
+    // If the event loop empties while the command is still running (a promise
+    // that nothing will ever settle), Node exits with code 0 and no word: the
+    // silent failed start of issue #12. Say so and exit non-zero instead.
+    const unfinished = (): void => {
+      process.exitCode = reportError(new IlogError('INTERNAL', `ilog ${cmd.name()} stopped before it finished (nothing left to wait for); this is a bug, please report it with the command line`), Boolean(opts.json));
+    };
+    process.once('exit', unfinished);
     try {
       await fn(opts, ...args);
     } catch (err) {
       process.exitCode = reportError(err, Boolean(opts.json));
+    } finally {
+      process.off('exit', unfinished);
     }
   };
 }

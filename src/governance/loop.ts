@@ -32,10 +32,12 @@ export interface LoopOptions {
   log?: (line: string) => void;
   /** When set, `<dir>/governance.json` is rewritten after every governance change. */
   dir?: string;
+  /** When set, a step writes only while this process holds the lease (one loop per data directory, loop-lease.ts). */
+  lease?: { tryHold(): boolean; release(): void };
 }
 
 export class GovernanceLoop {
-  readonly #o: Required<Omit<LoopOptions, 'notify' | 'dir'>> & Pick<LoopOptions, 'notify' | 'dir'>;
+  readonly #o: Required<Omit<LoopOptions, 'notify' | 'dir' | 'lease'>> & Pick<LoopOptions, 'notify' | 'dir' | 'lease'>;
   readonly #written = new Set<string>();
   #changed = true;
   #timer: NodeJS.Timeout | undefined;
@@ -53,7 +55,9 @@ export class GovernanceLoop {
   }
 
   async #step(): Promise<void> {
-    const { view, now, log } = this.#o;
+    const { view, now, log, lease } = this.#o;
+    // Another process owns the loop: it notices, notifies and writes; this one only follows.
+    if (lease && !lease.tryHold()) return;
     view.refresh();
     const p = view.policy;
     if (!p.governed) return;
@@ -120,5 +124,6 @@ export class GovernanceLoop {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+    this.#o.lease?.release();
   }
 }

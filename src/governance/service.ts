@@ -7,11 +7,12 @@ import { IlogError } from '../ledger/errors.js';
 import { GovernedDirectory } from './directory.js';
 import { GovernedLocks } from './lock-state.js';
 import { GovernanceLoop, type LoopOptions } from './loop.js';
+import { LoopLease } from './loop-lease.js';
 import { assertStoreMatchesPolicy } from './store-check.js';
 import { GovernanceView } from './view.js';
 
 export interface GovernanceOptions {
-  /** Appends entries (the server's Appender); without it the loop does not run (a proxy-only process). */
+  /** Appends entries; without it the loop does not run. With it, the loop runs while this process holds the data directory's loop lease (loop-lease.ts). */
   append?: LoopOptions['append'];
   notify?: LoopOptions['notify'];
   log?: LoopOptions['log'];
@@ -37,7 +38,7 @@ export function startGovernance(dir: string, o: GovernanceOptions = {}): Running
   const store = new VerifierStore(dir);
   const directory = new GovernedDirectory(view.policy, store);
   const loop = o.append
-    ? new GovernanceLoop({ view, append: o.append, dir, ...(o.now ? { now: o.now } : {}), ...(o.notify ? { notify: o.notify } : {}), ...(o.log ? { log: o.log } : {}) })
+    ? new GovernanceLoop({ view, append: o.append, dir, lease: new LoopLease(dir), ...(o.now ? { now: o.now } : {}), ...(o.notify ? { notify: o.notify } : {}), ...(o.log ? { log: o.log } : {}) })
     : undefined;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   // An entry the signed tree does not prove: stop replaying and refuse everyone (fail closed).

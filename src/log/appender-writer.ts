@@ -80,7 +80,6 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
   const ops = newOpStats();
   let nextId = 0;
   let failure: unknown;
-  let isReady = false;
   const failAll = (e: unknown): void => {
     failure ??= e;
     for (const p of pending.values()) p.reject(e);
@@ -109,7 +108,7 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
       worker.postMessage({ ...req, id }, transfer);
     });
   };
-  const ready = call<void>({ op: 'open' }).then(() => void (isReady = true));
+  const ready = call<void>({ op: 'open' });
   ready.catch(() => {}); // surfaced through every later call
   return {
     ready,
@@ -133,8 +132,12 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
     integrate: (step) => call<boolean>({ op: 'integrate', step }),
     addCheckpoint: (size, note) => call<boolean>({ op: 'checkpoint', size, note }),
     async close() {
-      // A thread still starting has nothing of ours to finish: stop it rather than wait for it.
-      if (isReady && failure === undefined) await call({ op: 'close' });
+      // Never terminate a thread that is still starting: on Node 20, terminate()
+      // during start-up can leave its promise unresolved with no handle keeping the
+      // process alive, so the process exited 0 in the middle of a failed start and
+      // its error was never printed (issue #12). Opening one SQLite file is quick.
+      await ready.catch(() => {});
+      if (failure === undefined) await call({ op: 'close' });
       await worker.terminate();
     },
   };

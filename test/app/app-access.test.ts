@@ -65,7 +65,7 @@ describe('POST /v1/access', () => {
     ['time not RFC 3339', { ...good, time: 'yesterday' }, 'time'],
     ['time two days ago', { ...good, time: '2026-11-25T09:00:00Z' }, 'time'],
     ['time in the future', { ...good, time: '2026-11-27T10:00:00Z' }, 'time'],
-    ['not an object', [good], 'body'],
+    ['not an object', 'hello', 'body'],
     ['oversized purpose', { ...good, purpose: 'x'.repeat(1001) }, 'purpose'],
   ])('rejects %s with 400 naming the field', async (_n, body, field) => {
     const { post } = await start();

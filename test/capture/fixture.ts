@@ -23,8 +23,10 @@ export type Entry = Record<string, any> & { kind: string; index: number };
 export class TestLog implements AccessLog {
   readonly storage: SqliteLogStorage;
   readonly sequencer: Sequencer;
-  /** When set, append fails with this error (fault injection). */
+  /** When set, append fails with this error (fault injection)… */
   failWith: Error | undefined;
+  /** …for entries of this kind only, when set (e.g. 'outcome': the statement runs, its outcome cannot be written). */
+  failKind: string | undefined;
   /** When set, append never resolves (a log that hangs). */
   hang = false;
   constructor(dir: string, busyTimeoutMs?: number) {
@@ -32,7 +34,7 @@ export class TestLog implements AccessLog {
     this.sequencer = new Sequencer((entries) => this.storage.appendBatch(entries).first);
   }
   append(entry: object): Promise<number> {
-    if (this.failWith) return Promise.reject(this.failWith);
+    if (this.failWith && (this.failKind === undefined || (entry as { kind?: string }).kind === this.failKind)) return Promise.reject(this.failWith);
     if (this.hang) return new Promise(() => {});
     return this.sequencer.enqueue([Buffer.from(canonicalize(entry)!, 'utf8')]);
   }

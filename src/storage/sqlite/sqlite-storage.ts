@@ -89,6 +89,15 @@ export class SqliteLogStorage implements LogStorage {
     });
   }
 
+  /**
+   * Fault injection for tests and drills: `true` caps this connection's log.db at
+   * its current page count, so the next write that needs a page fails with
+   * SQLITE_FULL (STORAGE_FULL) exactly as on a full disk; `false` lifts the cap.
+   */
+  simulateFullDisk(full: boolean): void {
+    this.#db.pragma(`max_page_count = ${full ? (this.#db.pragma('page_count', { simple: true }) as number) : 4294967294}`);
+  }
+
   /** Open (creating if needed) `<dir>/log.db`. */
   static open(dir: string, opts: SqliteStorageOptions = {}): SqliteLogStorage {
     const path = join(dir, 'log.db');
