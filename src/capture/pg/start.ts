@@ -38,7 +38,7 @@ export async function startProxy(o: StartProxyOptions): Promise<StartedProxy> {
     if (isIntegrityFailure(e)) locks?.apply(-1, { kind: 'lockdown.set', reason: `the log failed its integrity check (${e.code}); access is stopped until the log is restored` });
     report(e);
   };
-  const replay = directory && locks ? followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, onReplayError) : undefined;
+  const replay = directory && locks ? followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, onReplayError, (i) => appender.awaitIntegrated(i)) : undefined;
   const close = async (): Promise<void> => {
     replay?.stop();
     await gov?.stop();
