@@ -62,7 +62,9 @@ export function startAlerting(o: AlertingOptions): Alerting {
   const detector = o.detector ?? new Detector(readDetectorConfig(o.dir));
   service.start(o.tickMs);
   const findings: Finding[] = [];
+  const writer = o.writer;
   const pipeline = startPipeline(o.storage, detector, service, {
+    ...(writer.awaitIntegrated ? { sign: (i: number) => writer.awaitIntegrated!(i) } : {}),
     onError: (e) => process.emitWarning(`ilog alerts: ${String(e)}`),
     onFinding: (f) => {
       findings.push(f);

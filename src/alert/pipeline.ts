@@ -31,9 +31,9 @@ export function startPipeline(
   storage: LogStorage,
   detector: FindingSource,
   sink: FindingSink,
-  opts: { pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void; onFinding?: (f: Finding) => void } = {},
+  opts: { pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void; onFinding?: (f: Finding) => void; sign?: (index: number) => Promise<unknown> } = {},
 ): Pipeline {
-  const follower = new Follower(storage, { from: 0, pollMs: opts.pollMs ?? 20 });
+  const follower = new Follower(storage, { from: 0, pollMs: opts.pollMs ?? 20, ...(opts.sign ? { sign: opts.sign } : {}) });
   let next = 0;
   let stopped = false;
   const waiters: { index: number; resolve: () => void }[] = [];

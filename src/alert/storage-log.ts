@@ -6,6 +6,8 @@ import type { AlertLog, LoggedEntry } from './alert-log.js';
 
 export interface EntryWriter {
   append(entry: object): Promise<number>;
+  /** Resolves once a signed checkpoint covers `index` (the Appender has it): followers ask so as not to wait. */
+  awaitIntegrated?(index: number): Promise<unknown>;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -98,6 +98,22 @@ export function register(program: Command): void {
         await appender.close();
         throw e;
       });
+      const { logNodeStarted } = await import('../log/node-started.js');
+      // Passwords (--config roles, the upstream URL's) stay out: only names and addresses.
+      await logNodeStarted(appender, 'proxy', {
+        listen: `${listen.host}:${listen.port}`,
+        upstream: `${up.target.host}:${up.target.port}`,
+        database: up.database ?? null,
+        roles: Object.keys(cfg.roles ?? {}).sort(),
+        purposePattern: opts.purposePattern ?? cfg.purposePattern ?? null,
+        logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
+        tls: tls !== undefined,
+        reconcile: opts.reconcile !== undefined,
+      }).catch(async (e: unknown) => {
+        await close();
+        await appender.close();
+        throw e;
+      });
       let reconciler: { stop(): Promise<void> } | undefined;
       if (opts.reconcile) {
         const { startReconciler } = await import('../capture/pgaudit/start-reconciler.js');

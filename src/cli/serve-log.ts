@@ -12,6 +12,8 @@ import type { Channel } from '../alert/channels/index.js';
 import { Appender } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
+import { logNodeStarted } from '../log/node-started.js';
+import { isLoopback, readAuth } from '../http/log-read-auth.js';
 import { portError } from '../demo/ports.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
@@ -23,7 +25,7 @@ export interface RunningLog {
   appender: Appender;
   app: FastifyInstance;
   /** What the server added beyond the log API, for the start-up message. */
-  features: { alerting: boolean; appApi: boolean };
+  features: { alerting: boolean; appApi: boolean; readTokens: boolean };
   /** Idempotent. */
   stop(): Promise<void>;
 }
@@ -33,6 +35,8 @@ export interface LogServiceOptions {
   listenFlag?: string;
   /** Alert delivery channels (default: what alerts.json calls for). */
   alertChannels?: (defaults: Channel[]) => Channel[];
+  /** Require a read token for the read API (default: when listening beyond loopback). */
+  readTokens?: boolean;
 }
 
 // Kept in step with ALERT_FILES (src/alert/alerting.ts); repeated so a plain
@@ -58,6 +62,7 @@ async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions
 export async function startLogService(dir: string, listenAddr: string, o: LogServiceOptions = {}): Promise<RunningLog> {
   const { host, port } = parseListen(listenAddr);
   const token = readLogToken(dir);
+  const readTokens = o.readTokens ?? !isLoopback(host);
   const appender = await Appender.open(dir);
   let alerting: Alerting | undefined;
   let app: FastifyInstance;
@@ -80,12 +85,22 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
     });
     governance = await governanceFor(dir, appender, notifier);
+    // On the record before serving: what code, which version, which configuration (no secrets).
+    await logNodeStarted(appender, 'serve', {
+      listen: `${host}:${port}`,
+      alerting: alerting !== undefined,
+      appApi,
+      witnessPolicy: witnessing !== undefined,
+      governed: governance !== undefined,
+      readTokens,
+    });
     const { startConfiguredReconciler } = await import('../capture/pgaudit/start-reconciler.js');
     reconciler = await startConfiguredReconciler(dir, appender, (e) => process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`));
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,
       token,
+      ...(readTokens ? { readAuthorize: readAuth(dir) } : {}),
       ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {
         if (alerting) await alerting.register(a);
@@ -122,7 +137,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       await alerting?.stop();
       await appender.close();
     })());
-  return { url, appender, app, features: { alerting: alerting !== undefined, appApi }, stop };
+  return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, stop };
 }
 
 async function governanceFor(dir: string, appender: Appender, notifier: Notifier | undefined): Promise<RunningGovernance | undefined> {

@@ -10,6 +10,7 @@ export class GovernedLocks implements LockState {
   readonly #policy: Policy;
   readonly #now: () => number;
   readonly #listeners = new Set<(person: string, info: LockInfo) => void>();
+  #sealed: LockInfo | undefined;
 
   /** `policy` is the live object a PolicyMachine updates; `now` is injectable for tests. */
   constructor(policy: Policy, now: () => number = Date.now) {
@@ -18,11 +19,23 @@ export class GovernedLocks implements LockState {
   }
 
   isLocked(person: string): LockInfo | undefined {
+    if (this.#sealed) return this.#sealed;
     const lock = this.#policy.locks.get(person);
     if (lock) return { index: lock.madeBy.index, reason: lock.reason };
     const down = this.#policy.lockdown;
     if (!down || this.hasBreakGlass(person)) return undefined;
     return { index: down.madeBy.index, reason: down.reason, lockdown: true };
+  }
+
+  /**
+   * Fail closed when the policy can no longer be trusted (the log failed its
+   * integrity check): everyone is refused and every live session ends, break-glass
+   * included, until the process is restarted on a restored log.
+   */
+  seal(reason: string): void {
+    if (this.#sealed) return;
+    this.#sealed = { reason, lockdown: true };
+    this.#emit('*', this.#sealed);
   }
 
   /** Whether `person` holds a break-glass grant that is live now. */

@@ -3,6 +3,7 @@
 // (when the process may append), and hand the proxy its LockState and
 // UserDirectory. This is the one entry point the server and the proxy wire in.
 import { VerifierStore } from '../capture/directory.js';
+import { IlogError } from '../ledger/errors.js';
 import { GovernedDirectory } from './directory.js';
 import { GovernedLocks } from './lock-state.js';
 import { GovernanceLoop, type LoopOptions } from './loop.js';
@@ -40,6 +41,8 @@ export function startGovernance(dir: string, o: GovernanceOptions = {}): Running
     ? new GovernanceLoop({ view, append: o.append, dir, lease: new LoopLease(dir), ...(o.now ? { now: o.now } : {}), ...(o.notify ? { notify: o.notify } : {}), ...(o.log ? { log: o.log } : {}) })
     : undefined;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  // An entry the signed tree does not prove: stop replaying and refuse everyone (fail closed).
+  view.onBroken((e) => locks.seal(`the log failed its integrity check (${e instanceof IlogError ? e.code : 'error'}); access is stopped until the log is restored`));
   view.follow(o.pollMs ?? 50, (e) => log(`ilog: governance replay: ${e instanceof Error ? e.message : String(e)}`));
   loop?.start();
   return {

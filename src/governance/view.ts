@@ -3,7 +3,7 @@
 // well inside the one-second budget for a lock to reach every proxy). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
 import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
-import { ProvenLog, type EntryReader } from '../log/proven-log.js';
+import { isIntegrityFailure, ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { PolicyMachine, type GovernanceEvent } from './machine.js';
 import type { Policy } from './policy.js';
 import { advance } from './replay.js';
@@ -15,6 +15,8 @@ export class GovernanceView {
   readonly #reader: EntryReader;
   readonly #close: () => void;
   readonly #listeners = new Set<EventListener>();
+  readonly #brokenListeners = new Set<(e: unknown) => void>();
+  #broken: unknown;
   #timer: NodeJS.Timeout | undefined;
 
   /** Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from. */
@@ -52,15 +54,42 @@ export class GovernanceView {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Polls for new entries until stop(); errors go to `onError` (the poll keeps going). */
+  /** Called once if the log fails its integrity check while followed (the view stops there for good). */
+  onBroken(listener: (e: unknown) => void): () => void {
+    this.#brokenListeners.add(listener);
+    return () => this.#brokenListeners.delete(listener);
+  }
+
+  /** The integrity failure that stopped this view, if any. */
+  get broken(): unknown {
+    return this.#broken;
+  }
+
+  /**
+   * One poll: replays what is new. Errors go to `onError`; an integrity failure
+   * (an entry the signed tree does not prove) also stops the view for good and
+   * tells the onBroken listeners, so the components acting on it fail closed.
+   */
+  poll(onError: (e: unknown) => void = () => {}): void {
+    if (this.#broken !== undefined) return;
+    try {
+      this.refresh();
+    } catch (e) {
+      if (isIntegrityFailure(e)) {
+        this.#broken = e;
+        this.stop();
+        for (const l of this.#brokenListeners) l(e);
+      }
+      onError(e);
+    }
+  }
+
+  /** Polls for new entries until stop() or an integrity failure; errors go to `onError`. */
   follow(intervalMs = 50, onError: (e: unknown) => void = () => {}): void {
     if (this.#timer) return;
     const tick = () => {
-      try {
-        this.refresh();
-      } catch (e) {
-        onError(e);
-      }
+      this.poll(onError);
+      if (this.#broken !== undefined) return;
       this.#timer = setTimeout(tick, intervalMs);
       this.#timer.unref();
     };

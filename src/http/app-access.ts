@@ -14,7 +14,7 @@ import { contextEntry } from '../capture/app/context-request.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { IlogError } from '../ledger/errors.js';
 import { bearer, installErrorHandler } from './app-errors.js';
-import { useStrictJson } from './json-body.js';
+import { duplicateKey, useStrictJson } from './json-body.js';
 
 export interface AppAccessOptions {
   /** The log writer (the Appender): resolves with the index once durable, may throw PUSHBACK; appendMany commits a batch at once. */
@@ -41,6 +41,8 @@ function ndjson(text: string): unknown[] {
     } catch {
       throw new IlogError('INVALID_JSON', `line ${i + 1} is not valid JSON`, { field: String(out.length) });
     }
+    const dup = duplicateKey(line); // no last-one-wins in a batch either (json-body.ts)
+    if (dup) throw new IlogError('DUPLICATE_KEY', `line ${i + 1} names "${dup.key}" twice; send each field once`, { field: `${out.length - 1}.${dup.key}` });
     if (out.length > MAX_BATCH) throw new IlogError('PAYLOAD_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
   }
   return out;

@@ -14,12 +14,15 @@ export interface LogClientOptions {
   timeoutMs?: number;
   /** Bearer token for POST /add. */
   token?: string;
+  /** Read token for the read API (default $ILOG_READ_TOKEN; a server beyond loopback requires one). */
+  readToken?: string;
 }
 
 export class LogClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
   readonly #token: string | undefined;
+  readonly #readToken: string | undefined;
 
   constructor(baseUrl: string, opts: LogClientOptions = {}) {
     let u: URL;
@@ -32,13 +35,14 @@ export class LogClient {
     this.baseUrl = u.href.replace(/\/+$/, '');
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#token = opts.token;
+    this.#readToken = opts.readToken ?? (process.env.ILOG_READ_TOKEN || undefined);
   }
 
   async #get(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
     const url = `${this.baseUrl}/${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+      res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs), ...(this.#readToken ? { headers: { authorization: `Bearer ${this.#readToken}` } } : {}) });
     } catch (err) {
       throw new IlogError('FETCH_FAILED', `could not fetch ${url}; is the log server running?`, { url, cause: String((err as Error).cause ?? err) });
     }

@@ -2,7 +2,7 @@
 // read API, RFC 9162 proof helpers, GET /health, and the bearer-authenticated
 // POST /add. Reads come straight from LogStorage (any process may be appending
 // to the same log.db); writes go through the Appender (group commit, pushback).
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { IlogError } from '../ledger/errors.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
@@ -28,6 +28,8 @@ export interface LogServerOptions {
   published?: PublishedTree;
   /** Witness area integration: extra fields for GET /health (witness policy, mirror status). */
   health?: () => Record<string, unknown>;
+  /** Checks every read (tiles, checkpoint, proofs) before it is answered, e.g. readAuth(dir); omit for public reads. */
+  readAuthorize?: (req: FastifyRequest) => void;
 }
 
 export async function createLogServer(opts: LogServerOptions): Promise<FastifyInstance> {
@@ -48,8 +50,15 @@ export async function createLogServer(opts: LogServerOptions): Promise<FastifyIn
     const cp = published.latest();
     return { ok: true, origin: cp?.origin ?? null, published: cp?.size ?? 0, integrated: opts.storage.integratedSize(), sequenced: opts.storage.size(), ...opts.health?.() };
   });
-  registerReadRoutes(app, opts.storage, published);
-  registerProofRoutes(app, tiles, published);
+  // Reads in their own scope, so the read check covers them and nothing else (/add and the app APIs have their own).
+  await app.register(async (scope) => {
+    if (opts.readAuthorize) {
+      const check = opts.readAuthorize;
+      scope.addHook('onRequest', async (req) => check(req));
+    }
+    registerReadRoutes(scope, opts.storage, published);
+    registerProofRoutes(scope, tiles, published);
+  });
   if (opts.writer) {
     if (opts.token === undefined) throw new Error('createLogServer: a writer needs a token');
     registerWriteRoutes(app, { writer: opts.writer, authorize: bearerAuth(opts.token), tiles, ...(opts.limits ? { limits: opts.limits } : {}) });

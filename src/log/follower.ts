@@ -41,6 +41,12 @@ export interface FollowerOptions {
    * checkpoint; 'sequenced' yields every durable entry, for display, never for replay.
    */
   trust?: 'signed' | 'sequenced';
+  /**
+   * Storage mode, 'signed': asks the writer in this process to sign a checkpoint
+   * covering `index` (e.g. Appender.awaitIntegrated) when durable entries wait
+   * for one, so a follower beside its writer does not wait for the checkpoint interval.
+   */
+  sign?: (index: number) => Promise<unknown>;
 }
 
 export interface FollowedEntry {
@@ -52,6 +58,8 @@ export interface FollowedEntry {
 
 interface EntrySource {
   size(): Promise<number>;
+  /** Durable entries not yet covered by a signed checkpoint (storage mode). */
+  pending?(): number;
   read(from: number, to: number, size: number): Promise<Uint8Array[]>;
 }
 
@@ -59,6 +67,7 @@ function storageSource(storage: EntryReader): EntrySource {
   return {
     size: async () => storage.size(),
     read: async (from, to) => storage.readEntries(from, to),
+    ...(storage instanceof ProvenLog ? { pending: () => storage.pending() } : {}),
   };
 }
 
@@ -154,6 +163,19 @@ export class Follower implements AsyncIterable<FollowedEntry> {
     return this.#commitChain;
   }
 
+  #signing = false;
+
+  /** Durable entries wait for a checkpoint: ask the writer to sign one (one request at a time). */
+  #askToSign(provenSize: number): void {
+    const sign = this.#opts.sign;
+    const pending = this.#source.pending?.() ?? 0;
+    if (!sign || this.#signing || pending === 0) return;
+    this.#signing = true;
+    void sign(provenSize + pending - 1)
+      .catch(() => undefined)
+      .finally(() => (this.#signing = false));
+  }
+
   /** Ends iteration (a pending poll returns at once). */
   close(): void {
     this.#stopped = true;
@@ -167,6 +189,7 @@ export class Follower implements AsyncIterable<FollowedEntry> {
       while (!this.#stopped) {
         const size = await this.#source.size();
         if (this.#next >= size) {
+          this.#askToSign(size);
           await sleep(this.#pollMs, undefined, { signal: this.#stop.signal }).catch(() => undefined);
           continue;
         }

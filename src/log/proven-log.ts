@@ -26,6 +26,14 @@ import { entriesPath, tilePath, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.
 import type { LogStorage } from '../storage/log-storage.js';
 import { readLogConfig, readLogVkey } from './appender-files.js';
 
+/** Codes by which a proven read says the stored log is not the signed one: replays stop for good on them. */
+const INTEGRITY_CODES = new Set(['TILE_MISMATCH', 'CHECKPOINT_INVALID', 'ENTRY_MISSING']);
+
+/** Whether `e` says the log failed its integrity check (not a passing I/O hiccup). */
+export function isIntegrityFailure(e: unknown): e is IlogError {
+  return e instanceof IlogError && INTEGRITY_CODES.has(e.code);
+}
+
 /** The part of a LogStorage a proven reader needs. */
 export type ProvableStorage = Pick<LogStorage, 'size' | 'readEntries' | 'readTile' | 'latestCheckpoint'>;
 

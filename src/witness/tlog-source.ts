@@ -29,17 +29,20 @@ const MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + MAX_ENTRY_SIZE);
 export class HttpTlogSource implements TlogSource {
   readonly where: string;
   readonly #timeoutMs: number;
+  readonly #readToken: string | undefined;
 
-  constructor(url: string, opts: { timeoutMs?: number } = {}) {
+  /** `readToken` (default $ILOG_READ_TOKEN): a log served beyond loopback requires one (docs/service.md). */
+  constructor(url: string, opts: { timeoutMs?: number; readToken?: string } = {}) {
     this.where = url.replace(/\/+$/, '');
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#readToken = opts.readToken ?? (process.env.ILOG_READ_TOKEN || undefined);
   }
 
   async #get(path: string, max: number): Promise<Uint8Array> {
     const url = `${this.where}/${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+      res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs), ...(this.#readToken ? { headers: { authorization: `Bearer ${this.#readToken}` } } : {}) });
     } catch (err) {
       throw new IlogError('SOURCE_UNREACHABLE', `could not fetch ${url}; check the URL and that the log is up`, { url, reason: (err as Error).message }, { cause: err });
     }

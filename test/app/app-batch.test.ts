@@ -71,6 +71,14 @@ describe('POST /v1/access batches', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_JSON', field: '1' } });
     expect((await post('/v1/access', '[]')).status).toBe(400);
+    // A field named twice is refused in a JSON array and on an NDJSON line (no last-one-wins).
+    const twice = JSON.stringify(access(2)).replace('{', '{"actor":"mallory",');
+    const arr = await post('/v1/access', `[${JSON.stringify(access(1))},${twice}]`);
+    expect(arr.status).toBe(400);
+    expect(await arr.json()).toMatchObject({ error: { code: 'DUPLICATE_KEY' } });
+    const line = await post('/v1/access', `${JSON.stringify(access(1))}\n${twice}`, 'application/x-ndjson');
+    expect(line.status).toBe(400);
+    expect(await line.json()).toMatchObject({ error: { code: 'DUPLICATE_KEY', field: '1.actor' } });
     expect(log!.appender.storage.size()).toBe(1);
   });
 

@@ -75,6 +75,24 @@ describe('replays trust only what the signed tree proves', () => {
     }
   });
 
+  it('an entry edited while governance follows the log stops it and refuses everyone (fail closed)', async () => {
+    g = await governedDir();
+    const gov = startGovernance(g.dir, { pollMs: 3_600_000, log: () => {} });
+    try {
+      expect(gov.locks.isLocked('carol')).toBeUndefined();
+      const out = await act({ dir: g.dir }, g.admins[0]!, { kind: 'lock', person: 'bob', reason: 'later-edit' });
+      editEntry(g.dir, out.index, 'later-edit', 'later-ediT');
+      const ended: string[] = [];
+      gov.locks.onLock((p) => ended.push(p));
+      gov.view.poll();
+      expect(gov.view.broken).toMatchObject({ code: 'TILE_MISMATCH', evidence: { index: out.index } });
+      expect(gov.locks.isLocked('carol')).toMatchObject({ lockdown: true });
+      expect(ended).toEqual(['*']);
+    } finally {
+      await gov.stop();
+    }
+  });
+
   it('entries past the newest signed checkpoint are pending: not replayed until signed', async () => {
     const r = await lockedBob();
     g = r.g;

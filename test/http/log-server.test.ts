@@ -210,6 +210,7 @@ describe('write API (POST /add)', () => {
       { v: 1, kind: 'user.added', time, person: 'ghost', role: 'app_ro', verifierSha256: 'a'.repeat(64) },
       { v: 1, kind: 'alert.closed', time, alert: 'x' },
       { v: 1, kind: 'bypass.detected', time },
+      { v: 1, kind: 'node.started', time },
     ];
     for (const e of forged) {
       const err = await expectError(await post('/add', JSON.stringify(e)), 403, 'KIND_NOT_ALLOWED');

@@ -33,6 +33,24 @@ async function take(f: Follower, n: number, each?: (e: FollowedEntry) => Promise
 }
 
 describe('Follower', () => {
+  it('yields an entry only once a signed checkpoint covers it, and asks its writer to sign one', async () => {
+    const ownDir = await buildLog(1);
+    const own = await Appender.open(ownDir, { checkpointIntervalMs: 600_000, writerThread: false });
+    try {
+      const index = await own.append(accessEntry(500));
+      const waiting = new Follower(own.storage, { from: index, pollMs: 10 });
+      const early = await Promise.race([take(waiting, 1), new Promise<'none'>((r) => setTimeout(() => r('none'), 400))]);
+      waiting.close();
+      expect(early).toBe('none'); // durable, but no signature covers it yet
+      const asking = new Follower(own.storage, { from: index, pollMs: 10, sign: (i) => own.awaitIntegrated(i) });
+      const [got] = await take(asking, 1);
+      expect(got!.index).toBe(index);
+    } finally {
+      await own.close();
+      removeDir(join(ownDir, '..'));
+    }
+  });
+
   it('reads every entry in order, decoded, then waits for new ones', async () => {
     const f = new Follower(appender.storage, { pollMs: 10 });
     const got: FollowedEntry[] = [];

@@ -66,6 +66,7 @@ async function append(n: number, tag = 'a'): Promise<number> {
 
 interface Health {
   published: number;
+  sequenced: number;
   witnessPolicy: { policyMet: boolean; unmet?: { size: number; publishedSize: number; cosigned: string[] }; witnesses: { name: string; lastError?: string }[] };
 }
 async function health(): Promise<Health> {
@@ -169,6 +170,11 @@ describe('a log, three witnesses and a mirror, each its own process', () => {
   }, 180_000);
 
   it('a forked log (storage rewritten and re-signed with the log key) is refused by every witness and caught by the mirror', async () => {
+    // Every start of serve logs node.started: let that entry's publication finish before fixing the honest size.
+    await waitFor('publication settled', async () => {
+      const h = await health();
+      return h.published === h.sequenced;
+    });
     const honest = (await health()).published;
     await waitFor('mirror catch-up', async () => (await served(mirrorUrl))?.size === honest);
     await waitFor('all witnesses at the honest size', () => witnesses.every((w) => witnessState(w.dir).size === honest));
@@ -197,7 +203,8 @@ describe('a log, three witnesses and a mirror, each its own process', () => {
     const ev = JSON.parse(readFileSync(join(tmp, 'mirror', evidenceFile), 'utf8')) as { code: string; evidence: { older: string; newer: string; proof: string[] } };
     expect(ev.code).toBe('LOG_INCONSISTENT');
     expect(parseCheckpoint(parseNote(ev.evidence.older).text).size).toBe(honest);
-    expect(parseCheckpoint(parseNote(ev.evidence.newer).text).size).toBe(honest + 40);
+    // The forged entries, plus the node.started entry each start of `ilog serve` logs.
+    expect(parseCheckpoint(parseNote(ev.evidence.newer).text).size).toBeGreaterThanOrEqual(honest + 40);
     expect(ev.evidence.proof.length).toBeGreaterThan(0);
     await waitFor('the mirror saying it stopped', () => /MIRROR STOPPED/.test(mirror.output().stderr));
     expect((await served(mirrorUrl))!.size).toBe(honest);

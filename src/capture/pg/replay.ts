@@ -14,9 +14,15 @@ export interface Replay {
   stop(): void;
 }
 
-export function followLog(storage: LogStorage, handlers: EntryHandler[], pollMs = 50, onError: (e: unknown) => void = () => {}): Replay {
+export function followLog(
+  storage: LogStorage,
+  handlers: EntryHandler[],
+  pollMs = 50,
+  onError: (e: unknown) => void = () => {},
+  sign?: (index: number) => Promise<unknown>,
+): Replay {
   const proven = ProvenLog.of(storage);
-  const follower = new Follower(proven, { pollMs, decode: false });
+  const follower = new Follower(proven, { pollMs, decode: false, ...(sign ? { sign } : {}) });
   const target = proven.size();
   let markReady!: () => void;
   let failReady!: (e: unknown) => void;

@@ -8,6 +8,7 @@ import { ReplayedLocks } from '../locks.js';
 import { isGoverned } from '../../governance/genesis.js';
 import { startGovernance } from '../../governance/service.js';
 import type { Appender } from '../../log/appender.js';
+import { isIntegrityFailure } from '../../log/proven-log.js';
 import { loadHmacKey } from './entries.js';
 import { followLog } from './replay.js';
 import { ProxyServer, type ProxyOptions } from './server.js';
@@ -32,7 +33,12 @@ export async function startProxy(o: StartProxyOptions): Promise<StartedProxy> {
   const store = gov ? undefined : new VerifierStore(dir);
   const directory = store ? new ReplayedDirectory(store) : undefined;
   const locks = gov ? undefined : new ReplayedLocks();
-  const replay = directory && locks ? followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, report) : undefined;
+  // A replay that meets an entry the signed tree does not prove fails closed: a lockdown for everyone.
+  const onReplayError = (e: unknown): void => {
+    if (isIntegrityFailure(e)) locks?.apply(-1, { kind: 'lockdown.set', reason: `the log failed its integrity check (${e.code}); access is stopped until the log is restored` });
+    report(e);
+  };
+  const replay = directory && locks ? followLog(appender.storage, [(i, e) => directory.apply(i, e), (i, e) => locks.apply(i, e)], 50, onReplayError, (i) => appender.awaitIntegrated(i)) : undefined;
   const close = async (): Promise<void> => {
     replay?.stop();
     await gov?.stop();

@@ -29,9 +29,10 @@ export function isAuthorityKind(kind: string): boolean {
  */
 export function writeTokenRefusal(entry: { kind?: unknown; signature?: unknown }): string | undefined {
   const kind = typeof entry.kind === 'string' ? entry.kind : '';
-  if (!isAuthorityKind(kind) || CHECKED_RECORDS.has(kind)) return undefined;
+  if ((!isAuthorityKind(kind) && !kind.startsWith('node.')) || CHECKED_RECORDS.has(kind)) return undefined;
   if (SIGNED_KINDS.has(kind)) return entry.signature === undefined ? `an unsigned ${kind} carries no authority: sign it with an admin key (ilog lock/lockdown/propose/approve --key)` : undefined;
   if (kind === 'genesis') return 'a log has one genesis, entry 0, written by `ilog init`';
+  if (kind.startsWith('node.')) return `${kind} is written by the ilog process that starts, not through the write API`;
   if (kind.startsWith('alert.') || kind.startsWith('bypass.')) return `${kind} entries are written by the alert service and the reconciler, not through the write API`;
   return `${kind} is decided by the quorum: propose it (ilog propose … --key, or ilog user / ilog unlock with --key)`;
 }
