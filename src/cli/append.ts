@@ -37,7 +37,7 @@ async function readEntries(file: string | undefined): Promise<Uint8Array[]> {
     } catch {
       throw new IlogError('BAD_JSON', `line ${n} is not valid JSON; nothing was appended`, { line: n });
     }
-    const refusal = writeTokenRefusal((obj ?? {}) as { kind?: unknown });
+    const refusal = writeTokenRefusal((obj ?? {}) as { kind?: unknown; source?: unknown });
     if (refusal !== undefined) throw new IlogError('KIND_NOT_ALLOWED', `line ${n}: ${refusal}; nothing was appended`, { line: n, field: 'kind' });
     try {
       out.push(encodeEntry(obj));

@@ -35,7 +35,7 @@ function encodeAt(obj: unknown, line?: number): Uint8Array {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new IlogError('INVALID_ENTRY', 'an entry is a JSON object; send several as application/x-ndjson', { field: '', ...(line === undefined ? {} : { line }) });
   }
-  const refusal = writeTokenRefusal(obj as { kind?: unknown; signature?: unknown });
+  const refusal = writeTokenRefusal(obj as { kind?: unknown; signature?: unknown; source?: unknown });
   if (refusal !== undefined) {
     const kind = String((obj as { kind?: unknown }).kind);
     throw new IlogError('KIND_NOT_ALLOWED', line === undefined ? refusal : `line ${line}: ${refusal}`, { field: 'kind', kind, ...(line === undefined ? {} : { line }) });

@@ -211,6 +211,9 @@ describe('write API (POST /add)', () => {
       { v: 1, kind: 'alert.closed', time, alert: 'x' },
       { v: 1, kind: 'bypass.detected', time },
       { v: 1, kind: 'node.started', time },
+      // A forged proxy entry would let the reconciler count a direct statement as proxied.
+      { ...accessEntry(1), source: 'pg-proxy' },
+      { v: 1, kind: 'access.objects', time, access: 1, server: 'db', objects: ['public.patients'] },
     ];
     for (const e of forged) {
       const err = await expectError(await post('/add', JSON.stringify(e)), 403, 'KIND_NOT_ALLOWED');

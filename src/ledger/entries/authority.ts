@@ -27,8 +27,13 @@ export function isAuthorityKind(kind: string): boolean {
  * proposals), unsigned locks and break-glass (`--key`), alerts and bypass
  * findings (written by the alert service and the reconciler themselves).
  */
-export function writeTokenRefusal(entry: { kind?: unknown; signature?: unknown }): string | undefined {
+export function writeTokenRefusal(entry: { kind?: unknown; signature?: unknown; source?: unknown }): string | undefined {
   const kind = typeof entry.kind === 'string' ? entry.kind : '';
+  // The pgAudit reconciler counts the proxy's own access entries (and the objects it recorded) as
+  // proof that a statement went through the proxy: a forged one would cover a direct statement.
+  if ((kind === 'access' && entry.source === 'pg-proxy') || kind === 'access.objects') {
+    return `${kind === 'access' ? 'a pg-proxy access' : kind} entry is written by the capture proxy and the reconciler themselves, not through the write API`;
+  }
   if ((!isAuthorityKind(kind) && !kind.startsWith('node.')) || CHECKED_RECORDS.has(kind)) return undefined;
   if (SIGNED_KINDS.has(kind)) return entry.signature === undefined ? `an unsigned ${kind} carries no authority: sign it with an admin key (ilog lock/lockdown/propose/approve --key)` : undefined;
   if (kind === 'genesis') return 'a log has one genesis, entry 0, written by `ilog init`';
