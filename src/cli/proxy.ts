@@ -70,6 +70,8 @@ export function register(program: Command): void {
       const credentials = (role: string): UpstreamCredentials | undefined =>
         cfg.roles?.[role] !== undefined ? { user: role, password: cfg.roles[role]! } : role === up.credentials.user ? up.credentials : undefined;
 
+      const { guardDataDir } = await import('./private-data.js');
+      guardDataDir(opts.dir, opts.config ? [opts.config] : []);
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
       const appender = await Appender.open(opts.dir);

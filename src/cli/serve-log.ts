@@ -13,6 +13,7 @@ import { Appender } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
 import { portError } from '../demo/ports.js';
+import { guardDataDir } from './private-data.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
 import type { Notifier } from '../alert/notifier.js';
@@ -57,6 +58,7 @@ async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions
 
 export async function startLogService(dir: string, listenAddr: string, o: LogServiceOptions = {}): Promise<RunningLog> {
   const { host, port } = parseListen(listenAddr);
+  guardDataDir(dir, [ROUTING_FILE, APPS_FILE, 'reviewers.json'].map((f) => join(dir, f)));
   const token = readLogToken(dir);
   const appender = await Appender.open(dir);
   let alerting: Alerting | undefined;
