@@ -68,7 +68,7 @@ class DirSource implements VerifySource {
       while (indexes[present] === from + present) present++;
     }
     for (let i = 0; i < present; i++) {
-      if (!(rows[i] instanceof Uint8Array)) throw new IlogError('BAD_ENTRY', `entry ${from + i} is not stored as bytes`, { index: from + i });
+      if (!(rows[i] instanceof Uint8Array)) throw new IlogError('INVALID_ENTRY', `entry ${from + i} is not stored as bytes`, { index: from + i });
     }
     if (present !== to - from) throw missing(from + present);
     return rows as Uint8Array[];
