@@ -1,48 +1,58 @@
-// `npm run eval:detect [-- --seed N --people N --days N --per-scenario N --budget N]`
-// Generates a labelled dataset, runs the detector, prints one JSON line per
-// scenario and a summary line, then a readable table.
-import { evaluate, type EvalOptions, type EvalResult } from './evaluate.js';
+// `npm run eval:detect [-- --shapes ward,services,panel,bank --context both --seeds 1,2,3,4,5
+//                        --people 300 --days 21 --warmup 7 --per-scenario 2 --budget 5 --clean]`
+// Runs the detector over every shape × context feed (on/off) × seed, prints one
+// JSON line per run and per scenario, then a table per shape and feed pooled
+// over seeds: recall at the budget, precision, alerts/day/1,000 people and the
+// worst rank of real misuse. Shapes tuned on vs held out: eval/evaluate.ts.
+import { evaluate, HELD_OUT, SHAPES, type EvalResult, type Shape } from './evaluate.js';
+import { SCENARIOS } from './scenarios.js';
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+function num(name: string, fallback: number): number {
+  const v = Number(arg(name, String(fallback)));
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a non-negative number`);
   return v;
 }
 
-export const DEFAULTS: EvalOptions = { seed: 7, people: 1000, days: 30, warmupDays: 10, perScenario: 4, budgetPer1000: 5, inject: true };
+const shapes = arg('shapes', SHAPES.join(',')).split(',') as Shape[];
+for (const s of shapes) if (!SHAPES.includes(s)) throw new Error(`unknown shape ${s}; one of ${SHAPES.join(', ')}`);
+const contexts = { both: [true, false], on: [true], off: [false] }[arg('context', 'both')] ?? [true, false];
+const seeds = arg('seeds', '1,2,3,4,5').split(',').map(Number);
+const base = { people: num('people', 300), days: num('days', 21), warmupDays: num('warmup', 7), perScenario: num('per-scenario', 2), budgetPer1000: num('budget', 5), inject: true };
+const cleanRun = process.argv.includes('--clean');
 
-function table(r: EvalResult): string {
-  const pct = (x: number) => `${(100 * x).toFixed(0)}%`.padStart(5);
-  const lines = [
-    `detector evaluation: ${r.people} people, ${r.options.days} days (${r.options.warmupDays} warm-up), seed ${r.options.seed}, budget ${r.budgetPerDay.toFixed(1)} alerts/day`,
-    '',
-    'scenario             inst  caught  recall  precision  any-alert',
-    ...r.scenarios.map(
-      (s) =>
-        `${s.scenario.padEnd(20)} ${String(s.instances).padStart(4)}  ${String(s.detected).padStart(6)}  ${pct(s.recall)}   ${pct(s.precision)}      ${pct(s.raisedRecall)}`,
-    ),
-    '',
-    `reviewed alerts: ${r.reviewed}, citing misuse: ${r.reviewedTrue} (precision ${pct(r.precision).trim()}), false reviewed alerts/day: ${r.falseReviewedPerDay.toFixed(2)}`,
-    `clean traffic: ${r.clean.raisedPerDay.toFixed(1)} alerts raised/day (${r.clean.highPerDay.toFixed(1)} high), ${r.clean.reviewedPerDay.toFixed(1)} reviewed/day`,
-    `detector: ${r.run.entries.toLocaleString('en-US')} entries in ${(r.run.ms / 1000).toFixed(1)} s (${Math.round(r.run.entries / (r.run.ms / 1000)).toLocaleString('en-US')}/s)`,
-  ];
-  const missed = r.scenarios.flatMap((s) => s.missed);
-  if (missed.length) lines.push(`missed: ${missed.join('; ')}`);
-  return lines.join('\n');
-}
-
-const o: EvalOptions = {
-  ...DEFAULTS,
-  seed: arg('seed', DEFAULTS.seed),
-  people: arg('people', DEFAULTS.people),
-  days: arg('days', DEFAULTS.days),
-  warmupDays: arg('warmup', DEFAULTS.warmupDays),
-  perScenario: arg('per-scenario', DEFAULTS.perScenario),
-  budgetPer1000: arg('budget', DEFAULTS.budgetPer1000),
-};
-const r = evaluate(o);
-for (const s of r.scenarios) console.log(JSON.stringify({ type: 'scenario', seed: o.seed, ...s }));
-const { scenarios: _s, ...summary } = r;
-console.log(JSON.stringify({ type: 'summary', ...summary }));
-console.log(`\n${table(r)}`);
+const pct = (x: number) => `${Math.round(100 * x)}%`.padStart(5);
+for (const shape of shapes)
+  for (const context of contexts) {
+    const runs: EvalResult[] = [];
+    for (const seed of seeds) {
+      const r = evaluate({ ...base, seed, shape, context, cleanRun });
+      runs.push(r);
+      for (const s of r.scenarios) console.log(JSON.stringify({ type: 'scenario', shape, context, seed, ...s, ranks: s.ranks.map((x) => (Number.isFinite(x) ? x : null)) }));
+      const { scenarios: _s, options: _o, ...summary } = r;
+      console.log(JSON.stringify({ type: 'run', context, seed, ...summary }));
+    }
+    const lines = [
+      `\n${shape} (${HELD_OUT.includes(shape) ? 'HELD OUT' : 'tuning'}), context feed ${context ? 'on' : 'off'}: ${runs[0]!.people} people, ${base.days} days (${base.warmupDays} warm-up), seeds ${seeds.join(',')}`,
+      'scenario             inst  caught  recall  precision  worst-rank  any-finding',
+    ];
+    for (const sc of SCENARIOS) {
+      const xs = runs.map((r) => r.scenarios.find((s) => s.scenario === sc)!);
+      const inst = xs.reduce((a, s) => a + s.instances, 0);
+      const det = xs.reduce((a, s) => a + s.detected, 0);
+      const raised = xs.reduce((a, s) => a + s.raisedRecall * s.instances, 0);
+      const worst = Math.max(0, ...xs.flatMap((s) => s.ranks));
+      const prec = xs.reduce((a, s) => a + s.precision, 0) / xs.length;
+      lines.push(`${sc.padEnd(20)} ${String(inst).padStart(4)}  ${String(det).padStart(6)}  ${pct(inst ? det / inst : 0)}   ${pct(prec)}      ${String(worst === Infinity ? '-' : worst).padStart(6)}      ${pct(inst ? raised / inst : 0)}`);
+    }
+    const mean = (f: (r: EvalResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+    lines.push(`alerts/day/1,000 people: ${mean((r) => r.alertsPerDayPer1000).toFixed(2)} (max ${Math.max(...runs.map((r) => r.alertsPerDayPer1000)).toFixed(2)}); precision ${pct(mean((r) => r.precision)).trim()}`);
+    if (cleanRun) lines.push(`clean traffic: ${mean((r) => r.clean.alertsPerDayPer1000).toFixed(2)} alerts/day/1,000, ${mean((r) => r.clean.findingsPerDay).toFixed(1)} findings/day`);
+    lines.push(`detector: ${runs.reduce((a, r) => a + r.run.entries, 0).toLocaleString('en-US')} entries in ${(runs.reduce((a, r) => a + r.run.ms, 0) / 1000).toFixed(1)} s`);
+    const missed = runs.flatMap((r) => r.scenarios.flatMap((s) => s.missed.map((m) => `seed ${r.options.seed} ${m}`)));
+    if (missed.length) lines.push(`missed: ${missed.join('; ')}`);
+    console.log(lines.join('\n'));
+  }

@@ -6,6 +6,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Person } from './org.js';
 
+/** Who an entry is about: the generators' people all have a name and a role. */
+export type Actor = Pick<Person, 'name' | 'role'>;
+
 export interface RawEvent {
   t: number;
   entry: Record<string, unknown>;
@@ -39,7 +42,7 @@ function sha(text: string): string {
 }
 
 export interface AppAccess {
-  app: 'ehr' | 'billing' | 'support';
+  app: string;
   action: string;
   type: string;
   ids: string[];
@@ -48,7 +51,7 @@ export interface AppAccess {
   rows?: number;
 }
 
-export function appAccess(t: number, p: Person, a: AppAccess, label?: string): RawEvent {
+export function appAccess(t: number, p: Actor, a: AppAccess, label?: string): RawEvent {
   return {
     t,
     label,
@@ -81,7 +84,7 @@ export interface SqlAccess {
 }
 
 /** An access entry and its outcome (the proxy appends the outcome when the statement completes). */
-export function sqlAccess(t: number, p: Person, s: SqlAccess, label?: string): RawEvent[] {
+export function sqlAccess(t: number, p: Actor, s: SqlAccess, label?: string): RawEvent[] {
   const session = `pg-${p.name}-${Math.floor(t / 86_400_000)}`;
   const access: RawEvent = {
     t,

@@ -21,6 +21,8 @@ export interface GenOptions {
   perScenario: number;
   /** false: the same clean traffic with no misuse (for false alerts on clean traffic). */
   inject: boolean;
+  /** Feed the organisation's context (directory, admissions) as `context.update` entries. */
+  context?: boolean;
 }
 
 export interface DayBatch {
@@ -29,7 +31,8 @@ export interface DayBatch {
 }
 
 export interface Dataset {
-  org: Org;
+  /** Number of people in the organisation. */
+  people: number;
   detectorConfig: DetectorConfigInput;
   instances: Instance[];
   /** Entry index → misuse instance id (filled while days are produced). */
@@ -87,6 +90,7 @@ export function generate(o: GenOptions): Dataset {
     for (let day = 0; day < o.days + 1; day++) {
       const end = (day + 1) * DAY;
       const events = carry;
+      if (o.context && day < o.days) events.push(...wardContext(org, day));
       if (day < o.days) for (const p of org.people) cleanDay(org, p, day, rngFor(p, day), events);
       while (inj < injected.length && injected[inj]!.t < end) events.push(injected[inj++]!);
       events.sort((a, b) => a.t - b.t);
@@ -114,5 +118,20 @@ export function generate(o: GenOptions): Dataset {
       yield { day, entries: out };
     }
   }
-  return { org, detectorConfig: detectorConfigFor(org), instances, labels, days };
+  return { people: org.people.length, detectorConfig: detectorConfigFor(org), instances, labels, days };
+}
+
+/** The hospital's own context feed: the directory (team = ward) before day 0, each day's admissions (ward ↔ patient) at its start. */
+function wardContext(org: Org, day: number): RawEvent[] {
+  const t = day * DAY - 1;
+  const out: RawEvent[] = [];
+  if (day === 0) {
+    const people = org.people.map((p) => ({ person: p.name, role: p.role, team: p.dept && !p.float ? p.dept : p.role }));
+    for (let i = 0; i < people.length; i += 400) out.push({ t, entry: { v: 1, kind: 'context.update', source: 'import', people: people.slice(i, i + 400) } });
+  }
+  const from = new Date(EPOCH + day * DAY).toISOString();
+  const to = new Date(EPOCH + day * DAY + DAY - 1).toISOString();
+  const rels = [...org.active[day]!].flatMap(([dept, ps]) => ps.map((subject) => ({ team: dept, subject, kind: 'admission', from, to })));
+  for (let i = 0; i < rels.length; i += 400) out.push({ t, entry: { v: 1, kind: 'context.update', source: 'import', relationships: rels.slice(i, i + 400) } });
+  return out;
 }

@@ -19,6 +19,7 @@ export const SCENARIOS = [
   'off-hours',
   'out-of-role',
   'shared-credentials',
+  'recon',
   'admin-self-grant',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -220,6 +221,19 @@ const make: Record<Scenario, (ctx: ScenarioContext) => Made | undefined> = {
         appAccess(t0 + Math.round((i * span) / n), p, { app: appOf(p), action: 'view', type: typeOf(p), ids: [ctx.rng.pick(pool)], purpose: purposeOf(p, ctx.rng), address: elsewhere }, ctx.id),
       ),
     };
+  },
+  recon(ctx) {
+    const a = actor(ctx, ['engineer']);
+    if (!a) return undefined;
+    const [p, s] = a;
+    // A pg_dump-like sweep: catalogs, then every table read once; every statement "maintenance".
+    const catalogs = ['pg_catalog.pg_namespace', 'pg_catalog.pg_class', 'pg_catalog.pg_attribute', 'pg_catalog.pg_type', 'pg_catalog.pg_index', 'pg_catalog.pg_roles', 'information_schema.tables', 'information_schema.columns'];
+    const tables = ['public.patients', 'public.clinical_notes', 'public.invoices', 'public.claims', 'public.jobs', 'public.sessions', 'public.audit_events', 'public.appointments', 'public.lab_results', 'public.medications', 'public.staff'];
+    let t = during(ctx.rng, s);
+    const events = [...catalogs, ...tables].flatMap((rel) =>
+      sqlAccess((t += ctx.rng.int(5, 60) * 1000), p, { kind: 'SelectStmt', action: 'select', relations: [rel], text: `SELECT * FROM ${rel} LIMIT $1`, values: [], purpose: 'maintenance', address: p.desk, rows: ctx.rng.int(1, 100) }, ctx.id),
+    );
+    return { person: p.name, events };
   },
   'admin-self-grant'(ctx) {
     const a = actor(ctx, ['admin']);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TokenStore } from '../capture/app/token-store.js';
 import type { DetectorConfigInput } from '../detect/config.js';
 import { Detector } from '../detect/detector.js';
+import type { Finding } from '../detect/finding.js';
 import { appAccessRoutes } from '../http/app-access.js';
 import { alertsRoutes } from '../http/alerts-routes.js';
 import { IlogError } from '../ledger/errors.js';
@@ -20,6 +21,9 @@ import type { Sleep } from './retry.js';
 import { loadRoutingConfig } from './routing-config.js';
 import { AlertService } from './service.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
+
+/** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
+const MAX_FINDINGS = 10_000;
 
 export const ALERT_FILES = Object.freeze({ routing: 'alerts.json', apps: 'apps.json', reviewers: 'reviewers.json', detector: 'detector.json' });
 
@@ -57,13 +61,27 @@ export function startAlerting(o: AlertingOptions): Alerting {
   const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
   const detector = o.detector ?? new Detector(readDetectorConfig(o.dir));
   service.start(o.tickMs);
-  const pipeline = startPipeline(o.storage, detector, service, { onError: (e) => process.emitWarning(`ilog alerts: ${String(e)}`) });
+  const findings: Finding[] = [];
+  const pipeline = startPipeline(o.storage, detector, service, {
+    onError: (e) => process.emitWarning(`ilog alerts: ${String(e)}`),
+    onFinding: (f) => {
+      findings.push(f);
+      if (findings.length > MAX_FINDINGS) findings.splice(0, findings.length - MAX_FINDINGS);
+    },
+  });
+  const detectorStatus = () => {
+    const size = o.storage.size();
+    const position = pipeline.position();
+    const own = detector instanceof Detector ? detector.status() : undefined;
+    const latest = own?.latestEntryTime;
+    return { position, logSize: size, lagEntries: Math.max(0, size - position), lagSeconds: latest ? Math.max(0, ((o.clock ?? Date.now)() - Date.parse(latest)) / 1000) : null, ...own };
+  };
   return {
     service,
     pipeline,
     async register(app) {
       await app.register(appAccessRoutes, { writer: o.writer, tokens: appTokens(o.dir), ...(o.clock ? { clock: o.clock } : {}) });
-      await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir) });
+      await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir), detectorStatus, findings: () => findings });
     },
     async stop() {
       await pipeline.stop();

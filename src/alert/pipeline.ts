@@ -31,7 +31,7 @@ export function startPipeline(
   storage: LogStorage,
   detector: FindingSource,
   sink: FindingSink,
-  opts: { pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void } = {},
+  opts: { pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void; onFinding?: (f: Finding) => void } = {},
 ): Pipeline {
   const follower = new Follower(storage, { from: 0, pollMs: opts.pollMs ?? 20 });
   let next = 0;
@@ -40,6 +40,8 @@ export function startPipeline(
   // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
   // logged or the pipeline stops (then the next start replays this entry and raises it).
   const raise = async (f: Finding): Promise<void> => {
+    // Below the detector's daily budget: a finding for reviewers to browse, nobody is paged.
+    if (f.alert === false) return opts.onFinding?.(f);
     for (let attempt = 0; !stopped; attempt++) {
       try {
         await sink.raise(f);

@@ -87,7 +87,10 @@ export class ReplayedDirectory implements UserDirectory {
   apply(_index: number, entry: { kind?: unknown; person?: unknown; role?: unknown; verifierSha256?: unknown }): void {
     if (typeof entry.person !== 'string') return;
     if (entry.kind === 'user.added' && typeof entry.role === 'string' && typeof entry.verifierSha256 === 'string') {
-      this.#users.set(entry.person, { role: entry.role, commitment: entry.verifierSha256 });
+      // A commitment is public: a second person naming one already held would log in with its password.
+      const commitment = entry.verifierSha256;
+      if ([...this.#users].some(([p, u]) => u.commitment === commitment && p !== entry.person)) return;
+      this.#users.set(entry.person, { role: entry.role, commitment });
     } else if (entry.kind === 'user.removed') this.#users.delete(entry.person);
   }
 

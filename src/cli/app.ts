@@ -7,10 +7,17 @@ import { printResult, type GlobalOptions } from './output.js';
 
 export function register(program: Command): void {
   const app = program.command('app').description('applications allowed to record accesses through POST /v1/access');
-  withCommonOptions(app.command('add <name>').description('issue a token for an application (printed once)')).action(
-    action<GlobalOptions, [string]>(async (opts, name) => {
+  withCommonOptions(
+    app
+      .command('add <name>')
+      .description('issue a token for an application (printed once)')
+      .option('--backfill', 'may record past accesses (more than 24 h old) with their original time, to import history')
+      .option('--context', 'may send context (directory, relationships) through POST /v1/context'),
+  ).action(
+    action<GlobalOptions & { backfill?: boolean; context?: boolean }, [string]>(async (opts, name) => {
       const { appTokens } = await import('../alert/alerting.js');
-      const token = appTokens(opts.dir).add(name);
+      const scopes = [...(opts.backfill ? ['backfill'] : []), ...(opts.context ? ['context'] : [])];
+      const token = appTokens(opts.dir).add(name, new Date(), scopes);
       printResult(opts.json, { name, token, source: `app:${name}` }, `${token}\n(store it now: ilog keeps only its hash; entries from this app have source "app:${name}")`);
     }),
   );

@@ -25,6 +25,7 @@ const MAX_PUSHBACK_RETRIES = 20;
 async function readEntries(file: string | undefined): Promise<Uint8Array[]> {
   const input = file === undefined || file === '-' ? process.stdin : createReadStream(file);
   const { encodeEntry } = await import('../ledger/entry.js');
+  const { writeTokenRefusal } = await import('../ledger/entries/authority.js');
   const out: Uint8Array[] = [];
   let n = 0;
   for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
@@ -36,6 +37,8 @@ async function readEntries(file: string | undefined): Promise<Uint8Array[]> {
     } catch {
       throw new IlogError('BAD_JSON', `line ${n} is not valid JSON; nothing was appended`, { line: n });
     }
+    const refusal = writeTokenRefusal((obj ?? {}) as { kind?: unknown });
+    if (refusal !== undefined) throw new IlogError('KIND_NOT_ALLOWED', `line ${n}: ${refusal}; nothing was appended`, { line: n, field: 'kind' });
     try {
       out.push(encodeEntry(obj));
     } catch (err) {
@@ -51,7 +54,7 @@ interface Appended {
   last: number;
 }
 
-async function appendLocal(dir: string, entries: Uint8Array[], progress: Progress): Promise<Appended & { checkpointSize: number }> {
+export async function appendLocal(dir: string, entries: Uint8Array[], progress: Progress): Promise<Appended & { checkpointSize: number }> {
   const { Appender } = await import('../log/appender.js');
   const appender = await Appender.open(dir);
   let first = -1;

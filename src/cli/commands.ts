@@ -28,5 +28,7 @@ import { register as lock } from './lock.js';
 import { register as alerts } from './alerts.js';
 import { register as app } from './app.js';
 import { register as tail } from './tail.js';
+import { register as importHistory } from './import.js';
+import { register as reconcile } from './reconcile.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, witness, mirror, restore, propose, approve, policy, lockdown, breakglass, proxy, user, lock, alerts, app, tail];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, witness, mirror, restore, propose, approve, policy, lockdown, breakglass, proxy, user, lock, alerts, app, tail, importHistory, reconcile];

@@ -70,7 +70,18 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   const say = (text: string): void => note(opts.json, text);
   try {
     const created = !existsSync(join(opts.dir, LOG_FILES.config));
-    if (created) await initLog(opts.dir, { origin: defaultOrigin() });
+    if (created) {
+      // Governed like every log `ilog init` makes: one admin key beside the directory.
+      const { createAdminKey, defaultAdminKeyFile } = await import('../governance/admin-key.js');
+      const { governanceGenesis } = await import('../governance/genesis.js');
+      const key = createAdminKey(defaultAdminKeyFile(opts.dir));
+      try {
+        await initLog(opts.dir, { origin: defaultOrigin(), genesis: governanceGenesis([key.vkey], 1) });
+      } catch (e) {
+        key.remove();
+        throw e;
+      }
+    }
     await assertPortFree(parseListen(opts.listen), '--listen');
     await assertPortFree(proxyAt, '--proxy-listen');
     let creds = readCredentials(opts.dir);

@@ -19,6 +19,7 @@ interface ProxyCliOptions extends GlobalOptions {
   tlsCert?: string;
   tlsKey?: string;
   config?: string;
+  reconcile?: string;
 }
 
 /** Optional JSON config: per-role upstream passwords and defaults for the flags. */
@@ -56,6 +57,7 @@ export function register(program: Command): void {
       .option('--log-timeout <ms>', 'refuse a statement when its entry is not durable within this time', parseCount, 2000)
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
+      .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
       .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
   ).action(
     action<ProxyCliOptions, []>(async (opts) => {
@@ -92,6 +94,15 @@ export function register(program: Command): void {
         await appender.close();
         throw e;
       });
+      let reconciler: { stop(): Promise<void> } | undefined;
+      if (opts.reconcile) {
+        const { startReconciler } = await import('../capture/pgaudit/start-reconciler.js');
+        reconciler = await startReconciler({ dir: opts.dir, appender, monitorUrl: opts.reconcile, report }).catch(async (e: unknown) => {
+          await close();
+          await appender.close();
+          throw e;
+        });
+      }
       const addr = await proxy.listen(listen.port, listen.host);
       printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
       await new Promise<void>((resolve) => {
@@ -99,6 +110,7 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await reconciler?.stop();
       await close();
       await appender.close();
     }),

@@ -70,6 +70,8 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   // records refused actions and expires unratified break-glass grants; it refuses to
   // start on stores edited behind the log's back (STORE_DIVERGES).
   let governance: RunningGovernance | undefined;
+  // pgAudit reconciler (docs/reconcile.md), when <dir>/reconcile.json names the audited server.
+  let reconciler: { stop(): Promise<void> } | undefined;
   try {
     const extra = await alertingFor(dir, appender, o);
     alerting = extra.alerting;
@@ -80,6 +82,8 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
     });
     governance = await governanceFor(dir, appender, notifier);
+    const { startConfiguredReconciler } = await import('../capture/pgaudit/start-reconciler.js');
+    reconciler = await startConfiguredReconciler(dir, appender, (e) => process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`));
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,
@@ -91,6 +95,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       },
     });
   } catch (e) {
+    await reconciler?.stop();
     await governance?.stop();
     await witnessing?.stop();
     await alerting?.stop();
@@ -102,6 +107,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     url = await listen(app, host, port);
   } catch (e) {
     await app.close();
+    await reconciler?.stop();
     await governance?.stop();
     await witnessing?.stop();
     await alerting?.stop();
@@ -112,6 +118,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await app.close();
+      await reconciler?.stop();
       await governance?.stop();
       await witnessing?.stop();
       await alerting?.stop();

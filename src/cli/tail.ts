@@ -44,7 +44,7 @@ export function register(program: Command): void {
           return;
         }
         const { Follower } = await import('../log/follower.js');
-        const follower = new Follower(storage, { from, decode: false, pollMs: 100 });
+        const follower = new Follower(storage, { from, decode: false, pollMs: 100, trust: 'sequenced' });
         const stop = (): void => follower.close();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

@@ -69,14 +69,20 @@ export function register(program: Command): void {
         const witnessed = witness && opts.policy ? witness.verifyWithPolicyFile(opts.url ? report.checkpoint : published, opts.policy, vkey?.trim()) : undefined;
         if (opts.saveCheckpoint) writeFileDurable(opts.saveCheckpoint, report.checkpoint);
         const seconds = (performance.now() - started) / 1000;
+        // Entries sequenced after the newest checkpoint are covered by no signature: say so.
+        const unsigned = opts.url ? 0 : Math.max(0, (await (await import('./log-open.js')).withReadOnly(opts.dir, (s) => s.size())) - report.size);
         const human = [
           `ilog: OK ${report.origin}: ${report.size} entries, ${report.tiles} tiles, ${report.checkpoints} checkpoint(s) verified`,
+          ...(unsigned > 0
+            ? [`WARNING: ${unsigned} newer entr${unsigned === 1 ? 'y' : 'ies'} (from index ${report.size}) NOT verified: no signed checkpoint covers them yet; run \`ilog checkpoint --sign\` (or keep \`ilog serve\` running) and verify again`]
+            : []),
           `root ${report.root}`,
           ...(report.consistency ? [`consistent with the saved checkpoint of size ${report.consistency.old}`] : []),
           ...(witnessed ? [`checkpoint of size ${witnessed.checkpoint.size} cosigned per the policy by ${witnessed.cosigners.join(', ')}`] : []),
         ].join('\n');
-        printResult(opts.json, { ...report, seconds, ...(witnessed ? { witnessed: { size: witnessed.checkpoint.size, cosigners: witnessed.cosigners } } : {}) }, human);
+        printResult(opts.json, { ...report, unsigned, seconds, ...(witnessed ? { witnessed: { size: witnessed.checkpoint.size, cosigners: witnessed.cosigners } } : {}) }, human);
         if (opts.saveCheckpoint) note(opts.json, `ilog: saved the checkpoint to ${opts.saveCheckpoint}`);
+        if (unsigned > 0 && opts.json) note(false, `ilog: WARNING: ${unsigned} entries past the newest checkpoint are not verified; run \`ilog checkpoint --sign\``);
       } finally {
         bar?.stop();
       }

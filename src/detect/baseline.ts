@@ -61,6 +61,11 @@ export class PersonState {
   recent = new Map<string, number>();
   /** Foreign records this person engaged with today (covering another team). */
   dayForeignEngaged = 0;
+  /** Tables and catalogs touched today, and log1p(their count) per active day: the account's map of the system. */
+  dayRelations = new Set<string>();
+  dailyRelations = new Welford(DAY_WINDOW);
+  /** Highest multiple of the usual table count already reported today (1 = none). */
+  reconLevel = 1;
   /** A return to a foreign record this long after the first look counts as working with it (from config). */
   engageAfterMs: number;
 
@@ -100,6 +105,9 @@ export class PersonState {
       cooldown: [...this.cooldown],
       recent: [...this.recent],
       dayForeignEngaged: this.dayForeignEngaged,
+      dayRelations: [...this.dayRelations],
+      dailyRelations: this.dailyRelations.toJSON(),
+      reconLevel: this.reconLevel,
     };
   }
 
@@ -126,6 +134,9 @@ export class PersonState {
     p.cooldown = new Map(j.cooldown);
     p.recent = new Map(j.recent);
     p.dayForeignEngaged = j.dayForeignEngaged;
+    p.dayRelations = new Set(j.dayRelations);
+    p.dailyRelations = Welford.from(j.dailyRelations, DAY_WINDOW);
+    p.reconLevel = j.reconLevel;
     return p;
   }
 }
@@ -152,6 +163,9 @@ export interface PersonJSON {
   cooldown: [string, Cooldown][];
   recent: [string, number][];
   dayForeignEngaged: number;
+  dayRelations: string[];
+  dailyRelations: WelfordState;
+  reconLevel: number;
 }
 
 export class GroupState {

@@ -57,6 +57,20 @@ export const detectorConfigSchema = z.object({
    * Off by default: on the evaluation it cost recall (docs/detect.md).
    */
   calibrate: z.boolean().default(false),
+  /** Alerts per 1,000 active people per day; the highest risks become alerts, the rest stay findings (budget.ts). */
+  budget: z
+    .object({
+      perThousand: z.number().min(0).default(5),
+      /** An access logged this long after it happened (import, backfill) teaches the baselines but never pages. */
+      backfillHours: z.number().positive().default(24),
+    }).prefault({}),
+  context: z
+    .object({
+      /** Explain accesses by groups learned from the log (people who work on the same subjects). */
+      learnedGroups: z.boolean().default(true),
+      /** A relationship still explains an access this many days after it ended (billing, follow-up). */
+      afterDays: z.number().min(0).default(14),
+    }).prefault({}),
   watchlist: z.array(watchEntry).default([]),
   purposes: z.array(purposeRule).default([]),
   rules: z
@@ -119,6 +133,14 @@ export const detectorConfigSchema = z.object({
       privilege: z
         .object({ enabled: z.boolean().default(true), change: strength.default(0.35), self: strength.default(0.95) }).prefault({}),
       bypass: z.object({ enabled: z.boolean().default(true), strength: strength.default(0.9) }).prefault({}),
+      recon: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** Distinct tables in a day must exceed the account's daily norm by this factor and this many sd (log scale). */
+          minRatio: z.number().min(1).default(4),
+          minZ: z.number().min(0).default(3),
+          strength: strength.default(0.85),
+        }).prefault({}),
     })
     .prefault({}),
   limits: z
@@ -133,6 +155,8 @@ export const detectorConfigSchema = z.object({
       desks: z.number().int().positive().default(100_000),
       /** Access entries awaiting their outcome. */
       pending: z.number().int().positive().default(100_000),
+      /** People, subjects with relationships and sensitive subjects from context feeds (resources: 4×); subjects in learned groups. */
+      context: z.number().int().positive().default(500_000),
     })
     .prefault({}),
 });

@@ -7,9 +7,13 @@ import { createHash } from 'node:crypto';
 import { IlogError } from '../ledger/errors.js';
 import { GroupState, PersonState, rememberAddress, rowsOf, type GroupJSON, type PersonJSON } from './baseline.js';
 import { parseDetectorConfig, type DetectorConfig, type DetectorConfigInput } from './config.js';
-import { isRead, viewEntry, type AccessView, type EventView, type OutcomeView } from './entry-view.js';
+import { isRead, viewEntry, type AccessView, type EventView, type ObjectsView, type OutcomeView } from './entry-view.js';
 import type { Finding } from './finding.js';
 import { RiskBook, type RiskExplanation, type RiskJSON } from './risk.js';
+import { AlertBudget, type BudgetJSON } from './budget.js';
+import { ContextBook, type ContextBookJSON } from './context/context-book.js';
+import { LearnedGroups, type LearnedGroupsJSON } from './context/learned-groups.js';
+import { reconSignals } from './rules/recon.js';
 import { bypassSignals } from './rules/bypass.js';
 import { calibrate, countSignals } from './rules/calibrate.js';
 import type { AccessContext } from './rules/context.js';
@@ -33,6 +37,7 @@ const HOUR = 3_600_000;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
+const RECENT_ACCESS = 4096;
 const CORROBORATION_MS = 86_400_000;
 /** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
 const DAY_EVIDENCE = 32;
@@ -44,7 +49,7 @@ interface Pending {
 }
 
 export interface DetectorSnapshot {
-  v: 2;
+  v: 3;
   /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
   config: string;
   next: number;
@@ -57,6 +62,10 @@ export interface DetectorSnapshot {
   open: OpenLookup[];
   teams: [string, RecentKeysJSON][];
   desks: ReturnType<Desks['toJSON']>;
+  context: ContextBookJSON;
+  learned: LearnedGroupsJSON;
+  budget: BudgetJSON;
+  now: number | null;
 }
 
 export function configFingerprint(cfg: DetectorConfig): string {
@@ -70,6 +79,8 @@ export class Detector {
   #groups = new Map<string, GroupState>();
   #seen: BloomFilter;
   #pending = new Map<number, Pending>();
+  /** Recent access entries, for `access.objects` follow-ups (the reconciler writes them within seconds). */
+  #recent = new Map<number, AccessView>();
   /** Open foreign-record and watch-list lookups awaiting their window. */
   #open = new OpenLookups();
   /** Per team: the records it touched in the last contextDays days (its care context). */
@@ -81,6 +92,11 @@ export class Detector {
   #proposals = new Map<string, string[]>();
   readonly #watch: WatchIndex;
   readonly #purposes: CompiledPurpose[];
+  #context: ContextBook;
+  #learned: LearnedGroups;
+  #budget: AlertBudget;
+  /** Time of the latest entry observed: the budget's day follows the log, not the findings' own (earlier) times. */
+  #now = Number.NaN;
 
   constructor(config: DetectorConfigInput | DetectorConfig = {}) {
     this.config = Object.freeze(parseDetectorConfig(config)) as DetectorConfig;
@@ -90,6 +106,20 @@ export class Detector {
     this.#purposes = compilePurposes(this.config);
     this.#desks = new Desks(this.config.limits.desks);
     this.#teamRe = new RegExp(this.config.rules.foreignRecord.team);
+    this.#context = new ContextBook({ context: this.config.limits.context, afterDays: this.config.context.afterDays });
+    this.#learned = new LearnedGroups(this.config.rules.foreignRecord.contextDays, this.config.limits.context);
+    this.#budget = new AlertBudget(this.config.budget.perThousand);
+  }
+
+  /** Where the detector stands: the next index, the latest entry time, today's budget. */
+  status(): { nextIndex: number; latestEntryTime: string | undefined; people: number; budgetPerDay: number; threshold: number } {
+    return {
+      nextIndex: this.#next,
+      latestEntryTime: Number.isFinite(this.#now) ? new Date(this.#now).toISOString() : undefined,
+      people: this.#persons.size,
+      budgetPerDay: this.#budget.perDay,
+      threshold: this.#budget.threshold(),
+    };
   }
 
   /** Index of the next entry the detector expects; entries below it were already observed. */
@@ -109,9 +139,16 @@ export class Detector {
     this.#next = index + 1;
     const v = viewEntry(entry);
     if (!v) return [];
+    this.#clock(v.kind === 'access' ? (v as AccessView).loggedAt : v.time);
     const expired = this.#expire(v.time);
     const found =
-      v.kind === 'access' ? this.#access(index, v as AccessView) : v.kind === 'outcome' ? this.#outcome(index, v as OutcomeView) : this.#event(index, v as EventView);
+      v.kind === 'access'
+        ? this.#access(index, v as AccessView)
+        : v.kind === 'outcome'
+          ? this.#outcome(index, v as OutcomeView)
+          : v.kind === 'access.objects'
+            ? this.#objects(index, v as ObjectsView)
+            : this.#event(index, v as EventView);
     return expired.length === 0 ? found : [...expired, ...found];
   }
 
@@ -121,8 +158,26 @@ export class Detector {
    * ids, so a replay that meets them at a later entry raises nothing twice.
    */
   advance(now: number): Finding[] {
+    this.#clock(now);
     return this.#expire(now);
   }
+
+  /** Move the detector's clock (never backwards) and the budget's day with it. */
+  #clock(t: number): void {
+    if (Number.isFinite(this.#now) && t <= this.#now) return;
+    this.#now = t;
+    const day = Math.floor((t + this.config.utcOffsetMinutes * 60_000) / DAY);
+    const people = () => {
+      let n = 0;
+      for (const p of this.#persons.values()) if (day - p.day <= 7) n++;
+      return n;
+    };
+    if (this.#budgetDay !== day) {
+      this.#budgetDay = day;
+      this.#budget.roll(day, people());
+    }
+  }
+  #budgetDay = Number.NaN;
 
   /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
   #expire(now: number): Finding[] {
@@ -176,6 +231,8 @@ export class Detector {
 
   #access(index: number, v: AccessView): Finding[] {
     const cfg = this.config;
+    this.#recent.set(index, v);
+    if (this.#recent.size > RECENT_ACCESS) this.#recent.delete(this.#recent.keys().next().value!);
     const local = v.time + cfg.utcOffsetMinutes * 60_000;
     const day = Math.floor(local / DAY);
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
@@ -187,9 +244,11 @@ export class Detector {
       g.lastDay = day;
       g.dayCount++;
     }
-    const team = teamOf(v.group, this.#teamRe);
+    if (this.#context.resources.size > 0) this.#toSubjects(v);
+    const team = this.#context.teamOf(v.person) ?? teamOf(v.group, this.#teamRe);
     const teamKeys = this.#teamKeys(team, day);
-    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks };
+    const learned = cfg.context.learnedGroups ? this.#learned : undefined;
+    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [
@@ -199,6 +258,7 @@ export class Detector {
       ...firstAccessSignals(ctx, names),
       ...sharedCredentialSignals(ctx),
       ...accessPrivilegeSignals(v, cfg),
+      ...reconSignals(ctx),
     ];
     if (signals.some((s) => s.rule === 'shared-credentials') && !p.overlapDays.includes(day)) {
       p.overlapDays.push(day);
@@ -234,6 +294,7 @@ export class Detector {
       teamKeys.add(k);
       this.#seen.add(k);
     }
+    if (learned) for (const k of v.recordIds) learned.learn(v.person, k, day);
     if (v.address !== undefined) {
       rememberAddress(p, v.address, v.time, index, day);
       g.useTerminal(v.address, v.person);
@@ -244,6 +305,27 @@ export class Detector {
       if (this.#pending.size > cfg.limits.pending) this.#pending.delete(this.#pending.keys().next().value!);
     }
     return this.#emit(index, v.time, v.person, p, signals, g);
+  }
+
+  /** Record ids become the subjects they belong to (context feed), so a chart, a lab result and an invoice are one patient. */
+  #toSubjects(v: AccessView): void {
+    const ids = [...new Set(v.recordIds.map((k) => this.#context.subjectOf(k)))];
+    const values = v.keys.slice(v.recordIds.length);
+    v.recordIds = ids;
+    v.keys = [...ids, ...values];
+  }
+
+  /**
+   * PostgreSQL reported objects the access entry did not name (the tables behind a
+   * view or inside a function): judge the statement again on the server's list,
+   * for those objects only (no values, no rows: those were judged already).
+   */
+  #objects(index: number, o: ObjectsView): Finding[] {
+    const base = this.#recent.get(o.access);
+    if (!base) return [];
+    const extra = o.objects.filter((x) => !base.relations.includes(x));
+    if (extra.length === 0) return [];
+    return this.#access(index, { ...base, relations: extra, keys: [], recordIds: [], rows: undefined });
   }
 
   #learnRows(p: PersonState, g: GroupState, source: string, rows: number): Signal[] {
@@ -265,6 +347,10 @@ export class Detector {
   }
 
   #event(index: number, e: EventView): Finding[] {
+    if (e.kind === 'context.update') {
+      this.#context.apply(e.raw);
+      return [];
+    }
     let targets = e.targets;
     if (e.kind === 'governance.proposal' && typeof e.raw.id === 'string') {
       this.#proposals.set(e.raw.id, targets);
@@ -308,6 +394,9 @@ export class Detector {
     concerns.delete(subject);
     const entries = [...new Set([index, ...kept.flatMap((s) => s.entries ?? [])])].sort((a, b) => a - b);
     const top = kept[0]!;
+    // Accesses logged long after they happened (import, backfill) teach but never page anyone.
+    const alertable = !(this.#now - t > cfg.budget.backfillHours * 3_600_000);
+    const decision = this.#budget.decide(subject, score, alertable);
     const finding: Finding = {
       id: `${top.rule}:${index}`,
       rule: top.rule,
@@ -319,6 +408,8 @@ export class Detector {
       reasons: kept.map((s) => s.reason),
       entries,
       time: new Date(t).toISOString(),
+      alert: decision.alert,
+      ...(decision.rarity !== undefined ? { rarity: decision.rarity } : {}),
     };
     this.#risk.add(finding, t);
     return [finding];
@@ -327,7 +418,7 @@ export class Detector {
   /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
   snapshot(): DetectorSnapshot {
     return structuredClone({
-      v: 2,
+      v: 3,
       config: configFingerprint(this.config),
       next: this.#next,
       persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
@@ -339,13 +430,17 @@ export class Detector {
       open: this.#open.toJSON(),
       teams: [...this.#teams].map(([n, r]) => [n, r.toJSON()]),
       desks: this.#desks.toJSON(),
+      context: this.#context.toJSON(),
+      learned: this.#learned.toJSON(),
+      budget: this.#budget.toJSON(),
+      now: Number.isFinite(this.#now) ? this.#now : null,
     } satisfies DetectorSnapshot);
   }
 
   /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
   static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
     const d = new Detector(config);
-    if (snapshot?.v !== 2 || snapshot.config !== configFingerprint(d.config))
+    if (snapshot?.v !== 3 || snapshot.config !== configFingerprint(d.config))
       throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
         expected: configFingerprint(d.config),
         found: snapshot?.config,
@@ -362,6 +457,11 @@ export class Detector {
     d.#desks = new Desks(d.config.limits.desks, snapshot.desks);
     d.#risk = RiskBook.from(d.config.riskHalfLifeHours, snapshot.risk);
     d.#proposals = new Map(snapshot.proposals);
+    d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays });
+    d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
+    d.#now = snapshot.now ?? Number.NaN;
+    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand);
+    d.#budgetDay = snapshot.budget.day ?? Number.NaN;
     return d;
   }
 }

@@ -6,7 +6,10 @@
 
 export interface AccessView {
   kind: 'access';
+  /** When the access happened: `accessedAt` for imported or backfilled accesses, else the entry's time. */
   time: number;
+  /** When it was logged (the entry's own time). */
+  loggedAt: number;
   source: string;
   person: string;
   /** Peer group: the upstream or app role; persons without one share "(no role)". */
@@ -46,7 +49,15 @@ export interface EventView {
   raw: Record<string, unknown>;
 }
 
-export type EntryView = AccessView | OutcomeView | EventView;
+/** `access.objects`: the objects PostgreSQL itself reported for the statement of access entry `access` (pgAudit reconciler). */
+export interface ObjectsView {
+  kind: 'access.objects';
+  time: number;
+  access: number;
+  objects: string[];
+}
+
+export type EntryView = AccessView | OutcomeView | ObjectsView | EventView;
 
 const NO_ROLE = '(no role)';
 const READ_ACTIONS = new Set(['select', 'copy_out', 'view', 'export', 'read', 'search', 'download']);
@@ -88,7 +99,12 @@ export function viewEntry(entry: unknown): EntryView | undefined {
     if (access === undefined || !Number.isInteger(access)) return undefined;
     return { kind, time, access, rows: num(e.rows), ok: e.status !== 'error' };
   }
-  if (kind === 'bypass.detected' || kind.startsWith('governance.') || kind.startsWith('user.')) return viewEvent(kind, time, e);
+  if (kind === 'access.objects') {
+    const access = num(e.access);
+    if (access === undefined || !Number.isInteger(access)) return undefined;
+    return { kind, time, access, objects: strings(e.objects, 256) };
+  }
+  if (kind === 'bypass.detected' || kind.startsWith('governance.') || kind.startsWith('user.') || kind === 'context.update') return viewEvent(kind, time, e);
   return undefined;
 }
 
@@ -104,9 +120,11 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
   for (const id of recordIds) keys.push(id);
   for (const v of strings(statement?.values)) keys.push(v);
   const kind = statement ? str(statement.kind) : undefined;
+  const accessedAt = str(e.accessedAt) ? Date.parse(e.accessedAt as string) : NaN;
   return {
     kind: 'access',
-    time,
+    time: Number.isFinite(accessedAt) ? accessedAt : time,
+    loggedAt: time,
     source: str(e.source) ?? 'unknown',
     person,
     group: str(e.role) ?? NO_ROLE,
@@ -148,6 +166,7 @@ function changeTargets(e: Record<string, unknown>): string[] {
 }
 
 function viewEvent(kind: string, time: number, e: Record<string, unknown>): EventView {
+  if (kind === 'context.update') return { kind, time, actor: undefined, targets: [], raw: e };
   if (kind === 'bypass.detected') {
     const actor = str(e.person) ?? str(e.user) ?? str(e.dbUser) ?? str(e.role);
     return { kind, time, actor, targets: [], raw: e };

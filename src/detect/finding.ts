@@ -23,6 +23,13 @@ export interface Finding {
   reasons: string[];
   /** Log indexes of the entries that triggered it. */
   entries: number[];
-  /** RFC 3339 time of the triggering entry. */
+  /** RFC 3339 time of the access itself (for an imported access, when it happened, not when it was logged). */
   time: string;
+  /**
+   * Within the daily alert budget (detect/budget.ts): raise and route it. False: a finding
+   * kept for reviewers to browse, nobody paged. Absent (older producers): an alert.
+   */
+  alert?: boolean;
+  /** Calibrated rarity in this organisation: active person-days per case scoring this high lately. */
+  rarity?: number;
 }

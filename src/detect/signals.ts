@@ -20,6 +20,7 @@ export const RULES = [
   'shared-credentials',
   'privilege',
   'bypass',
+  'recon',
   'pattern',
 ] as const;
 export type RuleName = (typeof RULES)[number];

@@ -14,6 +14,10 @@ export function inapplicable(p: Policy, c: Change): { reason: string; detail: st
     return { reason: 'SUPERSEDED', detail: `${item} changed at entry ${version ?? 'none'} after the proposal was made (base ${c.base ?? 'none'})` };
   }
   const fail = (detail: string) => ({ reason: 'NOT_APPLICABLE', detail });
+  // One credential, one person: a verifier commitment is public (it is in the log), so a
+  // second person committing to it would log in with the first one's password.
+  const holder = 'credential' in c ? [...p.persons.values()].find((q) => q.credential === c.credential && q.name !== c.person) : undefined;
+  if (holder) return fail(`that credential is already ${holder.name}'s; every person needs their own password`);
   switch (c.op) {
     case 'person.add':
       return p.persons.has(c.person) ? fail(`person ${c.person} already exists`) : undefined;

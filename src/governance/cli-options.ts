@@ -15,7 +15,7 @@ export interface TargetOptions {
 /** Adds --url and --token (and --key when `key` is true). */
 export function withTarget(cmd: Command, key = true): Command {
   cmd.option('--url <url>', 'submit through a running log service (POST /add) instead of --dir').option('--token <token>', 'write token for --url (default $ILOG_TOKEN, else <dir>/token)');
-  if (key) cmd.requiredOption('--key <file>', 'your private key file (from `ilog keygen`); it never leaves this machine');
+  if (key) cmd.option('--key <file>', 'your private key file (from `ilog keygen`; default: <dir>.admin.key from `ilog init`); it never leaves this machine');
   return cmd;
 }
 

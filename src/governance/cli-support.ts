@@ -2,22 +2,18 @@
 // lockdown,breakglass,lock}.ts), loaded lazily when a command runs: loading the
 // admin key, printing an Outcome the same way everywhere, and `ilog lock` /
 // `ilog unlock` on a governed log.
-import { readFileSync } from 'node:fs';
 import { IlogError } from '../ledger/errors.js';
 import { act, assertAccepted, propose, type Outcome } from './actions.js';
 import { buildChange } from './change-args.js';
-import { loadSigner, type GovernanceSigner } from './signing.js';
+import { defaultAdminKeyFile, findAdminSigner } from './admin-key.js';
+import type { GovernanceSigner } from './signing.js';
 import { targetOf, type TargetOptions } from './cli-options.js';
 
+/** The admin key: --key, else the one `ilog init` left beside the data directory (admin-key.ts). */
 export function signerOf(o: TargetOptions): GovernanceSigner {
-  if (!o.key) throw new IlogError('USAGE', '--key <file> is required');
-  let text: string;
-  try {
-    text = readFileSync(o.key, 'utf8');
-  } catch {
-    throw new IlogError('USAGE', `cannot read the key file ${o.key}`, { file: o.key });
-  }
-  return loadSigner(text);
+  const signer = findAdminSigner(o.dir, o.key);
+  if (!signer) throw new IlogError('USAGE', `--key <file> is required (no ${defaultAdminKeyFile(o.dir)} either)`, { file: defaultAdminKeyFile(o.dir) });
+  return signer;
 }
 
 /** One line for humans; throws GOVERNANCE_REJECTED when the log refused the entry. */

@@ -5,7 +5,7 @@
 // the millions of access entries without parsing them (false positives, such
 // as a nested `"kind":"…"`, are parsed and dropped; a governance entry can never
 // be missed, since canonical JSON escapes every quote inside a string).
-import type { LogStorage } from '../storage/log-storage.js';
+import type { EntryReader } from '../log/proven-log.js';
 import { IlogError } from '../ledger/errors.js';
 import { PolicyMachine, type GovernanceEvent } from './machine.js';
 import type { Policy } from './policy.js';
@@ -45,10 +45,11 @@ function decode(bytes: Uint8Array, index: number): Record<string, unknown> {
 const BATCH = 4096;
 
 /**
- * Advances `machine` over storage entries [machine.policy.size, storage.size()).
+ * Advances `machine` over the entries of `storage` — a ProvenLog wherever the
+ * entries come from a store beside the log (src/log/proven-log.ts) — [machine.policy.size, storage.size()).
  * `onEvent` sees every event (the loop writes rejections, the proxy updates locks).
  */
-export function advance(machine: PolicyMachine, storage: Pick<LogStorage, 'size' | 'readEntries'>, onEvent?: (e: GovernanceEvent) => void): number {
+export function advance(machine: PolicyMachine, storage: EntryReader, onEvent?: (e: GovernanceEvent) => void): number {
   const end = storage.size();
   let from = machine.policy.size;
   const start = from;
@@ -70,7 +71,7 @@ export function advance(machine: PolicyMachine, storage: Pick<LogStorage, 'size'
 const SKIP: Record<string, unknown> = Object.freeze({ kind: '' }) as Record<string, unknown>;
 
 /** Replays a whole stored log. */
-export function replayStorage(storage: Pick<LogStorage, 'size' | 'readEntries'>): Policy {
+export function replayStorage(storage: EntryReader): Policy {
   const m = new PolicyMachine();
   advance(m, storage);
   return m.policy;

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifierCommitment } from '../capture/directory.js';
 import { IlogError } from '../ledger/errors.js';
+import { ProvenLog } from '../log/proven-log.js';
 import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
 import { PolicyMachine } from './machine.js';
 import type { Policy } from './policy.js';
@@ -65,7 +66,7 @@ function checkConfig(dir: string, genesis: Record<string, unknown>): Discrepancy
 }
 
 /** governance.json (the snapshot the server writes) must equal the replay of the log up to its size. */
-function checkSnapshot(dir: string, storage: SqliteLogStorage): Discrepancy[] {
+function checkSnapshot(dir: string, storage: ProvenLog): Discrepancy[] {
   const snap = readSnapshot(dir);
   if (!snap) return [];
   if (snap === 'unreadable') return [{ store: 'governance.json', item: 'file', expected: 'a policy snapshot', found: 'unreadable' }];
@@ -82,15 +83,17 @@ function checkSnapshot(dir: string, storage: SqliteLogStorage): Discrepancy[] {
 
 /** Every way the stores beside the log disagree with the policy the log says. */
 export function checkStoreAgainstPolicy(dir: string): Discrepancy[] {
-  const storage = SqliteLogStorage.open(dir, { readonly: true });
+  const raw = SqliteLogStorage.open(dir, { readonly: true });
   try {
+    // Only what the signed tree proves: an edited entry throws TILE_MISMATCH here.
+    const storage = ProvenLog.forDir(dir, raw);
     const m = new PolicyMachine();
     advance(m, storage);
     if (!m.policy.governed) return [];
     const genesis = JSON.parse(Buffer.from(storage.readEntries(0, 1)[0]!).toString('utf8')) as Record<string, unknown>;
     return [...checkVerifiers(dir, m.policy), ...checkConfig(dir, genesis), ...checkSnapshot(dir, storage)];
   } finally {
-    storage.close();
+    raw.close();
   }
 }
 

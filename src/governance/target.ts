@@ -10,6 +10,7 @@ import { parseNote } from '../ledger/note.js';
 import { LogClient } from '../http/log-client.js';
 import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
 import { LOG_FILES } from '../log/appender-files.js';
+import { ProvenLog } from '../log/proven-log.js';
 import { PolicyMachine } from './machine.js';
 import { advance } from './replay.js';
 
@@ -35,7 +36,7 @@ export async function loadPolicyMachine(t: Target, m = new PolicyMachine()): Pro
   if (!t.url) {
     const storage = SqliteLogStorage.open(t.dir, { readonly: true });
     try {
-      advance(m, storage);
+      advance(m, ProvenLog.forDir(t.dir, storage));
     } finally {
       storage.close();
     }
@@ -51,7 +52,7 @@ export async function loadPolicyMachine(t: Target, m = new PolicyMachine()): Pro
   return m;
 }
 
-/** Appends entries durably; returns their indexes. */
+/** Appends entries durably (and, in a data directory, signs a checkpoint over them); returns their indexes. */
 export async function submit(t: Target, entries: object[]): Promise<number[]> {
   const bytes = entries.map((e) => encodeEntry(e));
   if (t.url) {
@@ -59,13 +60,16 @@ export async function submit(t: Target, entries: object[]): Promise<number[]> {
     const client = new LogClient(t.url, token === undefined ? {} : { token });
     return client.add(bytes.map((b) => Buffer.from(b).toString('utf8')).join('\n') + '\n');
   }
-  // Straight into the storage: it serialises writers across processes, so this is
-  // safe next to a running server, which integrates and checkpoints the entries.
-  const storage = SqliteLogStorage.open(t.dir);
+  // Through an appender on the data directory (safe next to a running server:
+  // storage serialises writers across processes), and signed before returning,
+  // so replays — which trust only what a signed checkpoint proves — see them now.
+  const { Appender } = await import('../log/appender.js');
+  const appender = await Appender.open(t.dir, { writerThread: false });
   try {
-    const { first } = storage.appendBatch(bytes);
-    return bytes.map((_, i) => first + i);
+    const indexes = await appender.appendMany(bytes);
+    await appender.checkpoint();
+    return indexes;
   } finally {
-    storage.close();
+    await appender.close();
   }
 }

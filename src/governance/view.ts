@@ -1,8 +1,9 @@
 // The governance state of a data directory: its log replayed through the
 // PolicyMachine, kept current by polling the storage (every 50 ms by default,
-// well inside the one-second budget for a lock to reach every proxy).
+// well inside the one-second budget for a lock to reach every proxy). Only
+// entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
 import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import { ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { PolicyMachine, type GovernanceEvent } from './machine.js';
 import type { Policy } from './policy.js';
 import { advance } from './replay.js';
@@ -11,18 +12,27 @@ export type EventListener = (e: GovernanceEvent) => void;
 
 export class GovernanceView {
   readonly machine = new PolicyMachine();
-  readonly #storage: Pick<LogStorage, 'size' | 'readEntries' | 'close'>;
+  readonly #reader: EntryReader;
+  readonly #close: () => void;
   readonly #listeners = new Set<EventListener>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(storage: Pick<LogStorage, 'size' | 'readEntries' | 'close'>) {
-    this.#storage = storage;
+  /** Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from. */
+  constructor(reader: EntryReader, close: () => void = () => {}) {
+    this.#reader = reader;
+    this.#close = close;
   }
 
-  /** Opens `<dir>/log.db` read-only and replays it. */
+  /** Opens `<dir>/log.db` read-only and replays what its signed checkpoint proves. */
   static open(dir: string): GovernanceView {
-    const v = new GovernanceView(SqliteLogStorage.open(dir, { readonly: true }));
-    v.refresh();
+    const storage = SqliteLogStorage.open(dir, { readonly: true });
+    const v = new GovernanceView(ProvenLog.forDir(dir, storage), () => storage.close());
+    try {
+      v.refresh();
+    } catch (e) {
+      storage.close();
+      throw e;
+    }
     return v;
   }
 
@@ -32,7 +42,7 @@ export class GovernanceView {
 
   /** Replays entries appended since the last call; listeners see their events. Returns how many were read. */
   refresh(): number {
-    return advance(this.machine, this.#storage, (e) => {
+    return advance(this.machine, this.#reader, (e) => {
       for (const l of this.#listeners) l(e);
     });
   }
@@ -64,6 +74,6 @@ export class GovernanceView {
 
   close(): void {
     this.stop();
-    this.#storage.close();
+    this.#close();
   }
 }

@@ -5,7 +5,8 @@
 // eligible to review, the same rule routing uses.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseAlertFilter } from '../alert/filter.js';
+import { pageAlerts, parseAlertPage } from '../alert/filter.js';
+import type { Finding } from '../detect/finding.js';
 import { parseOrThrow } from '../alert/invalid-field.js';
 import { isEligible } from '../alert/router.js';
 import type { AlertService } from '../alert/service.js';
@@ -17,6 +18,10 @@ export interface AlertsRoutesOptions {
   service: AlertService;
   /** Reviewer tokens (`<dir>/reviewers.json`); token names are reviewer names in the routing config. */
   reviewerTokens: TokenStore;
+  /** The detector's position and lag (GET /v1/detector/status). */
+  detectorStatus?: () => Record<string, unknown>;
+  /** Recent findings kept below the alert budget (GET /v1/findings). */
+  findings?: () => readonly Finding[];
 }
 
 const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
@@ -40,8 +45,24 @@ export const alertsRoutes: FastifyPluginAsync<AlertsRoutesOptions> = async (app,
   const visible = (req: FastifyRequest) => (a: Parameters<typeof isEligible>[2]) => isEligible(o.service.config, who(req), a);
 
   app.get('/v1/alerts', async (req) => {
-    const q = parseAlertFilter((req.query ?? {}) as Record<string, unknown>);
-    return { alerts: (await o.service.list(q)).filter(visible(req)) };
+    const q = parseAlertPage((req.query ?? {}) as Record<string, unknown>);
+    const { rule: _r, minScore: _m, sort: _s, limit: _l, offset: _o, ...filter } = q;
+    const page = pageAlerts((await o.service.list(filter)).filter(visible(req)), q);
+    return { alerts: page.items, total: page.total, ...(page.next !== undefined ? { next: page.next } : {}) };
+  });
+
+  app.get('/v1/detector/status', async () => {
+    if (!o.detectorStatus) throw new IlogError('NOT_FOUND', 'no detector runs in this server');
+    return o.detectorStatus();
+  });
+
+  // Findings kept below the daily budget: visible to reviewers, never about themselves.
+  app.get('/v1/findings', async (req) => {
+    const q = parseAlertPage((req.query ?? {}) as Record<string, unknown>);
+    const me = who(req);
+    const all = (o.findings?.() ?? []).filter((f) => f.subject !== me && !f.alsoConcerns.includes(me) && (q.subject === undefined || f.subject === q.subject));
+    const page = pageAlerts(all.map((f, id) => ({ ...f, finding: f.id, id })), q);
+    return { findings: page.items, total: page.total, ...(page.next !== undefined ? { next: page.next } : {}) };
   });
 
   app.get('/v1/alerts/:id', async (req) => {

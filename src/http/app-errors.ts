@@ -8,6 +8,7 @@ import { IlogError } from '../ledger/errors.js';
 const STATUS: Record<string, number> = {
   INVALID_FIELD: 400,
   INVALID_JSON: 400,
+  DUPLICATE_KEY: 400,
   UNAUTHORIZED: 401,
   NOT_ALLOWED: 403,
   NOT_A_RECIPIENT: 403,

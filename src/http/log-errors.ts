@@ -7,6 +7,7 @@ import { IlogError, type ErrorCode } from '../ledger/errors.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
   UNAUTHORIZED: 401,
+  KIND_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   TILE_MISSING: 404,
   ENTRY_TOO_LARGE: 413,

@@ -4,13 +4,17 @@
 //   ?wait=integrated      also waits for a checkpoint that covers the entries and
 //                         returns it with RFC 9162 inclusion proofs (base64).
 // A batch is validated whole before anything is appended: one bad line rejects
-// the request (400, with the line and field) and nothing is written.
+// the request (400, with the line and field) and nothing is written. The token
+// is not an admin key: kinds that carry authority are refused unless signed
+// (403 KIND_NOT_ALLOWED, src/ledger/entries/authority.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toBase64 } from '../ledger/bytes.js';
+import { writeTokenRefusal } from '../ledger/entries/authority.js';
 import { encodeEntry } from '../ledger/entry.js';
 import { IlogError } from '../ledger/errors.js';
 import { inclusionProof } from '../ledger/merkle.js';
 import type { TileCache } from '../storage/tile-cache.js';
+import { parseJsonBody } from './json-body.js';
 
 /** What the write API needs from the appender (src/log/appender.ts satisfies it). */
 export interface LogWriter {
@@ -27,17 +31,14 @@ export interface WriteLimits {
 
 export const DEFAULT_WRITE_LIMITS: WriteLimits = { maxBodyBytes: 8 << 20, maxBatchEntries: 10_000 };
 
-function parseJson(text: string, line?: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new IlogError('BAD_JSON', line === undefined ? 'request body is not valid JSON' : `line ${line} is not valid JSON`, line === undefined ? {} : { line });
-  }
-}
-
 function encodeAt(obj: unknown, line?: number): Uint8Array {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new IlogError('INVALID_ENTRY', 'an entry is a JSON object; send several as application/x-ndjson', { field: '', ...(line === undefined ? {} : { line }) });
+  }
+  const refusal = writeTokenRefusal(obj as { kind?: unknown; signature?: unknown });
+  if (refusal !== undefined) {
+    const kind = String((obj as { kind?: unknown }).kind);
+    throw new IlogError('KIND_NOT_ALLOWED', line === undefined ? refusal : `line ${line}: ${refusal}`, { field: 'kind', kind, ...(line === undefined ? {} : { line }) });
   }
   try {
     return encodeEntry(obj);
@@ -52,7 +53,7 @@ function decodeBody(req: FastifyRequest, limits: WriteLimits): { entries: Uint8A
   const body = req.body;
   if (!Buffer.isBuffer(body) || body.byteLength === 0) throw new IlogError('BAD_REQUEST', 'request body is empty; send one JSON entry (or JSON lines)');
   const text = body.toString('utf8');
-  if (!req.headers['content-type']?.startsWith('application/x-ndjson')) return { entries: [encodeAt(parseJson(text))], batch: false };
+  if (!req.headers['content-type']?.startsWith('application/x-ndjson')) return { entries: [encodeAt(parseJsonBody(text))], batch: false };
   const entries: Uint8Array[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -61,7 +62,7 @@ function decodeBody(req: FastifyRequest, limits: WriteLimits): { entries: Uint8A
     if (entries.length === limits.maxBatchEntries) {
       throw new IlogError('BODY_TOO_LARGE', 'too many entries in one request; split the batch', { max: limits.maxBatchEntries });
     }
-    entries.push(encodeAt(parseJson(line, i + 1), i + 1));
+    entries.push(encodeAt(parseJsonBody(line, i + 1), i + 1));
   }
   if (entries.length === 0) throw new IlogError('BAD_REQUEST', 'the batch has no entries');
   return { entries, batch: true };

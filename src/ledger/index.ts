@@ -20,4 +20,7 @@ export { baseEntryShape, entryTime, timeSchema, hex256Schema } from './entries/c
 export { genesisSchema, type GenesisEntry } from './entries/genesis.js';
 export { accessSchema, type AccessEntry } from './entries/access.js';
 export { outcomeSchema, type OutcomeEntry } from './entries/outcome.js';
+export { bypassDetectedSchema, BYPASS_REASONS, type BypassDetectedEntry } from './entries/bypass.js';
+export { accessObjectsSchema, type AccessObjectsEntry } from './entries/access-objects.js';
 export { familyEntrySchema, ENTRY_FAMILIES, type FamilyEntry } from './entries/families.js';
+export { isAuthorityKind, writeTokenRefusal } from './entries/authority.js';

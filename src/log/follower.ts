@@ -7,8 +7,11 @@
 //   Follower on the same cursor file resumes at index+1. Commit after the effects
 //   and each entry is processed exactly once across restarts (effects themselves
 //   must be idempotent for the window between effect and commit).
-// From a LogStorage it follows sequenced (durable) entries; from a URL, only what
-// the published checkpoint covers (the C2SP read API serves nothing else).
+// From a LogStorage it follows only entries proven by the newest signed
+// checkpoint (proven-log.ts: replays trust nothing else; entries past it are
+// yielded once a checkpoint covers them), unless `trust: 'sequenced'` asks for
+// every durable entry (display only: `ilog tail`); from a URL, only what the
+// published checkpoint covers (the C2SP read API serves nothing else).
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, type Entry } from '../ledger/entry.js';
@@ -17,6 +20,7 @@ import { parseCheckpoint } from '../ledger/checkpoint.js';
 import { openNote, parseNote, verifierFromKey } from '../ledger/note.js';
 import { LogClient } from '../http/log-client.js';
 import type { LogStorage } from '../storage/log-storage.js';
+import { ProvenLog, type EntryReader } from './proven-log.js';
 import { writeFileDurable } from '../storage/durable-file.js';
 
 export interface FollowerOptions {
@@ -32,6 +36,11 @@ export interface FollowerOptions {
   vkey?: string;
   /** Decode entries with the ledger's decodeEntry (default true); false yields bytes only. */
   decode?: boolean;
+  /**
+   * Storage mode: 'signed' (default) yields only entries proven into a signed
+   * checkpoint; 'sequenced' yields every durable entry, for display, never for replay.
+   */
+  trust?: 'signed' | 'sequenced';
 }
 
 export interface FollowedEntry {
@@ -46,7 +55,7 @@ interface EntrySource {
   read(from: number, to: number, size: number): Promise<Uint8Array[]>;
 }
 
-function storageSource(storage: LogStorage): EntrySource {
+function storageSource(storage: EntryReader): EntrySource {
   return {
     size: async () => storage.size(),
     read: async (from, to) => storage.readEntries(from, to),
@@ -106,8 +115,9 @@ export class Follower implements AsyncIterable<FollowedEntry> {
   #commitChain: Promise<void> = Promise.resolve();
 
   /** Follow a LogStorage (sequenced entries) or a log URL (published entries). */
-  constructor(source: LogStorage | string, opts: FollowerOptions = {}) {
-    this.#source = typeof source === 'string' ? urlSource(source, opts.vkey) : storageSource(source);
+  constructor(source: LogStorage | ProvenLog | string, opts: FollowerOptions = {}) {
+    this.#source =
+      typeof source === 'string' ? urlSource(source, opts.vkey) : storageSource(opts.trust === 'sequenced' ? source : ProvenLog.of(source));
     this.#opts = opts;
     this.#pollMs = Math.min(100, Math.max(1, opts.pollMs ?? 50));
     if (opts.from !== undefined && (!Number.isSafeInteger(opts.from) || opts.from < 0)) {

@@ -41,12 +41,28 @@ describe('alerts HTTP API', () => {
     const aboutBob = await h.svc.raise(h.finding({ subject: 'bob', severity: 'low' }));
     const aboutZed = await h.svc.raise(h.finding({ subject: 'zed' }));
     expect((await call('bob', 'GET', '/v1/alerts')).body.alerts.map((a: any) => a.id)).toEqual([aboutZed.id]);
-    expect((await call('alice', 'GET', '/v1/alerts')).body.alerts.map((a: any) => a.id)).toEqual([aboutBob.id, aboutZed.id]);
+    expect((await call('alice', 'GET', '/v1/alerts?sort=id')).body.alerts.map((a: any) => a.id)).toEqual([aboutBob.id, aboutZed.id]);
     expect((await call('alice', 'GET', '/v1/alerts?severity=low')).body.alerts.map((a: any) => a.id)).toEqual([aboutBob.id]);
     expect((await call('alice', 'GET', '/v1/alerts?subject=zed&state=open&since=2026-11-27T08:00:00Z&until=2026-11-27T10:00:00%2B00:00')).body.alerts.map((a: any) => a.id)).toEqual([aboutZed.id]);
     expect((await call('alice', 'GET', '/v1/alerts?since=2026-11-27T09:00:01Z')).body.alerts).toEqual([]);
     expect(await call('bob', 'GET', `/v1/alerts/${aboutBob.id}`)).toMatchObject({ status: 404, body: { error: { code: 'ALERT_NOT_FOUND' } } });
     expect((await call('alice', 'GET', `/v1/alerts/${aboutBob.id}`)).body.alert).toMatchObject({ subject: 'bob', recipients: ['alice', 'carol'] });
+  });
+
+  it('pages, sorts by risk and filters by rule and score', async () => {
+    const call = await start();
+    const raised = [];
+    for (let i = 0; i < 7; i++) raised.push(await h.svc.raise(h.finding({ id: `f${i}`, subject: 'zed', score: 40 + i * 5, rule: i % 2 ? 'bulk-read' : 'watchlist' })));
+    const first = (await call('alice', 'GET', '/v1/alerts?limit=3')).body;
+    expect(first.total).toBe(7);
+    expect(first.alerts.map((a: any) => a.score)).toEqual([70, 65, 60]);
+    expect(first.next).toBe(3);
+    const last = (await call('alice', 'GET', '/v1/alerts?limit=3&offset=6')).body;
+    expect(last.alerts.map((a: any) => a.score)).toEqual([40]);
+    expect(last.next).toBeUndefined();
+    expect((await call('alice', 'GET', '/v1/alerts?rule=bulk-read&minScore=50')).body.alerts.map((a: any) => a.score)).toEqual([65, 55]);
+    expect((await call('alice', 'GET', '/v1/alerts?limit=5000')).status).toBe(400);
+    expect((await call('alice', 'GET', '/v1/alerts?sort=colour')).body).toMatchObject({ error: { code: 'INVALID_FIELD', field: 'sort' } });
   });
 
   it.each([

@@ -65,7 +65,7 @@ describe('POST /v1/access', () => {
     ['time not RFC 3339', { ...good, time: 'yesterday' }, 'time'],
     ['time two days ago', { ...good, time: '2026-11-25T09:00:00Z' }, 'time'],
     ['time in the future', { ...good, time: '2026-11-27T10:00:00Z' }, 'time'],
-    ['not an object', [good], 'body'],
+    ['not an object', 'hello', 'body'],
     ['oversized purpose', { ...good, purpose: 'x'.repeat(1001) }, 'purpose'],
   ])('rejects %s with 400 naming the field', async (_n, body, field) => {
     const { post } = await start();
@@ -85,6 +85,15 @@ describe('POST /v1/access', () => {
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     expect((await post(good)).status).toBe(201); // still serving
+  });
+
+  it('refuses a body that names a field twice (no last-one-wins)', async () => {
+    const { post } = await start();
+    const text = JSON.stringify(good).replace('{', '{"actor":"mallory",');
+    const res = await post(undefined, undefined, text);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'DUPLICATE_KEY', field: 'actor' } });
+    expect(log!.appender.storage.size()).toBe(1);
   });
 
   it('answers 401 for a missing, wrong or revoked token', async () => {

@@ -1,6 +1,7 @@
-// The proxy as shipped: `ilog init`, `ilog user add|list|remove`, `ilog proxy`
-// in its own process, psql through it, and `ilog lock` from another process
-// ending a live psql session.
+// The proxy as shipped: `ilog init` (a 1-of-1 governed log whose admin key sits
+// beside the data directory), `ilog user add|list|remove` (signed person
+// proposals), `ilog proxy` in its own process, psql through it, and `ilog lock`
+// from another process ending a live psql session.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,12 +40,14 @@ describe.skipIf(skip)('ilog proxy / user / lock commands', () => {
     await proxy?.stop();
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(`${dir}.admin.key`, { force: true });
   });
 
   it('user add logs a commitment, never the verifier; list and remove work', async () => {
-    const added = entries().find((e) => e.kind === 'user.added');
-    expect(added).toMatchObject({ person: 'frank', role: 'postgres' });
-    expect(added.verifierSha256).toMatch(/^[0-9a-f]{64}$/);
+    const added = entries().find((e) => e.kind === 'governance.proposal' && e.changes[0].op === 'person.add');
+    expect(added.changes[0]).toMatchObject({ person: 'frank', role: 'postgres' });
+    expect(added.changes[0].credential).toMatch(/^[0-9a-f]{64}$/);
+    expect(added.signature).toBeDefined();
     expect(JSON.stringify(entries())).not.toContain('SCRAM-SHA-256$');
     const db = new Database(join(dir, 'proxy.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM verifiers').pluck().get()).toBe(1);
@@ -92,6 +95,7 @@ describe.skipIf(skip)('ilog proxy / user / lock commands', () => {
       return o.trim() === '1';
     });
     const kinds = entries().map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['lock.set', 'lock.lifted', 'access', 'outcome']));
+    expect(kinds).toEqual(expect.arrayContaining(['lock.set', 'governance.proposal', 'access', 'outcome']));
+    expect(entries().find((e) => e.kind === 'lock.set').signature).toBeDefined();
   }, 300_000);
 });

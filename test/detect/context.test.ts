@@ -33,7 +33,7 @@ describe('team context (foreign-record)', () => {
     s.push(view('dave', T0 + 5 * DAY, 'p-onc', { role: 'doctor:cardiology' }));
     const [f] = glance(s);
     expect(f?.subject).toBe('alice');
-    expect(f?.reasons[0]).toContain('nobody in their team `cardiology` had touched in 3 days');
+    expect(f?.reasons[0]).toContain('nobody in their team `cardiology` touched it in 3 days');
   });
 
   it('drops the glance when a doctor of the department touches the patient within the window', () => {

@@ -22,7 +22,7 @@ describe('watchlist', () => {
     const [f] = s.push(view('alice', AFTER + 3 * HOUR, 'p-1'));
     expect(f?.rule).toBe('watchlist');
     expect(f?.entries).toEqual([glance]);
-    expect(f?.reasons[0]).toBe('accessed the watch-listed record of VIP patient Q');
+    expect(f?.reasons[0]).toContain('accessed the watch-listed record of VIP patient Q');
     expect(f?.time).toBe(new Date(AFTER).toISOString());
     expect(s.since(glance).filter((x) => x.subject === 'carol')).toEqual([]);
   });
@@ -174,7 +174,7 @@ describe('foreign record', () => {
     const later = s.push(view('alice', AFTER + 19 * HOUR, 'p-1'));
     const f = later.find((x) => x.rule === 'foreign-record');
     expect(f?.entries).toEqual([glance]);
-    expect(f?.reasons[0]).toContain('nobody in their team `cardiology` had touched in 3 days');
+    expect(f?.reasons[0]).toContain('nobody in their team `cardiology` touched it in 3 days');
     expect(f?.time).toBe(new Date(AFTER + 10 * HOUR).toISOString());
   });
 

@@ -184,6 +184,42 @@ describe('write API (POST /add)', () => {
     expect(appender.storage.size()).toBe(before);
   });
 
+  it('400s a body or batch line that names a field twice (no last-one-wins); nothing is appended', async () => {
+    const before = appender.storage.size();
+    const one = JSON.stringify(accessEntry(1));
+    const twice = one.replace('{', '{"kind":"lockdown.set",');
+    expect(await expectError(await post('/add', twice), 400, 'DUPLICATE_KEY')).toMatchObject({ field: 'kind' });
+    // Escapes do not hide a duplicate, nested objects are checked too.
+    await expectError(await post('/add', one.replace('{', '{"\\u006bind":"lockdown.set",')), 400, 'DUPLICATE_KEY');
+    const nested = one.replace('"resource":{', '"resource":{"type":"patient",');
+    expect(nested).not.toBe(one);
+    expect(await expectError(await post('/add', nested), 400, 'DUPLICATE_KEY')).toMatchObject({ field: 'resource.type' });
+    const e = await expectError(await post('/add', [one, twice].join('\n'), { 'content-type': 'application/x-ndjson' }), 400, 'DUPLICATE_KEY');
+    expect(e).toMatchObject({ line: 2 });
+    expect(appender.storage.size()).toBe(before);
+  });
+
+  it('403s kinds that carry authority unless signed: the write token is not an admin key', async () => {
+    const before = appender.storage.size();
+    const time = new Date().toISOString();
+    const forged = [
+      { v: 1, kind: 'lockdown.set', time, reason: 'x' },
+      { v: 1, kind: 'lock.lifted', time, person: 'bob' },
+      { v: 1, kind: 'lock.set', time, person: 'bob' },
+      { v: 1, kind: 'genesis', time, origin: 'evil.example/log', logKey: vkey },
+      { v: 1, kind: 'user.added', time, person: 'ghost', role: 'app_ro', verifierSha256: 'a'.repeat(64) },
+      { v: 1, kind: 'alert.closed', time, alert: 'x' },
+      { v: 1, kind: 'bypass.detected', time },
+    ];
+    for (const e of forged) {
+      const err = await expectError(await post('/add', JSON.stringify(e)), 403, 'KIND_NOT_ALLOWED');
+      expect(err).toMatchObject({ kind: e.kind, field: 'kind' });
+    }
+    const batch = [JSON.stringify(accessEntry(1)), JSON.stringify(forged[0])].join('\n');
+    expect(await expectError(await post('/add', batch, { 'content-type': 'application/x-ndjson' }), 403, 'KIND_NOT_ALLOWED')).toMatchObject({ line: 2 });
+    expect(appender.storage.size()).toBe(before);
+  });
+
   it('413s an oversize entry and an oversize body', async () => {
     const big = { ...accessEntry(1), purpose: 'x'.repeat(70_000) };
     await expectError(await post('/add', JSON.stringify(big)), 413, 'ENTRY_TOO_LARGE');

@@ -11,10 +11,16 @@ export interface AlertMessage {
   severity: AlertView['severity'];
   rule: string;
   subject: string;
+  /** Everyone the alert is about: the subject first, then the colleague looked up, the grantee… */
+  concerns: string[];
   score: number;
   reasons: string[];
   entries: number[];
+  /** When the access itself happened (for imported history: its original time). */
   time: string;
+  accessTime: string;
+  /** When the alert reached its recipients (raised or escalated). */
+  raisedAt: string;
   recipients: string[];
   title: string;
   text: string;
@@ -42,10 +48,13 @@ export function renderMessage(a: AlertView, event: AlertMessage['event']): Alert
     severity: a.severity,
     rule: a.rule,
     subject: a.subject,
+    concerns: [a.subject, ...a.alsoConcerns],
     score: a.score,
     reasons: a.reasons,
     entries: a.entries,
     time: a.time,
+    accessTime: a.time,
+    raisedAt: a.lastRoutedAt,
     recipients: a.recipients,
     title,
     text: lines.filter((l, i) => l !== '' || i < lines.length - 1).join('\n'),

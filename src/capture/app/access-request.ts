@@ -43,6 +43,8 @@ export interface AccessEntryOptions {
   /** How far a reported time may lie in the future (clock skew) and in the past (late reporting). */
   maxFutureMs?: number;
   maxPastMs?: number;
+  /** The app may backfill history: an older time is kept as `accessedAt`, the entry's `time` is now. */
+  backfill?: boolean;
 }
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
@@ -50,10 +52,12 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
 /** Validates a request body and builds the `access` entry; throws IlogError('INVALID_FIELD', …, {field}). */
 export function accessEntryFromRequest(body: unknown, o: AccessEntryOptions): Record<string, unknown> {
   const r = parseOrThrow(accessRequestSchema, body);
+  const { time, accessedAt } = accessTime(r.time, o);
   return {
     v: 1,
     kind: 'access',
-    time: accessTime(r.time, o),
+    time,
+    ...(accessedAt !== undefined ? { accessedAt } : {}),
     source: `app:${o.app}`,
     person: r.actor,
     action: r.action,
@@ -66,13 +70,21 @@ export function accessEntryFromRequest(body: unknown, o: AccessEntryOptions): Re
   };
 }
 
-/** A reported time is accepted within a window around now, so an app cannot backdate or postdate accesses freely. */
-function accessTime(reported: string | undefined, o: AccessEntryOptions): string {
-  if (reported === undefined) return new Date(o.nowMs).toISOString();
+/**
+ * A reported time is accepted within a window around now, so an app cannot backdate or postdate
+ * accesses freely. An app with the backfill permission may report older accesses: the entry is
+ * then dated when it is logged and the original time is a separate field, so the log stays honest.
+ */
+function accessTime(reported: string | undefined, o: AccessEntryOptions): { time: string; accessedAt?: string } {
+  const now = new Date(o.nowMs).toISOString();
+  if (reported === undefined) return { time: now };
   const ms = RFC3339.test(reported) ? Date.parse(reported) : NaN;
   if (!Number.isFinite(ms)) throw new IlogError('INVALID_FIELD', 'time must be RFC 3339, e.g. 2026-01-31T09:15:00.000Z', { field: 'time' });
-  if (ms > o.nowMs + (o.maxFutureMs ?? 5 * 60_000) || ms < o.nowMs - (o.maxPastMs ?? 24 * 3600_000)) {
-    throw new IlogError('INVALID_FIELD', 'time is too far from now (more than 5 minutes ahead or 24 hours behind); report accesses as they happen', { field: 'time' });
+  const future = ms > o.nowMs + (o.maxFutureMs ?? 5 * 60_000);
+  const past = ms < o.nowMs - (o.maxPastMs ?? 24 * 3600_000);
+  if (past && o.backfill && !future) return { time: now, accessedAt: new Date(ms).toISOString() };
+  if (future || past) {
+    throw new IlogError('INVALID_FIELD', 'time is too far from now (more than 5 minutes ahead or 24 hours behind); report accesses as they happen, or import history with `ilog import` or a token with the backfill permission', { field: 'time' });
   }
-  return new Date(ms).toISOString();
+  return { time: new Date(ms).toISOString() };
 }

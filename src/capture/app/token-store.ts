@@ -15,6 +15,8 @@ interface Principal {
   name: string;
   sha256: string;
   created: string;
+  /** Extra permissions (e.g. `backfill`, `context` for applications); none by default. */
+  scopes?: string[];
 }
 
 export class TokenStore {
@@ -29,12 +31,12 @@ export class TokenStore {
   }
 
   /** Issues a token for a new name; returns the clear token (shown once, never stored). */
-  add(name: string, now = new Date()): string {
+  add(name: string, now = new Date(), scopes: readonly string[] = []): string {
     if (!NAME.test(name)) throw new IlogError('INVALID_NAME', `'${name}' is not a valid name: use 1-63 of a-z 0-9 . _ - starting with a letter or digit`, { name });
     const list = this.#read();
     if (list.some((p) => p.name === name)) throw new IlogError('ALREADY_EXISTS', `${name} already has a token; remove it first to issue a new one`, { name });
     const token = this.#prefix + randomBytes(32).toString('base64url');
-    this.#write([...list, { name, sha256: sha256(token), created: now.toISOString() }]);
+    this.#write([...list, { name, sha256: sha256(token), created: now.toISOString(), ...(scopes.length > 0 ? { scopes: [...scopes] } : {}) }]);
     return token;
   }
 
@@ -42,6 +44,11 @@ export class TokenStore {
     const list = this.#read();
     if (!list.some((p) => p.name === name)) throw new IlogError('NOT_FOUND', `no token for ${name}`, { name });
     this.#write(list.filter((p) => p.name !== name));
+  }
+
+  /** Does `name` hold permission `scope`? */
+  allows(name: string, scope: string): boolean {
+    return this.#read().some((p) => p.name === name && (p.scopes ?? []).includes(scope));
   }
 
   names(): string[] {

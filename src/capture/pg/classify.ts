@@ -6,24 +6,55 @@
 import './wasm-flags.js';
 import { loadModule, normalizeSync, parseSync } from 'libpg-query';
 import { IlogError } from '../../ledger/errors.js';
+import { CATALOG_FUNCTIONS, CATALOG_RELATIONS, METADATA_SCHEMAS } from './catalog-allowlist.js';
+import { gucChange, type GucChange } from './guc-change.js';
+import { statementBodies } from './sql-bodies.js';
+import { collectNames, constText, emptyNames, type Names, type QName } from './sql-names.js';
 
 export type Action = 'select' | 'insert' | 'update' | 'delete' | 'copy_in' | 'copy_out' | 'ddl' | 'grant' | 'other';
+
+/**
+ * Names of a statement that PostgreSQL must resolve in the person's session
+ * before the statement may run without a purpose (see resolve.ts). Every
+ * qualified name of such a statement is already known to be allow-listed.
+ */
+export interface CatalogCheck {
+  /** Unqualified relation names, each in CATALOG_RELATIONS. */
+  relations: string[];
+  /** Unqualified function names, each in CATALOG_FUNCTIONS. */
+  functions: string[];
+  types: string[];
+  operators: string[];
+  /** Names that may be functional notation (`c.f` = f(c)). */
+  attributes: string[];
+}
 
 export interface StatementInfo {
   /** Parse-tree node name, e.g. 'SelectStmt'. */
   kind: string;
   action: Action;
+  /** Relations as written: `hr.patients` when qualified, `patients` when not (the session qualifies it, search-path.ts). */
   relations: string[];
-  /** Literal constants in source order, as text. */
+  /** Literal constants in source order, as text (those of bodies follow those of the statement). */
   literals: string[];
   /** Normalised statement text (constants → $n). */
   normalized: string;
-  /** True when the statement needs no purpose (SET, SHOW, BEGIN, catalog reads, SELECT version(), …). */
+  /** True when the statement needs no purpose whatever the session (SET, SHOW, BEGIN, SELECT 1, fully qualified catalog reads). */
   housekeeping: boolean;
+  /** Set when the statement needs no purpose only if the session resolves these names to allow-listed catalog objects. */
+  catalogCheck?: CatalogCheck;
+  /** Normalised SQL found inside the statement (DO / function bodies, SQL string arguments). */
+  body?: { text: string; opaque: boolean };
+  /** True when the statement names a temporary relation (so unqualified names may resolve to pg_temp). */
+  temp: boolean;
+  /** A change to ilog.purpose, search_path or the transaction that the session follows (guc-change.ts). */
+  guc?: GucChange;
   /** `SET ilog.purpose = …` (string) or `RESET ilog.purpose` (null); undefined otherwise. */
   setPurpose?: string | null;
   /** `SHOW ilog.purpose`. */
   showPurpose?: boolean;
+  /** SQL-level PREPARE / EXECUTE / DEALLOCATE (name undefined: DEALLOCATE ALL), so EXECUTE is logged as what it runs. */
+  sqlPrepared?: { op: 'prepare' | 'execute' | 'deallocate'; name?: string; action?: Action };
 }
 
 let loaded: Promise<void> | undefined;
@@ -37,65 +68,10 @@ const HOUSEKEEPING_KINDS = new Set([
   'VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'DiscardStmt', 'DeallocateStmt',
   'ListenStmt', 'UnlistenStmt', 'PrepareStmt', 'ClosePortalStmt',
 ]);
+const CATALOG = 'pg_catalog';
 
-/** Functions that read session or server facts, never table data; drivers call them at start-up. */
-const SAFE_FUNCTIONS = new Set([
-  'version', 'current_setting', 'current_database', 'current_schema', 'current_schemas', 'current_user',
-  'session_user', 'current_role', 'user', 'pg_backend_pid', 'pg_is_in_recovery', 'now', 'timeofday',
-  'current_timestamp', 'inet_server_addr', 'inet_server_port', 'pg_postmaster_start_time', 'txid_current',
-  'pg_current_xact_id', 'format_type', 'pg_get_userbyid', 'has_schema_privilege', 'has_table_privilege',
-  'pg_encoding_to_char', 'pg_get_expr', 'pg_table_is_visible', 'obj_description', 'col_description',
-  'pg_get_constraintdef', 'pg_get_indexdef', 'pg_get_viewdef', 'array_to_string', 'array_agg', 'count',
-  'quote_ident', 'pg_get_function_result', 'pg_get_function_arguments', 'pg_get_triggerdef',
-  'pg_get_statisticsobjdef_columns', 'pg_relation_is_publishable', 'pg_get_partkeydef',
-]);
-const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
-
-interface Collected {
-  relations: Set<string>;
-  ctes: Set<string>;
-  consts: { loc: number; text: string }[];
-  functions: string[];
-}
-
-function relationName(rv: Record<string, unknown>): string {
-  const rel = String(rv.relname);
-  const schema = typeof rv.schemaname === 'string' ? rv.schemaname : rel.startsWith('pg_') ? 'pg_catalog' : 'public';
-  return `${schema}.${rel}`;
-}
-
-function constText(c: Record<string, any>): string | undefined {
-  if (c.isnull) return undefined;
-  if (c.ival) return String(c.ival.ival ?? 0);
-  if (c.fval) return String(c.fval.fval);
-  if (c.sval) return String(c.sval.sval ?? '');
-  if (c.boolval) return c.boolval.boolval ? 'true' : 'false';
-  if (c.bsval) return String(c.bsval.bsval);
-  return undefined;
-}
-
-function walk(node: unknown, out: Collected, depth = 0): void {
-  if (depth > 500 || node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const n of node) walk(n, out, depth + 1);
-    return;
-  }
-  const o = node as Record<string, any>;
-  if (typeof o.relname === 'string') {
-    if (typeof o.schemaname === 'string' || !out.ctes.has(o.relname)) out.relations.add(relationName(o));
-  }
-  for (const [k, v] of Object.entries(o)) {
-    if (k === 'A_Const') {
-      const t = constText(v);
-      if (t !== undefined) out.consts.push({ loc: Number(v.location ?? 0), text: t });
-      continue;
-    }
-    if (k === 'FuncCall' && Array.isArray(v.funcname)) {
-      out.functions.push(v.funcname.map((f: any) => f.String?.sval ?? '').join('.'));
-    }
-    if (k === 'CommonTableExpr' && typeof v.ctename === 'string') out.ctes.add(v.ctename);
-    walk(v, out, depth + 1);
-  }
+function qualified(q: QName): string {
+  return q.schema ? `${q.schema}.${q.name}` : q.name;
 }
 
 function actionOf(kind: string, stmt: Record<string, any>): Action {
@@ -116,7 +92,8 @@ function actionOf(kind: string, stmt: Record<string, any>): Action {
     case 'GrantRoleStmt':
     case 'AlterDefaultPrivilegesStmt':
       return 'grant';
-    case 'ExplainStmt': {
+    case 'ExplainStmt':
+    case 'DeclareCursorStmt': {
       const inner = Object.entries(stmt.query ?? {})[0];
       return inner ? actionOf(inner[0], inner[1] as Record<string, any>) : 'other';
     }
@@ -125,11 +102,52 @@ function actionOf(kind: string, stmt: Record<string, any>): Action {
   }
 }
 
-function isHousekeeping(kind: string, c: Collected): boolean {
+/** When a statement does several things, the log names the strongest: a write wins over a read. */
+const STRENGTH: Action[] = ['other', 'select', 'copy_out', 'grant', 'ddl', 'copy_in', 'insert', 'update', 'delete'];
+function stronger(a: Action, b: Action): Action {
+  return STRENGTH.indexOf(b) > STRENGTH.indexOf(a) ? b : a;
+}
+const WORD_ACTION: Record<string, Action> = { DELETE: 'delete', TRUNCATE: 'delete', UPDATE: 'update', MERGE: 'update', INSERT: 'insert', COPY: 'copy_in', DROP: 'ddl', ALTER: 'ddl', CREATE: 'ddl', GRANT: 'grant' };
+
+/** Writable CTEs: `WITH x AS (DELETE …) SELECT …` deletes. */
+function cteAction(stmt: Record<string, any>, base: Action): Action {
+  let a = base;
+  for (const c of stmt.withClause?.ctes ?? []) {
+    const inner = Object.entries(c?.CommonTableExpr?.ctequery ?? {})[0];
+    if (inner) a = stronger(a, cteAction(inner[1] as Record<string, any>, actionOf(inner[0], inner[1] as Record<string, any>)));
+  }
+  return a;
+}
+
+/**
+ * Whether the statement can be purpose-free: housekeeping outright, a catalog
+ * read that the session must confirm (CatalogCheck), or neither (undefined).
+ */
+function purposeFree(kind: string, n: Names, hasBody: boolean): true | CatalogCheck | undefined {
   if (HOUSEKEEPING_KINDS.has(kind)) return true;
-  if (kind !== 'SelectStmt') return false;
-  for (const r of c.relations) if (!CATALOG_SCHEMAS.has(r.slice(0, r.indexOf('.')))) return false;
-  return c.functions.every((f) => SAFE_FUNCTIONS.has(f.replace(/^pg_catalog\./, '').toLowerCase()));
+  if (kind !== 'SelectStmt' || hasBody) return undefined;
+  const check: CatalogCheck = { relations: [], functions: [], types: [], operators: [], attributes: [] };
+  for (const r of n.relations) {
+    if (r.schema === undefined) {
+      if (!CATALOG_RELATIONS.has(r.name)) return undefined;
+      check.relations.push(r.name);
+    } else if (!(r.schema === CATALOG && CATALOG_RELATIONS.has(r.name)) && !METADATA_SCHEMAS.has(r.schema)) return undefined;
+  }
+  for (const f of n.functions) {
+    const name = f.name.toLowerCase();
+    if (!CATALOG_FUNCTIONS.has(name) || (f.schema !== undefined && f.schema !== CATALOG)) return undefined;
+    if (f.schema === undefined) check.functions.push(name);
+  }
+  for (const [list, into] of [[n.types, check.types], [n.operators, check.operators]] as const) {
+    for (const t of list) {
+      if (t.schema !== undefined && t.schema !== CATALOG) return undefined;
+      if (t.schema === undefined) into.push(t.name);
+    }
+  }
+  check.attributes.push(...n.attributes);
+  const dedupe = (a: string[]): string[] => [...new Set(a)].sort();
+  const c: CatalogCheck = { relations: dedupe(check.relations), functions: dedupe(check.functions), types: dedupe(check.types), operators: dedupe(check.operators), attributes: dedupe(check.attributes) };
+  return Object.values(c).every((a) => a.length === 0) ? true : c;
 }
 
 function setVariable(kind: string, stmt: Record<string, any>): Pick<StatementInfo, 'setPurpose' | 'showPurpose'> {
@@ -144,39 +162,107 @@ function setVariable(kind: string, stmt: Record<string, any>): Pick<StatementInf
   return {};
 }
 
+function sqlPrepared(kind: string, node: Record<string, any>): Pick<StatementInfo, 'sqlPrepared'> {
+  const name = typeof node.name === 'string' ? node.name : undefined;
+  if (kind === 'PrepareStmt') {
+    // PREPARE reads nothing (action other); what it prepares runs at EXECUTE, with this action.
+    const inner = Object.entries(node.query ?? {})[0];
+    return { sqlPrepared: { op: 'prepare', name, action: inner ? cteAction(inner[1] as Record<string, any>, actionOf(inner[0], inner[1] as Record<string, any>)) : 'other' } };
+  }
+  if (kind === 'ExecuteStmt') return { sqlPrepared: { op: 'execute', name } };
+  if (kind === 'DeallocateStmt') return { sqlPrepared: { op: 'deallocate', ...(node.isall ? {} : { name }) } };
+  return {};
+}
+
+type ParsedStmt = { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number };
+
+function parse(sql: string): ParsedStmt[] {
+  try {
+    return ((parseSync(sql) as { stmts?: ParsedStmt[] }).stmts ?? []);
+  } catch (e) {
+    const d = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+    throw new IlogError('SQL_SYNTAX', (e as Error).message, { position: d?.cursorPosition });
+  }
+}
+
+const MAX_DEPTH = 4;
+
+/** One statement: its names, action and the SQL inside it (recursively, bounded). */
+function analyzeOne(kind: string, node: Record<string, any>, text: string, depth: number): StatementInfo & { names: Names } {
+  const ctes = new Set<string>();
+  // CTE names first, so a reference to a CTE is not mistaken for a table.
+  collectNames(node.withClause, ctes, emptyNames());
+  const names = emptyNames();
+  collectNames(node, ctes, names);
+  names.consts.sort((a, b) => a.loc - b.loc);
+  let action = cteAction(node, actionOf(kind, node));
+  const literals = names.consts.map((x) => x.text);
+  const bodies = depth < MAX_DEPTH ? statementBodies(kind, node, names.sqlArgs) : { sql: [], opaque: true, writes: [] };
+  const bodyTexts: string[] = [];
+  let opaque = bodies.opaque;
+  const inner = emptyNames();
+  for (const sql of bodies.sql) {
+    let stmts: ParsedStmt[];
+    try {
+      stmts = parse(sql);
+    } catch {
+      opaque = true;
+      continue;
+    }
+    const bytes = Buffer.from(sql, 'utf8');
+    for (const s of stmts) {
+      const [k, n] = Object.entries(s.stmt)[0] ?? ['Unknown', {}];
+      const start = s.stmt_location ?? 0;
+      const t = bytes.toString('utf8', start, s.stmt_len ? start + s.stmt_len : bytes.length).trim();
+      const sub = analyzeOne(k, n as Record<string, any>, t, depth + 1);
+      // A function body is stored, not run, when it is created: CREATE FUNCTION stays ddl.
+      if (kind !== 'CreateFunctionStmt') action = stronger(action, sub.action);
+      bodyTexts.push(sub.normalized, ...(sub.body ? [sub.body.text] : []));
+      opaque ||= sub.body?.opaque ?? false;
+      literals.push(...sub.literals);
+      inner.relations.push(...sub.names.relations);
+      inner.functions.push(...sub.names.functions);
+    }
+  }
+  if (kind === 'DoStmt') for (const w of bodies.writes) action = stronger(action, WORD_ACTION[w] ?? 'other');
+  // A procedure's body lives in the database, not in the statement: the entry says the proxy could not read it.
+  if (kind === 'CallStmt') opaque = true;
+  names.relations.push(...inner.relations);
+  names.functions.push(...inner.functions);
+  const free = purposeFree(kind, names, bodies.sql.length > 0 || opaque);
+  // set_config() can change search_path from inside any statement: the proxy then stops trusting its own copy.
+  const guc: GucChange | undefined = gucChange(kind, node) ?? (names.functions.some((f) => f.name.toLowerCase() === 'set_config') ? { t: 'unknown', name: 'search_path' } : undefined);
+  const temp = JSON.stringify(node).includes('"relpersistence":"t"') || names.relations.some((r) => r.schema === 'pg_temp');
+  return {
+    kind,
+    action,
+    relations: [...new Set(names.relations.map(qualified))].sort(),
+    literals,
+    normalized: normalizeSync(text),
+    housekeeping: free === true,
+    ...(free && free !== true ? { catalogCheck: free } : {}),
+    ...(bodyTexts.length || opaque ? { body: { text: bodyTexts.join(';\n'), opaque } } : {}),
+    temp,
+    ...(guc ? { guc } : {}),
+    ...setVariable(kind, node),
+    ...sqlPrepared(kind, node),
+    names,
+  };
+}
+
 /**
  * Analyses one query string (one or more statements). Throws
  * IlogError('SQL_SYNTAX', …, {position}) when PostgreSQL's grammar rejects it.
  */
 export function analyze(sql: string): StatementInfo[] {
-  let tree: { stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[] };
-  try {
-    tree = parseSync(sql) as typeof tree;
-  } catch (e) {
-    const d = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-    throw new IlogError('SQL_SYNTAX', (e as Error).message, { position: d?.cursorPosition });
-  }
-  const stmts = tree.stmts ?? [];
+  const stmts = parse(sql);
   const bytes = stmts.length > 1 ? Buffer.from(sql, 'utf8') : undefined;
   return stmts.map((s) => {
     const [kind, node] = Object.entries(s.stmt)[0] ?? ['Unknown', {}];
-    // CTE names first, so a reference to a CTE is not mistaken for a table.
-    const pre: Collected = { relations: new Set(), ctes: new Set(), consts: [], functions: [] };
-    walk((node as any).withClause, pre);
-    const c: Collected = { relations: new Set(), ctes: pre.ctes, consts: [], functions: [] };
-    walk(node, c);
     const start = s.stmt_location ?? 0;
     const text = bytes ? bytes.toString('utf8', start, s.stmt_len ? start + s.stmt_len : bytes.length) : sql;
-    c.consts.sort((a, b) => a.loc - b.loc);
-    return {
-      kind,
-      action: actionOf(kind, node as Record<string, any>),
-      relations: [...c.relations].sort(),
-      literals: c.consts.map((x) => x.text),
-      normalized: normalizeSync(text),
-      housekeeping: isHousekeeping(kind, c),
-      ...setVariable(kind, node as Record<string, any>),
-    };
+    const { names: _names, ...info } = analyzeOne(kind, node as Record<string, any>, text, 0);
+    return info;
   });
 }
 

@@ -47,10 +47,18 @@ export interface StatementFacts {
   kind: string;
   action: Action;
   relations: string[];
+  /** Names in `relations` not pinned to one schema (search-path.ts). */
+  unresolved?: string[];
+  /** Normalised SQL inside the statement (DO / function bodies, SQL string arguments). */
+  body?: { text: string; opaque: boolean };
+  /** The proxy's own statement on the person's backend. */
+  byProxy?: boolean;
   normalized: string;
   /** HMACs of the literal and bind values (see hmacValue), in $n order. */
   values: string[];
   purpose?: string;
+  /** The upstream backend and its statement number (see UpstreamRun), for the pgAudit reconciler. */
+  upstream?: { pid: number; port?: number; seq: number; query: string };
 }
 
 export function accessEntry(s: SessionFacts, st: StatementFacts): object {
@@ -69,13 +77,26 @@ export function accessEntry(s: SessionFacts, st: StatementFacts): object {
     ...(st.purpose !== undefined ? { purpose: st.purpose } : {}),
     action: st.action,
     relations: st.relations,
+    ...(st.unresolved?.length ? { unresolved: st.unresolved } : {}),
+    ...(st.byProxy ? { by: 'proxy' } : {}),
     statement: {
       kind: st.kind,
       text: st.normalized.length > MAX_TEXT ? st.normalized.slice(0, MAX_TEXT) : st.normalized,
       sha256: createHash('sha256').update(st.normalized, 'utf8').digest('hex'),
       ...(truncated ? { truncated: true } : {}),
       values,
+      ...(st.body ? { body: bodyField(st.body) } : {}),
     },
+    ...(st.upstream ? { upstream: st.upstream } : {}),
+  };
+}
+
+function bodyField(b: { text: string; opaque: boolean }): object {
+  return {
+    text: b.text.length > MAX_TEXT ? b.text.slice(0, MAX_TEXT) : b.text,
+    sha256: createHash('sha256').update(b.text, 'utf8').digest('hex'),
+    ...(b.text.length > MAX_TEXT ? { truncated: true } : {}),
+    ...(b.opaque ? { opaque: true } : {}),
   };
 }
 

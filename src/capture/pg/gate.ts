@@ -8,7 +8,7 @@ import type { StatementInfo } from './classify.js';
 import { accessEntry, hmacValue, outcomeEntry, type OutcomeFacts, type SessionFacts } from './entries.js';
 import type { OutcomeWriter } from './outcome-writer.js';
 import type { ErrorFields } from './protocol/messages.js';
-import type { PurposePolicy } from './purpose.js';
+import { MAX_PURPOSE, type PurposePolicy } from './purpose.js';
 import { SQLSTATE } from './sqlstate.js';
 
 export interface GateContext {
@@ -27,6 +27,28 @@ export interface Candidate {
   purpose: string | undefined;
   /** Bind values, already HMACed (extended protocol), placed before the literals. */
   boundValues?: string[];
+  /** HMAC of the exact query string sent upstream (pgAudit logs it as the statement text); absent when not forwarded. */
+  query?: string;
+  /** Relations as the session resolves them (search-path.ts, resolve.ts); default: info.relations. */
+  relations?: string[];
+  /** Those of `relations` the proxy could not pin to one schema. */
+  unresolved?: string[];
+  /** PostgreSQL confirmed, in this session, that every name is an allow-listed catalog object (resolve.ts). */
+  catalogOnly?: boolean;
+  /** The proxy's own statement (name resolution), logged like the person's. */
+  byProxy?: boolean;
+}
+
+/**
+ * The upstream backend a session's statements run on, numbered in the order the
+ * proxy sends them (one number per statement, even within one query string), so
+ * that the pgAudit reconciler can match the server's audit records exactly.
+ */
+export interface UpstreamRun {
+  pid: number;
+  port: number | undefined;
+  /** Statements numbered so far. */
+  seq: number;
 }
 
 export type GateResult = { ok: true; access: number[] } | { ok: false; error: ErrorFields; locked?: boolean };
@@ -37,22 +59,37 @@ export function lockedError(reason?: string): ErrorFields {
   return { severity: 'FATAL', code: SQLSTATE.LOCKED, message: `access is locked for this person${reason ? `: ${reason}` : ''}`, hint: 'ask an ilog admin; the lock is recorded in the log' };
 }
 
+/** Why a stated purpose (comment, SET, start-up option) is refused, or undefined when it is acceptable. */
+export function purposeProblem(purpose: string, policy: PurposePolicy): ErrorFields | undefined {
+  if (purpose.length > MAX_PURPOSE) {
+    return { severity: 'ERROR', code: SQLSTATE.PURPOSE_TOO_LONG, message: `ilog: a purpose may be at most ${MAX_PURPOSE} characters (this one has ${purpose.length})`, hint: 'state the purpose briefly and point to where the details are, e.g. a ticket id' };
+  }
+  if (purpose.trim() === '') {
+    return { severity: 'ERROR', code: SQLSTATE.PURPOSE_REJECTED, message: 'ilog: an empty purpose is not a purpose', hint: `state what the access is for; RESET ilog.purpose clears a purpose` };
+  }
+  if (!policy.accepts(purpose)) {
+    return { severity: 'ERROR', code: SQLSTATE.PURPOSE_REJECTED, message: `ilog: purpose ${JSON.stringify(purpose)} does not match the required pattern ${policy.pattern}`, hint: 'state a purpose that matches the policy, e.g. a ticket id' };
+  }
+  return undefined;
+}
+
 /** Checks purpose rules for every candidate; returns the refusal or undefined. */
 export function checkPurpose(cands: Candidate[], policy: PurposePolicy): ErrorFields | undefined {
   for (const c of cands) {
-    if (c.info.housekeeping) continue;
+    if (c.purpose !== undefined && c.purpose.length > MAX_PURPOSE) return purposeProblem(c.purpose, policy);
+    if (c.info.housekeeping || c.catalogOnly) continue;
     if (c.purpose === undefined || c.purpose.trim() === '') {
-      return { severity: 'ERROR', code: SQLSTATE.NO_PURPOSE, message: `ilog: a purpose is required for ${c.info.kind} (${c.info.action}${c.info.relations.length ? ' on ' + c.info.relations.join(', ') : ''})`, hint: HOW };
+      const rel = c.relations ?? c.info.relations;
+      return { severity: 'ERROR', code: SQLSTATE.NO_PURPOSE, message: `ilog: a purpose is required for ${c.info.kind} (${c.info.action}${rel.length ? ' on ' + rel.join(', ') : ''})`, hint: HOW };
     }
-    if (!policy.accepts(c.purpose)) {
-      return { severity: 'ERROR', code: SQLSTATE.PURPOSE_REJECTED, message: `ilog: purpose ${JSON.stringify(c.purpose)} does not match the required pattern ${policy.pattern}`, hint: 'state a purpose that matches the policy, e.g. a ticket id' };
-    }
+    const problem = purposeProblem(c.purpose, policy);
+    if (problem) return problem;
   }
   return undefined;
 }
 
 /** Runs the gate: lock, purpose, durable access entries (in order). */
-export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[]): Promise<GateResult> {
+export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
   const lock = ctx.locks.isLocked(facts.person);
   if (lock) return { ok: false, error: lockedError(lock.reason), locked: true };
   const refusal = checkPurpose(cands, ctx.policy);
@@ -61,10 +98,15 @@ export async function admit(ctx: GateContext, facts: SessionFacts, cands: Candid
     accessEntry(facts, {
       kind: c.info.kind,
       action: c.info.action,
-      relations: c.info.relations,
+      relations: c.relations ?? c.info.relations,
+      unresolved: c.unresolved,
+      body: c.info.body,
+      byProxy: c.byProxy,
       normalized: c.info.normalized,
       values: [...(c.boundValues ?? []), ...c.info.literals.map((l) => hmacValue(ctx.hmacKey, l))],
       purpose: c.purpose,
+      // Numbered now, synchronously: admit runs in arrival order, which is the order statements are sent.
+      upstream: up && c.query ? { pid: up.pid, ...(up.port !== undefined ? { port: up.port } : {}), seq: ++up.seq, query: c.query } : undefined,
     }),
   );
   const start = performance.now();

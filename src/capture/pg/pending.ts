@@ -19,7 +19,20 @@ export type PendingItem =
   /** Simple Query or FunctionCall: statements finish one by one, the item ends at ReadyForQuery. */
   | { t: 'query'; stmts: Tracked[]; next: number; lastError?: string }
   /** Bytes the proxy answers itself, sent when every earlier response has been. */
-  | { t: 'inject'; make: () => Buffer };
+  | { t: 'inject'; make: () => Buffer }
+  /** The proxy's own statement (probe.ts): its responses are consumed here, never relayed. */
+  | ProbeItem;
+
+/** Consumes the responses to one statement the proxy sent itself; `feed` returns true when they are complete. */
+export interface ProbeItem {
+  t: 'probe';
+  feed(type: string, body: Buffer): boolean;
+  /** PostgreSQL skipped it (an earlier error in the same extended-protocol batch). */
+  skipped(): void;
+}
+
+/** Messages PostgreSQL may send at any time, which belong to no request. */
+const ASYNC = new Set(['N', 'A', 'S']);
 
 const ENDS: Record<string, string> = { parse: '1', bind: '2', close: '3' };
 
@@ -57,6 +70,17 @@ export class PendingQueue {
     return it;
   }
 
+  /**
+   * When the head is the proxy's own statement, gives it this message and
+   * returns true (the message is not for the client).
+   */
+  toProbe(type: string, body: Buffer): boolean {
+    const head = this.#peek();
+    if (head?.t !== 'probe' || ASYNC.has(type)) return false;
+    if (head.feed(type, body)) this.#shift();
+    return true;
+  }
+
   /** Takes the injected answers now at the head (every earlier response has been relayed). */
   takeInjected(): Buffer[] {
     const out: Buffer[] = [];
@@ -73,7 +97,7 @@ export class PendingQueue {
    */
   onUpstream(type: string, tag?: string, sqlstate?: string): Finished[] {
     const head = this.#peek();
-    if (!head || head.t === 'inject') return [];
+    if (!head || head.t === 'inject' || head.t === 'probe') return [];
     const done: Finished[] = [];
     if (head.t === 'query') {
       if (type === 'C' || type === 'E' || type === 'V') {
@@ -92,6 +116,7 @@ export class PendingQueue {
       // PostgreSQL skips everything up to Sync; so do we (injected answers included).
       while (this.#peek() && this.#peek()!.t !== 'sync') {
         const it = this.#shift()!;
+        if (it.t === 'probe') it.skipped();
         if (it !== head && it.t === 'exec' && it.stmt) done.push({ stmt: it.stmt, status: 'error', sqlstate });
       }
       return done;

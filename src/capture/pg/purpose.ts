@@ -5,12 +5,17 @@
 import { IlogError } from '../../ledger/errors.js';
 
 const COMMENT = /^\s*\/\*\s*purpose\s*:\s*([\s\S]*?)\s*\*\//i;
-const MAX_PURPOSE = 500;
+/**
+ * The one length limit for a purpose, wherever it comes from (comment, SET,
+ * start-up option). Longer purposes are refused with IL005, never cut: a cut
+ * purpose would be logged as something the person did not say.
+ */
+export const MAX_PURPOSE = 1000;
 
 /** The purpose in a leading comment, if any. */
 export function purposeFromComment(sql: string): string | undefined {
   const m = COMMENT.exec(sql);
-  return m?.[1] ? m[1].slice(0, MAX_PURPOSE) : undefined;
+  return m?.[1] ? m[1] : undefined;
 }
 
 /**
@@ -18,24 +23,29 @@ export function purposeFromComment(sql: string): string | undefined {
  * pass upstream (PostgreSQL would otherwise keep `ilog.purpose` as a custom GUC
  * the person could change behind the proxy's back).
  */
-export function splitStartupOptions(options: string | undefined): { purpose?: string; rest?: string } {
+export function splitStartupOptions(options: string | undefined): { purpose?: string; searchPath?: string; rest?: string } {
   if (!options) return {};
   // Options are space-separated; `\ ` escapes a space inside a value (libpq rules).
   const tokens = options.match(/(?:\\.|[^\s\\])+/g) ?? [];
   const rest: string[] = [];
   let purpose: string | undefined;
+  let searchPath: string | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const value = t === '-c' ? tokens[i + 1] : t.startsWith('-c') ? t.slice(2) : t.startsWith('--') ? t.slice(2) : undefined;
     const m = value ? /^ilog\.purpose=([\s\S]*)$/i.exec(value) : null;
     if (m) {
-      purpose = m[1]!.replace(/\\(.)/g, '$1').slice(0, MAX_PURPOSE);
+      purpose = m[1]!.replace(/\\(.)/g, '$1');
       if (t === '-c') i++;
       continue;
     }
+    // search_path stays in the options PostgreSQL gets; the proxy also follows it (search-path.ts).
+    const sp = value ? /^search_path=([\s\S]*)$/i.exec(value) : null;
+    if (sp) searchPath = sp[1]!.replace(/\\(.)/g, '$1');
     rest.push(t);
+    if (t === '-c' && value !== undefined) rest.push(tokens[++i]!);
   }
-  return { purpose, rest: rest.length ? rest.join(' ') : undefined };
+  return { purpose, searchPath, rest: rest.length ? rest.join(' ') : undefined };
 }
 
 /**

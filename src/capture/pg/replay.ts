@@ -2,7 +2,9 @@
 // log: replays every entry from index 0, then follows new ones (Follower
 // polls ≤ 100 ms). `ready` resolves once the entries present at start have
 // been applied, so the proxy never accepts logins on a half-replayed directory.
+// Both read only entries proven by a signed checkpoint (src/log/proven-log.ts).
 import { Follower } from '../../log/follower.js';
+import { ProvenLog } from '../../log/proven-log.js';
 import type { LogStorage } from '../../storage/log-storage.js';
 
 export type EntryHandler = (index: number, entry: Record<string, unknown>) => void;
@@ -13,10 +15,13 @@ export interface Replay {
 }
 
 export function followLog(storage: LogStorage, handlers: EntryHandler[], pollMs = 50, onError: (e: unknown) => void = () => {}): Replay {
-  const follower = new Follower(storage, { pollMs, decode: false });
-  const target = storage.size();
+  const proven = ProvenLog.of(storage);
+  const follower = new Follower(proven, { pollMs, decode: false });
+  const target = proven.size();
   let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
+  let failReady!: (e: unknown) => void;
+  const ready = new Promise<void>((r, f) => ((markReady = r), (failReady = f)));
+  ready.catch(() => undefined); // reported through onError too; callers that await it see the rejection
   if (target === 0) markReady();
   let stopped = false;
   void (async () => {
@@ -33,6 +38,8 @@ export function followLog(storage: LogStorage, handlers: EntryHandler[], pollMs 
         if (index + 1 >= target) markReady();
       }
     } catch (e) {
+      // A replay that cannot prove what it read stops here, and a proxy still starting refuses to.
+      failReady(e);
       if (!stopped) onError(e);
     }
   })();
@@ -46,7 +53,8 @@ export function followLog(storage: LogStorage, handlers: EntryHandler[], pollMs 
 }
 
 /** Applies every entry currently in the log once (CLI commands that need the directory). */
-export function replayOnce(storage: LogStorage, handlers: EntryHandler[]): void {
+export function replayOnce(raw: LogStorage, handlers: EntryHandler[]): void {
+  const storage = ProvenLog.of(raw);
   const size = storage.size();
   for (let from = 0; from < size; ) {
     const batch = storage.readEntries(from, size, 4096);

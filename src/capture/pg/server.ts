@@ -2,7 +2,7 @@
 // person in against the user directory, opens their upstream backend as the
 // mapped role, hands out the proxy's own cancel keys (mapped to the upstream
 // backend's), and ends a person's live sessions the moment a lock applies.
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { IlogError } from '../../ledger/errors.js';
@@ -13,9 +13,9 @@ import { Analyzer, loadParser } from './classify.js';
 import { acceptLogin, fatal } from './login.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/frames.js';
 import { backendKeyData, readyForQuery } from './protocol/messages.js';
-import { lockedError } from './gate.js';
+import { lockedError, purposeProblem } from './gate.js';
 import { OutcomeWriter, type OutcomeWriterOptions } from './outcome-writer.js';
-import { PurposePolicy, splitStartupOptions } from './purpose.js';
+import { MAX_PURPOSE, PurposePolicy, splitStartupOptions } from './purpose.js';
 import { Session } from './session.js';
 import { SQLSTATE } from './sqlstate.js';
 import { cancelUpstream, connectUpstream, type UpstreamCredentials, type UpstreamTarget } from './upstream.js';
@@ -49,7 +49,8 @@ export class ProxyServer {
   #byKey = new Map<string, { pid: number; secret: number }>();
   #analyzer = new Analyzer();
   #policy: PurposePolicy;
-  #decoySecret = randomBytes(32);
+  /** Salts for unknown persons derive from the persisted HMAC key, so they stay the same across restarts, like real persons' salts. */
+  #decoySecret: Buffer;
   #unsubscribe: () => void;
   readonly outcomes: OutcomeWriter;
 
@@ -57,6 +58,7 @@ export class ProxyServer {
     this.#o = o;
     this.outcomes = new OutcomeWriter(o.log, { ...o.outcomeHold, report: (e) => this.#report(e) });
     this.#policy = new PurposePolicy(o.purposePattern, o.livePurposePattern);
+    this.#decoySecret = createHmac('sha256', o.hmacKey).update('ilog scram decoy salts v1').digest();
     this.#server = createServer((s) => void this.#accept(s));
     this.#server.maxConnections = 1000;
     this.#unsubscribe = o.locks.onLock((person, info) => {
@@ -109,7 +111,10 @@ export class ProxyServer {
     if (lock) return fatal(socket, SQLSTATE.LOCKED, lockedError(lock.reason).message);
     const creds = this.#o.credentials(role);
     if (!creds) return fatal(socket, SQLSTATE.UPSTREAM_UNAVAILABLE, `ilog: the proxy holds no upstream credentials for role "${role}"`, 'an operator must add them to the proxy configuration');
-    const { purpose, rest } = splitStartupOptions(params.options);
+    const { purpose, searchPath, rest } = splitStartupOptions(params.options);
+    // Too long is refused at once (the pattern is checked where the purpose is used, as for SET).
+    const problem = purpose !== undefined && purpose.length > MAX_PURPOSE ? purposeProblem(purpose, this.#policy) : undefined;
+    if (problem) return fatal(socket, problem.code, problem.message, problem.hint);
     const upParams: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) if (k !== 'user' && k !== 'options') upParams[k] = v;
     if (rest) upParams.options = rest;
@@ -138,6 +143,7 @@ export class ProxyServer {
         client: { address: raw.remoteAddress, ...(params.application_name ? { application: params.application_name } : {}) },
       },
       purpose,
+      searchPath,
       ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, analyzer: this.#analyzer, outcomes: this.outcomes },
       onClose: () => {
         this.#sessions.delete(session);

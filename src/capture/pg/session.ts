@@ -4,11 +4,12 @@
 // before they are forwarded, strictly in arrival order; everything else is
 // forwarded as received, without copying. Responses are relayed frame by
 // frame; CommandComplete / ErrorResponse produce the `outcome` entries.
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
-import { admit, recordOutcome, type Candidate, type GateContext, type GateResult } from './gate.js';
+import { admit, purposeProblem, recordOutcome, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
@@ -16,7 +17,11 @@ import {
   parseTarget, readyForQuery, rowDescription1Text, rowsFromTag, type ErrorFields,
 } from './protocol/messages.js';
 import { BodyReader } from './protocol/reader.js';
+import { probe, refuseUpstream } from './probe.js';
 import { purposeFromComment } from './purpose.js';
+import { judgeProbe, mergeChecks, probeSql, PROBE_RELATIONS, type Verdict } from './resolve.js';
+import { qualifyRelations } from './search-path.js';
+import { SessionGucs } from './session-gucs.js';
 import { SQLSTATE } from './sqlstate.js';
 import type { UpstreamSession } from './upstream.js';
 
@@ -25,8 +30,11 @@ export interface SessionContext extends GateContext {
 }
 
 type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError };
-/** What to do with a request once every earlier one has been sent: `skip` when PostgreSQL would skip it (after an error, until Sync). */
-type Step = (skip: boolean) => void;
+/**
+ * What to do with a request once every earlier one has been sent: `skip` when PostgreSQL would skip it (after an error, until Sync).
+ * A Step that returns a promise (name resolution on the backend) holds back every later request until it settles.
+ */
+type Step = (skip: boolean) => void | Promise<void>;
 type Portal = { stmt: Prepared | undefined; values: string[] };
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
@@ -39,7 +47,20 @@ export class Session {
   #creader: FrameReader;
   #up: UpstreamSession;
   #ctx: SessionContext;
-  #purpose: string | undefined;
+  /** ilog.purpose and search_path by PostgreSQL's GUC rules. */
+  #gucs: SessionGucs;
+  /** The session may hold temporary relations (which shadow every schema). */
+  #temp = false;
+  /** The client's extended-protocol messages have been forwarded without a Sync yet. */
+  #unsynced = false;
+  /** PostgreSQL is skipping to Sync because the proxy's own probe failed there. */
+  #upstreamSkipping = false;
+  /** SQL-level prepared statements (PREPARE name AS …), so EXECUTE name is logged as what it runs. */
+  #sqlPrepared = new Map<string, StatementInfo>();
+  /** Settles when the name resolution now in progress has appended its statement's entry (see #gateStep). */
+  #barrier: Promise<void> | undefined;
+  /** Prefix of the proxy's own statement names, unlikely to collide with the client's. */
+  #ownName = `ilog_${randomBytes(6).toString('hex')}_`;
   #statements = new Map<string, Prepared>();
   #portals = new Map<string, Portal>();
   #pending = new PendingQueue();
@@ -52,16 +73,19 @@ export class Session {
   #closed = false;
   #onClose: () => void;
   #cancelUpstream: () => void;
+  /** Which backend runs this session's statements, and how many it has been sent (the reconciler matches on these). */
+  #run: UpstreamRun;
 
-  constructor(a: { client: Socket; reader: FrameReader; upstream: UpstreamSession; facts: SessionFacts; purpose?: string; ctx: SessionContext; onClose: () => void; cancelUpstream: () => void }) {
+  constructor(a: { client: Socket; reader: FrameReader; upstream: UpstreamSession; facts: SessionFacts; purpose?: string; searchPath?: string; ctx: SessionContext; onClose: () => void; cancelUpstream: () => void }) {
     this.#client = a.client;
     this.#creader = a.reader;
     this.#up = a.upstream;
     this.facts = a.facts;
-    this.#purpose = a.purpose;
+    this.#gucs = new SessionGucs({ ...(a.purpose !== undefined ? { 'ilog.purpose': a.purpose } : {}), ...(a.searchPath !== undefined ? { search_path: a.searchPath } : {}) });
     this.#ctx = a.ctx;
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
+    this.#run = { pid: a.upstream.pid, port: a.upstream.socket.localPort, seq: 0 };
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
     this.#client.on('close', () => this.close());
@@ -144,7 +168,12 @@ export class Session {
           up.cork();
         }
         this.#steps.shift();
-        run(this.#skipUntilSync && step.t !== 'S');
+        const pending = run(this.#skipUntilSync && step.t !== 'S');
+        if (pending) {
+          up.uncork();
+          await pending;
+          up.cork();
+        }
       }
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: 'XX000', message: `ilog: internal error: ${(e as Error).message}` });
@@ -199,6 +228,8 @@ export class Session {
       case 'S':
         return () => {
           this.#skipUntilSync = false;
+          this.#unsynced = false;
+          this.#upstreamSkipping = false;
           this.#pending.push({ t: 'sync' });
           this.#forward(f);
         };
@@ -215,6 +246,7 @@ export class Session {
     return (skip) => {
       if (skip) return;
       if (item) this.#pending.push(item);
+      if (t !== 'd' && t !== 'c' && t !== 'f') this.#unsynced = true;
       this.#forward(f);
     };
   }
@@ -252,9 +284,113 @@ export class Session {
     this.#flushInjected();
   }
 
+  /** Refuses a statement and fails the backend the way PostgreSQL's own error would (probe.ts, refuseUpstream). */
   #refuse(error: ErrorFields, extended: boolean, locked?: boolean): void {
     if (locked) return this.terminate(error);
-    this.#answer(() => [errorResponse(error)], extended);
+    // PostgreSQL already skips to Sync (the proxy's probe failed): the refusal is only for the client.
+    if (extended && this.#upstreamSkipping) return this.#answer(() => [errorResponse(error)], extended);
+    if (extended) this.#skipUntilSync = true;
+    refuseUpstream((b) => this.#forwardOwn(b), (it) => this.#pending.push(it), (b) => this.#client.write(b), errorResponse(error), error.code, extended, this.#ownName + 'x');
+  }
+
+  #forwardOwn(b: Buffer): void {
+    this.#up.socket.write(b);
+  }
+
+  /**
+   * Every statement the proxy itself runs on the person's backend goes
+   * through here: its access entry (`by: "proxy"`) is durable before it is
+   * sent, its outcome follows. Answers whether the names of `check` are
+   * allow-listed catalog objects in this session (resolve.ts); undefined when
+   * the question could not be asked or answered (then a purpose is needed).
+   */
+  async #resolveNames(check: NonNullable<StatementInfo['catalogCheck']>): Promise<Verdict | 'skipped' | undefined> {
+    const sql = probeSql(check);
+    const info = this.#ctx.analyzer.analyze(sql)[0]!;
+    const r = await admit(this.#ctx, this.facts, [{ info, purpose: undefined, catalogOnly: true, relations: PROBE_RELATIONS, byProxy: true, query: hmacValue(this.#ctx.hmacKey, sql) }], this.#run);
+    if (!r.ok || this.#closed) return undefined;
+    const start = performance.now();
+    const extended = this.#unsynced;
+    const ans = await probe((b) => this.#forwardOwn(b), (it) => this.#pending.push(it), sql, extended, this.#ownName + 'r');
+    recordOutcome(this.#ctx, { access: r.access[0]!, session: this.facts.session, status: ans.ok ? 'ok' : 'error', ...(ans.ok ? { rows: ans.rows.length } : { sqlstate: ans.sqlstate }), durationMs: performance.now() - start });
+    if (!ans.ok && extended) this.#upstreamSkipping = true;
+    if (!ans.ok && ans.skipped) return 'skipped';
+    return ans.ok ? judgeProbe(ans.rows[0] ?? undefined) : undefined;
+  }
+
+  /**
+   * The candidates as this session names them: relations qualified by the
+   * followed search_path; for catalog reads without a purpose, PostgreSQL's
+   * own answer decides (a Step that resolves at send time, after every
+   * earlier request, so an earlier SET search_path has taken effect).
+   */
+  #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void): Step | Promise<Step> {
+    const probeFor = cands.filter((c) => c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === ''));
+    if (probeFor.length === 0) {
+      // Behind a resolution in progress, wait for it: access entries stay in the order the statements run.
+      const barrier = this.#barrier;
+      return (barrier ? barrier.then(() => admit(this.#ctx, this.facts, cands, this.#run)) : admit(this.#ctx, this.facts, cands, this.#run)).then((r) => this.#afterGate(r, extended, send));
+    }
+    let open!: () => void;
+    const barrier = new Promise<void>((r) => (open = r));
+    this.#barrier = barrier;
+    return async (skip) => {
+      try {
+        if (!skip) await this.#resolveAndRun(cands, probeFor, extended, send);
+      } finally {
+        if (this.#barrier === barrier) this.#barrier = undefined;
+        open();
+      }
+    };
+  }
+
+  async #resolveAndRun(cands: Candidate[], probeFor: Candidate[], extended: boolean, send: (access: number[]) => void): Promise<void> {
+    const answer = await this.#resolveNames(mergeChecks(probeFor.map((c) => c.info.catalogCheck!)));
+    if (answer === 'skipped') {
+      // An earlier request of this batch failed: PostgreSQL skips this statement too, up to Sync; so does the proxy.
+      this.#skipUntilSync = true;
+      return;
+    }
+    const v = answer;
+    for (const c of probeFor) {
+      c.catalogOnly = v?.catalogOnly === true;
+      if (v) {
+        c.relations = c.info.relations.map((n) => (n.includes('.') ? n : (v.relations.get(n) ?? n)));
+        c.unresolved = c.relations.filter((n) => !n.includes('.'));
+      }
+    }
+    const r = await admit(this.#ctx, this.facts, cands, this.#run);
+    await this.#afterGate(r, extended, send)(false);
+  }
+
+  /** Follows the statement's effect on ilog.purpose, search_path, the transaction and temporary relations. */
+  #follow(info: StatementInfo): void {
+    if (info.temp) this.#temp = true;
+    if (info.guc?.t === 'reset-all' && info.guc.discard) this.#temp = false;
+    if (info.guc?.t === 'discard-temp') this.#temp = false;
+    if (info.guc) this.#gucs.apply(info.guc);
+    if (info.guc?.t === 'reset-all' && info.guc.discard) this.#sqlPrepared.clear();
+    const p = info.sqlPrepared;
+    if (p?.op === 'prepare' && p.name !== undefined) this.#sqlPrepared.set(p.name, info);
+    if (p?.op === 'deallocate') p.name === undefined ? this.#sqlPrepared.clear() : this.#sqlPrepared.delete(p.name);
+  }
+
+  /**
+   * EXECUTE name runs what PREPARE name named: logged with its action and
+   * relations. It always needs a purpose: PREPARE itself is housekeeping (it
+   * reads nothing), so whatever it prepared is read at EXECUTE.
+   */
+  #executed(info: StatementInfo): StatementInfo {
+    const p = info.sqlPrepared?.op === 'execute' && info.sqlPrepared.name !== undefined ? this.#sqlPrepared.get(info.sqlPrepared.name) : undefined;
+    if (!p) return info;
+    return { ...info, action: p.sqlPrepared?.action ?? 'other', relations: p.relations, housekeeping: false, temp: info.temp || p.temp, ...(p.body ? { body: p.body } : {}) };
+  }
+
+  /** A candidate for one statement, named as this session resolves it (search-path.ts). */
+  #candidate(stated: StatementInfo, purpose: string | undefined, boundValues?: string[]): Candidate {
+    const info = this.#executed(stated);
+    const q = qualifyRelations(info.relations, this.#gucs.searchPath, this.#temp || info.temp);
+    return { info, purpose, boundValues, relations: q.relations, unresolved: q.unresolved };
   }
 
   #flushInjected(): void {
@@ -272,22 +408,34 @@ export class Session {
     if (infos.length === 0) return this.#local(() => this.#answer(() => [message('I')]));
     const only = infos.length === 1 ? infos[0]! : undefined;
     if (only?.showPurpose) {
-      const purpose = this.#purpose ?? null;
+      const purpose = this.#gucs.purpose ?? null;
       return this.#local(() => this.#answer(() => [rowDescription1Text('ilog.purpose'), dataRow1(purpose), commandComplete('SHOW')]));
     }
-    if (only?.setPurpose !== undefined && only.setPurpose !== null && !this.#ctx.policy.accepts(only.setPurpose)) {
-      return this.#local(() => this.#refuse(this.#patternError(only.setPurpose!), false));
+    const setProblem = this.#setPurposeProblem(only);
+    if (setProblem) return this.#local(() => this.#refuse(setProblem, false));
+    // The proxy answers SET ilog.purpose itself; in a failed transaction PostgreSQL would refuse it, and so does the proxy.
+    if (only?.setPurpose !== undefined && this.#tx === 0x45 /* 'E' */) {
+      return this.#local(() => this.#refuse({ severity: 'ERROR', code: SQLSTATE.IN_FAILED_TRANSACTION, message: 'current transaction is aborted, commands ignored until end of transaction block' }, false));
     }
     const comment = purposeFromComment(text);
-    let running = this.#purpose;
+    // Several statements in one Query run in one implicit transaction (SET LOCAL lasts until its end).
+    const implicit = infos.length > 1 && !this.#gucs.inTransaction && !infos.some((i) => i.kind === 'TransactionStmt');
+    if (implicit) this.#gucs.apply({ t: 'begin' });
+    let changed = false;
+    // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
+    const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
     const cands: Candidate[] = infos.map((info) => {
-      if (info.setPurpose !== undefined) running = info.setPurpose ?? undefined;
-      return { info, purpose: comment ?? running };
+      // Session state follows the request order, like PostgreSQL's own SET.
+      this.#follow(info);
+      const c = this.#candidate(info, comment ?? this.#gucs.purpose);
+      c.query = query;
+      // Names resolved before the Query ran cannot answer for a statement after one that changes the session.
+      if (changed && info.catalogCheck) c.info = { ...info, catalogCheck: undefined };
+      changed ||= info.guc !== undefined || (!info.catalogCheck && !info.housekeeping);
+      return c;
     });
-    // Session state follows the request order, like PostgreSQL's own SET.
-    this.#purpose = running;
-    return admit(this.#ctx, this.facts, cands).then((r) =>
-      this.#afterGate(r, false, (access) => {
+    if (implicit) this.#gucs.apply({ t: 'commit', chain: false });
+    return this.#gateStep(cands, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
           recordOutcome(this.#ctx, { access: access[0]!, session: this.facts.session, status: 'ok', command: 'SET', durationMs: 0 });
@@ -295,13 +443,15 @@ export class Session {
         }
         const start = performance.now();
         this.#pending.push({ t: 'query', stmts: access.map((a) => ({ access: a, start })), next: 0 });
+        this.#unsynced = false;
         this.#forward(f);
-      }),
-    );
+    });
   }
 
-  #patternError(purpose: string): ErrorFields {
-    return { severity: 'ERROR', code: SQLSTATE.PURPOSE_REJECTED, message: `ilog: purpose ${JSON.stringify(purpose)} does not match the required pattern ${this.#ctx.policy.pattern}` };
+  /** `SET ilog.purpose = …` is checked when it is set (length, empty, pattern), not only when it is used. */
+  #setPurposeProblem(info: StatementInfo | undefined): ErrorFields | undefined {
+    if (info?.setPurpose === undefined || info.setPurpose === null) return undefined;
+    return purposeProblem(info.setPurpose, this.#ctx.policy);
   }
 
   #execute(f: Frame): Step | Promise<Step> {
@@ -317,17 +467,15 @@ export class Session {
         this.#forward(f);
       });
     }
-    if (info.setPurpose !== undefined && info.setPurpose !== null && !this.#ctx.policy.accepts(info.setPurpose)) {
-      return this.#local(() => this.#refuse(this.#patternError(info.setPurpose!), true));
-    }
-    if (info.setPurpose !== undefined) this.#purpose = info.setPurpose ?? undefined;
-    const purpose = purposeFromComment(stmt.text) ?? this.#purpose;
-    return admit(this.#ctx, this.facts, [{ info, purpose, boundValues: portal.values }]).then((r) =>
-      this.#afterGate(r, true, (access) => {
-        this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
-        this.#forward(f);
-      }),
-    );
+    const setProblem = this.#setPurposeProblem(info);
+    if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
+    this.#follow(info);
+    const cand = this.#candidate(info, purposeFromComment(stmt.text) ?? this.#gucs.purpose, portal.values);
+    cand.query = hmacValue(this.#ctx.hmacKey, stmt.text);
+    return this.#gateStep([cand], true, (access) => {
+      this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
+      this.#forward(f);
+    });
   }
 
   /** FunctionCall ('F'): runs a function by OID; logged like a statement that needs a purpose. */
@@ -342,8 +490,8 @@ export class Session {
       const len = r0.int32();
       if (len >= 0) values.push(hmacValue(this.#ctx.hmacKey, r0.bytes(len)));
     }
-    const info: StatementInfo = { kind: 'FunctionCall', action: 'other', relations: [], literals: [], normalized: `function call oid ${oid}`, housekeeping: false };
-    return admit(this.#ctx, this.facts, [{ info, purpose: this.#purpose, boundValues: values }]).then((r) =>
+    const info: StatementInfo = { kind: 'FunctionCall', action: 'other', relations: [], literals: [], normalized: `function call oid ${oid}`, housekeeping: false, temp: false };
+    return admit(this.#ctx, this.facts, [{ info, purpose: this.#gucs.purpose, boundValues: values }]).then((r) =>
       this.#afterGate(r, false, (access) => {
         this.#pending.push({ t: 'query', stmts: [{ access: access[0]!, start: performance.now() }], next: 0 });
         this.#forward(f);
@@ -360,10 +508,20 @@ export class Session {
       for (let f = reader.next(); f; f = reader.next()) {
         const t = String.fromCharCode(f.type);
         let finished: Finished[] | undefined;
+        // The proxy's own statements' answers are the proxy's (probe.ts).
+        if (t !== 'Z' && this.#pending.toProbe(t, f.body)) {
+          for (const b of this.#pending.takeInjected()) client.write(b);
+          continue;
+        }
         if (t === 'C') finished = this.#pending.onUpstream(t, new BodyReader(f.body).cstring());
         else if (t === 'E') finished = this.#pending.onUpstream(t, undefined, parseErrorFields(f.body).C);
         else if (t === 'Z') {
           this.#tx = f.body[0] ?? 0x49;
+          if (this.#tx === 0x45 /* 'E' */) this.#gucs.markFailed();
+          if (this.#pending.toProbe(t, f.body)) {
+            for (const b of this.#pending.takeInjected()) client.write(b);
+            continue;
+          }
           finished = this.#pending.onUpstream(t);
         } else if (t !== 'D' && t !== 'N' && t !== 'A' && t !== 'S' && t !== 'd') finished = this.#pending.onUpstream(t);
         if (finished) for (const x of finished) this.#outcome(x);

@@ -10,6 +10,10 @@ export const SQLSTATE = {
   LOCKED: 'IL003',
   /** A purpose was stated but does not match the policy pattern. */
   PURPOSE_REJECTED: 'IL004',
+  /** A stated purpose is longer than the one limit (MAX_PURPOSE in purpose.ts). */
+  PURPOSE_TOO_LONG: 'IL005',
+  /** PostgreSQL's own: a statement in a transaction that already failed. */
+  IN_FAILED_TRANSACTION: '25P02',
   /** The client broke the wire protocol (bad length, unknown message, …). */
   PROTOCOL_VIOLATION: '08P01',
   /** Unknown person or wrong password — the same answer for both. */

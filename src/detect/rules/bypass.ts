@@ -7,8 +7,11 @@ import type { Signal } from '../signals.js';
 
 export function bypassSignals(e: EventView, cfg: DetectorConfig): Signal[] {
   if (!cfg.rules.bypass.enabled || e.kind !== 'bypass.detected') return [];
-  const stmt = e.raw.statement as { text?: unknown } | undefined;
-  const text = typeof stmt?.text === 'string' ? `: \`${stmt.text.slice(0, 120)}\`` : '';
+  // The reconciler groups a burst of one backend: `statements` (and `count`); older writers sent one `statement`.
+  const list = Array.isArray(e.raw.statements) ? (e.raw.statements as { text?: unknown }[]) : [];
+  const stmt = (list[0] ?? e.raw.statement) as { text?: unknown } | undefined;
+  const more = typeof e.raw.count === 'number' && e.raw.count > 1 ? ` and ${e.raw.count - 1} more` : '';
+  const text = typeof stmt?.text === 'string' ? `: \`${stmt.text.slice(0, 120)}\`${more}` : '';
   const how = typeof e.raw.reason === 'string' ? ` (${e.raw.reason})` : '';
   return [{ rule: 'bypass', strength: cfg.rules.bypass.strength, reason: `ran a statement that bypassed the capture proxy${how}${text}` }];
 }

@@ -3,6 +3,8 @@
 // event is always judged against the person's past, never against itself.
 import type { GroupState, PersonState } from '../baseline.js';
 import type { DetectorConfig } from '../config.js';
+import type { ContextBook } from '../context/context-book.js';
+import type { LearnedGroups } from '../context/learned-groups.js';
 import type { AccessView } from '../entry-view.js';
 import type { BloomFilter } from '../stats/bloom.js';
 import type { Desks } from '../stats/desks.js';
@@ -23,4 +25,25 @@ export interface AccessContext {
   team: string;
   teamKeys: RecentKeys;
   desks: Desks;
+  context: ContextBook;
+  learned: LearnedGroups | undefined;
+}
+
+/**
+ * Explain first: why this person may work on this subject now — a relationship
+ * from the organisation's feeds (theirs or their team's), or a regular
+ * collaborator who worked on it lately. Undefined: nothing explains it.
+ */
+export function explainAccess(ctx: AccessContext, subject: string): string | undefined {
+  const why = ctx.context.explain(ctx.v.person, ctx.team, subject, ctx.v.time);
+  if (why) return why;
+  const mate = ctx.learned?.explainer(ctx.v.person, subject, ctx.day);
+  return mate ? `a regular collaborator (${mate}) worked on the subject lately` : undefined;
+}
+
+/** The explanations that were tried and failed, for the reason a reviewer reads. */
+export function triedExplanations(ctx: AccessContext): string {
+  const tried = [ctx.context.tried(), `nobody in their team \`${ctx.team}\` touched it in ${ctx.cfg.rules.foreignRecord.contextDays} days`];
+  if (ctx.learned) tried.push('none of their regular collaborators worked on it');
+  return `explanations tried: ${tried.join('; ')}`;
 }

@@ -17,7 +17,7 @@
 // A record looked at again within minutes ("looked twice, did nothing") is a
 // little stronger than a single look (a wrong click is one look).
 import type { DetectorConfig } from '../config.js';
-import type { AccessContext } from './context.js';
+import { explainAccess, triedExplanations, type AccessContext } from './context.js';
 import { WRITE_ACTIONS, type OpenLookup, type OpenLookups } from './open-lookups.js';
 
 /** Share of working days with engaged cross-team work at which foreign records are routine for the person. */
@@ -30,9 +30,13 @@ export function teamOf(role: string, re: RegExp): string {
   return re.exec(role)?.[1] ?? role;
 }
 
-/** Record ids of this access that others work with and the team has not touched lately (SQL literals are not record identities). */
+/**
+ * Record ids (subjects) of this access that others work with, that the team has not
+ * touched lately and that nothing explains: no relationship from the context feeds,
+ * no regular collaborator on it (SQL literals are not record identities).
+ */
 export function foreignKeys(ctx: AccessContext): string[] {
-  return ctx.v.recordIds.filter((k) => ctx.seen.has(k) && !ctx.teamKeys.has(k));
+  return ctx.v.recordIds.filter((k) => ctx.seen.has(k) && !ctx.teamKeys.has(k) && explainAccess(ctx, k) === undefined);
 }
 
 /** Open a look-up for the first foreign key of this access, if any. */
@@ -62,7 +66,7 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
     signal: {
       rule: 'foreign-record',
       strength: rule.strength * surprise,
-      reason: `opened ${what} that other teams work with but nobody in their team \`${ctx.team}\` had touched in ${rule.contextDays} days, and did not go on to work with it (they work across teams on ${Math.round(p.foreignRate * 100)}% of their days)`,
+      reason: `opened ${what} that others work with and did not go on to work with it (they work across teams on ${Math.round(p.foreignRate * 100)}% of their days); ${triedExplanations(ctx)}`,
     },
   });
 }

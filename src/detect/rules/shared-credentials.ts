@@ -31,7 +31,37 @@ export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
       },
     ];
   }
+  if (!mine) {
+    const overlap = newAddressOverlap(ctx, window);
+    if (overlap.length > 0) return overlap;
+  }
   return mine && mine.days > 1 ? [] : colleagueDesk(ctx, mine && mine.lastDay === day ? (mine.dayUses ?? 0) : 0);
+}
+
+/**
+ * An address the account never used, while its known session elsewhere is live
+ * (used within the window): someone else logged in with it, or the owner walked
+ * over — the first is what a reviewer must see. Shared ward terminals, people
+ * still warming up and those with a second device are left out.
+ */
+function newAddressOverlap(ctx: AccessContext, window: number): Signal[] {
+  const { p, cfg, v, day } = ctx;
+  const rule = cfg.rules.sharedCredentials;
+  if (!p.warm(cfg, v.time) || ctx.g.sharedTerminal(v.address!)) return [];
+  for (const [addr, other] of p.addresses) {
+    if (v.time - other.last > window || other.days < FAMILIAR) continue;
+    const priorDays = p.overlapDays.filter((d) => d !== day).length;
+    return [
+      {
+        rule: 'shared-credentials',
+        strength: rule.colleagueDesk * 0.6 ** priorDays,
+        reason: `account used from ${v.address}, an address it never used before, ${fmt((v.time - other.last) / 60_000)} min after working from its usual ${addr}`,
+        entries: [other.lastIndex],
+        key: `shared-credentials|new|${v.address}`,
+      },
+    ];
+  }
+  return [];
 }
 
 /**

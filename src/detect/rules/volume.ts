@@ -14,6 +14,10 @@ import { ewma } from '../stats/welford.js';
 const SD_FLOOR = 0.35;
 const MIN_READS = 20;
 const MIN_DAYS = 4;
+/** A read of fewer rows is never a bulk export, whatever the person's spread. */
+const MIN_BULK_ROWS = 25;
+/** Standard scores above the role's own reads a bulk read must also reach. */
+const PEER_Z = 2;
 /** About a month of working days of memory for the cross-team habit. */
 const FOREIGN_DAY_ALPHA = 0.05;
 
@@ -34,7 +38,11 @@ export function readRowsSignals(p: PersonState, g: GroupState, source: string, r
   const usual = Math.expm1(norm.mean);
   const ratio = (rows + 1) / (usual + 1);
   const z = (x - norm.mean) / Math.max(norm.sd, SD_FLOOR);
-  if (ratio < rule.minRatio || z < rule.minZ) return [];
+  if (ratio < rule.minRatio || z < rule.minZ || rows < MIN_BULK_ROWS) return [];
+  // Against the peers too: a read the whole role makes routinely is not an export, however quiet this person's own history.
+  const peers = g.readRows.get(source);
+  const peerZ = peers && peers.n >= MIN_READS * 4 && norm.whose === 'their' ? (x - peers.mean) / Math.max(peers.sd, SD_FLOOR) : Infinity;
+  if (peerZ < PEER_Z) return [];
   return [
     {
       rule: 'bulk-read',
@@ -57,6 +65,7 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig): void 
     const x = Math.log1p(p.dayDistinct);
     if (p.daily.n >= MIN_DAYS) p.cusum = Math.max(0, p.cusum + p.daily.z(x, SD_FLOOR) - cfg.rules.bulk.cusumK);
     p.daily.add(x);
+    p.dailyRelations.add(Math.log1p(p.dayRelations.size));
     // Habit: the share of their working days with engaged cross-team work (consults, covering, a billing queue).
     // One record taken over (a transfer in, one consult) is a third of a cross-team day; covering or a billing queue is a whole one.
     p.foreignRate = ewma(p.foreignRate, Math.min(1, p.dayForeignEngaged / 3), FOREIGN_DAY_ALPHA);
@@ -69,6 +78,8 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig): void 
   p.dayLevel = 1;
   p.dayDrip = false;
   p.dayForeignEngaged = 0;
+  p.dayRelations.clear();
+  p.reconLevel = 1;
 }
 
 export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] {

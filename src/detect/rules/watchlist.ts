@@ -10,7 +10,7 @@
 // hits every watch list gets.
 import type { DetectorConfig } from '../config.js';
 import type { Signal } from '../signals.js';
-import type { AccessContext } from './context.js';
+import { explainAccess, type AccessContext } from './context.js';
 import type { OpenLookups } from './open-lookups.js';
 
 type WatchEntry = DetectorConfig['watchlist'][number];
@@ -22,13 +22,26 @@ export function buildWatchIndex(cfg: DetectorConfig): WatchIndex {
   return index;
 }
 
+/** Watch entries a key hits: the configured list, and subjects the context feeds mark as employees, relatives or VIPs. */
+function hits(ctx: AccessContext, index: WatchIndex): Map<WatchEntry, string> {
+  const hit = new Map<WatchEntry, string>();
+  for (const k of ctx.v.keys) for (const w of index.get(k) ?? []) if (!hit.has(w)) hit.set(w, k);
+  if (ctx.context.subjects.size > 0)
+    for (const k of ctx.v.recordIds) {
+      const s = ctx.context.subjects.get(k);
+      if (!s) continue;
+      const label = s.label ?? (s.relation === 'self' ? `employee ${s.employee ?? ''}` : s.relation === 'relative' ? `a relative of employee ${s.employee ?? ''}` : 'a VIP');
+      const related = s.employee !== undefined ? [s.employee] : [];
+      hit.set({ ids: [k], label, related, allowed: [], allowedGroups: [], strength: 0.8 }, k);
+    }
+  return hit;
+}
+
 export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups: OpenLookups): Signal[] {
-  if (index.size === 0 || ctx.v.keys.length === 0) return [];
-  const hit = new Set<WatchEntry>();
-  for (const k of ctx.v.keys) for (const w of index.get(k) ?? []) hit.add(w);
+  if ((index.size === 0 && ctx.context.subjects.size === 0) || ctx.v.keys.length === 0) return [];
   const out: Signal[] = [];
   const person = ctx.v.person;
-  for (const w of hit) {
+  for (const [w, key] of hits(ctx, index)) {
     const others = w.related.filter((r) => r !== person);
     if (w.related.includes(person)) {
       out.push({
@@ -38,9 +51,15 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
         concerns: others,
       });
     } else if (!w.allowed.includes(person) && !w.allowedGroups.includes(ctx.v.group)) {
-      const key = ctx.v.keys.find((k) => index.get(k)?.includes(w))!;
+      // Explain first: a care relationship or a regular collaborator on the record is the work, not a look-up.
+      if (explainAccess(ctx, key) !== undefined) continue;
       if (lookups.has(key, person, 'watchlist')) continue;
       const rule = ctx.cfg.rules.watchlist;
+      // Context weighs what is left: the team's own record, or one the person worked on before, is worth less.
+      const teamWorks = ctx.teamKeys.has(key);
+      const returning = ctx.learned?.knows(person, key, ctx.day) ?? false;
+      const weight = (teamWorks ? 0.5 : 1) * (returning ? 0.6 : 1);
+      const context = teamWorks || returning ? ` (${[teamWorks ? `their team \`${ctx.team}\` works with it` : '', returning ? 'they worked on it before' : ''].filter(Boolean).join(', ')})` : '; no relationship, team or earlier work explains it';
       lookups.add({
         key,
         person,
@@ -56,7 +75,7 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
         onEngage: rule.engaged,
         teamDrops: false,
         report: true,
-        signal: { rule: 'watchlist', strength: w.strength, reason: `accessed the watch-listed record of ${w.label}`, concerns: others, key: `watchlist|${w.label}` },
+        signal: { rule: 'watchlist', strength: w.strength * weight, reason: `accessed the watch-listed record of ${w.label}${context}`, concerns: others, key: `watchlist|${w.label}` },
       });
     }
   }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { baseEntryShape } from './common.js';
 
-export const ENTRY_FAMILIES = ['lock', 'lockdown', 'user', 'governance', 'breakglass', 'alert', 'bypass'] as const;
+export const ENTRY_FAMILIES = ['lock', 'lockdown', 'user', 'governance', 'breakglass', 'alert', 'bypass', 'context'] as const;
 
 export const familyEntrySchema = z.object(baseEntryShape).catchall(z.json());
 

@@ -6,6 +6,8 @@
 import type { z } from 'zod';
 import { IlogError } from '../errors.js';
 import { accessSchema } from './access.js';
+import { accessObjectsSchema } from './access-objects.js';
+import { bypassDetectedSchema } from './bypass.js';
 import { KIND_RE } from './common.js';
 import { ENTRY_FAMILIES, familyEntrySchema } from './families.js';
 import { genesisSchema } from './genesis.js';
@@ -18,6 +20,9 @@ const exact = new Map<string, EntrySchema>([
   ['access', accessSchema as EntrySchema],
   ['outcome', outcomeSchema as EntrySchema],
   ['outcome.lost', outcomeLostSchema as EntrySchema],
+  // The reconciler's kinds live here so that every process decodes them strictly (no import needed).
+  ['bypass.detected', bypassDetectedSchema as EntrySchema],
+  ['access.objects', accessObjectsSchema as EntrySchema],
 ]);
 const families = new Map<string, EntrySchema>(ENTRY_FAMILIES.map((f) => [f, familyEntrySchema as EntrySchema]));
 

@@ -14,7 +14,9 @@ export interface Frame {
 }
 
 export const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
-const MAX_STARTUP = 10_000; // PostgreSQL's own limit for startup packets
+// PostgreSQL's own limit is 10,000 bytes; the proxy reads up to 64 KiB so that an
+// over-long purpose option gets its own error (IL005), not "invalid message length".
+const MAX_STARTUP = 64 * 1024;
 
 export class FrameReader {
   #pending: Buffer | undefined;

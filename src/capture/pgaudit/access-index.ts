@@ -1,0 +1,114 @@
+// The proxy's `access` entries that carry `upstream` (backend pid, local port,
+// statement number, HMAC of the query string sent), read from the log in index
+// order and queued per upstream connection ("pid:port"), so each pgAudit record
+// on a proxy backend is matched to exactly one entry. Each queue holds runs: a
+// run is one upstream connection (its numbers start again at 1).
+
+export interface LogReader {
+  size(): number;
+  readEntries(from: number, to: number): Uint8Array[];
+}
+
+export interface AccessRef {
+  index: number;
+  seq: number;
+  query: string;
+  time: number;
+  person: string;
+  relations: string[];
+}
+
+const CHUNK = 4096;
+/** Entries scanned past when looking for a match (statements the server never ran: refused, failed to parse). */
+const MAX_SKIP = 10_000;
+
+export const backendKey = (pid: number, port: number | undefined): string => `${pid}:${port ?? ''}`;
+
+export class AccessIndex {
+  #log: LogReader;
+  #next: number;
+  #queues = new Map<string, AccessRef[]>();
+  /** Per key, the index of the last entry matched (entries at or before it are never matched again). */
+  #consumed: Map<string, number>;
+
+  constructor(log: LogReader, from: number, consumed: Record<string, number> = {}) {
+    this.#log = log;
+    this.#next = from;
+    this.#consumed = new Map(Object.entries(consumed));
+  }
+
+  /** Reads entries appended since the last call (call after reading the server log, never before). */
+  refresh(): void {
+    const size = this.#log.size();
+    while (this.#next < size) {
+      const to = Math.min(size, this.#next + CHUNK);
+      const raw = this.#log.readEntries(this.#next, to);
+      for (let i = 0; i < raw.length; i++) this.#add(this.#next + i, raw[i]!);
+      this.#next = to;
+    }
+  }
+
+  #add(index: number, bytes: Uint8Array): void {
+    // Cheap pre-filter: only proxy access entries with an upstream field matter here.
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    if (!text.includes('"upstream":{')) return;
+    const e = JSON.parse(text) as { kind?: string; upstream?: { pid: number; port?: number; seq: number; query: string }; time: string; person: string; relations?: string[] };
+    if (e.kind !== 'access' || !e.upstream) return;
+    const key = backendKey(e.upstream.pid, e.upstream.port);
+    if ((this.#consumed.get(key) ?? -1) >= index) return;
+    let q = this.#queues.get(key);
+    if (!q) this.#queues.set(key, (q = []));
+    q.push({ index, seq: e.upstream.seq, query: e.upstream.query, time: Date.parse(e.time), person: e.person, relations: e.relations ?? [] });
+  }
+
+  /**
+   * The first entry of the current run of `key` whose query HMAC is `query`,
+   * written no earlier than `notBefore` (ms; the backend's start), or undefined.
+   * Entries of the run before it are dropped: they never reached the executor.
+   */
+  take(key: string, query: string, notBefore: number): AccessRef | undefined {
+    const q = this.#queues.get(key);
+    if (!q) return undefined;
+    // Entries older than the backend belong to an earlier connection with the same pid and port.
+    let stale = 0;
+    while (stale < q.length && q[stale]!.time < notBefore) stale++;
+    if (stale > 0) q.splice(0, stale);
+    for (let i = 0; i < q.length && i < MAX_SKIP; i++) {
+      const r = q[i]!;
+      if (i > 0 && r.seq <= q[i - 1]!.seq) return undefined; // next run: another connection
+      if (r.query !== query) continue;
+      q.splice(0, i + 1);
+      if (q.length === 0) this.#queues.delete(key);
+      this.#consumed.set(key, r.index);
+      return r;
+    }
+    return undefined;
+  }
+
+  /** The backend of `key` ended: drop what is left of its current run. */
+  endRun(key: string): void {
+    const q = this.#queues.get(key);
+    if (!q) return;
+    let i = 0;
+    while (i < q.length && (i === 0 || q[i]!.seq > q[i - 1]!.seq)) i++;
+    q.splice(0, i);
+    if (q.length === 0) this.#queues.delete(key);
+  }
+
+  /** Where a restart must rescan from: the oldest queued entry, or the next unread one. */
+  lowWater(): number {
+    let low = this.#next;
+    for (const q of this.#queues.values()) if (q.length > 0 && q[0]!.index < low) low = q[0]!.index;
+    return low;
+  }
+
+  consumed(): Record<string, number> {
+    return Object.fromEntries(this.#consumed);
+  }
+
+  /** Forgets consumption marks older than `index` (bounded state: only marks above the low water matter). */
+  prune(): void {
+    const low = this.lowWater();
+    for (const [k, v] of this.#consumed) if (v < low) this.#consumed.delete(k);
+  }
+}

@@ -1,0 +1,148 @@
+// Follows PostgreSQL's csvlog files in log_directory, in name order (the
+// default log_filename, postgresql-%Y-%m-%d_%H%M%S, sorts by time), from a
+// position {file, offset, inode}. Rotation moves on to the next file once the
+// current one is read to its end; a file that was truncated, replaced or
+// removed before it was read to the end is reported as a gap with its extent,
+// never skipped silently.
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MAX_RECORD_BYTES, splitCsvRecords } from './csv-records.js';
+import { parseServerLogRecord, type ServerLogRecord } from './server-log-record.js';
+
+export interface TailPosition {
+  file: string;
+  offset: number;
+  ino?: number;
+}
+
+export interface LogGap {
+  file: string;
+  /** First byte not read; `to` when known (a removed file's size is not). */
+  from: number;
+  to?: number;
+  why: 'truncated' | 'replaced' | 'removed';
+}
+
+export interface PositionedRecord {
+  rec: ServerLogRecord;
+  /** Position just after this record. */
+  pos: TailPosition;
+}
+
+export interface TailChunk {
+  records: PositionedRecord[];
+  gaps: LogGap[];
+}
+
+export function comparePositions(a: TailPosition, b: TailPosition): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset;
+}
+
+const isCsv = (n: string): boolean => n.endsWith('.csv');
+
+export class ServerLogTail {
+  readonly dir: string;
+  #pos: TailPosition | undefined;
+  #from: 'start' | 'end';
+  /** A later file seen on an earlier read: the current one is complete once it has been seen twice. */
+  #seenNext: string | undefined;
+
+  constructor(dir: string, pos: TailPosition | undefined, from: 'start' | 'end' = 'start') {
+    this.dir = dir;
+    this.#pos = pos ? { ...pos } : undefined;
+    this.#from = from;
+  }
+
+  position(): TailPosition | undefined {
+    return this.#pos ? { ...this.#pos } : undefined;
+  }
+
+  /** Reads up to about `maxBytes` of complete records from where it stands. */
+  read(maxBytes = 4 * 1024 * 1024): TailChunk {
+    const out: TailChunk = { records: [], gaps: [] };
+    const files = readdirSync(this.dir).filter(isCsv).sort();
+    if (!this.#pos) {
+      const first = this.#from === 'start' ? files[0] : files[files.length - 1];
+      if (!first) return out;
+      const st = statSync(join(this.dir, first));
+      this.#pos = { file: first, offset: this.#from === 'start' ? 0 : st.size, ino: st.ino };
+    }
+    let budget = maxBytes;
+    for (let guard = 0; guard < 10_000 && budget > 0; guard++) {
+      const pos: TailPosition = this.#pos;
+      const next = files.find((f) => f > pos.file);
+      let st;
+      try {
+        st = statSync(join(this.dir, pos.file));
+      } catch {
+        if (!next) return out;
+        out.gaps.push({ file: pos.file, from: pos.offset, why: 'removed' });
+        this.#moveTo(next);
+        continue;
+      }
+      if (pos.ino !== undefined && st.ino !== pos.ino) {
+        out.gaps.push({ file: pos.file, from: pos.offset, why: 'replaced' });
+        this.#pos = { file: pos.file, offset: 0, ino: st.ino };
+        continue;
+      }
+      pos.ino = st.ino;
+      if (st.size < pos.offset) {
+        out.gaps.push({ file: pos.file, from: st.size, to: pos.offset, why: 'truncated' });
+        pos.offset = 0;
+        continue;
+      }
+      if (st.size > pos.offset) {
+        const n = this.#readRecords(pos, st.size, Math.min(budget, MAX_RECORD_BYTES), out);
+        budget -= n;
+        if (n > 0) continue;
+        return out; // a torn record at the end: the server is still writing it
+      }
+      if (!next) return out;
+      if (this.#seenNext !== next) {
+        this.#seenNext = next;
+        return out;
+      }
+      this.#moveTo(next);
+    }
+    return out;
+  }
+
+  #moveTo(file: string): void {
+    let ino: number | undefined;
+    try {
+      ino = statSync(join(this.dir, file)).ino;
+    } catch {
+      ino = undefined;
+    }
+    this.#pos = { file, offset: 0, ino };
+    this.#seenNext = undefined;
+  }
+
+  /** Reads complete records from pos.offset; returns the bytes consumed. */
+  #readRecords(pos: TailPosition, size: number, budget: number, out: TailChunk): number {
+    let len = Math.min(size - pos.offset, Math.max(budget, 64 * 1024));
+    for (;;) {
+      const buf = Buffer.allocUnsafe(len);
+      const fd = openSync(join(this.dir, pos.file), 'r');
+      let got = 0;
+      try {
+        while (got < len) {
+          const r = readSync(fd, buf, got, len - got, pos.offset + got);
+          if (r === 0) break;
+          got += r;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      const { records, consumed } = splitCsvRecords(got === len ? buf : buf.subarray(0, got));
+      if (consumed === 0 && len < size - pos.offset && len < MAX_RECORD_BYTES + 1) {
+        len = Math.min(size - pos.offset, MAX_RECORD_BYTES + 1);
+        continue; // one record longer than the budget
+      }
+      const base = pos.offset;
+      for (const r of records) out.records.push({ rec: parseServerLogRecord(r.fields, base + r.start), pos: { file: pos.file, offset: base + r.end, ino: pos.ino } });
+      pos.offset = base + consumed;
+      return consumed;
+    }
+  }
+}

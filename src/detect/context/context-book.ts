@@ -1,0 +1,164 @@
+// What the organisation already knows, replayed from `context.update` entries
+// (src/capture/app/context-request.ts writes them): the directory, time-bounded
+// relationships between people (or teams) and data subjects, which resources
+// belong to which subject, and which subjects are employees or their relatives.
+// Entries are read defensively (the detector never throws on an entry) and every
+// map is bounded, so a flood of context cannot grow the detector without limit.
+import { NameCounts } from '../stats/name-counts.js';
+
+const DAY = 86_400_000;
+/** Relationships kept per subject (the most recent win). */
+const PER_SUBJECT = 32;
+
+export interface DirectoryEntry {
+  role?: string;
+  team?: string;
+  department?: string;
+  manager?: string;
+}
+
+export interface Relationship {
+  person?: string;
+  team?: string;
+  kind: string;
+  from: number;
+  to: number;
+}
+
+export interface SensitiveSubject {
+  employee?: string;
+  relation: 'self' | 'relative' | 'vip';
+  label?: string;
+}
+
+export interface ContextBookJSON {
+  people: [string, DirectoryEntry][];
+  relationships: [string, Relationship[]][];
+  resources: [string, string][];
+  subjects: [string, SensitiveSubject][];
+  kinds: [string, number][];
+}
+
+export interface ContextLimits {
+  /** Subjects with relationships, resources mapped, people in the directory (each). */
+  context: number;
+  /** A relationship still explains an access this many days after it ended (billing, follow-up). */
+  afterDays: number;
+}
+
+const str = (v: unknown, max = 256): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined);
+const list = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)) : [];
+const time = (v: unknown, fallback: number): number => {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(t) ? t : fallback;
+};
+
+/** Insert into a Map used as a bounded FIFO: the oldest key goes when full. */
+function boundedSet<K, V>(m: Map<K, V>, k: K, v: V, cap: number): void {
+  if (!m.has(k) && m.size >= cap) m.delete(m.keys().next().value as K);
+  m.set(k, v);
+}
+
+export class ContextBook {
+  people = new Map<string, DirectoryEntry>();
+  relationships = new Map<string, Relationship[]>();
+  resources = new Map<string, string>();
+  subjects = new Map<string, SensitiveSubject>();
+  /** Relationship kinds seen, so a reason can name what was tried. */
+  kinds = new NameCounts(32);
+
+  constructor(readonly limits: ContextLimits) {}
+
+  get empty(): boolean {
+    return this.people.size === 0 && this.relationships.size === 0 && this.subjects.size === 0;
+  }
+
+  apply(raw: Record<string, unknown>): void {
+    const cap = this.limits.context;
+    for (const p of list(raw.people)) {
+      const person = str(p.person);
+      if (!person) continue;
+      boundedSet(this.people, person, { role: str(p.role), team: str(p.team), department: str(p.department), manager: str(p.manager) }, cap);
+    }
+    for (const r of list(raw.relationships)) {
+      const subject = str(r.subject);
+      const kind = str(r.kind, 48);
+      const person = str(r.person);
+      const team = str(r.team);
+      if (!subject || !kind || (person === undefined) === (team === undefined)) continue;
+      const rel: Relationship = { kind, from: time(r.from, -Infinity), to: time(r.to, Infinity), ...(person ? { person } : { team: team! }) };
+      const rels = this.relationships.get(subject) ?? [];
+      rels.push(rel);
+      if (rels.length > PER_SUBJECT) rels.shift();
+      boundedSet(this.relationships, subject, rels, cap);
+      this.kinds.add(kind);
+    }
+    for (const r of list(raw.resources)) {
+      const resource = str(r.resource);
+      const subject = str(r.subject);
+      if (resource && subject) boundedSet(this.resources, resource, subject, cap * 4);
+    }
+    for (const s of list(raw.subjects)) {
+      const subject = str(s.subject);
+      const relation = s.relation === 'self' || s.relation === 'relative' || s.relation === 'vip' ? s.relation : undefined;
+      if (!subject || !relation) continue;
+      boundedSet(this.subjects, subject, { relation, employee: str(s.employee), label: str(s.label, 128) }, cap);
+    }
+  }
+
+  /** The subject a record key belongs to (a chart, a lab result and an invoice can all be patient 4242's). */
+  subjectOf(key: string): string {
+    return this.resources.get(key) ?? key;
+  }
+
+  /** The person's team from the directory (team, else department), if the directory names one. */
+  teamOf(person: string): string | undefined {
+    const d = this.people.get(person);
+    return d?.team ?? d?.department;
+  }
+
+  /** A relationship of the person, or of their team, with the subject at time t; the reason it explains the access. */
+  explain(person: string, team: string, subject: string, t: number): string | undefined {
+    const rels = this.relationships.get(subject);
+    if (!rels) return undefined;
+    const after = this.limits.afterDays * DAY;
+    for (let i = rels.length - 1; i >= 0; i--) {
+      const r = rels[i]!;
+      if (t < r.from - DAY || t > r.to + after) continue;
+      if (r.person === person) return `their ${r.kind} relationship with the subject`;
+      if (r.team !== undefined && r.team === team) return `their team's ${r.kind} relationship with the subject`;
+    }
+    return undefined;
+  }
+
+  /** What was tried when nothing explained an access (for reasons a reviewer reads). */
+  tried(): string {
+    const kinds = [...this.kinds.counts.keys()].slice(0, 6);
+    return kinds.length > 0 ? `no ${kinds.join(', ')} relationship` : 'no relationship feed';
+  }
+
+  toJSON(): ContextBookJSON {
+    return {
+      people: [...this.people],
+      relationships: [...this.relationships].map(([s, rs]) => [s, rs.map((r) => ({ ...r, from: ser(r.from), to: ser(r.to) }) as unknown as Relationship)]),
+      resources: [...this.resources],
+      subjects: [...this.subjects],
+      kinds: this.kinds.toJSON(),
+    };
+  }
+
+  static from(j: ContextBookJSON, limits: ContextLimits): ContextBook {
+    const b = new ContextBook(limits);
+    b.people = new Map(j.people);
+    b.relationships = new Map(j.relationships.map(([s, rs]) => [s, rs.map((r) => ({ ...r, from: de(r.from, -Infinity), to: de(r.to, Infinity) }))]));
+    b.resources = new Map(j.resources);
+    b.subjects = new Map(j.subjects);
+    b.kinds = new NameCounts(32, j.kinds);
+    return b;
+  }
+}
+
+// JSON has no infinities: open-ended relationships are stored as null.
+const ser = (t: number): number | null => (Number.isFinite(t) ? t : null);
+const de = (t: unknown, fallback: number): number => (typeof t === 'number' ? t : fallback);

@@ -1,0 +1,81 @@
+// Groups learned from the log: people who work on the same subjects (the
+// "collaborative groups" of explanation-based auditing, Fabbri & LeFevre 2011).
+// Each subject remembers its last few accessors and the day; a person opening a
+// subject that a recent accessor also opened counts one shared subject with them
+// (both ways). An access is explained by the group when someone who recently
+// worked on the subject is one of the person's regular collaborators (at least
+// MIN_SHARED shared subjects before). This needs no team names: personal panels,
+// account managers and their back office, a consultant and the ward they serve
+// all form groups by what they do. A curious look-up shares the subject with
+// strangers; a slow drip over random subjects shares about one subject with each.
+import { NameCounts } from '../stats/name-counts.js';
+
+const ACCESSORS = 8;
+const COLLABORATORS = 48;
+/** Shared subjects with someone before they count as a collaborator. */
+const MIN_SHARED = 3;
+
+export interface LearnedGroupsJSON {
+  recent: [string, [string, number][]][];
+  collab: [string, [string, number][]][];
+}
+
+export class LearnedGroups {
+  /** Subject → its latest accessors [person, day], oldest first. */
+  #recent = new Map<string, [string, number][]>();
+  #collab = new Map<string, NameCounts>();
+
+  constructor(readonly keepDays: number, readonly maxSubjects: number) {}
+
+  /** A regular collaborator of `person` who worked on `subject` in the last keepDays (judged before `learn`). */
+  explainer(person: string, subject: string, day: number): string | undefined {
+    const acc = this.#recent.get(subject);
+    const mine = this.#collab.get(person);
+    if (!acc || !mine) return undefined;
+    for (let i = acc.length - 1; i >= 0; i--) {
+      const [q, d] = acc[i]!;
+      if (q !== person && day - d <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED) return q;
+    }
+    return undefined;
+  }
+
+  /** Did the person themself work on the subject on an earlier day within keepDays (a returning case)? */
+  knows(person: string, subject: string, day: number): boolean {
+    return this.#recent.get(subject)?.some(([q, d]) => q === person && d < day && day - d <= this.keepDays) ?? false;
+  }
+
+  learn(person: string, subject: string, day: number): void {
+    let acc = this.#recent.get(subject);
+    if (!acc) {
+      if (this.#recent.size >= this.maxSubjects) this.#recent.delete(this.#recent.keys().next().value!);
+      this.#recent.set(subject, (acc = []));
+    }
+    const at = acc.findIndex(([q]) => q === person);
+    if (at >= 0 && acc[at]![1] === day) return; // already counted today
+    for (const [q, d] of acc) {
+      if (q === person || day - d > this.keepDays) continue;
+      this.#counts(person).add(q);
+      this.#counts(q).add(person);
+    }
+    if (at >= 0) acc.splice(at, 1);
+    acc.push([person, day]);
+    if (acc.length > ACCESSORS) acc.shift();
+  }
+
+  #counts(person: string): NameCounts {
+    let c = this.#collab.get(person);
+    if (!c) this.#collab.set(person, (c = new NameCounts(COLLABORATORS)));
+    return c;
+  }
+
+  toJSON(): LearnedGroupsJSON {
+    return { recent: [...this.#recent], collab: [...this.#collab].map(([p, c]) => [p, c.toJSON()]) };
+  }
+
+  static from(j: LearnedGroupsJSON, keepDays: number, maxSubjects: number): LearnedGroups {
+    const g = new LearnedGroups(keepDays, maxSubjects);
+    g.#recent = new Map(j.recent);
+    g.#collab = new Map(j.collab.map(([p, c]) => [p, new NameCounts(COLLABORATORS, c)]));
+    return g;
+  }
+}

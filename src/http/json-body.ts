@@ -1,0 +1,73 @@
+// JSON request bodies for every route that turns one into a log entry (POST /add,
+// POST /v1/access). RFC 8259 §4 leaves duplicate member names to the parser and
+// JSON.parse keeps the last one, so `{"kind":"access","kind":"lock.set"}` means
+// one thing to a proxy or WAF in front of us and another to the log: such a body
+// is refused (DUPLICATE_KEY, 400) instead.
+import type { FastifyInstance } from 'fastify';
+import { IlogError } from '../ledger/errors.js';
+
+/**
+ * The first repeated member name in valid JSON `text` (names compared after
+ * unescaping, so "a" and "\u0061" are the same), with its object's path, or undefined.
+ */
+export function duplicateKey(text: string): { key: string; path: string } | undefined {
+  // One scan over text JSON.parse accepted: a stack of open containers, each
+  // object with the names seen so far and whether a string now would be a name.
+  const stack: { names: Set<string> | undefined; expectName: boolean; path: string; last: string }[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.names && top.expectName) {
+        const name = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.names.has(name)) return { key: name, path: top.path };
+        top.names.add(name);
+        top.expectName = false;
+        top.last = name;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const parent = stack[stack.length - 1];
+      const path = parent ? (parent.names ? `${parent.path}.${parent.last}` : `${parent.path}[]`) : '';
+      stack.push({ names: c === '{' ? new Set() : undefined, expectName: c === '{', path, last: '' });
+    } else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.names) top.expectName = true;
+    }
+  }
+  return undefined;
+}
+
+/** Parses one JSON text; BAD_JSON if it is not JSON, DUPLICATE_KEY if a member name repeats. `line` names a batch line. */
+export function parseJsonBody(text: string, line?: number): unknown {
+  const where = line === undefined ? {} : { line };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new IlogError('BAD_JSON', line === undefined ? 'request body is not valid JSON' : `line ${line} is not valid JSON`, where);
+  }
+  const dup = duplicateKey(text);
+  if (dup) {
+    const at = `${dup.path ? dup.path.slice(1) + '.' : ''}${dup.key}`;
+    throw new IlogError('DUPLICATE_KEY', `${line === undefined ? 'the body' : `line ${line}`} names "${at}" twice; send each field once`, { ...where, field: at });
+  }
+  return value;
+}
+
+/** Replaces a Fastify scope's application/json parser with parseJsonBody (bodies up to `bodyLimit` bytes). */
+export function useStrictJson(scope: FastifyInstance, bodyLimit?: number): void {
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string', ...(bodyLimit === undefined ? {} : { bodyLimit }) }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      // Unparseable bodies keep the scope's own answer for them (Fastify's 400); duplicates are ours.
+      const err = e as IlogError;
+      done(err.code === 'BAD_JSON' ? Object.assign(new Error(err.message), { statusCode: 400 }) : err, undefined);
+    }
+  });
+}

@@ -1,0 +1,168 @@
+// What a replay may believe: only entries the newest signed checkpoint covers.
+// Every component that replays the log (governance policy, the proxy's person
+// directory and locks, the alert book, the detector) reads through this class,
+// via the Follower or governance's `advance`, so a byte edited in log.db cannot
+// change what they believe without being caught:
+// - size() is the size of the latest checkpoint signed by the log key
+//   (C2SP tlog-checkpoint v1.0.0 / signed-note v1.0.0), and each newer
+//   checkpoint must be consistent (RFC 9162 §2.1.4) with the one before it;
+// - readEntries() re-hashes every entry it returns (RFC 6962 leaf hashes) and
+//   proves each level-0 tile of them into that checkpoint's root with an
+//   inclusion proof whose inner-tile half comes from the fresh hashes, not
+//   from stored tiles, so an edited entry, tile or tree state fails.
+// Entries sequenced after the checkpoint are pending: replays wait for the next
+// checkpoint (the appender signs within a second; commands that append sign one
+// themselves) instead of acting on bytes no signature covers.
+import { join } from 'node:path';
+import { toHex } from '../ledger/bytes.js';
+import { openCheckpoint, type Checkpoint } from '../ledger/checkpoint.js';
+import { IlogError } from '../ledger/errors.js';
+import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
+import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion, type NodeReader } from '../ledger/merkle.js';
+import { verifierFromKey, type Verifier } from '../ledger/note.js';
+import { tileNodeReader } from '../ledger/tile-reader.js';
+import { TileTree } from '../ledger/tile-tree.js';
+import { entriesPath, tilePath, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.js';
+import type { LogStorage } from '../storage/log-storage.js';
+import { readLogConfig, readLogVkey } from './appender-files.js';
+
+/** The part of a LogStorage a proven reader needs. */
+export type ProvableStorage = Pick<LogStorage, 'size' | 'readEntries' | 'readTile' | 'latestCheckpoint'>;
+
+/** What replays read: `size` and `readEntries` as in LogStorage, restricted to proven entries. */
+export type EntryReader = Pick<LogStorage, 'size' | 'readEntries'>;
+
+interface Proven {
+  note: string;
+  checkpoint: Checkpoint;
+  /** Node reader over the stored tiles of this checkpoint's tree (upper levels of proofs). */
+  nodes: NodeReader;
+}
+
+export class ProvenLog implements EntryReader {
+  readonly #storage: ProvableStorage;
+  readonly #verifier: Verifier;
+  readonly #origin: string;
+  #proven: Proven | undefined;
+
+  constructor(storage: ProvableStorage, vkey: string, origin: string) {
+    this.#storage = storage;
+    this.#verifier = verifierFromKey(vkey);
+    this.#origin = origin;
+  }
+
+  /** A proven reader of the log in `dir` (its log.vkey and origin) over `storage`. */
+  static forDir(dir: string, storage: ProvableStorage): ProvenLog {
+    return new ProvenLog(storage, readLogVkey(dir), readLogConfig(dir).origin);
+  }
+
+  /**
+   * `storage` itself if it is already proven, else a proven reader over it, keyed
+   * by the data directory it lives in (SQLite storage knows its file).
+   */
+  static of(storage: ProvableStorage | ProvenLog): ProvenLog {
+    if (storage instanceof ProvenLog) return storage;
+    const path = (storage as { path?: unknown }).path;
+    if (typeof path !== 'string') {
+      throw new IlogError('NO_LOG', 'this storage does not say which log it holds; open the proven reader with ProvenLog.forDir(dir, storage)');
+    }
+    return ProvenLog.forDir(join(path, '..'), storage);
+  }
+
+  /** Entries sequenced but not yet covered by a signed checkpoint. */
+  pending(): number {
+    return Math.max(0, this.#storage.size() - this.size());
+  }
+
+  /** Size of the newest signed checkpoint (0 before the first): the entries a replay may read. */
+  size(): number {
+    const note = this.#storage.latestCheckpoint();
+    if (note === undefined) return 0;
+    if (note === this.#proven?.note) return this.#proven.checkpoint.size;
+    const checkpoint = this.#open(note);
+    const old = this.#proven?.checkpoint;
+    if (old && old.size > 0) {
+      // Entries already replayed were proven against `old`: the new tree must extend it.
+      if (checkpoint.size < old.size) {
+        throw new IlogError('CHECKPOINT_INVALID', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
+      }
+      const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w));
+      try {
+        verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
+      } catch (err) {
+        if (!(err instanceof IlogError)) throw err;
+        throw new IlogError('CHECKPOINT_INVALID', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
+      }
+    }
+    this.#proven = { note, checkpoint, nodes: tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w)) };
+    return checkpoint.size;
+  }
+
+  /**
+   * Entries [from, min(to, size())), at most `limit`, each proven into the
+   * checkpoint. Throws TILE_MISMATCH naming the first entry that is not.
+   */
+  readEntries(from: number, to: number, limit = 65_536): Uint8Array[] {
+    const size = this.size();
+    const end = Math.min(to, size, from + limit);
+    if (!(from < end)) return [];
+    const proven = this.#proven!;
+    // Whole tiles: a tile's inclusion proof covers every entry in it.
+    const first = Math.floor(from / TILE_WIDTH) * TILE_WIDTH;
+    const last = Math.min(size, Math.ceil(end / TILE_WIDTH) * TILE_WIDTH);
+    const entries = this.#storage.readEntries(first, last, last - first);
+    if (entries.length !== last - first) throw new IlogError('ENTRY_MISSING', 'the log lacks entries its checkpoint covers; run `ilog verify`', { index: first + entries.length, size });
+    const hashes = leafHashes(entries);
+    for (let at = first; at < last; at += TILE_WIDTH) {
+      const width = Math.min(TILE_WIDTH, last - at);
+      this.#proveTile(proven, at / TILE_WIDTH, hashes.subarray((at - first) * HASH_SIZE, (at - first + width) * HASH_SIZE));
+    }
+    return entries.slice(from - first, end - first);
+  }
+
+  #open(note: string): Checkpoint {
+    try {
+      return openCheckpoint(note, [this.#verifier], this.#origin).checkpoint;
+    } catch (err) {
+      if (!(err instanceof IlogError)) throw err;
+      throw new IlogError('CHECKPOINT_INVALID', `the newest stored checkpoint is not signed by the log key: ${err.message}`, { cause: err.code, ...err.evidence });
+    }
+  }
+
+  /** Proves level-0 tile `tile` (the fresh leaf hashes) into the checkpoint's tree. */
+  #proveTile(proven: Proven, tile: number, hashes: Uint8Array): void {
+    const { size, root } = proven.checkpoint;
+    const ours = TileTree.fromTile(hashes);
+    // Nodes inside this tile come from the fresh hashes; the rest of the path from stored tiles.
+    const nodes: NodeReader = (level, index) =>
+      level < TILE_HEIGHT && index >> (TILE_HEIGHT - level) === tile ? ours.node(level, index - tile * (TILE_WIDTH >> level)) : proven.nodes(level, index);
+    const leaf = tile * TILE_WIDTH;
+    try {
+      verifyInclusion(leaf, size, hashes.subarray(0, HASH_SIZE), inclusionProof(leaf, size, nodes), root);
+    } catch (err) {
+      if (!(err instanceof IlogError)) throw err;
+      throw this.#mismatch(tile, hashes, size, err.code);
+    }
+  }
+
+  /** The evidence: the first entry whose hash differs from the stored tile, else the tile itself. */
+  #mismatch(tile: number, hashes: Uint8Array, size: number, cause: string): IlogError {
+    const width = hashes.byteLength / HASH_SIZE;
+    const stored = this.#storage.readTile(0, tile, width);
+    let p = 0;
+    while (stored && p < width && Buffer.compare(stored.subarray(p * HASH_SIZE, (p + 1) * HASH_SIZE), hashes.subarray(p * HASH_SIZE, (p + 1) * HASH_SIZE)) === 0) p++;
+    const index = tile * TILE_WIDTH + Math.min(p, width - 1);
+    return new IlogError(
+      'TILE_MISMATCH',
+      `entry ${index} is not the entry the signed checkpoint of size ${size} covers: log.db was altered; stop, restore the log from a mirror (\`ilog restore\`) and run \`ilog verify\``,
+      {
+        index,
+        tile: tilePath(0, tile, width),
+        bundle: entriesPath(tile, width),
+        checkpointSize: size,
+        cause,
+        ...(stored && p < width ? { expected: toHex(stored.subarray(p * HASH_SIZE, (p + 1) * HASH_SIZE)), found: toHex(hashes.subarray(p * HASH_SIZE, (p + 1) * HASH_SIZE)) } : {}),
+      },
+    );
+  }
+}

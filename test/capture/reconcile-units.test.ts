@@ -1,0 +1,142 @@
+// The reconciler's parts without a server: csvlog splitting (attacker-chosen
+// texts), pgAudit fields, the settings check, and gaps in the server log
+// (truncated, removed files; missing lines of a backend) raised with their extent.
+import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AccessIndex } from '../../src/capture/pgaudit/access-index.js';
+import { AuditMatcher } from '../../src/capture/pgaudit/audit-matcher.js';
+import { splitCsvLine, splitCsvRecords } from '../../src/capture/pgaudit/csv-records.js';
+import { parseServerLogRecord } from '../../src/capture/pgaudit/server-log-record.js';
+import { ServerLogTail } from '../../src/capture/pgaudit/server-log-tail.js';
+import { settingProblems } from '../../src/capture/pgaudit/server-settings.js';
+import { StatementViews } from '../../src/capture/pgaudit/statement-view.js';
+import { loadParser } from '../../src/capture/pg/classify.js';
+import { validateEntry } from '../../src/ledger/index.js';
+
+const q = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+
+/** A csvlog line as PostgreSQL 15 writes it (26 columns). */
+function csv(o: { pid?: number; session?: string; line: number; message: string; user?: string; from?: string; backend?: string; start?: string }): string {
+  const f = ['2026-12-06 21:09:23.352 UTC', o.user ?? 'postgres', 'postgres', String(o.pid ?? 7211), o.from ?? '127.0.0.1:39478', o.session ?? '6b15cf03.1c2b', String(o.line), 'SELECT', o.start ?? '2026-12-06 21:09:23 UTC', '3/4', '0', 'LOG', '00000', q(o.message), '', '', '', '', '', '', '', '', 'psql', q(o.backend ?? 'client backend'), '', '0'];
+  return f.join(',') + '\n';
+}
+const audit = (id: number, text: string, extra = 'READ,SELECT,,') => `AUDIT: SESSION,${id},1,${extra},${q(text)},<not logged>`;
+
+describe('csvlog records', () => {
+  it('splits quoted fields with commas, quotes and newlines, and leaves a torn tail', () => {
+    const text = "select 'a,b', \"x\"\nfrom t";
+    const one = csv({ line: 4, message: audit(1, text) });
+    const buf = Buffer.from(one + one.slice(0, 40));
+    const { records, consumed } = splitCsvRecords(buf);
+    expect(records).toHaveLength(1);
+    expect(consumed).toBe(Buffer.byteLength(one));
+    const rec = parseServerLogRecord(records[0]!.fields, 0);
+    expect(rec.audit).toMatchObject({ statement: 1, substatement: 1, class: 'READ', command: 'SELECT', text });
+    expect(splitCsvLine('a,"b,""c""",d', 9)).toEqual(['a', 'b,"c"', 'd']);
+  });
+
+  it('refuses records of the wrong shape with a code', () => {
+    expect(() => parseServerLogRecord(['a', 'b'], 0)).toThrow(expect.objectContaining({ code: 'SERVER_LOG_MALFORMED' }));
+    const bad = csv({ line: 1, message: 'x' }).replace(',"x",', ',"x"junk,');
+    expect(() => splitCsvRecords(Buffer.from(bad))).toThrow(expect.objectContaining({ code: 'SERVER_LOG_MALFORMED' }));
+    const notNumber = splitCsvRecords(Buffer.from(csv({ line: 1, message: 'x' }).replace(',7211,', ',abc,'))).records[0]!;
+    expect(() => parseServerLogRecord(notNumber.fields, 0)).toThrow(expect.objectContaining({ code: 'SERVER_LOG_MALFORMED' }));
+  });
+});
+
+describe('server settings', () => {
+  const good = { shared_preload_libraries: 'pgaudit', 'pgaudit.log': 'all', 'pgaudit.log_relation': 'on', logging_collector: 'on', log_destination: 'stderr,csvlog', log_connections: 'on', log_disconnections: 'on', log_truncate_on_rotation: 'off' };
+  it.each([
+    ['pgaudit not preloaded', { shared_preload_libraries: '' }, /shared_preload_libraries/],
+    ['a class missing', { 'pgaudit.log': 'read,write' }, /pgaudit.log must be/],
+    ['an exclusion', { 'pgaudit.log': 'all,-misc' }, /pgaudit.log must be/],
+    ['no csvlog', { log_destination: 'stderr' }, /csvlog/],
+    ['no relation logging', { 'pgaudit.log_relation': 'off' }, /log_relation/],
+    ['no disconnections', { log_disconnections: 'off' }, /log_disconnections/],
+  ])('names what to set: %s', (_n, over, re) => {
+    expect(settingProblems({ ...good, ...over }, [])).toEqual([expect.stringMatching(re)]);
+  });
+  it('accepts the documented settings and refuses per-role overrides', () => {
+    expect(settingProblems(good, [])).toEqual([]);
+    expect(settingProblems({ ...good, 'pgaudit.log': 'read, write, function, role, ddl, misc' }, [])).toEqual([]);
+    expect(settingProblems(good, ['pgaudit.log=none'])).toEqual([expect.stringContaining('pgaudit.log=none')]);
+  });
+});
+
+describe('gaps in the server log', () => {
+  const setup = async () => {
+    await loadParser();
+    const dir = mkdtempSync(join(tmpdir(), 'ilog-rec-gap-'));
+    const index = new AccessIndex({ size: () => 0, readEntries: () => [] }, 0);
+    const m = new AuditMatcher({ server: 'db', index, views: new StatementViews(Buffer.alloc(32, 1)) });
+    const tail = new ServerLogTail(dir, undefined, 'start');
+    const pump = () => {
+      const c = tail.read();
+      for (const g of c.gaps) m.gap(g, tail.position()!);
+      for (const r of c.records) m.record(r.rec, r.pos);
+      const out = m.take() as Record<string, any>[];
+      for (const e of out) validateEntry(e);
+      return out;
+    };
+    return { dir, pump, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  };
+
+  it('a file truncated under the reader, a file removed before it was read, and lines missing for a backend', async () => {
+    const { dir, pump, cleanup } = await setup();
+    const a = join(dir, 'postgresql-2026-12-06_210000.csv');
+    writeFileSync(a, csv({ line: 1, message: 'connection authorized: user=postgres database=postgres', session: 's1' }) + csv({ line: 2, message: audit(1, 'select 1'), session: 's1' }));
+    expect(pump().map((e) => e.reason)).toEqual(['unowned-backend']);
+    // Truncated: what was written after the reader's position is gone.
+    truncateSync(a, 10);
+    expect(pump()).toEqual([expect.objectContaining({ reason: 'log-gap', missing: { file: 'postgresql-2026-12-06_210000.csv', bytes: expect.objectContaining({ from: 10 }) } })]);
+    // A later file exists and this one disappears: the rest of it is a gap.
+    writeFileSync(a, csv({ line: 3, message: audit(2, 'select 2'), session: 's1' }));
+    const b = join(dir, 'postgresql-2026-12-06_210100.csv');
+    writeFileSync(b, '');
+    pump();
+    rmSync(a);
+    // Backend s1 goes on at line 9 in the new file: lines 4..8 are missing, and statement ids 3..4.
+    appendFileSync(b, csv({ line: 9, message: audit(5, 'select 5'), session: 's1' }));
+    const out = pump();
+    expect(out.map((e) => e.reason).sort()).toEqual(['log-gap', 'log-gap', 'statement-gap', 'unowned-backend'].sort());
+    expect(out.find((e) => e.missing?.lines)).toMatchObject({ missing: { lines: { from: 4, to: 8 } }, backend: { session: 's1' } });
+    expect(out.find((e) => e.reason === 'statement-gap')).toMatchObject({ missing: { statements: { from: 3, to: 4 } } });
+    cleanup();
+  });
+
+  it('a postmaster reload that changes pgaudit.log is raised with the server message', async () => {
+    const { dir, pump, cleanup } = await setup();
+    writeFileSync(join(dir, 'postgresql-2026-12-06_210000.csv'), csv({ line: 1, message: 'parameter "pgaudit.log" changed to "none"', backend: 'postmaster', from: '', session: 'pm' }) + csv({ line: 2, message: 'parameter "work_mem" changed to "8MB"', backend: 'postmaster', from: '', session: 'pm' }));
+    expect(pump()).toEqual([expect.objectContaining({ reason: 'audit-settings', detail: 'parameter "pgaudit.log" changed to "none"' })]);
+    cleanup();
+  });
+});
+
+describe('matching a proxy backend', () => {
+  it('matches in order past statements the server never ran, and raises one that matches no entry', async () => {
+    await loadParser();
+    const key = Buffer.alloc(32, 7);
+    const views = new StatementViews(key);
+    const t = Date.parse('2026-12-06T21:09:23.500Z');
+    const entry = (seq: number, text: string) =>
+      Buffer.from(JSON.stringify({ v: 1, kind: 'access', time: new Date(t + seq).toISOString(), source: 'pg-proxy', person: 'bob', action: 'select', relations: ['public.t'], upstream: { pid: 7211, port: 39478, seq, query: views.queryHmac(text) } }));
+    // seq 2 failed to plan (no pgAudit id); seq 3 ran.
+    const log = [entry(1, 'select * from t'), entry(2, 'select 1/0'), entry(3, 'select * from t where a = 1')];
+    const index = new AccessIndex({ size: () => log.length, readEntries: (a, b) => log.slice(a, b) }, 0);
+    index.refresh();
+    const m = new AuditMatcher({ server: 'db', index, views });
+    const pos = { file: 'f.csv', offset: 1 };
+    const rec = (line: number, message: string) => parseServerLogRecord(splitCsvRecords(Buffer.from(csv({ line, message }))).records[0]!.fields, 0);
+    m.record(rec(1, 'connection authorized: user=postgres database=postgres'), pos);
+    m.record(rec(2, audit(1, 'select * from t', 'READ,SELECT,TABLE,public.t')), pos);
+    m.record(rec(3, audit(2, 'select * from t where a = 1', 'READ,SELECT,TABLE,public.t')), pos);
+    expect(m.take()).toEqual([]);
+    m.record(rec(4, audit(3, "delete from t where name = 'x'", 'WRITE,DELETE,TABLE,public.t')), pos);
+    const [e] = m.take() as Record<string, any>[];
+    expect(validateEntry(e)).toBeTruthy();
+    expect(e).toMatchObject({ reason: 'unmatched-statement', person: 'bob', count: 1, statements: [{ id: 3, command: 'DELETE', objects: ['public.t'] }] });
+    expect(e!.statements[0].text).toBe('delete from t where name = $1');
+  });
+});
