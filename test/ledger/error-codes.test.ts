@@ -18,7 +18,7 @@ describe('error codes', () => {
   });
 
   it('keep the merged synonyms out', () => {
-    for (const old of ['CHECKPOINT_INVALID', 'SIGNATURE_INVALID', 'INVALID_CONFIG', 'TILE_NOT_FOUND', 'BAD_ENTRY', 'PAYLOAD_TOO_LARGE']) {
+    for (const old of ['CHECKPOINT_INVALID', 'SIGNATURE_INVALID', 'INVALID_CONFIG', 'TILE_NOT_FOUND', 'BAD_ENTRY', 'PAYLOAD_TOO_LARGE', 'CURSOR_CORRUPT']) {
       expect(ERROR_CODES as readonly string[]).not.toContain(old);
     }
   });
