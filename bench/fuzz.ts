@@ -3,10 +3,10 @@
 // front of PostgreSQL 15, for --inputs N generated inputs (default 1,000,000)
 // over --conns parallel logged-in connections, plus random start-up packets
 // before login. Half the inputs are mutated, as in the test. A JSON line every
-// 100,000 inputs (rate, RSS, sessions); at the end: crashes (an uncaught error
+// 10,000 inputs (rate, RSS, sessions); at the end: crashes (an uncaught error
 // or unhandled rejection in the proxy's process ends the run with it), canary
 // rows PostgreSQL holds, and how many of them have no access entry (must be 0).
-// Usage: npm run fuzz -- [--inputs 1000000] [--conns 16] [--seed 20261127]
+// Usage: npm run fuzz -- [--inputs 1000000] [--minutes M] [--conns 16] [--seed 20261127]
 import { hmacValue } from '../src/capture/pg/entries.js';
 import { startProxy, waitFor } from '../test/capture/fixture.js';
 import { mutate, prng, validBatch } from '../test/capture/fuzz-gen.js';
@@ -19,6 +19,9 @@ const arg = (name: string, def: number): number => {
 };
 const INPUTS = arg('inputs', 1_000_000);
 const CONNS = arg('conns', 16);
+// A time budget: generation stops when it runs out, and the end checks still run.
+const DEADLINE = Date.now() + arg('minutes', 24 * 60) * 60_000;
+const more = (): boolean => next < INPUTS && Date.now() < DEADLINE;
 const r = prng(arg('seed', 20261127));
 const emit = (o: object): void => console.log(JSON.stringify({ bench: 'fuzz', ...o }));
 const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
@@ -60,11 +63,11 @@ async function junkStartup(): Promise<void> {
 }
 
 async function worker(): Promise<void> {
-  while (next < INPUTS) {
+  while (more()) {
     if (r() < 0.05) await junkStartup();
     const conn = await rawLogin(fx.port, 'fuzz', 'fuzz-pw', '-c ilog.purpose=fuzz');
     logins++;
-    for (let j = 0; j < 32 && !conn.isClosed() && next < INPUTS; j++) {
+    for (let j = 0; j < 32 && !conn.isClosed() && more(); j++) {
       const n = ++next;
       const batch = validBatch(n, r);
       const bad = r() < 0.5;
@@ -74,7 +77,7 @@ async function worker(): Promise<void> {
       // Wait for an answer (ReadyForQuery) or the close; a truncated message gets none.
       const seen = conn.received.length;
       for (let k = 0; k < 20 && !conn.isClosed() && !conn.received.slice(seen).some((f) => f.type === 'Z'); k++) await new Promise((res) => setTimeout(res, 1));
-      if (sent % 100_000 === 0) {
+      if (sent % 10_000 === 0) {
         rssMax = Math.max(rssMax, rssMb());
         emit({ inputs: sent, mutated, logins, pre_login: preLogin, per_s: Math.round(sent / ((Date.now() - started) / 1000)), rss_mb: rssMb(), sessions: fx.proxy.sessions, crashes });
       }

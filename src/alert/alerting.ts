@@ -98,6 +98,6 @@ function readDetectorConfig(dir: string): DetectorConfigInput {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as DetectorConfigInput; // validated by the Detector
   } catch (e) {
-    throw new IlogError('INVALID_CONFIG', `${file} is not JSON: ${(e as Error).message}`, { file });
+    throw new IlogError('BAD_CONFIG', `${file} is not JSON: ${(e as Error).message}`, { file });
   }
 }

@@ -3,7 +3,7 @@
 // an unknown key is named itself, not its parent. Shared by the app API, the
 // alert API and the routing config so every rejection reads the same way.
 import type { z } from 'zod';
-import { IlogError } from '../ledger/errors.js';
+import { IlogError, type ErrorCode } from '../ledger/errors.js';
 
 export function issueField(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String);
@@ -11,7 +11,7 @@ export function issueField(issue: z.core.$ZodIssue): string {
   return path.join('.');
 }
 
-export function invalidField(error: z.ZodError, code = 'INVALID_FIELD', what = ''): IlogError {
+export function invalidField(error: z.ZodError, code: ErrorCode = 'INVALID_FIELD', what = ''): IlogError {
   const issue = error.issues[0]!;
   const field = issueField(issue) || 'body';
   const message = issue.code === 'unrecognized_keys' ? `unknown field ${field}; see docs/alert.md for the accepted fields` : `${field}: ${issue.message}`;

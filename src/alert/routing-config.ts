@@ -70,10 +70,10 @@ export type ReviewerContact = RoutingConfig['reviewers'][string];
 /** Validates a routing config object; cross-references (group members, rule groups, fallback) must resolve. */
 export function parseRoutingConfig(input: unknown): RoutingConfig {
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw invalidField(parsed.error, 'INVALID_CONFIG', 'alert routing config: ');
+  if (!parsed.success) throw invalidField(parsed.error, 'BAD_CONFIG', 'alert routing config: ');
   const cfg = parsed.data;
   const fail = (field: string, msg: string): never => {
-    throw new IlogError('INVALID_CONFIG', `alert routing config: ${field}: ${msg}`, { field });
+    throw new IlogError('BAD_CONFIG', `alert routing config: ${field}: ${msg}`, { field });
   };
   for (const [g, { members }] of Object.entries(cfg.groups)) {
     members.forEach((m, i) => cfg.reviewers[m] ?? fail(`groups.${g}.members.${i}`, `unknown reviewer '${m}' (add it under reviewers)`));
@@ -95,7 +95,7 @@ export function loadRoutingConfig(file: string): RoutingConfig {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new IlogError('INVALID_CONFIG', `alert routing config ${file} is not JSON: ${(e as Error).message}`, { file });
+    throw new IlogError('BAD_CONFIG', `alert routing config ${file} is not JSON: ${(e as Error).message}`, { file });
   }
   return parseRoutingConfig(json);
 }

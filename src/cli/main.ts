@@ -4,6 +4,10 @@
 import { reportError } from './output.js';
 import { buildProgram } from './program.js';
 
+// Everything ilog creates (log.db, proxy.db, keys, tokens, SQLite side files) is
+// for its own user only, whatever the shell's umask says (issue #12).
+process.umask(0o077);
+
 buildProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {

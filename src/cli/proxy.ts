@@ -76,6 +76,8 @@ export function register(program: Command): void {
       const credentials = (role: string): UpstreamCredentials | undefined =>
         cfg.roles?.[role] !== undefined ? { user: role, password: cfg.roles[role]! } : role === up.credentials.user ? up.credentials : undefined;
 
+      const { guardDataDir } = await import('./private-data.js');
+      guardDataDir(opts.dir, opts.config ? [opts.config] : []);
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
       if (opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be thread or inline');

@@ -15,6 +15,7 @@ import { createLogServer, listen, parseListen } from '../http/log-server.js';
 import { logNodeStarted } from '../log/node-started.js';
 import { isLoopback, readAuth } from '../http/log-read-auth.js';
 import { portError } from '../demo/ports.js';
+import { guardDataDir } from './private-data.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
 import type { Notifier } from '../alert/notifier.js';
@@ -61,6 +62,7 @@ async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions
 
 export async function startLogService(dir: string, listenAddr: string, o: LogServiceOptions = {}): Promise<RunningLog> {
   const { host, port } = parseListen(listenAddr);
+  guardDataDir(dir, [ROUTING_FILE, APPS_FILE, 'reviewers.json'].map((f) => join(dir, f)));
   const token = readLogToken(dir);
   const readTokens = o.readTokens ?? !isLoopback(host);
   const appender = await Appender.open(dir);

@@ -1,8 +1,10 @@
-// `ilog verify`: check a log end to end (src/log/verify.ts) from --dir or --url;
+// `ilog verify`: check a log end to end (src/log/verify.ts) from --dir (a data
+// directory or a static tiles directory) or --url;
 // optionally against a checkpoint saved earlier, and save the verified one.
 // Implementation modules are imported inside the action: `--help` and usage
 // errors then start fast.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { note, printResult, usageError, type GlobalOptions } from './output.js';
@@ -31,7 +33,7 @@ export function register(program: Command): void {
     program
       .command('verify')
       .description('re-hash every entry, recompute every tile and root, check signatures, genesis and consistency')
-      .option('--url <url>', 'verify a served log through its C2SP read API instead of --dir')
+      .option('--url <url>', 'verify a served log through its C2SP read API instead of --dir (a data directory or a tiles directory)')
       .option('--vkey <vkey>', "the log's verifier key, or a file holding it (default <dir>/log.vkey)")
       .option('--checkpoint <file>', 'a checkpoint saved earlier: the log must extend it')
       .option('--save-checkpoint <file>', 'after success, save the verified checkpoint here (for the next --checkpoint)')
@@ -63,7 +65,7 @@ export function register(program: Command): void {
         bar?.stop();
         // The stores kept beside a data directory (proxy.db, config.json, governance.json)
         // must agree with the policy the log replays to (STORE_DIVERGES).
-        if (!opts.url) (await import('../governance/store-check.js')).assertStoreMatchesPolicy(opts.dir);
+        if (!opts.url && existsSync(join(opts.dir, 'log.db'))) (await import('../governance/store-check.js')).assertStoreMatchesPolicy(opts.dir);
         const witnessed = witness && opts.policy ? witness.verifyWithPolicyFile(opts.url ? report.checkpoint : published, opts.policy, vkey?.trim()) : undefined;
         if (opts.saveCheckpoint) writeFileDurable(opts.saveCheckpoint, report.checkpoint);
         const seconds = (performance.now() - started) / 1000;

@@ -39,7 +39,7 @@ function decode(bytes: Uint8Array, index: number): Record<string, unknown> {
   } catch {
     // fall through
   }
-  throw new IlogError('BAD_ENTRY', `entry ${index} is not a JSON object; run \`ilog verify\``, { index });
+  throw new IlogError('INVALID_ENTRY', `entry ${index} is not a JSON object; run \`ilog verify\``, { index });
 }
 
 const BATCH = 4096;

@@ -35,7 +35,7 @@ function ndjson(text: string): unknown[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
-    if (line.length > ITEM_LIMIT) throw new IlogError('PAYLOAD_TOO_LARGE', `line ${i + 1} is over ${ITEM_LIMIT} bytes`, { field: String(out.length) });
+    if (line.length > ITEM_LIMIT) throw new IlogError('BODY_TOO_LARGE', `line ${i + 1} is over ${ITEM_LIMIT} bytes`, { field: String(out.length) });
     try {
       out.push(JSON.parse(line));
     } catch {
@@ -43,7 +43,7 @@ function ndjson(text: string): unknown[] {
     }
     const dup = duplicateKey(line); // no last-one-wins in a batch either (json-body.ts)
     if (dup) throw new IlogError('DUPLICATE_KEY', `line ${i + 1} names "${dup.key}" twice; send each field once`, { field: `${out.length - 1}.${dup.key}` });
-    if (out.length > MAX_BATCH) throw new IlogError('PAYLOAD_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
+    if (out.length > MAX_BATCH) throw new IlogError('BODY_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
   }
   return out;
 }
@@ -51,7 +51,7 @@ function ndjson(text: string): unknown[] {
 /** Build every entry of a batch, or throw naming the first bad item (`<i>.<field>`). */
 function entriesOf(items: readonly unknown[], build: (item: unknown) => Record<string, unknown>): Record<string, unknown>[] {
   if (items.length === 0) throw new IlogError('INVALID_FIELD', 'the batch is empty; send at least one access', { field: 'body' });
-  if (items.length > MAX_BATCH) throw new IlogError('PAYLOAD_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
+  if (items.length > MAX_BATCH) throw new IlogError('BODY_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
   return items.map((item, i) => {
     try {
       return build(item);
@@ -87,7 +87,7 @@ export const appAccessRoutes: FastifyPluginAsync<AppAccessOptions> = async (app,
     const body = req.body as unknown;
     const items = Array.isArray(body) ? body : typeof body === 'object' && body !== null && 'ndjson' in body ? (body as { ndjson: unknown[] }).ndjson : undefined;
     if (items === undefined) {
-      if (JSON.stringify(body ?? null).length > ITEM_LIMIT) throw new IlogError('PAYLOAD_TOO_LARGE', `one access is at most ${ITEM_LIMIT} bytes`, { field: 'body' });
+      if (JSON.stringify(body ?? null).length > ITEM_LIMIT) throw new IlogError('BODY_TOO_LARGE', `one access is at most ${ITEM_LIMIT} bytes`, { field: 'body' });
       const entry = build(body);
       const index = await o.writer.append(entry);
       return reply.code(201).send({ index, source: entry.source });

@@ -16,7 +16,7 @@ const STATUS: Record<string, number> = {
   ALERT_NOT_FOUND: 404,
   ALERT_CLOSED: 409,
   SECOND_REVIEWER_REQUIRED: 409,
-  PAYLOAD_TOO_LARGE: 413,
+  BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PUSHBACK: 503,
 };
@@ -37,7 +37,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof IlogError) return sendError(reply, err);
     const code =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'PAYLOAD_TOO_LARGE'
+        ? 'BODY_TOO_LARGE'
         : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? 'UNSUPPORTED_MEDIA_TYPE'
           : err.statusCode === 400

@@ -4,7 +4,7 @@
 // bodies are read, and bundles must hold exactly the entries their path promises.
 import { decodeBundle, entriesPath, tilePath, TILE_WIDTH } from '../ledger/tiles.js';
 import { HASH_SIZE } from '../ledger/hash.js';
-import { IlogError } from '../ledger/errors.js';
+import { asErrorCode, IlogError } from '../ledger/errors.js';
 
 const MAX_CHECKPOINT_BYTES = 1 << 20;
 const MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + 65535);
@@ -84,7 +84,7 @@ export class LogClient {
   /** The entries of bundle `index` of `width`, checked to be exactly `width` of them. */
   async bundleEntries(index: number, width = TILE_WIDTH): Promise<Uint8Array[]> {
     const data = await this.entryBundle(index, width);
-    if (data === undefined) throw new IlogError('TILE_NOT_FOUND', 'the server does not have this entry bundle', { path: entriesPath(index, width) });
+    if (data === undefined) throw new IlogError('TILE_MISSING', 'the server does not have this entry bundle', { path: entriesPath(index, width) });
     return decodeBundle(data, width);
   }
 
@@ -118,7 +118,7 @@ export class LogClient {
     const body = (await res.json().catch(() => ({}))) as { indexes?: number[]; error?: { code?: string; message?: string } & Record<string, unknown> };
     if (res.status !== 200 || !Array.isArray(body.indexes)) {
       const { code, message, ...evidence } = body.error ?? {};
-      throw new IlogError(code ?? 'FETCH_FAILED', message ?? `${url} answered HTTP ${res.status}`, { status: res.status, ...evidence, ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after') } : {}) });
+      throw new IlogError(asErrorCode(code, 'FETCH_FAILED'), message ?? `${url} answered HTTP ${res.status}`, { status: res.status, ...(code !== undefined ? { remoteCode: code } : {}), ...evidence, ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after') } : {}) });
     }
     return body.indexes;
   }

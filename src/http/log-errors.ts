@@ -3,14 +3,14 @@
 // from its code, and nothing a client sends can crash the process or leak a
 // stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { IlogError } from '../ledger/errors.js';
+import { IlogError, type ErrorCode } from '../ledger/errors.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
   UNAUTHORIZED: 401,
   KIND_NOT_ALLOWED: 403,
   NOT_ALLOWED: 403,
   NOT_FOUND: 404,
-  TILE_NOT_FOUND: 404,
+  TILE_MISSING: 404,
   ENTRY_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -20,7 +20,7 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 // Fastify's own error codes for malformed requests, mapped to ours.
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',

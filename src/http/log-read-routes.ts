@@ -32,10 +32,10 @@ export function registerReadRoutes(app: FastifyInstance, storage: LogStorage, pu
     const size = published.latest()?.size ?? 0;
     const available = hashesAtLevel(size, ref.level === 'entries' ? 0 : ref.level);
     if (ref.index * TILE_WIDTH + width > available) {
-      throw new IlogError('TILE_NOT_FOUND', 'this tile is beyond the published tree; fetch /checkpoint for the current size', { path, treeSize: size });
+      throw new IlogError('TILE_MISSING', 'this tile is beyond the published tree; fetch /checkpoint for the current size', { path, treeSize: size });
     }
     const data = ref.level === 'entries' ? storage.readEntryBundle(ref.index, width) : storage.readTile(ref.level, ref.index, width);
-    if (data === undefined) throw new IlogError('TILE_NOT_FOUND', 'tile not stored', { path, treeSize: size });
+    if (data === undefined) throw new IlogError('TILE_MISSING', 'tile not stored', { path, treeSize: size });
     return reply
       .type('application/octet-stream')
       .header('Cache-Control', ref.width === undefined ? IMMUTABLE : SHORT_LIVED)

@@ -1,7 +1,7 @@
 // Small byte helpers shared by the ledger modules (hex, base64, comparison).
 // Kept dependency-free so that ledger/ stays pure.
 
-import { IlogError } from './errors.js';
+import { IlogError, type ErrorCode } from './errors.js';
 
 export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -21,7 +21,7 @@ export function toBase64(b: Uint8Array): string {
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Strict standard base64 (padding required, no whitespace); Node's decoder alone is lenient. */
-export function fromBase64(s: string, code = 'BAD_BASE64'): Uint8Array {
+export function fromBase64(s: string, code: ErrorCode = 'BAD_BASE64'): Uint8Array {
   if (!BASE64_RE.test(s)) throw new IlogError(code, 'expected standard padded base64', { value: s.slice(0, 80) });
   const out = new Uint8Array(Buffer.from(s, 'base64'));
   // Reject non-canonical encodings (non-zero trailing bits) by re-encoding.
@@ -51,7 +51,7 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const utf8 = new TextEncoder();
 
 /** Decode strict UTF-8 or throw `code`. */
-export function decodeUtf8(b: Uint8Array, code: string): string {
+export function decodeUtf8(b: Uint8Array, code: ErrorCode): string {
   try {
     return utf8Decoder.decode(b);
   } catch {

@@ -7,7 +7,7 @@
 
 import * as crypto from 'node:crypto';
 import { fromBase64, isWellFormed, toBase64, utf8 } from './bytes.js';
-import { IlogError } from './errors.js';
+import { IlogError, type ErrorCode } from './errors.js';
 import { sha256Bytes } from './hash.js';
 
 export const SIG_TYPE_ED25519 = 0x01;
@@ -78,7 +78,7 @@ function chop(s: string, count: number): string[] {
   return parts;
 }
 
-function parseKeyBody(name: string, hex: string, b64: string, code: string): { keyId: Uint8Array; type: number; material: Uint8Array } {
+function parseKeyBody(name: string, hex: string, b64: string, code: ErrorCode): { keyId: Uint8Array; type: number; material: Uint8Array } {
   if (!isValidKeyName(name)) throw new IlogError(code, 'key name must be non-empty with no spaces or "+"', { name: name.slice(0, 100) });
   if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new IlogError(code, 'key ID must be 8 hex digits', { name });
   const raw = fromBase64(b64, code);
@@ -86,7 +86,7 @@ function parseKeyBody(name: string, hex: string, b64: string, code: string): { k
   return { keyId: new Uint8Array(Buffer.from(hex, 'hex')), type: raw[0] as number, material: raw.subarray(1) };
 }
 
-function checkType(type: number, allowed: readonly number[], code: string, name: string): void {
+function checkType(type: number, allowed: readonly number[], code: ErrorCode, name: string): void {
   if (!allowed.includes(type)) throw new IlogError('UNSUPPORTED_KEY_TYPE', `key type 0x${type.toString(16).padStart(2, '0')} is not supported here`, { name, type, allowed, code });
 }
 

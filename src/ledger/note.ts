@@ -6,7 +6,7 @@
 // known key rejects the whole note, and at least one must verify.
 
 import { decodeUtf8, isWellFormed, toBase64, utf8 } from './bytes.js';
-import { IlogError } from './errors.js';
+import { IlogError, type ErrorCode } from './errors.js';
 import {
   ed25519Sign, ed25519Verifier, generateKeyPair, isValidKeyName, keyIdHex, parseSignerKey, parseVerifierKey, SIG_TYPE_ED25519,
 } from './keys.js';
@@ -60,7 +60,7 @@ export function generateKey(name: string): { skey: string; vkey: string } {
   return generateKeyPair(name, SIG_TYPE_ED25519);
 }
 
-function checkNoteChars(s: string, code: string): void {
+function checkNoteChars(s: string, code: ErrorCode): void {
   // Control characters other than "\n" are forbidden anywhere in a note.
   if (/[\u0000-\u0009\u000b-\u001f]/.test(s)) throw new IlogError(code, 'note contains a control character other than newline');
   if (!isWellFormed(s)) throw new IlogError(code, 'note is not valid UTF-8');
@@ -115,7 +115,7 @@ export function parseNote(note: string | Uint8Array): { text: string; signatures
 
 /**
  * Verify a note against known verifiers. Throws BAD_NOTE (malformed),
- * SIGNATURE_INVALID (a known key's signature fails), NOTE_UNVERIFIED (no known key signed it).
+ * BAD_SIGNATURE (a known key's signature fails), NOTE_UNVERIFIED (no known key signed it).
  */
 export function openNote(note: string | Uint8Array, verifiers: readonly Verifier[]): OpenedNote {
   const { text, signatures } = parseNote(note);
@@ -134,7 +134,7 @@ export function openNote(note: string | Uint8Array, verifiers: readonly Verifier
       continue;
     }
     if (!v.verify(msg, sig.signature)) {
-      throw new IlogError('SIGNATURE_INVALID', 'a signature by a trusted key does not verify: the note was altered or forged', { name: sig.name, keyId: keyIdHex(sig.keyId) });
+      throw new IlogError('BAD_SIGNATURE', 'a signature by a trusted key does not verify: the note was altered or forged', { name: sig.name, keyId: keyIdHex(sig.keyId) });
     }
     verified.push(sig);
   }

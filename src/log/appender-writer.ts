@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { IlogError } from '../ledger/errors.js';
+import { asErrorCode, IlogError } from '../ledger/errors.js';
 import type { Integration, LogStorage } from '../storage/log-storage.js';
 import type { SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
 
@@ -93,7 +93,7 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
     const o = ops[p.op as keyof WriterOpStats];
     if (o && 'ms' in msg) (o.n++, (o.execMs += msg.ms ?? 0), (o.totalMs += performance.now() - p.at));
     if (pending.size === 0) worker.unref(); // an idle writer must not keep the process alive
-    if ('error' in msg) p.reject(msg.error.code ? new IlogError(msg.error.code, msg.error.message, msg.error.evidence) : new Error(msg.error.message));
+    if ('error' in msg) p.reject(msg.error.code ? new IlogError(asErrorCode(msg.error.code, 'STORAGE_ERROR'), msg.error.message, msg.error.evidence) : new Error(msg.error.message));
     else p.resolve(msg.result);
   });
   worker.on('error', (e) => failAll(new IlogError('STORAGE_ERROR', `the storage writer thread failed: ${e.message}`, {}, { cause: e })));

@@ -27,7 +27,7 @@ import type { LogStorage } from '../storage/log-storage.js';
 import { readLogConfig, readLogVkey } from './appender-files.js';
 
 /** Codes by which a proven read says the stored log is not the signed one: replays stop for good on them. */
-const INTEGRITY_CODES = new Set(['TILE_MISMATCH', 'CHECKPOINT_INVALID', 'ENTRY_MISSING']);
+const INTEGRITY_CODES = new Set(['TILE_MISMATCH', 'BAD_CHECKPOINT', 'ENTRY_MISSING']);
 
 /** Whether `e` says the log failed its integrity check (not a passing I/O hiccup). */
 export function isIntegrityFailure(e: unknown): e is IlogError {
@@ -92,14 +92,14 @@ export class ProvenLog implements EntryReader {
     if (old && old.size > 0) {
       // Entries already replayed were proven against `old`: the new tree must extend it.
       if (checkpoint.size < old.size) {
-        throw new IlogError('CHECKPOINT_INVALID', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
+        throw new IlogError('BAD_CHECKPOINT', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
       }
       const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w));
       try {
         verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
       } catch (err) {
         if (!(err instanceof IlogError)) throw err;
-        throw new IlogError('CHECKPOINT_INVALID', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
+        throw new IlogError('BAD_CHECKPOINT', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
       }
     }
     this.#proven = { note, checkpoint, nodes: tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w)) };
@@ -133,7 +133,7 @@ export class ProvenLog implements EntryReader {
       return openCheckpoint(note, [this.#verifier], this.#origin).checkpoint;
     } catch (err) {
       if (!(err instanceof IlogError)) throw err;
-      throw new IlogError('CHECKPOINT_INVALID', `the newest stored checkpoint is not signed by the log key: ${err.message}`, { cause: err.code, ...err.evidence });
+      throw new IlogError('BAD_CHECKPOINT', `the newest stored checkpoint is not signed by the log key: ${err.message}`, { cause: err.code, ...err.evidence });
     }
   }
 

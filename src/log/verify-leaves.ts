@@ -82,7 +82,7 @@ async function checkTile(source: VerifySource, tile: number, entries: Uint8Array
     });
   }
   if (badEntry) {
-    throw new IlogError('BAD_ENTRY', `entry ${badEntry.index} is not a valid ilog entry: ${badEntry.err.message}`, {
+    throw new IlogError('INVALID_ENTRY', `entry ${badEntry.index} is not a valid ilog entry: ${badEntry.err.message}`, {
       index: badEntry.index,
       cause: badEntry.err.code,
       ...(badEntry.err.evidence?.field !== undefined ? { field: badEntry.err.evidence.field } : {}),

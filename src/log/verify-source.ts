@@ -1,13 +1,16 @@
 // Where `ilog verify` reads a log from. Two sources, one interface:
 // - a data directory: log.db opened read-only with SQL of our own, so that a
 //   missing row is named by its index (LogStorage.readEntries would close the gap);
-// - a URL: only the C2SP tlog-tiles read API, exactly as an outside tool would.
+// - a URL: only the C2SP tlog-tiles read API, exactly as an outside tool would;
+// - a static tiles directory (a mirror's --format tiles): the same layout, read from files.
 // A source is described by a plain object so that worker threads can open their own.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { IlogError } from '../ledger/errors.js';
 import { decodeBundle, entriesPath, TILE_WIDTH } from '../ledger/tiles.js';
 import { LogClient } from '../http/log-client.js';
+import { TilesDir } from '../storage/tiles-dir/tiles-dir.js';
 
 export type SourceSpec = { kind: 'dir'; dir: string } | { kind: 'url'; url: string };
 
@@ -65,7 +68,7 @@ class DirSource implements VerifySource {
       while (indexes[present] === from + present) present++;
     }
     for (let i = 0; i < present; i++) {
-      if (!(rows[i] instanceof Uint8Array)) throw new IlogError('BAD_ENTRY', `entry ${from + i} is not stored as bytes`, { index: from + i });
+      if (!(rows[i] instanceof Uint8Array)) throw new IlogError('INVALID_ENTRY', `entry ${from + i} is not stored as bytes`, { index: from + i });
     }
     if (present !== to - from) throw missing(from + present);
     return rows as Uint8Array[];
@@ -96,11 +99,42 @@ class DirSource implements VerifySource {
   }
 }
 
-class UrlSource implements VerifySource {
-  readonly #client: LogClient;
+/** The three reads of the C2SP tlog-tiles layout, from a server or from a static directory. */
+interface TilesReader {
+  checkpoint(): Promise<string | undefined>;
+  tile(level: number, index: number, width: number): Promise<Uint8Array | undefined>;
+  entryBundle(index: number, width: number): Promise<Uint8Array | undefined>;
+}
 
-  constructor(url: string) {
-    this.#client = new LogClient(url);
+function urlReader(url: string): TilesReader {
+  const client = new LogClient(url);
+  return {
+    checkpoint: () =>
+      client.checkpoint().catch((err: unknown) => {
+        if (err instanceof IlogError && err.code === 'NO_CHECKPOINT') return undefined;
+        throw err;
+      }),
+    tile: (level, index, width) => client.tile(level, index, width),
+    entryBundle: (index, width) => client.entryBundle(index, width),
+  };
+}
+
+/** A static tiles directory (`ilog mirror --format tiles`, or any copy of a served log). */
+function tilesDirReader(dir: string): TilesReader {
+  const tiles = TilesDir.open(dir, { mustExist: true });
+  return {
+    checkpoint: async () => tiles.checkpoint(),
+    tile: async (level, index, width) => tiles.readTile(level, index, width),
+    entryBundle: async (index, width) => tiles.readEntryBundle(index, width),
+  };
+}
+
+/** A log read only through the tlog-tiles layout, exactly as an outside tool would. */
+class TilesSource implements VerifySource {
+  readonly #reader: TilesReader;
+
+  constructor(reader: TilesReader) {
+    this.#reader = reader;
   }
 
   async readEntries(from: number, to: number, treeSize: number): Promise<Uint8Array[]> {
@@ -108,7 +142,7 @@ class UrlSource implements VerifySource {
     for (let n = Math.floor(from / TILE_WIDTH); n * TILE_WIDTH < to; n++) {
       const width = Math.min(TILE_WIDTH, treeSize - n * TILE_WIDTH);
       const path = entriesPath(n, width);
-      const data = await this.#client.entryBundle(n, width);
+      const data = await this.#reader.entryBundle(n, width);
       if (data === undefined) throw missing(n * TILE_WIDTH, { bundle: path });
       let bundle: Uint8Array[];
       try {
@@ -122,25 +156,23 @@ class UrlSource implements VerifySource {
   }
 
   readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
-    return this.#client.tile(level, index, width);
+    return this.#reader.tile(level, index, width);
   }
 
-  async latestCheckpoint(): Promise<string | undefined> {
-    try {
-      return await this.#client.checkpoint();
-    } catch (err) {
-      if (err instanceof IlogError && err.code === 'NO_CHECKPOINT') return undefined;
-      throw err;
-    }
+  latestCheckpoint(): Promise<string | undefined> {
+    return this.#reader.checkpoint();
   }
 
   async *checkpoints(): AsyncIterable<StoredCheckpointNote> {
-    // The read API has no checkpoint history; the latest is checked by the caller.
+    // The layout has no checkpoint history; the latest is checked by the caller.
   }
 
   close(): void {}
 }
 
+/** A directory is a data directory when it has log.db, else a tiles directory when it has a checkpoint file. */
 export function openSource(spec: SourceSpec): VerifySource {
-  return spec.kind === 'dir' ? new DirSource(spec.dir) : new UrlSource(spec.url);
+  if (spec.kind === 'url') return new TilesSource(urlReader(spec.url));
+  if (!existsSync(join(spec.dir, 'log.db')) && existsSync(join(spec.dir, 'checkpoint'))) return new TilesSource(tilesDirReader(spec.dir));
+  return new DirSource(spec.dir);
 }

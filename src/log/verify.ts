@@ -12,7 +12,7 @@ import { toBase64, toHex, bytesEqual } from '../ledger/bytes.js';
 import { openCheckpoint, type Checkpoint } from '../ledger/checkpoint.js';
 import { decodeEntry, type Entry } from '../ledger/entry.js';
 import type { GenesisEntry } from '../ledger/entries/genesis.js';
-import { IlogError } from '../ledger/errors.js';
+import { asErrorCode, IlogError } from '../ledger/errors.js';
 import { consistencyProof, treeRoot, verifyConsistency } from '../ledger/merkle.js';
 import { verifierFromKey, type Verifier } from '../ledger/note.js';
 import { tilePath, TILE_WIDTH } from '../ledger/tiles.js';
@@ -70,7 +70,7 @@ function openSigned(note: string, verifier: Verifier, origin: string, what: stri
     return openCheckpoint(note, [verifier], origin).checkpoint;
   } catch (err) {
     if (!(err instanceof IlogError)) throw err;
-    throw new IlogError('CHECKPOINT_INVALID', `${what} is not a valid checkpoint signed by the log key: ${err.message}`, { checkpoint: what, cause: err.code, ...err.evidence });
+    throw new IlogError('BAD_CHECKPOINT', `${what} is not a valid checkpoint signed by the log key: ${err.message}`, { checkpoint: what, cause: err.code, ...err.evidence });
   }
 }
 
@@ -171,7 +171,7 @@ async function verifyTree(opts: VerifyOptions, source: VerifySource, runner: Tas
   const stored: Checkpoint[] = [];
   for await (const cp of source.checkpoints()) {
     const c = openSigned(cp.note, verifier, origin, `stored checkpoint ${cp.size}`);
-    if (c.size !== cp.size) throw new IlogError('CHECKPOINT_INVALID', 'a stored checkpoint is filed under another size', { size: cp.size, found: c.size });
+    if (c.size !== cp.size) throw new IlogError('BAD_CHECKPOINT', 'a stored checkpoint is filed under another size', { size: cp.size, found: c.size });
     stored.push(c);
   }
   const saved = opts.savedCheckpoint === undefined ? undefined : openSigned(opts.savedCheckpoint, verifier, origin, 'the saved checkpoint');
@@ -201,7 +201,7 @@ async function verifyTree(opts: VerifyOptions, source: VerifySource, runner: Tas
     tilesChecked++;
   };
   await runInOrder(runner, tasks(size, opts.tilesPerTask ?? 16, sizesOfInterest, keep, opts.decode ?? true), async (r) => {
-    if (r.error) throw new IlogError(r.error.code, r.error.message, r.error.evidence);
+    if (r.error) throw new IlogError(asErrorCode(r.error.code, 'INTERNAL'), r.error.message, r.error.evidence);
     tree.addEdges(r.edges);
     for (const [t, hashes] of r.kept) tree.keepLeafTile(t, hashes);
     for (const full of tree.addTileRoots(r.roots)) await compareUpper(full);

@@ -2,12 +2,12 @@
 // entry that reaches a backend may come from an HTTP path or another process,
 // so bounds are checked before anything is read or allocated.
 
-import { IlogError } from '../ledger/errors.js';
+import { IlogError, type ErrorCode } from '../ledger/errors.js';
 import { HASH_SIZE } from '../ledger/hash.js';
 import { MAX_ENTRY_SIZE, MAX_TILE_LEVEL, TILE_WIDTH } from '../ledger/tiles.js';
 import type { Integration } from './log-storage.js';
 
-export function checkIndex(value: number, name: string, code = 'BAD_RANGE'): void {
+export function checkIndex(value: number, name: string, code: ErrorCode = 'BAD_RANGE'): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new IlogError(code, `${name} must be a non-negative safe integer`, { [name]: value });
   }

@@ -142,7 +142,7 @@ export class Witness {
       // openNote ignores signatures from keys it was not given (tlog-witness: "MUST ignore").
       text = openNote(req.checkpoint, verifiers).text;
     } catch (err) {
-      if (err instanceof IlogError && (err.code === 'NOTE_UNVERIFIED' || err.code === 'SIGNATURE_INVALID')) throw new Refusal(403, 'no signature verifies with a trusted key for this log\n');
+      if (err instanceof IlogError && (err.code === 'NOTE_UNVERIFIED' || err.code === 'BAD_SIGNATURE')) throw new Refusal(403, 'no signature verifies with a trusted key for this log\n');
       throw err;
     }
     const cp = parseCheckpoint(text);

@@ -66,7 +66,7 @@ describe('routing config', () => {
     ['email without smtp', { ...good, reviewers: { a: { email: 'a@x.test' } } }, 'smtp'],
     ['short webhook secret', { ...good, reviewers: { a: { webhook: { url: 'https://x.test/h', secret: 'short' } } } }, 'reviewers.a.webhook.secret'],
   ])('rejects %s', (_name, cfg, field) => {
-    expect(() => parseRoutingConfig(cfg)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', evidence: { field } }));
+    expect(() => parseRoutingConfig(cfg)).toThrow(expect.objectContaining({ code: 'BAD_CONFIG', evidence: { field } }));
   });
 
   it('fills defaults', () => {

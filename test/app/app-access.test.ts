@@ -83,7 +83,7 @@ describe('POST /v1/access', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'INVALID_JSON', field: 'body' } });
     const big = await post({ ...good, purpose: 'x'.repeat(60_000) });
     expect(big.status).toBe(413);
-    expect(await big.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(await big.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     expect((await post(good)).status).toBe(201); // still serving
   });
 

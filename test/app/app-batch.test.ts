@@ -86,7 +86,7 @@ describe('POST /v1/access batches', () => {
     const { post } = await start();
     const res = await post('/v1/access', JSON.stringify(Array.from({ length: 10_001 }, (_, i) => access(i))));
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(await res.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     expect(log!.appender.storage.size()).toBe(1);
   });
 });

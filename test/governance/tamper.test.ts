@@ -115,7 +115,7 @@ describe('replays trust only what the signed tree proves', () => {
     const size = storage.size();
     const forged = signNote(formatCheckpoint({ origin: g.origin, size: size + 1, root: storage.treeState().root, extensions: [] }), signerFromKey(generateKey(g.origin).skey));
     withDb(g.dir, (db) => db.prepare('INSERT INTO checkpoints (size, note, created) VALUES (?, ?, ?)').run(size + 1, forged, new Date().toISOString()));
-    expect(codeOf(() => ProvenLog.forDir(g!.dir, storage).size())).toBe('CHECKPOINT_INVALID');
+    expect(codeOf(() => ProvenLog.forDir(g!.dir, storage).size())).toBe('BAD_CHECKPOINT');
     storage.close();
   });
 });

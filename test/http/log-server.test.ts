@@ -99,9 +99,9 @@ describe('read API (tlog-tiles)', () => {
 
   it('404s tiles beyond the published tree, 400s malformed paths', async () => {
     const { size } = await published();
-    await expectError(await get('/tile/0/001'), 404, 'TILE_NOT_FOUND'); // tile 1 is partial
-    await expectError(await get(`/tile/0/001.p/${(size % 256) + 1}`), 404, 'TILE_NOT_FOUND');
-    await expectError(await get('/tile/entries/x001/000'), 404, 'TILE_NOT_FOUND');
+    await expectError(await get('/tile/0/001'), 404, 'TILE_MISSING'); // tile 1 is partial
+    await expectError(await get(`/tile/0/001.p/${(size % 256) + 1}`), 404, 'TILE_MISSING');
+    await expectError(await get('/tile/entries/x001/000'), 404, 'TILE_MISSING');
     await expectError(await get('/tile/0/1'), 400, 'BAD_TILE_PATH');
     await expectError(await get('/tile/0/000.p/256'), 400, 'BAD_TILE_PATH');
     await expectError(await get('/tile/99/000'), 400, 'BAD_TILE_PATH');

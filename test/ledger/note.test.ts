@@ -58,7 +58,7 @@ describe('signed notes', () => {
   });
   it('rejects an altered note signed by a known key', () => {
     const altered = GO_NOTE.replace('problem,', 'problem;');
-    expect(codeOf(() => openNote(altered, [verifierFromKey(GO_VKEY)]))).toBe('SIGNATURE_INVALID');
+    expect(codeOf(() => openNote(altered, [verifierFromKey(GO_VKEY)]))).toBe('BAD_SIGNATURE');
   });
   it('rejects malformed notes with BAD_NOTE', () => {
     const sigLine = GO_NOTE.slice(GO_TEXT.length + 1);
@@ -150,7 +150,7 @@ describe('cosignatures', () => {
     expect(openNote(note, [cosignatureVerifier(w.vkey)]).verified.length).toBe(1);
     const other = formatCheckpoint({ origin: 'log.example', size: 6, root: EMPTY_ROOT, extensions: [] });
     const forged = `${other}\n${note.split('\n').filter((l) => l.startsWith('— witness')).join('\n')}\n`;
-    expect(codeOf(() => openNote(forged, [cosignatureVerifier(w.vkey)]))).toBe('SIGNATURE_INVALID');
+    expect(codeOf(() => openNote(forged, [cosignatureVerifier(w.vkey)]))).toBe('BAD_SIGNATURE');
   });
   it('an Ed25519 log key used as a cosigner gets the 0x04 key ID, distinct from its note key ID', () => {
     const k = generateKey('dual.example');

@@ -165,7 +165,7 @@ describe('verify --dir', () => {
 
   it('rejects a checkpoint not signed by the log key', async () => {
     const err = await failure({ source: { kind: 'dir', dir: base }, vkey: generateKey('test.example/verify').vkey });
-    expect(err.code).toBe('CHECKPOINT_INVALID');
+    expect(err.code).toBe('BAD_CHECKPOINT');
   });
 
   it('checks that entry 0 is the genesis naming this origin and key', async () => {

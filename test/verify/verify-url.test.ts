@@ -108,7 +108,7 @@ describe('verify --url', () => {
 
   it('rejects a forged checkpoint signature and a re-signed wrong root', async () => {
     let url = await serve((u, body) => (u === '/checkpoint' ? flip(body, body.byteLength - 10) : undefined));
-    expect((await failure(url)).code).toBe('CHECKPOINT_INVALID');
+    expect((await failure(url)).code).toBe('BAD_CHECKPOINT');
     await app!.close();
     url = await serve((u) => (u === '/checkpoint' ? signWithLogKey(dir, 601, new Uint8Array(32).fill(1)) : undefined));
     expect((await failure(url)).code).toBe('ROOT_MISMATCH');

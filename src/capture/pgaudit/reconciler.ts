@@ -151,7 +151,7 @@ function loadCursor(path: string, server: string): Cursor | undefined {
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as Cursor;
   } catch (e) {
-    throw new IlogError('CURSOR_CORRUPT', `the reconciler cursor ${path} is not valid JSON: restore it, or remove it to start over (statements are then re-read from the oldest server log file)`, { path, error: (e as Error).message });
+    throw new IlogError('BAD_CURSOR', `the reconciler cursor ${path} is not valid JSON: restore it, or remove it to start over (statements are then re-read from the oldest server log file)`, { path, error: (e as Error).message });
   }
   if (c.v !== 1 || c.server !== server) throw new IlogError('CURSOR_MISMATCH', `the cursor ${path} belongs to server ${JSON.stringify(c.server)}, not ${JSON.stringify(server)}: use another --cursor`, { path });
   return c;

@@ -64,10 +64,10 @@ export async function startConfiguredReconciler(dir: string, appender: Appender,
   try {
     cfg = JSON.parse(readFileSync(file, 'utf8')) as ReconcileConfig;
   } catch (e) {
-    throw new IlogError('INVALID_CONFIG', `${file} is not JSON: ${(e as Error).message}`, { file });
+    throw new IlogError('BAD_CONFIG', `${file} is not JSON: ${(e as Error).message}`, { file });
   }
   if (typeof cfg.monitor !== 'string' || (cfg.from !== undefined && cfg.from !== 'start' && cfg.from !== 'end')) {
-    throw new IlogError('INVALID_CONFIG', `${file} needs "monitor": "postgres://role:password@host:port/db" (and optional "server", "logDir", "from": "start"|"end")`, { file });
+    throw new IlogError('BAD_CONFIG', `${file} needs "monitor": "postgres://role:password@host:port/db" (and optional "server", "logDir", "from": "start"|"end")`, { file });
   }
   return startReconciler({ dir, appender, monitorUrl: cfg.monitor, server: cfg.server, logDirectory: cfg.logDir, from: cfg.from, report });
 }

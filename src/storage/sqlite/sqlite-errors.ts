@@ -2,9 +2,9 @@
 // on (a locked database is worth retrying; a full disk is not), keeping the
 // SQLite code as evidence. IlogErrors thrown inside transactions pass through.
 
-import { IlogError } from '../../ledger/errors.js';
+import { IlogError, type ErrorCode } from '../../ledger/errors.js';
 
-const CODES: Record<string, [code: string, advice: string]> = {
+const CODES: Record<string, [code: ErrorCode, advice: string]> = {
   SQLITE_BUSY: ['STORAGE_BUSY', 'log.db is locked by another process for too long; retry, or raise busyTimeoutMs'],
   SQLITE_LOCKED: ['STORAGE_BUSY', 'log.db is locked; retry'],
   SQLITE_FULL: ['STORAGE_FULL', 'the disk holding log.db is full; free space, then retry'],
@@ -22,7 +22,7 @@ export function sqliteErrors<T>(fn: () => T): T {
     const sqliteCode = (e as { code?: unknown }).code;
     if (typeof sqliteCode !== 'string' || !sqliteCode.startsWith('SQLITE_')) throw e;
     const base = sqliteCode.replace(/^(SQLITE_[A-Z]+).*$/, '$1');
-    const [code, advice] = CODES[base] ?? ['STORAGE_ERROR', 'SQLite failed on log.db; see the evidence'];
+    const [code, advice]: [ErrorCode, string] = CODES[base] ?? ['STORAGE_ERROR', 'SQLite failed on log.db; see the evidence'];
     throw new IlogError(code, `${advice} (${(e as Error).message})`, { sqliteCode }, { cause: e });
   }
 }
