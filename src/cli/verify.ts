@@ -70,7 +70,7 @@ export function register(program: Command): void {
         if (opts.saveCheckpoint) writeFileDurable(opts.saveCheckpoint, report.checkpoint);
         const seconds = (performance.now() - started) / 1000;
         // Entries sequenced after the newest checkpoint are covered by no signature: say so.
-        const unsigned = opts.url ? 0 : Math.max(0, (await (await import('./log-open.js')).withReadOnly(opts.dir, (s) => s.size())) - report.size);
+        const unsigned = opts.url || !existsSync(join(opts.dir, 'log.db')) ? 0 : Math.max(0, (await (await import('./log-open.js')).withReadOnly(opts.dir, (s) => s.size())) - report.size);
         const human = [
           `ilog: OK ${report.origin}: ${report.size} entries, ${report.tiles} tiles, ${report.checkpoints} checkpoint(s) verified`,
           ...(unsigned > 0

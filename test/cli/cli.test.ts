@@ -138,16 +138,17 @@ describe('ilog CLI', { timeout: 300_000 }, () => {
       ]);
       expect(noToken.code).toBe(1);
       expect(jsonOf(noToken).error.code).toBe('UNAUTHORIZED');
-      expect(jsonOf(withToken)).toMatchObject({ count: 600, first: 1, last: 600 });
+      // Entry 0 is genesis, entry 1 the server's own node.started record.
+      expect(jsonOf(withToken)).toMatchObject({ count: 600, first: 2, last: 601 });
       // The served checkpoint catches up within the checkpoint interval.
       for (let i = 0; i < 100; i++) {
         const size = parseCheckpoint(openNote(await (await fetch(`${server.url}/checkpoint`)).text(), [verifierFromKey(vkey)]).text).size;
-        if (size === 601) break;
+        if (size === 602) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       const v = await runCli(['verify', '--url', server.url, '--vkey', vkey, '--json']);
       expect(v.code).toBe(0);
-      expect(jsonOf(v)).toMatchObject({ size: 601 });
+      expect(jsonOf(v)).toMatchObject({ size: 602 });
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -31,7 +31,7 @@ describe('node.started', { timeout: 120_000 }, () => {
     const code = codeHash(resolve('src'));
     for (const e of started) {
       expect(e).toMatchObject({ role: 'serve', version: pkg.version, code: { tree: 'src', sha256: code.sha256, files: code.files }, pid: process.pid });
-      expect(e.config.sha256).toBe(configHash({ listen: '127.0.0.1:0', alerting: false, appApi: false, witnessPolicy: false, governed: false }));
+      expect(e.config.sha256).toBe(configHash({ listen: '127.0.0.1:0', alerting: false, appApi: false, witnessPolicy: false, governed: false, readTokens: false }));
     }
     expect(ilogVersion(resolve('src'))).toBe(pkg.version);
   });

@@ -62,6 +62,6 @@ export function appendAndSign(storage: LogStorage, entries: Uint8Array[], skey: 
 /** Valid ilog `access` entries (so that `ilog verify` accepts the log), distinct per index and tag. */
 export function entriesFor(from: number, n: number, tag = 'a'): Uint8Array[] {
   return Array.from({ length: n }, (_, k) =>
-    encodeEntry({ v: 1, kind: 'access', time: '2026-01-01T00:00:00.000Z', source: 'pg-proxy', person: `person-${tag}-${from + k}`, action: 'select' }),
+    encodeEntry({ v: 1, kind: 'access', time: '2026-01-01T00:00:00.000Z', source: 'app:fixture', person: `person-${tag}-${from + k}`, action: 'select' }),
   );
 }
