@@ -249,12 +249,13 @@ export class Detector {
     const team = this.#context.teamOf(v.person) ?? teamOf(v.group, this.#teamRe);
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
-    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned };
+    const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
+    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0 };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [
       ...(cfg.rules.watchlist.enabled ? watchlistSignals(ctx, this.#watch, this.#open) : []),
-      ...(cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : []),
+      ...purposeSigs,
       ...offHoursSignals(ctx),
       ...firstAccessSignals(ctx, names),
       ...sharedCredentialSignals(ctx),

@@ -27,6 +27,8 @@ export interface AccessContext {
   desks: Desks;
   context: ContextBook;
   learned: LearnedGroups | undefined;
+  /** The stated purpose fails the organisation's purpose policy for this access (rules/purpose.ts). */
+  purposeRejected?: boolean;
 }
 
 /**

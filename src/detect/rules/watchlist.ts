@@ -60,6 +60,12 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
       const returning = ctx.learned?.knows(person, key, ctx.day) ?? false;
       const weight = (teamWorks ? 0.5 : 1) * (returning ? 0.6 : 1);
       const context = teamWorks || returning ? ` (${[teamWorks ? `their team \`${ctx.team}\` works with it` : '', returning ? 'they worked on it before' : ''].filter(Boolean).join(', ')})` : '; no relationship, team or earlier work explains it';
+      const signal: Signal = { rule: 'watchlist', strength: w.strength * weight, reason: `accessed the watch-listed record of ${w.label}${context}`, concerns: others, key: `watchlist|${w.label}` };
+      // A look-up is held to see whether it leads to work; a purpose the policy rejects already says it does not.
+      if (ctx.purposeRejected) {
+        out.push({ ...signal, strength: w.strength, reason: `${signal.reason}, with a purpose the policy does not accept` });
+        continue;
+      }
       lookups.add({
         key,
         person,
@@ -75,7 +81,7 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
         onEngage: rule.engaged,
         teamDrops: false,
         report: true,
-        signal: { rule: 'watchlist', strength: w.strength * weight, reason: `accessed the watch-listed record of ${w.label}${context}`, concerns: others, key: `watchlist|${w.label}` },
+        signal,
       });
     }
   }
