@@ -9,7 +9,7 @@
 // Usage: npm run fuzz -- [--inputs 1000000] [--minutes M] [--conns 16] [--seed 20261127]
 import { hmacValue } from '../src/capture/pg/entries.js';
 import { startProxy, waitFor } from '../test/capture/fixture.js';
-import { mutate, prng, validBatch } from '../test/capture/fuzz-gen.js';
+import { junkStartup as junkBytes, mutate, prng, validBatch } from '../test/capture/fuzz-gen.js';
 import { openSocket, rawLogin } from '../test/capture/raw-client.js';
 import { startPgCluster } from '../test/helpers/pg-cluster.js';
 
@@ -54,10 +54,7 @@ let rssMax = rssStart;
 async function junkStartup(): Promise<void> {
   const s = await openSocket(fx.port);
   s.on('error', () => {});
-  const len = Math.floor(r() * 40);
-  const junk = Buffer.from(Array.from({ length: len }, () => Math.floor(r() * 256)));
-  if (r() < 0.5 && len >= 8) junk.writeInt32BE(len, 0);
-  s.end(junk);
+  s.end(junkBytes(r));
   s.destroy();
   preLogin++;
 }

@@ -84,7 +84,7 @@ export function generate(o: GenOptions): Dataset {
   const labels = new Map<number, string>();
 
   function* days(): Generator<DayBatch> {
-    let next = 0;
+    const counter = { next: 0 };
     let carry: RawEvent[] = [];
     let inj = 0;
     for (let day = 0; day < o.days + 1; day++) {
@@ -94,27 +94,9 @@ export function generate(o: GenOptions): Dataset {
       if (day < o.days) for (const p of org.people) cleanDay(org, p, day, rngFor(p, day), events);
       while (inj < injected.length && injected[inj]!.t < end) events.push(injected[inj++]!);
       events.sort((a, b) => a.t - b.t);
-      carry = [];
-      const out: DayBatch['entries'] = [];
-      for (const e of events) {
-        if (e.t >= end && day < o.days) {
-          carry.push(e);
-          continue;
-        }
-        const index = next++;
-        e.index = index;
-        // Generator times count from day 0; the log sees real timestamps from EPOCH.
-        const entry: Record<string, unknown> = { ...e.entry, time: new Date(EPOCH + e.t).toISOString() };
-        if (e.parent) entry.access = e.parent.index;
-        if (e.label) {
-          labels.set(index, e.label);
-          const inst = byId.get(e.label);
-          inst?.entries.push(index);
-          const d = Math.floor(e.t / DAY);
-          if (inst && !inst.days.includes(d)) inst.days.push(d);
-        }
-        out.push({ index, entry });
-      }
+      const numbered = numberDay(events, end, day === o.days, counter, byId, labels);
+      carry = numbered.carry;
+      const out = numbered.out;
       yield { day, entries: out };
     }
   }
@@ -134,4 +116,34 @@ function wardContext(org: Org, day: number): RawEvent[] {
   const rels = [...org.active[day]!].flatMap(([dept, ps]) => ps.map((subject) => ({ team: dept, subject, kind: 'admission', from, to })));
   for (let i = 0; i < rels.length; i += 400) out.push({ t, entry: { v: 1, kind: 'context.update', source: 'import', relationships: rels.slice(i, i + 400) } });
   return out;
+}
+
+/**
+ * Numbers one day's events (sorted by time) in log order: an event past the
+ * day's end waits for the next day (`carry`) unless this is the last batch;
+ * `labels` and each misuse instance record the entries the misuse made.
+ */
+export function numberDay(events: RawEvent[], end: number, last: boolean, counter: { next: number }, byId: Map<string, Instance>, labels: Map<number, string>): { out: DayBatch['entries']; carry: RawEvent[] } {
+  const carry: RawEvent[] = [];
+  const out: DayBatch['entries'] = [];
+  for (const e of events) {
+    if (e.t >= end && !last) {
+      carry.push(e);
+      continue;
+    }
+    const index = counter.next++;
+    e.index = index;
+    // Generator times count from day 0; the log sees real timestamps from EPOCH.
+    const entry: Record<string, unknown> = { ...e.entry, time: new Date(EPOCH + e.t).toISOString() };
+    if (e.parent) entry.access = e.parent.index;
+    if (e.label) {
+      labels.set(index, e.label);
+      const inst = byId.get(e.label);
+      inst?.entries.push(index);
+      const d = Math.floor(e.t / DAY);
+      if (inst && !inst.days.includes(d)) inst.days.push(d);
+    }
+    out.push({ index, entry });
+  }
+  return { out, carry };
 }

@@ -7,7 +7,7 @@
 // watch list in its config, and what it learns from the log.
 import type { DetectorConfigInput } from '../../src/detect/config.js';
 import type { RawEvent } from '../emit.js';
-import { EPOCH, type Dataset, type DayBatch, type GenOptions } from '../generator.js';
+import { EPOCH, numberDay, type Dataset, type DayBatch, type GenOptions } from '../generator.js';
 import { Rng } from '../rng.js';
 import { SCENARIOS, type Instance } from '../scenarios.js';
 import { makeShapeInstance } from './misuse.js';
@@ -86,7 +86,7 @@ export function generateShape(org: ShapeOrg, o: GenOptions & { context: boolean 
   }
 
   function* days(): Generator<DayBatch> {
-    let next = 0;
+    const counter = { next: 0 };
     let carry: RawEvent[] = [];
     let inj = 0;
     for (let day = 0; day < o.days + 1; day++) {
@@ -105,26 +105,9 @@ export function generateShape(org: ShapeOrg, o: GenOptions & { context: boolean 
       if (day < o.days) for (const p of org.people) cleanShapeDay(org, p, day, rngFor(p, day), fresh, workFor);
       while (inj < injected.length && injected[inj]!.t < end) fresh.push(injected[inj++]!);
       fresh.sort((a, b) => a.t - b.t);
-      carry = [];
-      const out: DayBatch['entries'] = [];
-      for (const e of [...events, ...fresh]) {
-        if (e.t >= end && day < o.days) {
-          carry.push(e);
-          continue;
-        }
-        const i = next++;
-        e.index = i;
-        const entry: Record<string, unknown> = { ...e.entry, time: new Date(EPOCH + e.t).toISOString() };
-        if (e.parent) entry.access = e.parent.index;
-        if (e.label) {
-          labels.set(i, e.label);
-          const inst = byId.get(e.label);
-          inst?.entries.push(i);
-          const d = Math.floor(e.t / DAY);
-          if (inst && !inst.days.includes(d)) inst.days.push(d);
-        }
-        out.push({ index: i, entry });
-      }
+      const numbered = numberDay([...events, ...fresh], end, day === o.days, counter, byId, labels);
+      carry = numbered.carry;
+      const out = numbered.out;
       yield { day, entries: out };
     }
   }

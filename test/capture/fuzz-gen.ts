@@ -49,3 +49,11 @@ export function mutate(buf: Buffer, r: () => number): Buffer {
       return b;
   }
 }
+
+/** Random bytes for a start-up packet, half the time with a plausible length prefix. */
+export function junkStartup(r: () => number): Buffer {
+  const len = Math.floor(r() * 40);
+  const junk = Buffer.from(Array.from({ length: len }, () => Math.floor(r() * 256)));
+  if (r() < 0.5 && len >= 8) junk.writeInt32BE(len, 0);
+  return junk;
+}

@@ -8,7 +8,7 @@ import { hmacValue } from '../../src/capture/pg/entries.js';
 import { cstr, int32, message } from '../../src/capture/pg/protocol/messages.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { startProxy, waitFor, type ProxyFixture } from './fixture.js';
-import { mutate, prng, validBatch } from './fuzz-gen.js';
+import { junkStartup, mutate, prng, validBatch } from './fuzz-gen.js';
 import { openSocket, rawLogin } from './raw-client.js';
 
 const skip = skipWithoutPg();
@@ -52,10 +52,7 @@ describe.skipIf(skip)('pg proxy fuzz', () => {
     for (let i = 0; i < 300; i++) {
       const s = await openSocket(fx.port);
       s.on('error', () => {});
-      const len = Math.floor(r() * 40);
-      const junk = Buffer.from(Array.from({ length: len }, () => Math.floor(r() * 256)));
-      if (r() < 0.5 && len >= 8) junk.writeInt32BE(len, 0);
-      s.end(junk);
+      s.end(junkStartup(r));
       s.destroy();
     }
     global.gc?.();
