@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessIndex } from '../../src/capture/pgaudit/access-index.js';
+import { AccessIndex, backendKey } from '../../src/capture/pgaudit/access-index.js';
 import { AuditMatcher } from '../../src/capture/pgaudit/audit-matcher.js';
 import { splitCsvLine, splitCsvRecords } from '../../src/capture/pgaudit/csv-records.js';
 import { parseServerLogRecord } from '../../src/capture/pgaudit/server-log-record.js';
@@ -139,5 +139,39 @@ describe('matching a proxy backend', () => {
     expect(validateEntry(e)).toBeTruthy();
     expect(e).toMatchObject({ reason: 'unmatched-statement', person: 'bob', count: 1, statements: [{ id: 3, command: 'DELETE', objects: ['public.t'] }] });
     expect(e!.statements[0].text).toBe('delete from t where name = $1');
+  });
+});
+
+describe('access index queues', () => {
+  const t0 = Date.parse('2026-12-06T21:00:00.000Z');
+  const entry = (i: number, pid: number, seq: number, query: string) =>
+    Buffer.from(JSON.stringify({ v: 1, kind: 'access', time: new Date(t0 + i).toISOString(), source: 'pg-proxy', person: 'bob', action: 'select', relations: [], upstream: { pid, port: 5000, seq, query } }));
+
+  it('matches thousands of statements of one backend in order, across runs, skipping ones the server never ran', () => {
+    const log: Buffer[] = [];
+    // Run 1: 3,000 statements on pid 1 (every 7th never reached the executor); run 2 reuses pid 1.
+    for (let s = 1; s <= 3000; s++) log.push(entry(log.length, 1, s, `q${s}`));
+    for (let s = 1; s <= 5; s++) log.push(entry(log.length, 1, s, `r${s}`));
+    const index = new AccessIndex({ size: () => log.length, readEntries: (a, b) => log.slice(a, b) }, 0);
+    index.refresh();
+    const key = backendKey(1, 5000);
+    for (let s = 1; s <= 2998; s++) {
+      if (s % 7 === 0) continue;
+      const r = index.take(key, `q${s}`, t0);
+      expect(r?.seq).toBe(s);
+      expect(r?.index).toBe(s - 1);
+    }
+    // Nothing of run 1 matches again; a statement of run 2 is not taken while run 1's tail (2999, 3000) is queued.
+    expect(index.take(key, 'q1', t0)).toBeUndefined();
+    expect(index.take(key, 'q7', t0)).toBeUndefined();
+    expect(index.take(key, 'r1', t0)).toBeUndefined();
+    index.endRun(key);
+    expect(index.lowWater()).toBe(3000);
+    expect(index.take(key, 'r2', t0)?.index).toBe(3001);
+    // Entries written before the backend started belong to an earlier connection.
+    expect(index.take(key, 'r3', t0 + 3003)).toBeUndefined();
+    expect(index.take(key, 'r4', t0 + 3003)?.index).toBe(3003);
+    expect(index.take(key, 'r5', t0 + 3004)?.index).toBe(3004);
+    expect(index.lowWater()).toBe(log.length);
   });
 });

@@ -19,6 +19,28 @@ export interface AccessRef {
 }
 
 const CHUNK = 4096;
+
+/** A FIFO with O(1) removal from the front (Array#splice(0, n) shifts every element left). */
+class Queue {
+  items: AccessRef[] = [];
+  head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  at(i: number): AccessRef {
+    return this.items[this.head + i]!;
+  }
+  drop(n: number): void {
+    this.head += n;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
 /** Entries scanned past when looking for a match (statements the server never ran: refused, failed to parse). */
 const MAX_SKIP = 10_000;
 
@@ -27,7 +49,7 @@ export const backendKey = (pid: number, port: number | undefined): string => `${
 export class AccessIndex {
   #log: LogReader;
   #next: number;
-  #queues = new Map<string, AccessRef[]>();
+  #queues = new Map<string, Queue>();
   /** Per key, the index of the last entry matched (entries at or before it are never matched again). */
   #consumed: Map<string, number>;
 
@@ -58,8 +80,8 @@ export class AccessIndex {
     const key = backendKey(e.upstream.pid, e.upstream.port);
     if ((this.#consumed.get(key) ?? -1) >= index) return;
     let q = this.#queues.get(key);
-    if (!q) this.#queues.set(key, (q = []));
-    q.push({ index, seq: e.upstream.seq, query: e.upstream.query, time: Date.parse(e.time), person: e.person, relations: e.relations ?? [] });
+    if (!q) this.#queues.set(key, (q = new Queue()));
+    q.items.push({ index, seq: e.upstream.seq, query: e.upstream.query, time: Date.parse(e.time), person: e.person, relations: e.relations ?? [] });
   }
 
   /**
@@ -72,13 +94,13 @@ export class AccessIndex {
     if (!q) return undefined;
     // Entries older than the backend belong to an earlier connection with the same pid and port.
     let stale = 0;
-    while (stale < q.length && q[stale]!.time < notBefore) stale++;
-    if (stale > 0) q.splice(0, stale);
+    while (stale < q.length && q.at(stale).time < notBefore) stale++;
+    if (stale > 0) q.drop(stale);
     for (let i = 0; i < q.length && i < MAX_SKIP; i++) {
-      const r = q[i]!;
-      if (i > 0 && r.seq <= q[i - 1]!.seq) return undefined; // next run: another connection
+      const r = q.at(i);
+      if (i > 0 && r.seq <= q.at(i - 1).seq) return undefined; // next run: another connection
       if (r.query !== query) continue;
-      q.splice(0, i + 1);
+      q.drop(i + 1);
       if (q.length === 0) this.#queues.delete(key);
       this.#consumed.set(key, r.index);
       return r;
@@ -91,15 +113,15 @@ export class AccessIndex {
     const q = this.#queues.get(key);
     if (!q) return;
     let i = 0;
-    while (i < q.length && (i === 0 || q[i]!.seq > q[i - 1]!.seq)) i++;
-    q.splice(0, i);
+    while (i < q.length && (i === 0 || q.at(i).seq > q.at(i - 1).seq)) i++;
+    q.drop(i);
     if (q.length === 0) this.#queues.delete(key);
   }
 
   /** Where a restart must rescan from: the oldest queued entry, or the next unread one. */
   lowWater(): number {
     let low = this.#next;
-    for (const q of this.#queues.values()) if (q.length > 0 && q[0]!.index < low) low = q[0]!.index;
+    for (const q of this.#queues.values()) if (q.length > 0 && q.at(0).index < low) low = q.at(0).index;
     return low;
   }
 
