@@ -46,6 +46,7 @@ describe('ilog demo', () => {
   afterAll(async () => {
     await demo?.interrupt();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.admin.key`, { force: true });
   });
 
   it('prints a psql command that reaches the demo database through the proxy, and the statement is logged', async () => {
@@ -107,6 +108,7 @@ describe('ilog demo', () => {
       expect(jsonOf(taken).error).toMatchObject({ code: 'PORT_IN_USE', evidence: { address: `127.0.0.1:${port}` } });
     } finally {
       rmSync(other, { recursive: true, force: true });
+      rmSync(`${other}.admin.key`, { force: true });
     }
   });
 

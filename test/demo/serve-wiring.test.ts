@@ -9,7 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { jsonOf, runCli, startServe } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ilog-serve-wiring-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}.admin.key`, { force: true });
+});
 
 describe('ilog serve wiring', () => {
   it('serves POST /v1/access when only apps.json exists', async () => {

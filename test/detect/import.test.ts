@@ -1,10 +1,10 @@
 // Start with history: `ilog import` logs past accesses honestly (time = when
 // imported, accessedAt = when they happened, in the order they happened), one
 // bad line imports nothing, and the detector learns from them without paging.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Detector } from '../../src/detect/detector.js';
 import { Appender } from '../../src/log/appender.js';
 import { runCli } from '../helpers/cli.js';
@@ -22,9 +22,13 @@ async function entriesOf(dir: string): Promise<Record<string, any>[]> {
   }
 }
 
+// `ilog init` writes the admin key beside the data directory: keep both inside one temporary parent.
+const parent = mkdtempSync(join(tmpdir(), 'ilog-import-'));
+afterAll(() => rmSync(parent, { recursive: true, force: true }));
+
 describe('ilog import', () => {
   it('imports history sorted by original time, dated when logged, and refuses a file with one bad line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ilog-import-'));
+    const dir = join(parent, 'history');
     expect((await runCli(['init', '--origin', 'import.example/log', '--json'], { dir, timeoutMs: 240_000 })).code).toBe(0);
     const file = join(dir, 'history.ndjson');
     const bad = [line(1, T0 + HOUR), '{"actor":"x","action":"view","resource":{"type":"c","id":"1"}}'].join('\n');
@@ -48,7 +52,7 @@ describe('ilog import', () => {
   }, 600_000); // three CLI runs: seconds on a quiet machine, a minute each on a loaded one
 
   it('imports context updates with --context', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ilog-import-'));
+    const dir = join(parent, 'context');
     expect((await runCli(['init', '--origin', 'import.example/ctx', '--json'], { dir, timeoutMs: 240_000 })).code).toBe(0);
     const file = join(dir, 'ctx.ndjson');
     writeFileSync(file, JSON.stringify({ people: [{ person: 'agent1', team: 'desk-1' }], relationships: [{ person: 'agent1', subject: 'c-1', kind: 'case-owner' }] }) + '\n');
