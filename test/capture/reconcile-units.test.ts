@@ -1,7 +1,7 @@
 // The reconciler's parts without a server: csvlog splitting (attacker-chosen
 // texts), pgAudit fields, the settings check, and gaps in the server log
 // (truncated, removed files; missing lines of a backend) raised with their extent.
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { AuditMatcher } from '../../src/capture/pgaudit/audit-matcher.js';
 import { splitCsvLine, splitCsvRecords } from '../../src/capture/pgaudit/csv-records.js';
 import { parseServerLogRecord } from '../../src/capture/pgaudit/server-log-record.js';
 import { ServerLogTail } from '../../src/capture/pgaudit/server-log-tail.js';
+import { Reconciler } from '../../src/capture/pgaudit/reconciler.js';
 import { settingProblems } from '../../src/capture/pgaudit/server-settings.js';
 import { StatementViews } from '../../src/capture/pgaudit/statement-view.js';
 import { loadParser } from '../../src/capture/pg/classify.js';
@@ -173,5 +174,30 @@ describe('access index queues', () => {
     expect(index.take(key, 'r4', t0 + 3003)?.index).toBe(3003);
     expect(index.take(key, 'r5', t0 + 3004)?.index).toBe(3004);
     expect(index.lowWater()).toBe(log.length);
+  });
+});
+
+describe('a malformed record in the server log', () => {
+  it('reports what came before it, saves the position at it, and stops there on every round', async () => {
+    await loadParser();
+    const dir = mkdtempSync(join(tmpdir(), 'ilog-rec-bad-'));
+    try {
+      const logDir = join(dir, 'log');
+      mkdirSync(logDir);
+      const good = csv({ line: 1, message: 'connection authorized: user=postgres database=postgres', session: 's9' }) + csv({ line: 2, message: audit(1, 'select 1'), session: 's9' });
+      const bad = '2026-12-06 21:09:24.000 UTC,only,three columns\n';
+      writeFileSync(join(logDir, 'postgresql-2026-12-06_210000.csv'), good + bad + csv({ line: 3, message: audit(2, 'select 2'), session: 's9' }));
+      const out: object[] = [];
+      const cursorFile = join(dir, 'cursor.json');
+      const r = new Reconciler({ server: 'db', logDirectory: logDir, cursorFile, hmacKey: Buffer.alloc(32, 3), log: { size: () => 0, readEntries: () => [] }, writer: { appendMany: async (es) => (out.push(...es), es.map((_, i) => i)) } });
+      await expect(r.step()).rejects.toMatchObject({ code: 'SERVER_LOG_MALFORMED' });
+      expect(out).toEqual([expect.objectContaining({ kind: 'bypass.detected', reason: 'unowned-backend' })]);
+      expect(JSON.parse(readFileSync(cursorFile, 'utf8')).pos).toMatchObject({ offset: Buffer.byteLength(good) });
+      for (let i = 0; i < 3; i++) await expect(r.step()).rejects.toMatchObject({ code: 'SERVER_LOG_MALFORMED' });
+      expect(out).toHaveLength(1);
+      expect(r.records).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

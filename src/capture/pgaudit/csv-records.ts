@@ -22,13 +22,14 @@ export interface CsvRecord {
 }
 
 /**
- * Parses every complete record in `buf`. Returns them and `consumed`, the offset
- * just past the last complete record (the caller keeps the rest for later).
- * A record ends at a newline preceded by an even number of quotes (RFC 4180:
- * a quote inside a quoted field is doubled); each record is decoded once.
+ * Finds every complete record in `buf` without decoding it: returns the offset
+ * just past each record's newline (in order) and `consumed`, the offset just
+ * past the last complete record (the caller keeps the rest for later). A record
+ * ends at a newline preceded by an even number of quotes (RFC 4180: a quote
+ * inside a quoted field is doubled).
  */
-export function splitCsvRecords(buf: Buffer, maxFields = 64): { records: CsvRecord[]; consumed: number } {
-  const records: CsvRecord[] = [];
+export function csvRecordEnds(buf: Buffer): { ends: number[]; consumed: number } {
+  const ends: number[] = [];
   const n = buf.length;
   let recStart = 0;
   let from = 0;
@@ -39,14 +40,31 @@ export function splitCsvRecords(buf: Buffer, maxFields = 64): { records: CsvReco
     for (let q = buf.indexOf(QUOTE, from); q >= 0 && q < nl; q = buf.indexOf(QUOTE, q + 1)) quotes++;
     from = nl + 1;
     if (quotes % 2 === 1) continue; // the newline is inside a quoted field
-    const end = nl > recStart && buf[nl - 1] === CR ? nl - 1 : nl;
-    const fields = splitCsvFields(buf.toString('utf8', recStart, end), maxFields, recStart);
-    records.push({ fields, start: recStart, end: from });
+    ends.push(from);
     recStart = from;
     quotes = 0;
   }
   if (n - recStart > MAX_RECORD_BYTES) throw new IlogError('SERVER_LOG_MALFORMED', `a csvlog record exceeds ${MAX_RECORD_BYTES} bytes`, { offset: recStart });
-  return { records, consumed: recStart };
+  return { ends, consumed: recStart };
+}
+
+/** Decodes the record in buf[start, end) (`end` just past its newline, as csvRecordEnds gives it). */
+export function decodeCsvRecord(buf: Buffer, start: number, end: number, maxFields = 64): string[] {
+  let stop = end - 1; // the newline
+  if (stop > start && buf[stop - 1] === CR) stop--;
+  return splitCsvFields(buf.toString('utf8', start, stop), maxFields, start);
+}
+
+/** Every complete record in `buf`, decoded (see csvRecordEnds). */
+export function splitCsvRecords(buf: Buffer, maxFields = 64): { records: CsvRecord[]; consumed: number } {
+  const { ends, consumed } = csvRecordEnds(buf);
+  const records: CsvRecord[] = [];
+  let start = 0;
+  for (const end of ends) {
+    records.push({ fields: decodeCsvRecord(buf, start, end, maxFields), start, end });
+    start = end;
+  }
+  return { records, consumed };
 }
 
 /** Splits one complete CSV record (strict RFC 4180: a closing quote is followed by a comma or the end). */

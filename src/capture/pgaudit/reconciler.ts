@@ -77,8 +77,22 @@ export class Reconciler {
     const chunk = this.#tail.read(maxBytes);
     // After the server log read: every access entry for these records was durable before they ran.
     this.#index.refresh();
-    for (const g of chunk.gaps) this.#matcher.gap(g, this.#tail.position()!);
-    for (const r of chunk.records) this.#matcher.record(r.rec, r.pos);
+    const end = this.#tail.position()!;
+    for (const g of chunk.gaps) this.#matcher.gap(g, end);
+    let last = chunk.from;
+    let handled = 0;
+    let malformed: unknown;
+    try {
+      for (const r of chunk.records) {
+        this.#matcher.record(r.rec, r.pos);
+        last = r.pos;
+        handled++;
+      }
+    } catch (e) {
+      // A malformed record: what came before it is reported and saved, and every round starts again at it (raised, never skipped).
+      this.#tail.seek(last);
+      malformed = e;
+    }
     if (this.#matcher.restarted && this.#o.onRestart) {
       this.#matcher.restarted = false;
       try {
@@ -94,9 +108,10 @@ export class Reconciler {
       await this.#o.writer.appendMany(entries);
       this.#logSize = this.#o.log.size();
     }
-    if (chunk.records.length > 0 || chunk.gaps.length > 0 || entries.length > 0) this.#save();
-    this.records += chunk.records.length;
-    return chunk.records.length + chunk.gaps.length;
+    if (handled > 0 || chunk.gaps.length > 0 || entries.length > 0) this.#save();
+    this.records += handled;
+    if (malformed !== undefined) throw malformed;
+    return handled + chunk.gaps.length;
   }
 
   #save(): void {

@@ -6,7 +6,7 @@
 // never skipped silently.
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_RECORD_BYTES, splitCsvRecords } from './csv-records.js';
+import { csvRecordEnds, decodeCsvRecord, MAX_RECORD_BYTES } from './csv-records.js';
 import { parseServerLogRecord, type ServerLogRecord } from './server-log-record.js';
 
 export interface TailPosition {
@@ -29,9 +29,39 @@ export interface PositionedRecord {
   pos: TailPosition;
 }
 
+/** Complete records found in one read of one file, decoded only when iterated. */
+interface Segment {
+  buf: Buffer;
+  /** File offset of buf[0]. */
+  base: number;
+  ends: number[];
+  file: string;
+  ino: number | undefined;
+}
+
 export interface TailChunk {
-  records: PositionedRecord[];
+  /**
+   * The records read, decoded and parsed one by one as they are iterated (a
+   * chunk of megabytes decoded at once outlives the young generation, and
+   * garbage collection then dominated). A malformed record throws when it is
+   * reached: call seek() with the position of the last record handled.
+   */
+  records: Iterable<PositionedRecord>;
+  count: number;
+  /** Where the first record starts (undefined when there is none). */
+  from: TailPosition | undefined;
   gaps: LogGap[];
+}
+
+function* decodeSegments(segments: Segment[]): Generator<PositionedRecord> {
+  for (const g of segments) {
+    let start = 0;
+    for (const end of g.ends) {
+      const offset = g.base + start;
+      yield { rec: parseServerLogRecord(decodeCsvRecord(g.buf, start, end), offset), pos: { file: g.file, offset: g.base + end, ino: g.ino } };
+      start = end;
+    }
+  }
 }
 
 export function comparePositions(a: TailPosition, b: TailPosition): number {
@@ -59,7 +89,8 @@ export class ServerLogTail {
 
   /** Reads up to about `maxBytes` of complete records from where it stands. */
   read(maxBytes = 4 * 1024 * 1024): TailChunk {
-    const out: TailChunk = { records: [], gaps: [] };
+    const segments: Segment[] = [];
+    const out: TailChunk = { records: decodeSegments(segments), count: 0, from: undefined, gaps: [] };
     const files = readdirSync(this.dir).filter(isCsv).sort();
     if (!this.#pos) {
       const first = this.#from === 'start' ? files[0] : files[files.length - 1];
@@ -92,7 +123,7 @@ export class ServerLogTail {
         continue;
       }
       if (st.size > pos.offset) {
-        const n = this.#readRecords(pos, st.size, Math.min(budget, MAX_RECORD_BYTES), out);
+        const n = this.#readRecords(pos, st.size, Math.min(budget, MAX_RECORD_BYTES), segments, out);
         budget -= n;
         if (n > 0) continue;
         return out; // a torn record at the end: the server is still writing it
@@ -107,6 +138,12 @@ export class ServerLogTail {
     return out;
   }
 
+  /** Goes back to `pos` (a position this tail gave): records after it are read again. */
+  seek(pos: TailPosition | undefined): void {
+    this.#pos = pos ? { ...pos } : undefined;
+    this.#seenNext = undefined;
+  }
+
   #moveTo(file: string): void {
     let ino: number | undefined;
     try {
@@ -119,7 +156,7 @@ export class ServerLogTail {
   }
 
   /** Reads complete records from pos.offset; returns the bytes consumed. */
-  #readRecords(pos: TailPosition, size: number, budget: number, out: TailChunk): number {
+  #readRecords(pos: TailPosition, size: number, budget: number, segments: Segment[], out: TailChunk): number {
     let len = Math.min(size - pos.offset, Math.max(budget, 64 * 1024));
     for (;;) {
       const buf = Buffer.allocUnsafe(len);
@@ -134,14 +171,16 @@ export class ServerLogTail {
       } finally {
         closeSync(fd);
       }
-      const { records, consumed } = splitCsvRecords(got === len ? buf : buf.subarray(0, got));
+      const bytes = got === len ? buf : buf.subarray(0, got);
+      const { ends, consumed } = csvRecordEnds(bytes);
       if (consumed === 0 && len < size - pos.offset && len < MAX_RECORD_BYTES + 1) {
         len = Math.min(size - pos.offset, MAX_RECORD_BYTES + 1);
         continue; // one record longer than the budget
       }
-      const base = pos.offset;
-      for (const r of records) out.records.push({ rec: parseServerLogRecord(r.fields, base + r.start), pos: { file: pos.file, offset: base + r.end, ino: pos.ino } });
-      pos.offset = base + consumed;
+      if (ends.length > 0) segments.push({ buf: bytes, base: pos.offset, ends, file: pos.file, ino: pos.ino });
+      out.from ??= ends.length > 0 ? { file: pos.file, offset: pos.offset, ino: pos.ino } : undefined;
+      out.count += ends.length;
+      pos.offset += consumed;
       return consumed;
     }
   }
