@@ -44,7 +44,10 @@ export function register(program: Command): void {
       const { createLogServer, listen, parseListen } = await import('../http/log-server.js');
       const { writeFileDurable } = await import('../storage/durable-file.js');
       const cfg = mirrorConfig(opts.dir, { ...(opts.from ? { from: opts.from } : {}), ...(opts.vkey ? { vkey: opts.vkey } : {}), ...(opts.format ? { format: opts.format } : {}) });
+      const { recordStartInFile } = await import('../log/node-started.js');
       const { copy, storage } = openMirrorCopy(opts.dir, cfg.format);
+      // Before it serves or cosigns anything (the copy itself is the log's, so the record is kept beside it).
+      const started = recordStartInFile(join(opts.dir, 'starts.jsonl'), 'mirror', { from: cfg.from, vkey: cfg.vkey, format: cfg.format, listen: opts.listen ?? null, policy: opts.policy ?? null, cosigns: opts.key !== undefined, interval: opts.interval });
       const source = openTlogSource(cfg.from);
       const mirror = new Mirror({
         source,
@@ -59,7 +62,7 @@ export function register(program: Command): void {
       let app: Awaited<ReturnType<typeof createLogServer>> | undefined;
       if (opts.listen) {
         const { host, port } = parseListen(opts.listen);
-        app = await createLogServer({ storage, health: () => ({ mirror: { from: cfg.from, size: mirror.size, following: evidenceFile === undefined, ...(lastError ? { lastError } : {}), ...(evidenceFile ? { evidence: evidenceFile } : {}) } }) });
+        app = await createLogServer({ storage, health: () => ({ mirror: { from: cfg.from, started: { time: started.time, version: started.version, code: started.code.sha256, config: started.config.sha256 }, size: mirror.size, following: evidenceFile === undefined, ...(lastError ? { lastError } : {}), ...(evidenceFile ? { evidence: evidenceFile } : {}) } }) });
         url = await listen(app, host, port);
         note(opts.json, `ilog: mirror serving at ${url}`);
       }

@@ -125,13 +125,15 @@ export function register(program: Command): void {
           throw e;
         });
       }
-      const addr = await proxy.listen(listen.port, listen.host);
-      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
-      await new Promise<void>((resolve) => {
+      // Signals are handled before the ready line: whoever reads it may signal at once.
+      const signalled = new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      const addr = await proxy.listen(listen.port, listen.host);
+      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
+      await signalled;
       await reconciler?.stop();
       await close();
       await appender.close();

@@ -36,11 +36,13 @@ export function register(program: Command): void {
         await appender.close();
         throw e;
       });
-      printResult(opts.json, { reconciling: true }, 'ilog reconcile: following the server log');
-      await new Promise<void>((resolve) => {
+      // Signals are handled before the ready line: whoever reads it may signal at once.
+      const signalled = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
+      printResult(opts.json, { reconciling: true }, 'ilog reconcile: following the server log');
+      await signalled;
       await r.stop();
       await appender.close();
     }),

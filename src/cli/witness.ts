@@ -31,8 +31,10 @@ export function register(program: Command): void {
       const { witnessServer } = await import('../witness/witness-server.js');
       const { cosignerFromKey } = await import('../ledger/cosignature.js');
       const { listen, parseListen } = await import('../http/log-server.js');
+      const { nodeStartedEntry } = await import('../log/node-started.js');
       const cfg = loadWitnessDir(opts.dir, opts.log ?? [], opts.logs);
       const store = WitnessStore.open(opts.dir);
+      store.recordStart(nodeStartedEntry('witness', { listen: opts.listen, logs: [...cfg.logs].sort() }));
       const witness = new Witness({
         store,
         cosigners: [cosignerFromKey(cfg.skey)],
@@ -41,16 +43,17 @@ export function register(program: Command): void {
       });
       const app = witnessServer(witness);
       const { host, port } = parseListen(opts.listen);
-      const address = await listen(app, host, port);
-      const out = { ok: true, listening: address, vkey: cfg.vkey, logs: witness.origins };
-      process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `witness listening on ${address}\nvkey ${cfg.vkey}\n`);
       const stop = async (): Promise<void> => {
         await app.close();
         store.close();
         process.exit(0);
       };
+      // Before the "listening" line: whoever reads it may signal at once.
       process.once('SIGTERM', () => void stop());
       process.once('SIGINT', () => void stop());
+      const address = await listen(app, host, port);
+      const out = { ok: true, listening: address, vkey: cfg.vkey, logs: witness.origins };
+      process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `witness listening on ${address}\nvkey ${cfg.vkey}\n`);
     }),
   );
 
@@ -84,9 +87,11 @@ export function register(program: Command): void {
           return { origin, size: s?.size ?? 0, updated: s ? new Date(s.updatedMs).toISOString() : undefined, checkpoint: s?.note };
         });
         const evidence = store.evidence();
-        if (opts.json) process.stdout.write(JSON.stringify({ ok: true, vkey: cfg.vkey, logs, evidence }) + '\n');
+        const starts = store.starts();
+        if (opts.json) process.stdout.write(JSON.stringify({ ok: true, vkey: cfg.vkey, logs, evidence, starts }) + '\n');
         else {
           process.stdout.write(`vkey ${cfg.vkey}\n`);
+          for (const s of starts) process.stdout.write(`STARTED ${String(s.time)} version ${String(s.version)} code ${String((s.code as { sha256?: string } | undefined)?.sha256 ?? '').slice(0, 16)} config ${String((s.config as { sha256?: string } | undefined)?.sha256 ?? '').slice(0, 16)} pid ${String(s.pid)}\n`);
           for (const l of logs) process.stdout.write(`${l.origin} size ${l.size}${l.updated ? ` (updated ${l.updated})` : ''}\n`);
           for (const e of evidence) process.stdout.write(`EVIDENCE ${e.time} ${e.kind} ${e.origin} sizes ${e.oldSize}->${e.newSize}: ${e.detail}\n`);
         }

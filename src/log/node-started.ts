@@ -6,7 +6,7 @@
 // changed flag is on the record before the process serves anything.
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
@@ -70,6 +70,23 @@ export function ilogVersion(tree = loadedTree()): string {
 
 export function nodeStartedEntry(role: NodeRole, config: Record<string, unknown>, now = new Date()): z.infer<typeof nodeStartedSchema> {
   return { v: 1, kind: 'node.started', time: now.toISOString(), role, version: ilogVersion(), code: codeHash(), config: { sha256: configHash(config) }, host: hostname().slice(0, 256), pid: process.pid };
+}
+
+/**
+ * For processes that hold no log of their own to write to (a mirror's copy is the
+ * log's, byte for byte): appends the start record as one JSON line to `file`,
+ * durable (fsync) before the caller goes on.
+ */
+export function recordStartInFile(file: string, role: NodeRole, config: Record<string, unknown>): z.infer<typeof nodeStartedSchema> {
+  const entry = nodeStartedEntry(role, config);
+  const fd = openSync(file, 'a', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(entry) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return entry;
 }
 
 /** Appends the start record; resolves once it is durable (the process serves nothing before). */

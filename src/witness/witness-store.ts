@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS cosigned (
   note    TEXT NOT NULL,
   updated INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS starts (
+  id   INTEGER PRIMARY KEY,
+  body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS evidence (
   id     INTEGER PRIMARY KEY,
   origin TEXT NOT NULL,
@@ -58,6 +62,8 @@ export class WitnessStore {
   readonly #addEvidence;
   readonly #listEvidence;
   readonly #countEvidence;
+  readonly #addStart;
+  readonly #listStarts;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -66,6 +72,8 @@ export class WitnessStore {
     this.#addEvidence = db.prepare('INSERT INTO evidence (origin, time, kind, body) VALUES (?, ?, ?, ?)');
     this.#listEvidence = db.prepare('SELECT id, body FROM evidence ORDER BY id DESC LIMIT ?');
     this.#countEvidence = db.prepare('SELECT count(*) FROM evidence').pluck();
+    this.#addStart = db.prepare('INSERT INTO starts (body) VALUES (?)');
+    this.#listStarts = db.prepare('SELECT body FROM starts ORDER BY id DESC LIMIT ?').pluck();
   }
 
   static open(dir: string, file = 'witness.db'): WitnessStore {
@@ -101,6 +109,21 @@ export class WitnessStore {
   recordEvidence(e: InconsistencyEvidence): void {
     if ((this.#countEvidence.get() as number) >= MAX_EVIDENCE_ROWS) return;
     this.#addEvidence.run(e.origin, Date.parse(e.time), e.kind, JSON.stringify(e));
+  }
+
+  /**
+   * Keeps the record of one start of the witness process (version, code hash,
+   * configuration hash: see log/node-started.ts), durable before it serves: an
+   * upgraded or patched witness leaves its trace where its operator and auditors
+   * look (`ilog witness status`). A witness never writes to the logs it follows.
+   */
+  recordStart(start: object): void {
+    this.#addStart.run(JSON.stringify(start));
+  }
+
+  /** Most recent first. */
+  starts(limit = 10): Record<string, unknown>[] {
+    return (this.#listStarts.all(limit) as string[]).map((b) => JSON.parse(b) as Record<string, unknown>);
   }
 
   /** Most recent first. */
