@@ -3,7 +3,7 @@
 // inside the temp dir, SCRAM-SHA-256 for every connection, and pgaudit
 // preloaded when the extension is installed. stop() ends exactly the
 // postmaster it started (pg_ctl stop -m fast on its data dir) and removes the dir.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,6 +107,10 @@ export async function startPgCluster(opts: StartOptions = {}): Promise<PgCluster
   writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n');
   asPostgres('pg_ctl', ['start', '-w', '-D', dataDir, '-l', join(dir, 'postgres.log'), '-t', '60']);
   const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // If this process dies without stop() (a worker killed on a timeout, a crashed
+  // benchmark), a watchdog stops the cluster and removes its files.
+  const watchdog = spawn('sh', ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; runuser -u postgres -- "$2" stop -m immediate -D "$3" >/dev/null 2>&1; rm -rf "$4"', 'pg-watchdog', String(process.pid), join(PG_BIN, 'pg_ctl'), dataDir, dir], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -129,6 +133,13 @@ export async function startPgCluster(opts: StartOptions = {}): Promise<PgCluster
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      if (watchdog.pid !== undefined) {
+        try {
+          process.kill(watchdog.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
       try {
         asPostgres('pg_ctl', ['stop', '-m', 'fast', '-w', '-D', dataDir]);
       } catch {
