@@ -20,6 +20,8 @@ import { startPipeline, type FindingSource, type Pipeline } from './pipeline.js'
 import type { Sleep } from './retry.js';
 import { loadRoutingConfig } from './routing-config.js';
 import { AlertService } from './service.js';
+import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
+import { readLogConfig } from '../log/appender-files.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
@@ -30,9 +32,14 @@ export const ALERT_FILES = Object.freeze({ routing: 'alerts.json', apps: 'apps.j
 export const appTokens = (dir: string): TokenStore => new TokenStore(join(dir, ALERT_FILES.apps), 'ilog_app_');
 export const reviewerTokens = (dir: string): TokenStore => new TokenStore(join(dir, ALERT_FILES.reviewers), 'ilog_rev_');
 
-/** A service over the data directory's log and routing config (also what the CLI uses for one command). */
-export function openAlertService(dir: string, writer: EntryWriter, storage: LogStorage, o: { clock?: () => number; sleep?: Sleep; channels?: Channel[] } = {}): AlertService {
-  return new AlertService({ log: storageAlertLog(writer, storage), config: loadRoutingConfig(join(dir, ALERT_FILES.routing)), ...o });
+/**
+ * A service over the data directory's log and routing config (also what the CLI
+ * uses for one command). `keys` are the reviewers' keys the governance replay
+ * knows (none: no review can be made or counted).
+ */
+export function openAlertService(dir: string, writer: EntryWriter, storage: LogStorage, o: { keys?: ReviewerKeys; clock?: () => number; sleep?: Sleep; channels?: Channel[] } = {}): AlertService {
+  const { keys, ...rest } = o;
+  return new AlertService({ log: storageAlertLog(writer, storage), config: loadRoutingConfig(join(dir, ALERT_FILES.routing)), origin: readLogConfig(dir).origin, keys: keys ?? NO_REVIEWER_KEYS, ...rest });
 }
 
 export interface AlertingOptions {
@@ -47,6 +54,8 @@ export interface AlertingOptions {
   channels?: Channel[];
   /** How often to look for alerts to escalate (ms, default 10,000). */
   tickMs?: number;
+  /** Reviewers' registered keys (the server passes the governance view's). */
+  keys?: ReviewerKeys;
 }
 
 export interface Alerting {
@@ -58,7 +67,7 @@ export interface Alerting {
 }
 
 export function startAlerting(o: AlertingOptions): Alerting {
-  const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
+  const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.keys ? { keys: o.keys } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
   const detector = o.detector ?? new Detector(readDetectorConfig(o.dir));
   service.start(o.tickMs);
   const findings: Finding[] = [];

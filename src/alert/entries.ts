@@ -13,6 +13,8 @@ const person = z.string().min(1).max(256);
 const text = z.string().max(2000);
 const index = z.number().int().min(0);
 const base = baseEntryShape;
+/** A reviewer's signature (review.ts): their signed-note vkey and a base64 Ed25519 signature. */
+const signature = z.object({ signer: z.string().min(3).max(512), sig: z.string().min(1).max(200) }).strict();
 
 export const CHANNELS = ['email', 'webhook', 'slack'] as const;
 export type ChannelKind = (typeof CHANNELS)[number];
@@ -46,12 +48,18 @@ export const alertRaisedSchema = z
   })
   .strict();
 
-export const alertAckSchema = z.object({ ...base, kind: z.literal('alert.ack'), alert: index, by: person, note: text.optional() }).strict();
+// Reviews: each signed by its reviewer (review.ts); replay counts only those signed by the key registered for `by`.
+export const alertAckSchema = z.object({ ...base, kind: z.literal('alert.ack'), alert: index, by: person, note: text.optional(), signature }).strict();
+
+export const alertCommentSchema = z.object({ ...base, kind: z.literal('alert.comment'), alert: index, by: person, text: text.min(1), signature }).strict();
 
 /** One reviewer's close; high-severity alerts close on the second distinct reviewer's entry. */
 export const alertClosedSchema = z
-  .object({ ...base, kind: z.literal('alert.closed'), alert: index, by: person, resolution: text.optional() })
+  .object({ ...base, kind: z.literal('alert.closed'), alert: index, by: person, resolution: text.optional(), signature })
   .strict();
+
+/** A reviewer asks for the alert to reach the next routing level now; the service answers with `alert.escalated`. */
+export const alertEscalateSchema = z.object({ ...base, kind: z.literal('alert.escalate'), alert: index, by: person, note: text.optional(), signature }).strict();
 
 export const alertEscalatedSchema = z
   .object({
@@ -62,7 +70,9 @@ export const alertEscalatedSchema = z
     group: z.string().min(1).max(128),
     /** Reviewers added at this level (may be empty: then everyone already had it and was reminded). */
     added: z.array(person).max(256),
-    reason: z.enum(['unacknowledged']),
+    /** `unacknowledged`: the service's timer; `requested`: a reviewer's signed `alert.escalate` at index `request`. */
+    reason: z.enum(['unacknowledged', 'requested']),
+    request: index.optional(),
     belowMinimum: z.boolean().optional(),
   })
   .strict();
@@ -75,6 +85,7 @@ export const alertSuppressedSchema = z
     until: timeSchema,
     by: person,
     reason: text.min(1),
+    signature,
   })
   .strict();
 
@@ -95,7 +106,9 @@ export const alertDeliverySchema = z
 export const ALERT_ENTRY_SCHEMAS = {
   'alert.raised': alertRaisedSchema,
   'alert.ack': alertAckSchema,
+  'alert.comment': alertCommentSchema,
   'alert.closed': alertClosedSchema,
+  'alert.escalate': alertEscalateSchema,
   'alert.escalated': alertEscalatedSchema,
   'alert.suppressed': alertSuppressedSchema,
   'alert.delivery': alertDeliverySchema,
@@ -105,10 +118,12 @@ for (const [kind, schema] of Object.entries(ALERT_ENTRY_SCHEMAS)) registerEntryK
 export type AlertRaised = z.infer<typeof alertRaisedSchema>;
 export type AlertAck = z.infer<typeof alertAckSchema>;
 export type AlertClosed = z.infer<typeof alertClosedSchema>;
+export type AlertComment = z.infer<typeof alertCommentSchema>;
+export type AlertEscalate = z.infer<typeof alertEscalateSchema>;
 export type AlertEscalated = z.infer<typeof alertEscalatedSchema>;
 export type AlertSuppressed = z.infer<typeof alertSuppressedSchema>;
 export type AlertDelivery = z.infer<typeof alertDeliverySchema>;
-export type AlertEntry = AlertRaised | AlertAck | AlertClosed | AlertEscalated | AlertSuppressed | AlertDelivery;
+export type AlertEntry = AlertRaised | AlertAck | AlertComment | AlertClosed | AlertEscalate | AlertEscalated | AlertSuppressed | AlertDelivery;
 
 /** Parses an entry read from the log; non-alert or malformed entries give undefined (the ledger validated them already). */
 export function asAlertEntry(entry: unknown): AlertEntry | undefined {

@@ -39,7 +39,7 @@ describe('slack channel', () => {
     h = await harness({}, {});
     const cfg = (await import('./helpers/config.js')).testConfig({ smtp: undefined }, () => ({ slack: `${h!.receiver.url}/slack` }));
     const { AlertService } = await import('../../src/alert/service.js');
-    const svc = new AlertService({ log: h.log.log, config: cfg, clock: () => h!.clock.now, sleep: async () => {} });
+    const svc = new AlertService({ log: h.log.log, config: cfg, origin: h.log.origin, keys: h.keys, clock: () => h!.clock.now, sleep: async () => {} });
     await svc.raise(h.finding());
     await svc.stop();
     const body = JSON.parse(h.receiver.received[0]!.body);
