@@ -132,4 +132,14 @@ describe('ilog demo', () => {
       expect(await serve.stop()).toBe(0);
     }
   }, 120_000);
+
+  it("the demo reviewer's key file is registered in the log, and ilog alerts lists with it", async () => {
+    const key = join(dir, 'dana.reviewer');
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    const policy = jsonOf(await runCli(['policy', 'show', '--dir', dir, '--json'])).policy;
+    expect(policy.reviewers.map((r: { reviewer: string }) => r.reviewer)).toEqual(['dana']);
+    const list = await runCli(['alerts', 'list', '--dir', dir, '--json'], { env: { ILOG_REVIEWER_KEY: key } });
+    expect(list.code, list.stderr).toBe(0);
+    expect(jsonOf(list).alerts.some((a: { subject: string }) => a.subject === 'alice')).toBe(true);
+  }, 120_000);
 });
