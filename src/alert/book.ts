@@ -7,7 +7,7 @@
 // silences an alert about its own author. Counting happens when an alert is
 // read, so a key the governance replay learns later is taken into account.
 import type { Finding, Severity } from '../detect/finding.js';
-import { asAlertEntry, type AlertRaised, type AlertSuppressed, type DeliveryChannel } from './entries.js';
+import { asAlertEntry, type AlertSuppressed, type ClearAlertRaised, type DeliveryChannel } from './entries.js';
 import { reviewSignatureValid, type ReviewerKeys, type ReviewKind } from './review.js';
 import type { RouteLevel } from './router.js';
 
@@ -118,7 +118,8 @@ export class AlertBook {
     this.next = index + 1;
     const e = asAlertEntry(entry);
     if (!e) return;
-    if (e.kind === 'alert.raised') return this.#raise(index, e);
+    // A sealed alert the caller could not open (seal.ts) is not in this book: nothing here may act on it.
+    if (e.kind === 'alert.raised') return e.sealed === undefined && e.subject !== undefined ? this.#raise(index, e as ClearAlertRaised) : undefined;
     if (e.kind === 'alert.suppressed') return this.#suppress(index, e);
     const a = this.#alerts.get(e.alert);
     if (!a) return;
@@ -147,7 +148,7 @@ export class AlertBook {
     }
   }
 
-  #raise(index: number, e: AlertRaised): void {
+  #raise(index: number, e: ClearAlertRaised): void {
     const a: AlertRecord = {
       id: index,
       time: e.time,

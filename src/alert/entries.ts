@@ -22,23 +22,34 @@ export type ChannelKind = (typeof CHANNELS)[number];
 const DELIVERY_CHANNELS = [...CHANNELS, 'none'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
+const tag = z.string().regex(/^[0-9a-f]{32}$/, 'a keyed tag (32 hex digits)');
+
+// Two forms (seal.ts): sealed — the body (finding id, rule, subject, alsoConcerns, score,
+// reasons, entries, recipients, about) is the age-encrypted `sealed`, with keyed tags of
+// the people in it and `finding` a tag of the finding id — or, in logs made before
+// sealing, those fields in clear.
 export const alertRaisedSchema = z
   .object({
     ...base,
     kind: z.literal('alert.raised'),
-    /** The finding (or notifier event) id; an alert is raised once per finding. */
+    /** The finding (or notifier event) id, or its keyed tag when sealed; an alert is raised once per finding. */
     finding: z.string().min(1).max(256),
-    rule: z.string().min(1).max(128),
-    subject: person,
-    alsoConcerns: z.array(person).max(64),
+    rule: z.string().min(1).max(128).optional(),
+    subject: person.optional(),
+    alsoConcerns: z.array(person).max(64).optional(),
     severity: z.enum(SEVERITIES),
-    score: z.number().min(0).max(100),
-    reasons: z.array(text).min(1).max(32),
+    score: z.number().min(0).max(100).optional(),
+    reasons: z.array(text).min(1).max(32).optional(),
     /** Log indexes of the entries that triggered it. */
-    entries: z.array(index).max(1000),
+    entries: z.array(index).max(1000).optional(),
     group: z.string().min(1).max(128),
     route: z.enum(ROUTE_LEVELS),
-    recipients: z.array(person).max(256),
+    recipients: z.array(person).max(256).optional(),
+    /** base64 age file of the padded body. */
+    sealed: z.string().min(1).max(60_000).optional(),
+    subjectTag: tag.optional(),
+    concernTags: z.array(tag).max(64).optional(),
+    recipientTags: z.array(tag).max(256).optional(),
     /** Fewer than two eligible reviewers existed: the routing config needs fixing. */
     belowMinimum: z.boolean().optional(),
     /** Index of the `alert.suppressed` entry that silenced it (logged, not delivered). */
@@ -46,7 +57,17 @@ export const alertRaisedSchema = z
     /** For delivery-failure alerts: the alert whose delivery failed. */
     about: index.optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (e) =>
+      e.sealed !== undefined
+        ? e.subjectTag !== undefined && e.concernTags !== undefined && e.recipientTags !== undefined && [e.rule, e.subject, e.alsoConcerns, e.score, e.reasons, e.entries, e.recipients, e.about].every((x) => x === undefined)
+        : [e.rule, e.subject, e.alsoConcerns, e.score, e.reasons, e.entries, e.recipients].every((x) => x !== undefined),
+    'an alert.raised is either sealed (sealed + tags, nothing about people in clear) or in clear (rule, subject, alsoConcerns, score, reasons, entries, recipients)',
+  );
+
+/** An alert.raised in the clear form (what the book folds; sealed ones are opened first). */
+export type ClearAlertRaised = z.infer<typeof alertRaisedSchema> & { rule: string; subject: string; alsoConcerns: string[]; score: number; reasons: string[]; entries: number[]; recipients: string[] };
 
 // Reviews: each signed by its reviewer (review.ts); replay counts only those signed by the key registered for `by`.
 export const alertAckSchema = z.object({ ...base, kind: z.literal('alert.ack'), alert: index, by: person, note: text.optional(), signature }).strict();

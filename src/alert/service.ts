@@ -16,6 +16,7 @@ import { escalationDue, type EscalationStep } from './escalation.js';
 import type { Notifier, NotifyEvent } from './notifier.js';
 import { realSleep, type Sleep } from './retry.js';
 import { checkReview, type ReviewerKeys } from './review.js';
+import { alertTag, openRaised, seal, type SealedBody } from './seal.js';
 import type { GovernanceSigner } from '../governance/signing.js';
 import { signReview } from './review.js';
 import { isEligible, nextLevel, recipientsAt, route, MIN_REVIEWERS, type RouteLevel } from './router.js';
@@ -34,6 +35,8 @@ export interface AlertServiceOptions {
   origin: string;
   /** Reviewers' registered public keys (the governance replay). */
   keys: ReviewerKeys;
+  /** Seal alert bodies (seal.ts) with these keys, loaded on first use; without it alerts are logged in clear (logs made before sealing). */
+  sealing?: () => Promise<Sealing>;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   clock?: () => number;
   /** Used between delivery retries; injectable so tests do not wait. */
@@ -52,6 +55,7 @@ export class AlertService implements Notifier {
   readonly #book: AlertBook;
   readonly #origin: string;
   readonly #keys: ReviewerKeys;
+  readonly #sealing: (() => Promise<Sealing>) | undefined;
   /** Serialises appends so the book sees the log in index order. */
   #lock: Promise<unknown> = Promise.resolve();
   readonly #inflight = new Set<Promise<void>>();
@@ -63,6 +67,7 @@ export class AlertService implements Notifier {
     this.#cfg = o.config;
     this.#origin = o.origin;
     this.#keys = o.keys;
+    this.#sealing = o.sealing;
     this.#book = new AlertBook({ origin: o.origin, keys: o.keys, eligible: (r, a) => isEligible(o.config, r, a) });
     this.#clock = o.clock ?? Date.now;
     this.#onError = o.onError ?? ((e) => process.emitWarning(`ilog alerts: ${e instanceof Error ? e.message : String(e)}`));
@@ -102,23 +107,26 @@ export class AlertService implements Notifier {
       const now = rfc3339(this.#clock());
       const r = route(this.#cfg, f, f.from);
       const suppression = this.#book.activeSuppression(f, f.rule, now);
-      const id = await this.#append({
-        kind: 'alert.raised',
-        time: now,
+      const body: SealedBody = {
         finding: f.id,
         rule: f.rule,
         subject: f.subject,
         alsoConcerns: f.alsoConcerns,
-        severity: f.severity,
         score: f.score,
         reasons: f.reasons,
         entries: f.entries,
+        recipients: r.recipients,
+        ...(f.about !== undefined ? { about: f.about } : {}),
+      };
+      const id = await this.#append({
+        kind: 'alert.raised',
+        time: now,
+        severity: f.severity,
         group: r.group,
         route: r.level,
-        recipients: r.recipients,
+        ...(this.#sealing ? await this.#seal(body) : body),
         ...(r.belowMinimum ? { belowMinimum: true } : {}),
         ...(suppression ? { suppressedBy: suppression.index } : {}),
-        ...(f.about !== undefined ? { about: f.about } : {}),
       });
       return { alert: this.#book.get(id)!, fresh: true };
     });
@@ -251,13 +259,27 @@ export class AlertService implements Notifier {
     await this.#deliverer.close();
   }
 
-  /** Reads entries other processes appended since the last look. */
+  /** Reads entries other processes appended since the last look (opening sealed alerts with the server key). */
   async refresh(): Promise<void> {
     for (;;) {
       const batch = await this.#log.read(this.#book.next, READ_CHUNK);
-      for (const { index, entry } of batch) this.#book.apply(index, entry);
+      for (const { index, entry } of batch) this.#book.apply(index, await this.#open(entry));
       if (batch.length < READ_CHUNK) return;
     }
+  }
+
+  /** The public part in clear, the people only as keyed tags, the rest sealed to the recipients and the server. */
+  async #seal(body: SealedBody): Promise<Record<string, unknown>> {
+    const s = await this.#sealing!();
+    const tag = (v: string) => alertTag(s.tagKey, v);
+    const to = [s.recipient, ...body.recipients.flatMap((r) => this.#keys.current(r)?.recipient ?? [])];
+    return { finding: tag(body.finding), sealed: await seal(body, to), subjectTag: tag(body.subject), concernTags: body.alsoConcerns.map(tag), recipientTags: body.recipients.map(tag) };
+  }
+
+  async #open(entry: unknown): Promise<unknown> {
+    const e = entry as Record<string, unknown> | undefined;
+    if (!this.#sealing || e?.kind !== 'alert.raised' || typeof e.sealed !== 'string') return entry;
+    return openRaised(e, await this.#sealing());
   }
 
   async list(filter: AlertFilter = {}): Promise<AlertView[]> {
@@ -336,6 +358,13 @@ export class AlertService implements Notifier {
   #now(): string {
     return rfc3339(this.#clock());
   }
+}
+
+/** The server's alert key (an age identity) and the key of the public tags (the data directory's hmac.key). */
+export interface Sealing {
+  identity: string;
+  recipient: string;
+  tagKey: Uint8Array;
 }
 
 /** A reviewer's name and signing key (their key file from `ilog reviewer keygen`). */

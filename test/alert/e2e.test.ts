@@ -17,6 +17,7 @@ import { buildChange } from '../../src/governance/change-args.js';
 import { GovernanceView } from '../../src/governance/view.js';
 import { policyReviewerKeys } from '../../src/governance/reviewer-keys.js';
 import { signReview } from '../../src/alert/review.js';
+import { openBare } from './helpers/opened.js';
 import { loadSigner } from '../../src/governance/signing.js';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp.js';
@@ -126,7 +127,11 @@ describe('curiosity lookup → alert → email to two reviewers → both acknowl
     const listed = await fetch(`${url}/v1/alerts?subject=carol&state=acknowledged`, { headers: { authorization: `Bearer ${aliceToken}` } });
     expect(((await listed.json()) as { alerts: { id: number }[] }).alerts.map((a) => a.id)).toEqual([alert!.id]);
     const dec = new TextDecoder();
-    const log = appender.storage.readEntries(0, appender.storage.size()).map((b, index) => ({ index, ...JSON.parse(dec.decode(b)) }));
+    const sealedLog = appender.storage.readEntries(0, appender.storage.size()).map((b, index) => ({ index, ...JSON.parse(dec.decode(b)) }));
+    // The alert's body is sealed in the log: nothing about carol in clear; the server's key opens it.
+    const sealedRaised = sealedLog.find((e) => e.kind === 'alert.raised')!;
+    expect(JSON.stringify(sealedRaised)).not.toContain('carol');
+    const log = (await openBare(dir, sealedLog)) as typeof sealedLog;
     expect(log[access]).toMatchObject({ kind: 'access', source: 'app:crm', person: 'carol', action: 'view', resource: { type: 'customer', ids: ['customer-4711'] }, purpose: 'just curious' });
     const raised = log.find((e) => e.kind === 'alert.raised')!;
     expect(raised).toMatchObject({ index: alert!.id, rule: 'watchlist', subject: 'carol', recipients: ['alice', 'bob'], route: 'rule', group: 'privacy' });

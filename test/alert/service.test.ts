@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, ORIGIN, type Harness } from './helpers/harness.js';
 import { signReview } from '../../src/alert/review.js';
+import { unseal } from '../../src/alert/seal.js';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -8,14 +9,18 @@ afterEach(async () => h?.close());
 const kinds = (h: Harness) => h.log.entries().map((e) => e.entry.kind);
 
 describe('AlertService', () => {
-  it('logs alert.raised with reasons, score, severity, subject and recipients, then delivers to each recipient', async () => {
+  // Changed on purpose (issue #13): the body is sealed in the log; the test opens it with the server's and a recipient's keys.
+  it('logs alert.raised with reasons, score, severity, subject and recipients sealed, then delivers to each recipient', async () => {
     h = await harness();
     const a = await h.svc.raise(h.finding({ subject: 'bob', alsoConcerns: ['carol'], rule: 'off-hours', severity: 'medium' }));
     await h.svc.idle();
     const raised = h.log.entries()[a.id]!.entry;
-    expect(raised).toMatchObject({ kind: 'alert.raised', subject: 'bob', alsoConcerns: ['carol'], severity: 'medium', score: 91, reasons: ['accessed the watch-listed record of VIP patient'], route: 'fallback' });
-    expect(raised.recipients).not.toContain('bob');
-    expect(raised.recipients).not.toContain('carol');
+    expect(raised).toMatchObject({ kind: 'alert.raised', severity: 'medium', route: 'fallback', sealed: expect.any(String) });
+    expect(raised.subject).toBeUndefined();
+    const body = await unseal(raised.sealed, [h.pair('dave').identity]);
+    expect(body).toMatchObject({ subject: 'bob', alsoConcerns: ['carol'], score: 91, reasons: ['accessed the watch-listed record of VIP patient'] });
+    expect(body!.recipients).not.toContain('bob');
+    expect(body!.recipients).not.toContain('carol');
     const paths = h.receiver.received.map((r) => r.path).sort();
     expect(paths).toEqual(['/hook/dave', '/hook/erin']);
     const deliveries = h.log.entries().filter((e) => e.entry.kind === 'alert.delivery').map((e) => [e.entry.recipient, e.entry.status]);
@@ -146,8 +151,8 @@ describe('AlertService', () => {
   it('clamps oversized findings to the entry schema instead of failing', async () => {
     h = await harness();
     const a = await h.svc.raise(h.finding({ reasons: ['x'.repeat(3000), ...Array(40).fill('r')], entries: Array.from({ length: 1500 }, (_, i) => i), score: 250 }));
-    const e = h.log.entries()[a.id]!.entry;
-    expect([e.reasons.length, e.reasons[0].length, e.entries.length, e.score]).toEqual([32, 2000, 1000, 100]);
+    const e = (await unseal(h.log.entries()[a.id]!.entry.sealed, [h.sealing.identity]))!;
+    expect([e.reasons.length, e.reasons[0]!.length, e.entries.length, e.score]).toEqual([32, 2000, 1000, 100]);
   });
 
   it('notify() raises an ordinary alert for other areas (once per event id)', async () => {

@@ -4,7 +4,10 @@ import type { Finding } from '../../../src/detect/finding.js';
 import { AlertService, type ReviewerSigner } from '../../../src/alert/service.js';
 import type { ReviewerKeys } from '../../../src/alert/review.js';
 import { loadSigner } from '../../../src/governance/signing.js';
-import { generateReviewerKey } from '../../../src/alert/reviewer-key.js';
+import { generateReviewerKey, type ReviewerKeyPair } from '../../../src/alert/reviewer-key.js';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { randomBytes } from 'node:crypto';
+import type { Sealing } from '../../../src/alert/service.js';
 import type { RoutingConfig } from '../../../src/alert/routing-config.js';
 import { testConfig } from './config.js';
 import { openTestLog, type TestLog } from './log.js';
@@ -19,13 +22,13 @@ const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'nobody'];
  * that holds them as registered at log index 0 (before every review). The
  * governance-backed ReviewerKeys is exercised in review-governed.test.ts.
  */
-export async function reviewerKeys(): Promise<{ keys: ReviewerKeys; rev(name: string): ReviewerSigner }> {
+export async function reviewerKeys(): Promise<{ keys: ReviewerKeys; rev(name: string): ReviewerSigner; pair(name: string): ReviewerKeyPair }> {
   const pairs = new Map(await Promise.all(NAMES.map(async (n) => [n, await generateReviewerKey(n)] as const)));
   const pub = (n: string) => {
     const k = pairs.get(n);
     return k && { vkey: k.vkey, recipient: k.recipient };
   };
-  return { keys: { at: (n, index) => (index > 0 ? pub(n) : undefined), current: pub }, rev: (n) => ({ name: n, key: loadSigner(pairs.get(n)!.skey) }) };
+  return { keys: { at: (n, index) => (index > 0 ? pub(n) : undefined), current: pub }, rev: (n) => ({ name: n, key: loadSigner(pairs.get(n)!.skey) }), pair: (n) => pairs.get(n)! };
 }
 
 export interface Harness {
@@ -37,6 +40,10 @@ export interface Harness {
   keys: ReviewerKeys;
   /** A reviewer's signing identity. */
   rev(name: string): ReviewerSigner;
+  /** A reviewer's whole key pair (with the age identity). */
+  pair(name: string): ReviewerKeyPair;
+  /** The server's alert keys. */
+  sealing: Sealing;
   /** A second service on the same log: what a restarted process would see. */
   reopen(): AlertService;
   finding(over?: Partial<Finding>): Finding;
@@ -50,8 +57,10 @@ export async function harness(over: Record<string, unknown> = {}, receiverOpts: 
   const cfg = testConfig({ smtp: undefined, ...over }, (n) => ({ webhook: { url: `${receiver.url}/hook/${n}`, secret: SECRET } }));
   const log = await openTestLog();
   const clock = { now: Date.parse('2026-11-27T09:00:00.000Z') };
-  const { keys, rev } = await reviewerKeys();
-  const make = () => new AlertService({ log: log.log, config: cfg, origin: ORIGIN, keys, clock: () => clock.now, sleep: async () => {} });
+  const { keys, rev, pair } = await reviewerKeys();
+  const server = await generateX25519Identity();
+  const sealing = { identity: server, recipient: await identityToRecipient(server), tagKey: randomBytes(32) };
+  const make = () => new AlertService({ log: log.log, config: cfg, origin: ORIGIN, keys, sealing: async () => sealing, clock: () => clock.now, sleep: async () => {} });
   const svc = make();
   const opened = [svc];
   return {
@@ -62,6 +71,8 @@ export async function harness(over: Record<string, unknown> = {}, receiverOpts: 
     clock,
     keys,
     rev,
+    pair,
+    sealing,
     reopen: () => {
       const s = make();
       opened.push(s);
