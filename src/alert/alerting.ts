@@ -19,20 +19,60 @@ import './entries.js';
 import { startPipeline, type FindingSource, type Pipeline } from './pipeline.js';
 import type { Sleep } from './retry.js';
 import { loadRoutingConfig } from './routing-config.js';
-import { AlertService } from './service.js';
+import { AlertService, type Sealing } from './service.js';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { loadHmacKey } from '../capture/pg/entries.js';
+import { writeFileDurable } from '../storage/durable-file.js';
+import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
+import { readLogConfig } from '../log/appender-files.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
 const MAX_FINDINGS = 10_000;
 
-export const ALERT_FILES = Object.freeze({ routing: 'alerts.json', apps: 'apps.json', reviewers: 'reviewers.json', detector: 'detector.json' });
+export const ALERT_FILES = Object.freeze({ routing: 'alerts.json', apps: 'apps.json', reviewers: 'reviewers.json', detector: 'detector.json', serverKey: 'alert-server.age' });
 
 export const appTokens = (dir: string): TokenStore => new TokenStore(join(dir, ALERT_FILES.apps), 'ilog_app_');
 export const reviewerTokens = (dir: string): TokenStore => new TokenStore(join(dir, ALERT_FILES.reviewers), 'ilog_rev_');
 
-/** A service over the data directory's log and routing config (also what the CLI uses for one command). */
-export function openAlertService(dir: string, writer: EntryWriter, storage: LogStorage, o: { clock?: () => number; sleep?: Sleep; channels?: Channel[] } = {}): AlertService {
-  return new AlertService({ log: storageAlertLog(writer, storage), config: loadRoutingConfig(join(dir, ALERT_FILES.routing)), ...o });
+/**
+ * A service over the data directory's log and routing config (also what the CLI
+ * uses for one command). `keys` are the reviewers' keys the governance replay
+ * knows (none: no review can be made or counted).
+ */
+export function openAlertService(dir: string, writer: EntryWriter, storage: LogStorage, o: { keys?: ReviewerKeys; clock?: () => number; sleep?: Sleep; channels?: Channel[] } = {}): AlertService {
+  const { keys, ...rest } = o;
+  return new AlertService({
+    log: storageAlertLog(writer, storage),
+    config: loadRoutingConfig(join(dir, ALERT_FILES.routing)),
+    origin: readLogConfig(dir).origin,
+    keys: keys ?? NO_REVIEWER_KEYS,
+    sealing: serverSealing(dir),
+    ...rest,
+  });
+}
+
+/**
+ * The server's alert key `<dir>/alert-server.age` (an age identity, made on first
+ * use, 0600) and the tag key `<dir>/hmac.key`, loaded once. The named trade-off
+ * (docs/alert.md "Who can read what"): whoever can read the data directory can
+ * open every alert body; log readers, mirrors and the subject cannot.
+ */
+export function serverSealing(dir: string): () => Promise<Sealing> {
+  let loaded: Promise<Sealing> | undefined;
+  return () =>
+    (loaded ??= (async () => {
+      const file = join(dir, ALERT_FILES.serverKey);
+      if (!existsSync(file)) {
+        try {
+          writeFileDurable(file, (await generateX25519Identity()) + '\n', { mode: 0o600, exclusive: true });
+        } catch (e) {
+          if (!existsSync(file)) throw e; // another process made it first: use theirs
+        }
+      }
+      const identity = readFileSync(file, 'utf8').trim();
+      return { identity, recipient: await identityToRecipient(identity), tagKey: loadHmacKey(dir) };
+    })());
 }
 
 export interface AlertingOptions {
@@ -47,6 +87,8 @@ export interface AlertingOptions {
   channels?: Channel[];
   /** How often to look for alerts to escalate (ms, default 10,000). */
   tickMs?: number;
+  /** Reviewers' registered keys (the server passes the governance view's). */
+  keys?: ReviewerKeys;
 }
 
 export interface Alerting {
@@ -58,7 +100,7 @@ export interface Alerting {
 }
 
 export function startAlerting(o: AlertingOptions): Alerting {
-  const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
+  const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.keys ? { keys: o.keys } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
   const detector = o.detector ?? new Detector(readDetectorConfig(o.dir));
   service.start(o.tickMs);
   const findings: Finding[] = [];

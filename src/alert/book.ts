@@ -1,10 +1,14 @@
 // Alert state as a fold over the log's `alert.*` entries (DESIGN.md: derived state
 // can always be rebuilt by replaying the log). The book applies entries in index
 // order and never writes; AlertService validates before it appends, and the book
-// re-checks what matters on replay (an ack or close by someone who was not a
-// recipient does not count, even if such an entry got into the log).
+// re-checks what matters on replay: a review counts only if it is signed by the
+// key the quorum registered for its author before it (review.ts), its author was
+// a recipient by then and is not concerned by the alert; a suppression never
+// silences an alert about its own author. Counting happens when an alert is
+// read, so a key the governance replay learns later is taken into account.
 import type { Finding, Severity } from '../detect/finding.js';
-import { asAlertEntry, type AlertRaised, type AlertSuppressed, type DeliveryChannel } from './entries.js';
+import { asAlertEntry, type AlertSuppressed, type ClearAlertRaised, type DeliveryChannel } from './entries.js';
+import { reviewSignatureValid, type ReviewerKeys, type ReviewKind } from './review.js';
 import type { RouteLevel } from './router.js';
 
 export const ALERT_STATES = ['open', 'acknowledged', 'closed', 'suppressed'] as const;
@@ -13,6 +17,8 @@ export type AlertState = (typeof ALERT_STATES)[number];
 export interface Act {
   index: number;
   by: string;
+  /** The reviewer key that signed it. */
+  signer: string;
   time: string;
   text?: string;
 }
@@ -30,6 +36,7 @@ export interface AlertView extends Omit<Finding, 'id' | 'rules'> {
   suppressedBy?: number;
   acks: Act[];
   closes: Act[];
+  comments: Act[];
   closesNeeded: number;
   /** Time the alert last reached new people (raised or escalated): the escalation clock starts here. */
   lastRoutedAt: string;
@@ -60,12 +67,50 @@ export function closesNeeded(severity: Severity): number {
   return severity === 'high' ? 2 : 1;
 }
 
+/** What the book needs to tell a counted review from a forged or misplaced one. */
+export interface BookRules {
+  /** The log's origin (review signatures are bound to it). */
+  origin: string;
+  keys: ReviewerKeys;
+  /** Whether `reviewer` may act on an alert about these people (routing's rule: never oneself, under any identity). */
+  eligible(reviewer: string, about: { subject: string; alsoConcerns: readonly string[] }): boolean;
+}
+
+/** A review as the log holds it; whether it counts is decided when the alert is read (keys come from the governance replay). */
+interface Review {
+  index: number;
+  kind: ReviewKind;
+  by: string;
+  signer: string;
+  /** The signature verifies for the key it names (checked once, on apply). */
+  signed: boolean;
+  time: string;
+  text?: string;
+}
+
+interface AlertRecord extends Omit<AlertView, 'state' | 'acks' | 'closes' | 'comments' | 'suppressedBy'> {
+  /** Recipient → index from which they may act (raise or escalation). */
+  since: Map<string, number>;
+  reviews: Review[];
+  suppressedAt?: number;
+}
+
+interface StoredSuppression extends Suppression {
+  signer: string;
+  signed: boolean;
+}
+
 export class AlertBook {
-  readonly #alerts = new Map<number, AlertView>();
+  readonly #alerts = new Map<number, AlertRecord>();
   readonly #byFinding = new Map<string, number>();
-  readonly #suppressions: Suppression[] = [];
+  readonly #suppressions: StoredSuppression[] = [];
+  readonly #rules: BookRules;
   /** Index of the next log entry to apply: everything before it has been seen. */
   next = 0;
+
+  constructor(rules: BookRules) {
+    this.#rules = rules;
+  }
 
   /** Applies one log entry (any kind; non-alert entries are skipped). Entries must come in index order. */
   apply(index: number, entry: unknown): void {
@@ -73,22 +118,27 @@ export class AlertBook {
     this.next = index + 1;
     const e = asAlertEntry(entry);
     if (!e) return;
-    if (e.kind === 'alert.raised') return this.#raise(index, e);
+    // A sealed alert the caller could not open (seal.ts) is not in this book: nothing here may act on it.
+    if (e.kind === 'alert.raised') return e.sealed === undefined && e.subject !== undefined ? this.#raise(index, e as ClearAlertRaised) : undefined;
     if (e.kind === 'alert.suppressed') return this.#suppress(index, e);
     const a = this.#alerts.get(e.alert);
     if (!a) return;
     switch (e.kind) {
       case 'alert.ack':
-        if (mayAct(a, e.by) && !a.acks.some((x) => x.by === e.by)) a.acks.push({ index, by: e.by, time: e.time, ...(e.note ? { text: e.note } : {}) });
-        break;
       case 'alert.closed':
-        if (mayAct(a, e.by) && !a.closes.some((x) => x.by === e.by)) a.closes.push({ index, by: e.by, time: e.time, ...(e.resolution ? { text: e.resolution } : {}) });
+      case 'alert.comment':
+      case 'alert.escalate': {
+        const text = e.kind === 'alert.ack' || e.kind === 'alert.escalate' ? e.note : e.kind === 'alert.closed' ? e.resolution : e.text;
+        const signed = reviewSignatureValid(e as unknown as Record<string, unknown>, this.#rules.origin);
+        a.reviews.push({ index, kind: e.kind, by: e.by, signer: e.signature.signer, signed, time: e.time, ...(text ? { text } : {}) });
         break;
+      }
       case 'alert.escalated':
         a.escalations.push({ index, time: e.time, route: e.route, added: e.added });
         a.route = e.route;
         a.group = e.group;
-        a.recipients = [...new Set([...a.recipients, ...e.added])];
+        for (const r of e.added) if (!a.since.has(r)) a.since.set(r, index);
+        a.recipients = [...a.since.keys()];
         a.belowMinimum = e.belowMinimum ?? false;
         a.lastRoutedAt = e.time;
         break;
@@ -96,11 +146,10 @@ export class AlertBook {
         a.deliveries.push({ index, time: e.time, recipient: e.recipient, channel: e.channel, status: e.status, attempts: e.attempts, ...(e.error ? { error: e.error } : {}) });
         break;
     }
-    a.state = stateOf(a);
   }
 
-  #raise(index: number, e: AlertRaised): void {
-    const a: AlertView = {
+  #raise(index: number, e: ClearAlertRaised): void {
+    const a: AlertRecord = {
       id: index,
       time: e.time,
       finding: e.finding,
@@ -112,62 +161,98 @@ export class AlertBook {
       reasons: e.reasons,
       entries: e.entries,
       ...(e.about !== undefined ? { about: e.about } : {}),
-      state: 'open',
       route: e.route,
       group: e.group,
       recipients: e.recipients,
+      since: new Map(e.recipients.map((r) => [r, index])),
       belowMinimum: e.belowMinimum ?? false,
-      ...(e.suppressedBy !== undefined ? { suppressedBy: e.suppressedBy } : {}),
-      acks: [],
-      closes: [],
+      ...(e.suppressedBy !== undefined ? { suppressedAt: e.suppressedBy } : {}),
+      reviews: [],
       closesNeeded: closesNeeded(e.severity),
       lastRoutedAt: e.time,
       escalations: [],
       deliveries: [],
     };
-    a.state = stateOf(a);
     this.#alerts.set(index, a);
     if (!this.#byFinding.has(e.finding)) this.#byFinding.set(e.finding, index);
   }
 
   #suppress(index: number, e: AlertSuppressed): void {
-    this.#suppressions.push({ index, ...e.match, until: e.until, by: e.by, reason: e.reason });
+    const signed = reviewSignatureValid(e as unknown as Record<string, unknown>, this.#rules.origin);
+    this.#suppressions.push({ index, ...e.match, until: e.until, by: e.by, reason: e.reason, signer: e.signature.signer, signed });
+  }
+
+  /** Whether a review or suppression was signed by the key its author had registered before its index. */
+  #keyed(r: { index: number; by: string; signer: string; signed: boolean }): boolean {
+    return r.signed && this.#rules.keys.at(r.by, r.index)?.vkey === r.signer;
+  }
+
+  /** A review counts when keyed, and its author was a recipient then and is not concerned by the alert. */
+  #counts(a: AlertRecord, r: Review): boolean {
+    const since = a.since.get(r.by);
+    return since !== undefined && since < r.index && this.#keyed(r) && this.#rules.eligible(r.by, a);
+  }
+
+  /** A suppression counts when keyed and it does not name its own author (under any identity). */
+  #suppressionCounts(s: StoredSuppression): boolean {
+    return this.#keyed(s) && (s.subject === undefined || this.#rules.eligible(s.by, { subject: s.subject, alsoConcerns: [] }));
+  }
+
+  #view(a: AlertRecord): AlertView {
+    const counted = a.reviews.filter((r) => this.#counts(a, r));
+    const acts = (kind: ReviewKind): Act[] => {
+      const out: Act[] = [];
+      for (const r of counted) {
+        if (r.kind !== kind || out.some((x) => x.by === r.by || x.signer === r.signer)) continue;
+        out.push({ index: r.index, by: r.by, signer: r.signer, time: r.time, ...(r.text ? { text: r.text } : {}) });
+      }
+      return out;
+    };
+    const { since: _s, reviews: _r, suppressedAt, ...rest } = a;
+    const s = suppressedAt === undefined ? undefined : this.#suppressions.find((x) => x.index === suppressedAt);
+    // A suppression silences an alert only if it counts and its author is not concerned by this alert.
+    const suppressedBy = s && this.#suppressionCounts(s) && this.#rules.eligible(s.by, a) ? s.index : undefined;
+    const comments = counted.filter((r) => r.kind === 'alert.comment').map((r) => ({ index: r.index, by: r.by, signer: r.signer, time: r.time, ...(r.text ? { text: r.text } : {}) }));
+    const v: AlertView = { ...rest, recipients: [...a.recipients], state: 'open', acks: acts('alert.ack'), closes: acts('alert.closed'), comments, ...(suppressedBy !== undefined ? { suppressedBy } : {}) };
+    v.state = stateOf(v);
+    return v;
   }
 
   get(id: number): AlertView | undefined {
-    return this.#alerts.get(id);
+    const a = this.#alerts.get(id);
+    return a && this.#view(a);
   }
 
   /** The alert already raised for a finding id, if any (so replays do not raise twice). */
   byFinding(finding: string): AlertView | undefined {
     const id = this.#byFinding.get(finding);
-    return id === undefined ? undefined : this.#alerts.get(id);
+    return id === undefined ? undefined : this.get(id);
   }
 
   list(f: AlertFilter = {}): AlertView[] {
-    return [...this.#alerts.values()].filter(
-      (a) =>
-        (f.subject === undefined || a.subject === f.subject) &&
-        (f.severity === undefined || a.severity === f.severity) &&
-        (f.state === undefined || a.state === f.state) &&
-        (f.since === undefined || a.time >= f.since) &&
-        (f.until === undefined || a.time <= f.until),
-    );
+    const out: AlertView[] = [];
+    for (const a of this.#alerts.values()) {
+      if (f.subject !== undefined && a.subject !== f.subject) continue;
+      if (f.severity !== undefined && a.severity !== f.severity) continue;
+      if (f.since !== undefined && a.time < f.since) continue;
+      if (f.until !== undefined && a.time > f.until) continue;
+      const v = this.#view(a);
+      if (f.state === undefined || v.state === f.state) out.push(v);
+    }
+    return out;
   }
 
-  /** The suppression in force at `now` for this subject and rule, if any (RFC 3339 strings compare in time order). */
-  activeSuppression(subject: string, rule: string, now: string): Suppression | undefined {
-    return this.#suppressions.find((s) => now < s.until && (s.subject === undefined || s.subject === subject) && (s.rule === undefined || s.rule === rule));
+  /** The counted suppression in force at `now` for this alert's rule and people, never one whose author it concerns. */
+  activeSuppression(about: { subject: string; alsoConcerns: readonly string[] }, rule: string, now: string): Suppression | undefined {
+    return this.suppressions(now).find((s) => (s.subject === undefined || s.subject === about.subject) && (s.rule === undefined || s.rule === rule) && this.#rules.eligible(s.by, about));
   }
 
+  /** Counted suppressions (in force at `now` when given). */
   suppressions(now?: string): Suppression[] {
-    return this.#suppressions.filter((s) => now === undefined || now < s.until);
+    return this.#suppressions
+      .filter((s) => (now === undefined || now < s.until) && this.#suppressionCounts(s))
+      .map(({ signer: _g, signed: _s, ...rest }) => rest);
   }
-}
-
-/** Only recipients who are not the subject or otherwise concerned may acknowledge or close. */
-function mayAct(a: AlertView, by: string): boolean {
-  return a.recipients.includes(by) && by !== a.subject && !a.alsoConcerns.includes(by);
 }
 
 function stateOf(a: AlertView): AlertState {

@@ -2,7 +2,9 @@
 // entries, routes them (router.ts), delivers them (deliverer.ts), and records
 // what reviewers do. Every state change is appended to the log first; the
 // in-memory AlertBook is only a cache of the log, refreshed before each decision
-// so acknowledgements appended by another process (the CLI) count.
+// so acknowledgements appended by another process (the CLI) count. Reviews are
+// signed by the reviewer (review.ts): the service checks them and appends them
+// as they were signed; it cannot make one itself.
 import type { Finding } from '../detect/finding.js';
 import { IlogError } from '../ledger/errors.js';
 import type { AlertLog } from './alert-log.js';
@@ -13,7 +15,11 @@ import { rfc3339 } from './entries.js';
 import { escalationDue, type EscalationStep } from './escalation.js';
 import type { Notifier, NotifyEvent } from './notifier.js';
 import { realSleep, type Sleep } from './retry.js';
-import { isEligible, route, type RouteLevel } from './router.js';
+import { checkReview, type ReviewerKeys } from './review.js';
+import { alertTag, openRaised, seal, type SealedBody } from './seal.js';
+import type { GovernanceSigner } from '../governance/signing.js';
+import { signReview } from './review.js';
+import { isEligible, nextLevel, recipientsAt, route, MIN_REVIEWERS, type RouteLevel } from './router.js';
 import type { RoutingConfig } from './routing-config.js';
 
 /** A failed delivery of an alert raises one of these; its own failures are logged but raise nothing more (no alert storms). */
@@ -25,6 +31,12 @@ const READ_CHUNK = 1000;
 export interface AlertServiceOptions {
   log: AlertLog;
   config: RoutingConfig;
+  /** The log's origin: review signatures are bound to it. */
+  origin: string;
+  /** Reviewers' registered public keys (the governance replay). */
+  keys: ReviewerKeys;
+  /** Seal alert bodies (seal.ts) with these keys, loaded on first use; without it alerts are logged in clear (logs made before sealing). */
+  sealing?: () => Promise<Sealing>;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   clock?: () => number;
   /** Used between delivery retries; injectable so tests do not wait. */
@@ -40,7 +52,10 @@ export class AlertService implements Notifier {
   readonly #cfg: RoutingConfig;
   readonly #clock: () => number;
   readonly #deliverer: Deliverer;
-  readonly #book = new AlertBook();
+  readonly #book: AlertBook;
+  readonly #origin: string;
+  readonly #keys: ReviewerKeys;
+  readonly #sealing: (() => Promise<Sealing>) | undefined;
   /** Serialises appends so the book sees the log in index order. */
   #lock: Promise<unknown> = Promise.resolve();
   readonly #inflight = new Set<Promise<void>>();
@@ -50,6 +65,10 @@ export class AlertService implements Notifier {
   constructor(o: AlertServiceOptions) {
     this.#log = o.log;
     this.#cfg = o.config;
+    this.#origin = o.origin;
+    this.#keys = o.keys;
+    this.#sealing = o.sealing;
+    this.#book = new AlertBook({ origin: o.origin, keys: o.keys, eligible: (r, a) => isEligible(o.config, r, a) });
     this.#clock = o.clock ?? Date.now;
     this.#onError = o.onError ?? ((e) => process.emitWarning(`ilog alerts: ${e instanceof Error ? e.message : String(e)}`));
     this.#deliverer = new Deliverer(o.config, o.channels ?? channelsFor(o.config, this.#clock), o.sleep ?? realSleep);
@@ -87,24 +106,27 @@ export class AlertService implements Notifier {
       if (seen) return { alert: seen, fresh: false };
       const now = rfc3339(this.#clock());
       const r = route(this.#cfg, f, f.from);
-      const suppression = this.#book.activeSuppression(f.subject, f.rule, now);
-      const id = await this.#append({
-        kind: 'alert.raised',
-        time: now,
+      const suppression = this.#book.activeSuppression(f, f.rule, now);
+      const body: SealedBody = {
         finding: f.id,
         rule: f.rule,
         subject: f.subject,
         alsoConcerns: f.alsoConcerns,
-        severity: f.severity,
         score: f.score,
         reasons: f.reasons,
         entries: f.entries,
+        recipients: r.recipients,
+        ...(f.about !== undefined ? { about: f.about } : {}),
+      };
+      const id = await this.#append({
+        kind: 'alert.raised',
+        time: now,
+        severity: f.severity,
         group: r.group,
         route: r.level,
-        recipients: r.recipients,
+        ...(this.#sealing ? await this.#seal(body) : body),
         ...(r.belowMinimum ? { belowMinimum: true } : {}),
         ...(suppression ? { suppressedBy: suppression.index } : {}),
-        ...(f.about !== undefined ? { about: f.about } : {}),
       });
       return { alert: this.#book.get(id)!, fresh: true };
     });
@@ -112,45 +134,85 @@ export class AlertService implements Notifier {
     return a.alert;
   }
 
-  /** A reviewer acknowledges (idempotent per reviewer). */
-  async ack(id: number, by: string, note?: string): Promise<AlertView> {
-    return this.#exclusive(async () => {
-      const a = this.#actionable(id, by);
-      if (!a.acks.some((x) => x.by === by)) await this.#append({ kind: 'alert.ack', time: this.#now(), alert: id, by, ...(note ? { note } : {}) });
-      return a;
-    });
+  get origin(): string {
+    return this.#origin;
   }
 
-  /** A reviewer closes; high-severity alerts close only when a second, distinct reviewer closes too. */
-  async close(id: number, by: string, resolution?: string): Promise<AlertView> {
+  /**
+   * Appends a reviewer's signed ack, comment, close or escalation request after
+   * checking it (signature by the key registered for `by`, time, review rules).
+   * An alert that does not exist and one about the reviewer answer alike
+   * (ALERT_NOT_FOUND): the subject learns nothing, not even its state.
+   */
+  async act(entry: SignedAct): Promise<AlertView> {
     return this.#exclusive(async () => {
-      const a = this.#actionable(id, by);
-      if (a.closes.some((x) => x.by === by)) {
-        throw new IlogError('SECOND_REVIEWER_REQUIRED', `alert ${id} needs ${a.closesNeeded} distinct reviewers to close; ${by} already did — ask another recipient`, {
-          alert: id,
+      this.#requireReviewer(entry.by);
+      checkReview(entry, this.#keys, this.#origin, this.#clock());
+      const a = this.#actionable(entry.alert, entry.by);
+      if (entry.kind === 'alert.ack' && a.acks.some((x) => x.by === entry.by)) return a; // idempotent per reviewer
+      if (entry.kind === 'alert.closed' && a.closes.some((x) => x.by === entry.by || x.signer === entry.signature.signer)) {
+        throw new IlogError('SECOND_REVIEWER_REQUIRED', `alert ${a.id} needs ${a.closesNeeded} distinct reviewers to close; ${entry.by} already did — ask another recipient`, {
+          alert: a.id,
           closedBy: a.closes.map((x) => x.by),
         });
       }
-      await this.#append({ kind: 'alert.closed', time: this.#now(), alert: id, by, ...(resolution ? { resolution } : {}) });
-      return a;
+      const index = await this.#append({ ...entry, v: 1 });
+      if (entry.kind === 'alert.escalate') await this.#escalateOnRequest(a, index);
+      return this.#book.get(a.id)!;
     });
   }
 
-  /** Silences new alerts matching subject and/or rule until `durationMs` from now; the suppressed alerts are still logged. */
-  async suppress(match: { subject?: string; rule?: string }, durationMs: number, by: string, reason: string): Promise<Suppression> {
+  /** Appends a reviewer's signed suppression: subject and/or rule, at most 30 days, never covering its author. */
+  async suppress(entry: SignedSuppression): Promise<Suppression> {
+    const { match, by } = entry;
     if (match.subject === undefined && match.rule === undefined) throw new IlogError('INVALID_FIELD', 'a suppression needs a subject or a rule (never all alerts)', { field: 'match' });
+    const durationMs = Date.parse(entry.until) - Date.parse(entry.time);
     if (!(durationMs > 0 && durationMs <= MAX_SUPPRESSION_MS)) {
       throw new IlogError('INVALID_FIELD', `suppression duration must be between 1 ms and ${MAX_SUPPRESSION_MS / 86_400_000} days`, { field: 'duration' });
     }
-    if (!reason.trim()) throw new IlogError('INVALID_FIELD', 'a suppression needs a reason', { field: 'reason' });
+    if (!entry.reason.trim()) throw new IlogError('INVALID_FIELD', 'a suppression needs a reason', { field: 'reason' });
     this.#requireReviewer(by);
+    checkReview(entry, this.#keys, this.#origin, this.#clock());
     if (match.subject !== undefined && !isEligible(this.#cfg, by, { subject: match.subject, alsoConcerns: [] })) {
       throw new IlogError('NOT_ALLOWED', `${by} cannot suppress alerts about themselves; ask another reviewer`, { by });
     }
     return this.#exclusive(async () => {
-      const idx = await this.#append({ kind: 'alert.suppressed', time: this.#now(), match, until: rfc3339(this.#clock() + durationMs), by, reason });
+      const idx = await this.#append({ ...entry, v: 1 });
       return this.#book.suppressions().find((s) => s.index === idx)!;
     });
+  }
+
+  /** Signs and submits an ack with a reviewer's own key (the CLI, tests). */
+  ack(id: number, r: ReviewerSigner, note?: string): Promise<AlertView> {
+    return this.act(signReview({ kind: 'alert.ack', time: this.#now(), alert: id, by: r.name, ...(note ? { note } : {}) }, r.key, this.#origin));
+  }
+
+  close(id: number, r: ReviewerSigner, resolution?: string): Promise<AlertView> {
+    return this.act(signReview({ kind: 'alert.closed', time: this.#now(), alert: id, by: r.name, ...(resolution ? { resolution } : {}) }, r.key, this.#origin));
+  }
+
+  comment(id: number, r: ReviewerSigner, text: string): Promise<AlertView> {
+    return this.act(signReview({ kind: 'alert.comment', time: this.#now(), alert: id, by: r.name, text }, r.key, this.#origin));
+  }
+
+  escalate(id: number, r: ReviewerSigner, note?: string): Promise<AlertView> {
+    return this.act(signReview({ kind: 'alert.escalate', time: this.#now(), alert: id, by: r.name, ...(note ? { note } : {}) }, r.key, this.#origin));
+  }
+
+  suppressAs(match: { subject?: string; rule?: string }, durationMs: number, r: ReviewerSigner, reason: string): Promise<Suppression> {
+    const now = this.#clock();
+    return this.suppress(signReview({ kind: 'alert.suppressed', time: rfc3339(now), match, until: rfc3339(now + durationMs), by: r.name, reason }, r.key, this.#origin));
+  }
+
+  /** A reviewer asked: the alert reaches the next routing level now (or, at the top, everyone is reminded). */
+  async #escalateOnRequest(a: AlertView, request: number): Promise<void> {
+    const level = nextLevel(a.route) ?? a.route;
+    const { group, recipients } = recipientsAt(this.#cfg, a, level);
+    const added = recipients.filter((r) => !a.recipients.includes(r));
+    const belowMinimum = new Set([...a.recipients, ...recipients]).size < MIN_REVIEWERS;
+    await this.#append({ kind: 'alert.escalated', time: this.#now(), alert: a.id, route: level, group, added, reason: 'requested', request, ...(belowMinimum ? { belowMinimum: true } : {}) });
+    const now = this.#book.get(a.id)!;
+    this.#send(now, 'escalated', added.length > 0 ? added : now.recipients);
   }
 
   /** Escalates every alert left unacknowledged past the configured delay; returns what it did. */
@@ -197,13 +259,27 @@ export class AlertService implements Notifier {
     await this.#deliverer.close();
   }
 
-  /** Reads entries other processes appended since the last look. */
+  /** Reads entries other processes appended since the last look (opening sealed alerts with the server key). */
   async refresh(): Promise<void> {
     for (;;) {
       const batch = await this.#log.read(this.#book.next, READ_CHUNK);
-      for (const { index, entry } of batch) this.#book.apply(index, entry);
+      for (const { index, entry } of batch) this.#book.apply(index, await this.#open(entry));
       if (batch.length < READ_CHUNK) return;
     }
+  }
+
+  /** The public part in clear, the people only as keyed tags, the rest sealed to the recipients and the server. */
+  async #seal(body: SealedBody): Promise<Record<string, unknown>> {
+    const s = await this.#sealing!();
+    const tag = (v: string) => alertTag(s.tagKey, v);
+    const to = [s.recipient, ...body.recipients.flatMap((r) => this.#keys.current(r)?.recipient ?? [])];
+    return { finding: tag(body.finding), sealed: await seal(body, to), subjectTag: tag(body.subject), concernTags: body.alsoConcerns.map(tag), recipientTags: body.recipients.map(tag) };
+  }
+
+  async #open(entry: unknown): Promise<unknown> {
+    const e = entry as Record<string, unknown> | undefined;
+    if (!this.#sealing || e?.kind !== 'alert.raised' || typeof e.sealed !== 'string') return entry;
+    return openRaised(e, await this.#sealing());
   }
 
   async list(filter: AlertFilter = {}): Promise<AlertView[]> {
@@ -245,13 +321,15 @@ export class AlertService implements Notifier {
     });
   }
 
-  /** Validation shared by ack and close: the alert exists, is not closed, and `by` is a recipient it does not concern. */
+  /**
+   * Validation shared by reviews: the alert exists and does not concern `by`
+   * (both answered ALERT_NOT_FOUND, before anything about its state), is not
+   * closed, and `by` is a recipient.
+   */
   #actionable(id: number, by: string): AlertView {
-    this.#requireReviewer(by);
     const a = this.#book.get(id);
-    if (!a) throw new IlogError('ALERT_NOT_FOUND', `no alert ${id} in the log; list them with \`ilog alerts list\``, { alert: id });
+    if (!a || !isEligible(this.#cfg, by, a)) throw new IlogError('ALERT_NOT_FOUND', `no alert ${id} you may see; list them with \`ilog alerts list\``, { alert: id });
     if (a.state === 'closed') throw new IlogError('ALERT_CLOSED', `alert ${id} is already closed`, { alert: id });
-    if (!isEligible(this.#cfg, by, a)) throw new IlogError('NOT_ALLOWED', `${by} is concerned by alert ${id} and cannot act on it`, { alert: id, by });
     if (!a.recipients.includes(by)) throw new IlogError('NOT_A_RECIPIENT', `${by} is not a recipient of alert ${id}; one of ${a.recipients.join(', ')} must act`, { alert: id, by });
     return a;
   }
@@ -281,6 +359,24 @@ export class AlertService implements Notifier {
     return rfc3339(this.#clock());
   }
 }
+
+/** The server's alert key (an age identity) and the key of the public tags (the data directory's hmac.key). */
+export interface Sealing {
+  identity: string;
+  recipient: string;
+  tagKey: Uint8Array;
+}
+
+/** A reviewer's name and signing key (their key file from `ilog reviewer keygen`). */
+export interface ReviewerSigner {
+  name: string;
+  key: GovernanceSigner;
+}
+
+type Sig = { signer: string; sig: string };
+/** A signed ack, comment, close or escalation request as a client submits it. */
+export type SignedAct = { kind: 'alert.ack' | 'alert.comment' | 'alert.closed' | 'alert.escalate'; time: string; alert: number; by: string; signature: Sig } & Record<string, unknown>;
+export type SignedSuppression = { kind: 'alert.suppressed'; time: string; match: { subject?: string; rule?: string }; until: string; by: string; reason: string; signature: Sig };
 
 /** Clamps what comes from detectors and notifiers to the alert.raised schema's bounds, so one oversized finding cannot block the pipeline. */
 function withinEntryBounds<F extends Omit<Finding, 'time'>>(f: F): F {

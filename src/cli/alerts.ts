@@ -1,32 +1,46 @@
-// `ilog alerts list|show|ack|close|suppress|token`: reviewers act on alerts from the
-// command line. Every action is a log entry appended to the log in --dir, made by
-// the reviewer the token (--token or $ILOG_REVIEWER_TOKEN) belongs to — the same
-// rules as the HTTP API (docs/alert.md). The alert area loads inside each action:
+// `ilog alerts list|ack|comment|close|escalate|suppress|token`: reviewers act on
+// alerts from the command line. Every action is a log entry appended to the log
+// in --dir, signed with the reviewer's own key file (--key or $ILOG_REVIEWER_KEY)
+// — the same rules as the HTTP API (docs/alert.md). The alert area loads inside each action:
 // every `ilog` builds this command tree.
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { AlertView } from '../alert/book.js';
-import type { AlertService } from '../alert/service.js';
+import type { AlertService, ReviewerSigner } from '../alert/service.js';
 import { IlogError } from '../ledger/errors.js';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { printResult, usageError, type GlobalOptions } from './output.js';
 
 interface ReviewerOptions extends GlobalOptions {
-  token?: string;
+  key?: string;
 }
 
-/** Opens the log, runs `fn` as the token's reviewer, closes. */
-async function asReviewer<T>(opts: ReviewerOptions, fn: (svc: AlertService, reviewer: string) => Promise<T>): Promise<T> {
-  const { openAlertService, reviewerTokens } = await import('../alert/alerting.js');
+/**
+ * Opens the log, runs `fn` as the reviewer whose key file is --key (or
+ * $ILOG_REVIEWER_KEY), closes. Reviews are signed with that key here, on the
+ * reviewer's machine; the log counts them only if the quorum registered the key.
+ */
+async function asReviewer<T>(opts: ReviewerOptions, fn: (svc: AlertService, me: ReviewerSigner) => Promise<T>): Promise<T> {
+  const { openAlertService } = await import('../alert/alerting.js');
+  const { readReviewerKey } = await import('../alert/reviewer-key.js');
   const { Appender } = await import('../log/appender.js');
-  const reviewer = reviewerTokens(opts.dir).verify(opts.token ?? process.env.ILOG_REVIEWER_TOKEN);
-  if (!reviewer) throw new IlogError('UNAUTHORIZED', 'missing or unknown reviewer token: pass --token or set ILOG_REVIEWER_TOKEN (issue one with `ilog alerts token <reviewer>`)');
+  const { ProvenLog } = await import('../log/proven-log.js');
+  const { replayStorage } = await import('../governance/replay.js');
+  const { policyReviewerKeys } = await import('../governance/reviewer-keys.js');
+  const file = opts.key ?? process.env.ILOG_REVIEWER_KEY;
+  if (!file) throw new IlogError('UNAUTHORIZED', 'pass your reviewer key file with --key or set ILOG_REVIEWER_KEY (make one with `ilog reviewer keygen`)');
+  const key = readReviewerKey(file);
   const appender = await Appender.open(opts.dir);
-  const svc = openAlertService(opts.dir, appender, appender.storage);
   try {
-    return await fn(svc, reviewer);
+    const policy = replayStorage(ProvenLog.forDir(opts.dir, appender.storage));
+    const svc = openAlertService(opts.dir, appender, appender.storage, { keys: policyReviewerKeys(() => policy) });
+    if (!svc.config.reviewers[key.reviewer]) throw new IlogError('UNKNOWN_REVIEWER', `${key.reviewer} is not a reviewer in the routing config`, { by: key.reviewer });
+    try {
+      return await fn(svc, { name: key.reviewer, key: key.signer });
+    } finally {
+      await svc.stop();
+    }
   } finally {
-    await svc.stop();
     await appender.close();
   }
 }
@@ -41,7 +55,7 @@ function parseDuration(s: string): number {
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }
 
-const withToken = (cmd: Command): Command => withCommonOptions(cmd).option('--token <token>', 'reviewer token (env ILOG_REVIEWER_TOKEN)');
+const withToken = (cmd: Command): Command => withCommonOptions(cmd).option('--key <file>', 'your reviewer key file from `ilog reviewer keygen` (env ILOG_REVIEWER_KEY)');
 
 export function register(program: Command): void {
   const alerts = program.command('alerts').description('list alerts and acknowledge, close or suppress them (as a reviewer)');
@@ -58,19 +72,26 @@ export function register(program: Command): void {
         const { isEligible } = await import('../alert/router.js');
         const { subject, severity, state, since, until } = opts;
         const filter = parseAlertFilter({ subject, severity, state, since, until });
-        const list = await asReviewer(opts, async (svc, me) => (await svc.list(filter)).filter((a) => isEligible(svc.config, me, a)));
-        printResult(opts.json, { alerts: list }, list.map(line).join('\n'));
+        const list = await asReviewer(opts, async (svc, me) => (await svc.list(filter)).filter((a) => isEligible(svc.config, me.name, a)));
+        // Never a silent empty answer: say what was looked at.
+        printResult(opts.json, { alerts: list }, list.length ? list.map(line).join('\n') : `(no alerts for you to review in ${opts.dir}${Object.values(filter).some((v) => v !== undefined) ? ' matching the filters' : ''})`);
       }),
     );
 
-  withToken(alerts.command('ack <id>').description('acknowledge an alert (a log entry)'))
-    .option('--note <text>')
-    .action(
-      action<ReviewerOptions & { note?: string }, [string]>(async (opts, id) => {
-        const a = await asReviewer(opts, (svc, me) => svc.ack(parseCount(id), me, opts.note));
-        printResult(opts.json, { alert: a }, `acknowledged: ${line(a)}`);
-      }),
-    );
+  // Signed reviews that take an optional note.
+  for (const [name, desc, done] of [
+    ['ack', 'acknowledge an alert (a signed log entry)', 'acknowledged'],
+    ['escalate', 'send an alert to the next routing level now', 'escalated'],
+  ] as const) {
+    withToken(alerts.command(`${name} <id>`).description(desc))
+      .option('--note <text>')
+      .action(
+        action<ReviewerOptions & { note?: string }, [string]>(async (opts, id) => {
+          const a = await asReviewer(opts, (svc, me) => svc[name](parseCount(id), me, opts.note));
+          printResult(opts.json, { alert: a }, `${done}: ${line(a)}`);
+        }),
+      );
+  }
 
   withToken(alerts.command('close <id>').description('close an alert (high severity needs two distinct reviewers)'))
     .option('--resolution <text>')
@@ -81,6 +102,14 @@ export function register(program: Command): void {
       }),
     );
 
+  withToken(alerts.command('comment <id> <text>').description('add a comment to an alert (a signed log entry)')).action(
+    action<ReviewerOptions, [string, string]>(async (opts, id, text) => {
+      const a = await asReviewer(opts, (svc, me) => svc.comment(parseCount(id), me, text));
+      printResult(opts.json, { alert: a }, `commented: ${line(a)}`);
+    }),
+  );
+
+
   withToken(alerts.command('suppress').description('silence new alerts about a subject and/or rule for a while (logged)'))
     .option('--subject <person>')
     .option('--rule <rule>')
@@ -89,7 +118,7 @@ export function register(program: Command): void {
     .action(
       action<ReviewerOptions & { subject?: string; rule?: string; for: string; reason: string }, []>(async (opts) => {
         const match = { ...(opts.subject ? { subject: opts.subject } : {}), ...(opts.rule ? { rule: opts.rule } : {}) };
-        const s = await asReviewer(opts, (svc, me) => svc.suppress(match, parseDuration(opts.for), me, opts.reason));
+        const s = await asReviewer(opts, (svc, me) => svc.suppressAs(match, parseDuration(opts.for), me, opts.reason));
         printResult(opts.json, { suppression: s }, `suppressed until ${s.until} (log entry ${s.index})`);
       }),
     );

@@ -119,6 +119,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     }
     const password = creds!.password;
     await ensurePerson(opts.dir, running.appender, PERSON, PERSON_ROLE, () => password);
+    // The reviewer signs reviews with their own key, registered by the admin key (docs/alert.md).
+    const reviewerKey = running.features.alerting ? await (await import('../demo/reviewer.js')).ensureReviewerKey(opts.dir, REVIEWER) : undefined;
 
     const { startDemoProxy } = await import('../demo/proxy.js');
     const proxy = await startDemoProxy({
@@ -143,6 +145,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       created,
       alerting: running.features.alerting,
       ...(creds!.reviewerToken ? { reviewerToken: creds!.reviewerToken } : {}),
+      ...(reviewerKey ? { reviewerKey } : {}),
     };
     const { stopOnSignals } = await import('./serve-log.js');
     stopOnSignals(() => stack.unwind(), () => say('ilog demo: stopped'));

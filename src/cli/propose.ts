@@ -28,7 +28,7 @@ export function register(program: Command): void {
     withCommonOptions(
       program
         .command('propose')
-        .description('propose a governed change: person.add|update|credential|remove, purpose.set, admins.set, lock.lift, lockdown.lift, breakglass.ratify, witness.policy, logkey.rotate, alerts.routing')
+        .description('propose a governed change: person.add|update|credential|remove, purpose.set, admins.set, lock.lift, lockdown.lift, breakglass.ratify, witness.policy, logkey.rotate, alerts.routing, reviewer.key')
         .argument('<op>', 'the change, e.g. person.add')
         .argument('[args...]', 'its arguments, e.g. the person')
         .option('--role <role>', 'upstream PostgreSQL role (person.add, person.update)')

@@ -19,6 +19,7 @@ import { guardDataDir } from './private-data.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
 import type { Notifier } from '../alert/notifier.js';
+import type { ReviewerKeys } from '../alert/review.js';
 export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
@@ -46,7 +47,7 @@ const ROUTING_FILE = 'alerts.json';
 const APPS_FILE = 'apps.json';
 
 /** Starts alerting or the bare app API according to the files in `dir`. */
-async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions): Promise<{ alerting?: Alerting; appApi: boolean }> {
+async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions, keys: ReviewerKeys): Promise<{ alerting?: Alerting; appApi: boolean }> {
   if (existsSync(join(dir, ROUTING_FILE))) {
     const { startAlerting } = await import('../alert/alerting.js');
     let channels: Channel[] | undefined;
@@ -55,7 +56,7 @@ async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions
       const { loadRoutingConfig } = await import('../alert/routing-config.js');
       channels = o.alertChannels(channelsFor(loadRoutingConfig(join(dir, ROUTING_FILE)), Date.now));
     }
-    return { alerting: startAlerting({ dir, writer: appender, storage: appender.storage, ...(channels ? { channels } : {}) }), appApi: true };
+    return { alerting: startAlerting({ dir, writer: appender, storage: appender.storage, keys, ...(channels ? { channels } : {}) }), appApi: true };
   }
   return { appApi: existsSync(join(dir, APPS_FILE)) };
 }
@@ -78,7 +79,9 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   // pgAudit reconciler (docs/reconcile.md), when <dir>/reconcile.json names the audited server.
   let reconciler: { stop(): Promise<void> } | undefined;
   try {
-    const extra = await alertingFor(dir, appender, o);
+    // Reviewers' keys come from the governance replay, which starts below: read it on every use.
+    const { policyReviewerKeys } = await import('../governance/reviewer-keys.js');
+    const extra = await alertingFor(dir, appender, o, policyReviewerKeys(() => governance?.view.policy));
     alerting = extra.alerting;
     appApi = extra.appApi;
     const notifier: Notifier | undefined = alerting?.service;

@@ -5,10 +5,29 @@
 
 type Json = Record<string, unknown>;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+// Every string printed comes from the log, i.e. from whoever wrote the entry:
+// C0 and C1 controls (newline, ESC, BEL, CSI…), DEL, bidi overrides and
+// isolates, line/paragraph separators and zero-width marks are shown escaped
+// (\n, \x1b, \u202e) so an entry can neither fake a log line nor drive the terminal.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `s` with every control or direction-changing character escaped (and `\` doubled, so escapes are unambiguous). */
+export function escapeControls(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(UNSAFE, (c) => {
+    const named = NAMED[c];
+    if (named) return named;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? escapeControls(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 
 function clip(s: string, max: number): string {
-  const one = s.replace(/\s+/g, ' ').trim();
+  const one = s.replace(/ +/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
@@ -17,7 +36,8 @@ function accessLine(e: Json): string {
   const resource = e.resource as Json | undefined;
   const what = Array.isArray(e.relations) && e.relations.length ? e.relations.join(',') : resource ? `${str(resource.type)}:${(resource.ids as unknown[] | undefined)?.join(',') ?? ''}` : '';
   const parts = [str(e.person) ?? '?', str(e.action) ?? '?', what, e.purpose !== undefined ? `purpose="${str(e.purpose)}"` : 'no purpose', `via ${str(e.source) ?? '?'}`];
-  if (st && typeof st.text === 'string') parts.push(`"${clip(st.text, 100)}"`);
+  // SQL whitespace is insignificant: fold it (newlines included) before escaping the rest.
+  if (st && typeof st.text === 'string') parts.push(`"${clip(escapeControls(st.text.replace(/\s+/g, ' ')), 100)}"`);
   return parts.filter(Boolean).join('  ');
 }
 
@@ -45,7 +65,7 @@ export function formatEntry(index: number, bytes: Uint8Array): string {
   } catch {
     return `#${index}  (not JSON: ${bytes.byteLength} bytes)`;
   }
-  const kind = str(e.kind) ?? '?';
+  const kind = str(e.kind) ?? '?'; // escaped like every other field
   const detail = kind === 'access' ? accessLine(e) : kind === 'outcome' ? outcomeLine(e) : genericLine(e);
   return `#${index}  ${str(e.time) ?? ''}  ${kind.padEnd(13)} ${detail}`;
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { action, parseCount, withCommonOptions } from './common.js';
 import { printResult, type GlobalOptions } from './output.js';
+import type { LogStorage } from '../storage/log-storage.js';
 
 interface TailOptions extends GlobalOptions {
   lines: number;
@@ -18,6 +19,21 @@ const parseJson = (b: Uint8Array): unknown => {
     return null;
   }
 };
+
+/**
+ * Entries [from, size) of `storage`, read in pages: readEntries returns at most
+ * 65,536 entries per call, and a single call for a larger N used to drop the newest.
+ */
+export function readRange(storage: Pick<LogStorage, 'readEntries'>, from: number, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = from; at < size; ) {
+    const page = storage.readEntries(at, size);
+    if (page.length === 0) break; // the storage stopped short: never loop forever
+    for (const b of page) out.push(b);
+    at += page.length;
+  }
+  return out;
+}
 
 export function register(program: Command): void {
   withCommonOptions(
@@ -35,7 +51,7 @@ export function register(program: Command): void {
         const size = storage.size();
         const from = Math.max(0, size - opts.lines);
         if (!opts.follow) {
-          const entries = storage.readEntries(from, size);
+          const entries = readRange(storage, from, size);
           printResult(
             opts.json,
             { entries: entries.map((b, i) => ({ index: from + i, entry: parseJson(b) })) },

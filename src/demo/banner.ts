@@ -15,6 +15,8 @@ export interface DemoFacts {
   created: boolean;
   alerting: boolean;
   reviewerToken?: string;
+  /** The demo reviewer's key file (reviews are signed with it). */
+  reviewerKey?: string;
 }
 
 /** The sample query the banner suggests (also what the demo test runs). */
@@ -65,7 +67,7 @@ export function banner(f: DemoFacts): string {
     `      /* purpose: curious */ SELECT * FROM patients WHERE id = 8;`,
     `  - lock ${f.person} from another terminal → her session ends at once (IL003):  ${ilog} lock ${f.person} ${d} --reason demo`,
     `      and lift it again:  ${ilog} unlock ${f.person} ${d}`,
-    ...(f.reviewerToken ? [`  - review alerts as dana:  ILOG_REVIEWER_TOKEN=${f.reviewerToken} ${ilog} alerts list ${d}`] : []),
+    ...(f.reviewerKey ? [`  - review alerts as dana:  ILOG_REVIEWER_KEY=${f.reviewerKey} ${ilog} alerts list ${d}`] : []),
     `  - tables: patients, diagnoses, customers, orders, employees, salaries  (\\dt in psql needs no purpose)`,
     '',
     'Press Ctrl-C to stop.',

@@ -79,6 +79,12 @@ export function applyChange(p: Policy, c: Change, by: Provenance): boolean {
     case 'alerts.routing':
       p.alertRouting = { value: c.config, madeBy: by };
       return false;
+    case 'reviewer.key': {
+      const k = { reviewer: c.reviewer, vkey: c.vkey, recipient: c.recipient, madeBy: by };
+      p.reviewers.set(c.reviewer, k);
+      p.reviewerKeyHistory.push(k);
+      return false;
+    }
     case 'lock.lift':
       p.locks.delete(c.person);
       return false;

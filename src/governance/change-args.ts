@@ -97,6 +97,12 @@ export function buildChange(op: string, args: string[], o: ChangeOptions, policy
     case 'alerts.routing':
       raw = { config: readJson(arg(args, 0, '<routing JSON file>')) };
       break;
+    case 'reviewer.key': {
+      // The public file `ilog reviewer keygen` writes beside the private one.
+      const pub = readJson(arg(args, 1, '<reviewer public key file (.pub.json from ilog reviewer keygen)>'));
+      raw = { reviewer: arg(args, 0, '<reviewer>'), vkey: pub.vkey, recipient: pub.recipient };
+      break;
+    }
     case 'lockdown.lift':
       raw = {};
       break;

@@ -5,7 +5,7 @@
 // same item can never be applied (compare-and-swap, as in optimistic locking).
 import { z } from 'zod';
 import { IlogError } from '../ledger/errors.js';
-import { adminName, base, hex64, logIndex, personName, upstreamRole, vkeyString } from './schema-parts.js';
+import { adminName, ageRecipient, base, hex64, logIndex, personName, reviewerName, upstreamRole, vkeyString } from './schema-parts.js';
 
 export const changeSchema = z.discriminatedUnion('op', [
   // Persons of the capture proxy. `credential` is a commitment to a SCRAM
@@ -29,6 +29,10 @@ export const changeSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('witness.policy'), policy: z.string().min(1).max(16000), base }).strict(),
   z.object({ op: z.literal('logkey.rotate'), vkey: vkeyString, base }).strict(),
   z.object({ op: z.literal('alerts.routing'), config: z.record(z.string(), z.unknown()), base }).strict(),
+  // A reviewer's public keys (`ilog reviewer keygen`): the Ed25519 key their reviews are signed
+  // with and the age X25519 recipient alert bodies are encrypted to. Only the quorum names them,
+  // so the log's write token cannot add a reviewer; a new entry for the same reviewer rotates.
+  z.object({ op: z.literal('reviewer.key'), reviewer: reviewerName, vkey: vkeyString, recipient: ageRecipient, base }).strict(),
   // The fail-open direction of emergency actions needs the quorum.
   z.object({ op: z.literal('lock.lift'), person: personName, base }).strict(),
   z.object({ op: z.literal('lockdown.lift'), base }).strict(),
@@ -57,6 +61,8 @@ export function itemOf(c: Change): string {
       return 'log-key';
     case 'alerts.routing':
       return 'alert-routing';
+    case 'reviewer.key':
+      return `reviewer:${c.reviewer}`;
     case 'lock.lift':
       return `lock:${c.person}`;
     case 'lockdown.lift':

@@ -31,6 +31,16 @@ export interface Person {
   madeBy: Provenance;
 }
 
+/** A reviewer's public keys, as the quorum registered them (change `reviewer.key`). */
+export interface ReviewerKey {
+  reviewer: string;
+  /** Signed-note Ed25519 key the reviewer signs reviews with. */
+  vkey: string;
+  /** age X25519 recipient alert bodies are encrypted to. */
+  recipient: string;
+  madeBy: Provenance;
+}
+
 export interface Lock {
   person: string;
   reason: string;
@@ -95,6 +105,10 @@ export interface Policy {
   purpose: Setting<{ pattern: string; exempt: string[] }> | undefined;
   witnessPolicy: Setting<string> | undefined;
   alertRouting: Setting<Record<string, unknown>> | undefined;
+  /** Current keys per reviewer. */
+  reviewers: Map<string, ReviewerKey>;
+  /** Every reviewer key ever registered, in log order: a review is checked against the key in force at its index. */
+  reviewerKeyHistory: ReviewerKey[];
   locks: Map<string, Lock>;
   lockdown: { reason: string; madeBy: Provenance } | undefined;
   grants: Map<number, Grant>;
@@ -126,6 +140,8 @@ export function emptyPolicy(): Policy {
     purpose: undefined,
     witnessPolicy: undefined,
     alertRouting: undefined,
+    reviewers: new Map(),
+    reviewerKeyHistory: [],
     locks: new Map(),
     lockdown: undefined,
     grants: new Map(),
@@ -137,6 +153,16 @@ export function emptyPolicy(): Policy {
     clock: 0,
     size: 0,
   };
+}
+
+/** The signing key of `reviewer` in force at log index `index` (registered at an earlier index), or undefined. */
+export function reviewerKeyAt(p: Policy, reviewer: string, index: number): ReviewerKey | undefined {
+  let found: ReviewerKey | undefined;
+  for (const k of p.reviewerKeyHistory) {
+    if (k.madeBy.index >= index) break;
+    if (k.reviewer === reviewer) found = k;
+  }
+  return found;
 }
 
 /** Whether `grant` lets its person through a lockdown at `now` (ms). */
@@ -157,6 +183,7 @@ export function policyToJSON(p: Policy): Record<string, unknown> {
     purpose: p.purpose ?? null,
     witnessPolicy: p.witnessPolicy ?? null,
     alertRouting: p.alertRouting ?? null,
+    reviewers: [...p.reviewers.values()].sort((a, b) => a.reviewer.localeCompare(b.reviewer)),
     locks: [...p.locks.values()].sort((a, b) => a.person.localeCompare(b.person)),
     lockdown: p.lockdown ?? null,
     grants: [...p.grants.values()],

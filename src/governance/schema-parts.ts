@@ -16,6 +16,10 @@ function valid(check: (s: string) => void): (s: string) => boolean {
 /** A person's name as the proxy's directory accepts it (src/capture/directory.ts). */
 export const personName = z.string().refine(valid(checkPerson), 'a person is 1-128 characters of letters, digits and . _ @ + -');
 export const adminName = z.string().min(1).max(128);
+/** A reviewer's name as the alert routing config spells it. */
+export const reviewerName = z.string().min(1).max(128);
+/** An age X25519 recipient (`age1…`, Bech32). */
+export const ageRecipient = z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, 'an age X25519 recipient (age1…)');
 /** A signed-note verifier key `name+hash+base64`; parsed for real by the signature check. */
 export const vkeyString = z.string().min(3).max(512).regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, 'signed-note vkey');
 export const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');

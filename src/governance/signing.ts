@@ -8,6 +8,8 @@
 // exact body (no replay onto another proposal), and the same signature form
 // serves a proposer, an approver and a one-signature emergency action alike.
 // Keys are C2SP signed-note v1.0.0 Ed25519 keys (src/ledger/note.ts).
+// Reviewers sign their reviews the same way under another domain
+// (`ilog-review/v1`), so no signature made for one purpose verifies for the other.
 import canonicalize from 'canonicalize';
 import { IlogError } from '../ledger/errors.js';
 import { sha256Bytes } from '../ledger/hash.js';
@@ -33,9 +35,11 @@ export function bodyId(body: unknown): string {
   return toHex(sha256Bytes(canonicalBytes(body)));
 }
 
-/** The statement a governance signature covers. */
-export function signedStatement(origin: string, id: string): Uint8Array {
-  return utf8.encode(`ilog-governance/v1\n${origin}\n${id}\n`);
+export const GOVERNANCE_DOMAIN = 'ilog-governance/v1';
+
+/** The statement a signature covers: `<domain>\n<origin>\n<id>\n` (governance by default). */
+export function signedStatement(origin: string, id: string, domain = GOVERNANCE_DOMAIN): Uint8Array {
+  return utf8.encode(`${domain}\n${origin}\n${id}\n`);
 }
 
 /** An admin (or person) key loaded from its private signed-note form. */
@@ -51,8 +55,8 @@ export function loadSigner(skey: string): GovernanceSigner {
   return { vkey: verifierKeyFor(skey.trim()), name: signer.name, signer };
 }
 
-export function sign(s: GovernanceSigner, origin: string, id: string): Signature {
-  return { signer: s.vkey, sig: Buffer.from(s.signer.sign(signedStatement(origin, id))).toString('base64') };
+export function sign(s: GovernanceSigner, origin: string, id: string, domain = GOVERNANCE_DOMAIN): Signature {
+  return { signer: s.vkey, sig: Buffer.from(s.signer.sign(signedStatement(origin, id, domain))).toString('base64') };
 }
 
 // Replay checks thousands of signatures by a handful of keys: parse each key once.
@@ -71,13 +75,13 @@ function cachedVerifier(vkey: string): Verifier | null {
   return v;
 }
 
-/** True when `sig` is a valid signature by `sig.signer` over (origin, id). Never throws. */
-export function verifySignature(sig: Signature, origin: string, id: string): boolean {
+/** True when `sig` is a valid signature by `sig.signer` over (origin, id) in `domain`. Never throws. */
+export function verifySignature(sig: Signature, origin: string, id: string, domain = GOVERNANCE_DOMAIN): boolean {
   const v = cachedVerifier(sig.signer);
   if (!v) return false;
   const raw = Buffer.from(sig.sig, 'base64');
   if (raw.length !== 64 || raw.toString('base64') !== sig.sig) return false;
-  return v.verify(signedStatement(origin, id), new Uint8Array(raw));
+  return v.verify(signedStatement(origin, id, domain), new Uint8Array(raw));
 }
 
 /** The key name embedded in a vkey (`name+hash+b64`), or the vkey itself if malformed. */

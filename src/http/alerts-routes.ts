@@ -1,6 +1,7 @@
 // The alert API (docs/alert.md): reviewers, authenticated by their own bearer
-// token (`ilog alerts token <reviewer>`), list alerts and acknowledge, close or
-// suppress them. Every action is a log entry appended by AlertService. A reviewer
+// token (`ilog alerts token <reviewer>`), list alerts and acknowledge, comment,
+// close, escalate or suppress them. Every action is a log entry signed by the
+// reviewer's own key and checked by AlertService before it is appended. A reviewer
 // never sees alerts about themselves: listing is filtered to alerts they are
 // eligible to review, the same rule routing uses.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -9,7 +10,7 @@ import { pageAlerts, parseAlertPage } from '../alert/filter.js';
 import type { Finding } from '../detect/finding.js';
 import { parseOrThrow } from '../alert/invalid-field.js';
 import { isEligible } from '../alert/router.js';
-import type { AlertService } from '../alert/service.js';
+import type { AlertService, SignedAct } from '../alert/service.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { IlogError } from '../ledger/errors.js';
 import { bearer, installErrorHandler } from './app-errors.js';
@@ -25,10 +26,17 @@ export interface AlertsRoutesOptions {
 }
 
 const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
-const ackBody = z.object({ note: z.string().max(2000).optional() }).strict();
-const closeBody = z.object({ resolution: z.string().max(2000).optional() }).strict();
+// Reviews arrive signed by the reviewer (src/alert/review.ts): the client sends the time it signed
+// and the signature; the server rebuilds the entry with the token's reviewer and the alert id,
+// so a signature made for another reviewer, alert or action does not verify.
+const time = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'RFC 3339 UTC with milliseconds');
+const signature = z.object({ signer: z.string().min(3).max(512), sig: z.string().min(1).max(200) }).strict();
+const ackBody = z.object({ time, note: z.string().max(2000).optional(), signature }).strict();
+const closeBody = z.object({ time, resolution: z.string().max(2000).optional(), signature }).strict();
+const commentBody = z.object({ time, text: z.string().min(1).max(2000), signature }).strict();
+const escalateBody = z.object({ time, note: z.string().max(2000).optional(), signature }).strict();
 const suppressBody = z
-  .object({ subject: z.string().min(1).max(256).optional(), rule: z.string().min(1).max(128).optional(), minutes: z.number().positive().max(43_200), reason: z.string().min(1).max(2000) })
+  .object({ time, until: time, subject: z.string().min(1).max(256).optional(), rule: z.string().min(1).max(128).optional(), reason: z.string().min(1).max(2000), signature })
   .strict();
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown): T => parseOrThrow(schema, input ?? {});
@@ -68,25 +76,24 @@ export const alertsRoutes: FastifyPluginAsync<AlertsRoutesOptions> = async (app,
   app.get('/v1/alerts/:id', async (req) => {
     const { id } = parse(idParam, req.params);
     const a = await o.service.get(id);
-    if (!a || !visible(req)(a)) throw new IlogError('ALERT_NOT_FOUND', `no alert ${id} you may see`, { alert: id });
+    if (!a || !visible(req)(a)) throw new IlogError('ALERT_NOT_FOUND', `no alert ${id} you may see; list them with \`ilog alerts list\``, { alert: id });
     return { alert: a };
   });
 
-  app.post('/v1/alerts/:id/ack', async (req) => {
-    const { id } = parse(idParam, req.params);
-    const { note } = parse(ackBody, req.body);
-    return { alert: await o.service.ack(id, who(req), note) };
-  });
-
-  app.post('/v1/alerts/:id/close', async (req) => {
-    const { id } = parse(idParam, req.params);
-    const { resolution } = parse(closeBody, req.body);
-    return { alert: await o.service.close(id, who(req), resolution) };
-  });
+  const act = (kind: SignedAct['kind'], schema: z.ZodType<Record<string, unknown> & { time: string; signature: SignedAct['signature'] }>) =>
+    async (req: FastifyRequest) => {
+      const { id } = parse(idParam, req.params);
+      const body = parse(schema, req.body);
+      return { alert: await o.service.act({ ...body, kind, alert: id, by: who(req) }) };
+    };
+  app.post('/v1/alerts/:id/ack', act('alert.ack', ackBody));
+  app.post('/v1/alerts/:id/close', act('alert.closed', closeBody));
+  app.post('/v1/alerts/:id/comment', act('alert.comment', commentBody));
+  app.post('/v1/alerts/:id/escalate', act('alert.escalate', escalateBody));
 
   app.post('/v1/alerts/suppressions', async (req, reply) => {
-    const b = parse(suppressBody, req.body);
-    const match = { ...(b.subject ? { subject: b.subject } : {}), ...(b.rule ? { rule: b.rule } : {}) };
-    return reply.code(201).send({ suppression: await o.service.suppress(match, b.minutes * 60_000, who(req), b.reason) });
+    const { subject, rule, ...b } = parse(suppressBody, req.body);
+    const match = { ...(subject ? { subject } : {}), ...(rule ? { rule } : {}) };
+    return reply.code(201).send({ suppression: await o.service.suppress({ kind: 'alert.suppressed', ...b, match, by: who(req) }) });
   });
 };

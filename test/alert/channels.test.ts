@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backoffDelay, withRetry } from '../../src/alert/retry.js';
 import { DeliveryError, signWebhook, verifyWebhook } from '../../src/alert/channels/index.js';
 import { harness, SECRET, type Harness } from './helpers/harness.js';
+import { openEntries } from './helpers/opened.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -39,7 +40,7 @@ describe('slack channel', () => {
     h = await harness({}, {});
     const cfg = (await import('./helpers/config.js')).testConfig({ smtp: undefined }, () => ({ slack: `${h!.receiver.url}/slack` }));
     const { AlertService } = await import('../../src/alert/service.js');
-    const svc = new AlertService({ log: h.log.log, config: cfg, clock: () => h!.clock.now, sleep: async () => {} });
+    const svc = new AlertService({ log: h.log.log, config: cfg, origin: h.log.origin, keys: h.keys, clock: () => h!.clock.now, sleep: async () => {} });
     await svc.raise(h.finding());
     await svc.stop();
     const body = JSON.parse(h.receiver.received[0]!.body);
@@ -90,7 +91,7 @@ describe('failed delivery', () => {
     h = await harness({}, { failPaths: /\/hook\/alice$/ });
     const a = await h.svc.raise(h.finding()); // → alice, bob, carol
     await h.svc.idle();
-    const entries: Record<string, any>[] = h.log.entries().map((e) => ({ index: e.index, ...e.entry }));
+    const entries: Record<string, any>[] = (await openEntries(h.log.entries(), h.sealing)).map((e) => ({ index: e.index, ...e.entry }));
     const failed = entries.filter((e) => e.kind === 'alert.delivery' && e.status === 'failed');
     expect(failed).toEqual([expect.objectContaining({ alert: a.id, recipient: 'alice', channel: 'webhook', attempts: 3 })]);
     const meta = entries.filter((e) => e.kind === 'alert.raised' && e.about === a.id);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_REVIEWER_KEYS } from '../../src/alert/review.js';
 import { AlertService } from '../../src/alert/service.js';
 import { testConfig } from './helpers/config.js';
 import { openTestLog } from './helpers/log.js';
@@ -18,7 +19,7 @@ describe('email channel (real SMTP server process)', () => {
 
   it('delivers one message per recipient, rejects are permanent failures, all logged', async () => {
     const log = await openTestLog();
-    const svc = new AlertService({ log: log.log, config: testConfig({ smtp: { host: '127.0.0.1', port: sink.port, from: 'ilog@example.test' } }), sleep: async () => {} });
+    const svc = new AlertService({ log: log.log, origin: log.origin, keys: NO_REVIEWER_KEYS, config: testConfig({ smtp: { host: '127.0.0.1', port: sink.port, from: 'ilog@example.test' } }), sleep: async () => {} });
     const a = await svc.raise(finding('e1'));
     await svc.stop();
     const mails = sink.messages().filter((m) => m.raw.includes(`alert #${a.id}:`));
@@ -42,7 +43,7 @@ describe('email channel (real SMTP server process)', () => {
     const log = await openTestLog();
     const slept: number[] = [];
     const cfg = testConfig({ smtp: { host: '127.0.0.1', port: 9, from: 'ilog@example.test' } }); // discard port: nothing listens
-    const svc = new AlertService({ log: log.log, config: cfg, sleep: async (ms) => void slept.push(ms) });
+    const svc = new AlertService({ log: log.log, origin: log.origin, keys: NO_REVIEWER_KEYS, config: cfg, sleep: async (ms) => void slept.push(ms) });
     await svc.raise(finding('e2'));
     await svc.stop();
     const entries = log.entries().map((e) => e.entry);

@@ -16,6 +16,7 @@ import { startReceiver } from '../alert/helpers/receiver.js';
 import { PG_BIN, skipWithoutPg, type PgCluster } from '../helpers/pg-cluster.js';
 import { TestLog, waitFor } from './fixture.js';
 import { directSession, directSessionAsync, drain, logDir, reconcilerFor, useAuditedCluster } from './reconcile-fixture.js';
+import { openBare } from '../alert/helpers/opened.js';
 
 const skip = skipWithoutPg();
 
@@ -62,7 +63,8 @@ describe.skipIf(skip)('pgAudit reconciler', () => {
       // Bounded at 5 s: the delivery target.
       await waitFor(() => recv.received.filter((x) => x.status === 200).length >= 2, 100, 50);
       expect(recv.received.map((x) => x.path).sort()).toEqual(['/hook/alice', '/hook/bob']);
-      const entries = appender.storage.readEntries(0, appender.storage.size()).map((b) => JSON.parse(Buffer.from(b).toString('utf8')));
+      // Alert bodies are sealed in the log (docs/alert.md): open them with the server's key.
+      const entries = await openBare(dir, appender.storage.readEntries(0, appender.storage.size()).map((b) => JSON.parse(Buffer.from(b).toString('utf8'))));
       const raised = entries.find((e) => e.kind === 'alert.raised');
       expect(raised).toMatchObject({ rule: 'bypass', severity: 'high', subject: 'postgres' });
     } finally {

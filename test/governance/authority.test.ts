@@ -51,4 +51,27 @@ describe('authority in replay', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a reviewer key is registered only by the quorum: a proposal signed by a non-admin key adds no reviewer', async () => {
+    const [a] = adminKeys(1);
+    const [mallory] = adminKeys(1, 'mallory');
+    const log = new GovLog('example.com/ilog/authority', [a!], 1);
+    const { generateReviewerKey } = await import('../../src/alert/reviewer-key.js');
+    const { reviewerKeyAt } = await import('../../src/governance/policy.js');
+    const k1 = await generateReviewerKey('dana');
+    const change = (k: { vkey: string; recipient: string }) => ({ op: 'reviewer.key' as const, reviewer: 'dana', vkey: k.vkey, recipient: k.recipient, base: log.base('reviewer:dana') });
+    const forged = log.propose(mallory!, [change(k1)]);
+    expect(rejectionOf(forged.events)).toBeDefined();
+    expect(log.policy.reviewers.has('dana')).toBe(false);
+    const first = log.propose(a!, [change(k1)]);
+    expect(log.policy.reviewers.get('dana')).toMatchObject({ vkey: k1.vkey, recipient: k1.recipient });
+    const k2 = await generateReviewerKey('dana');
+    const second = log.propose(a!, [change(k2)]);
+    // A review is checked against the key in force at its index: registered strictly before it.
+    expect(reviewerKeyAt(log.policy, 'dana', first.index)).toBeUndefined();
+    expect(reviewerKeyAt(log.policy, 'dana', first.index + 1)?.vkey).toBe(k1.vkey);
+    expect(reviewerKeyAt(log.policy, 'dana', second.index)?.vkey).toBe(k1.vkey);
+    expect(reviewerKeyAt(log.policy, 'dana', second.index + 1)?.vkey).toBe(k2.vkey);
+    expect(log.policy.reviewers.get('dana')?.vkey).toBe(k2.vkey);
+  });
 });

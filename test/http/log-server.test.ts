@@ -209,6 +209,13 @@ describe('write API (POST /add)', () => {
       { v: 1, kind: 'genesis', time, origin: 'evil.example/log', logKey: vkey },
       { v: 1, kind: 'user.added', time, person: 'ghost', role: 'app_ro', verifierSha256: 'a'.repeat(64) },
       { v: 1, kind: 'alert.closed', time, alert: 'x' },
+      // Reviews in a reviewer's name, even carrying a signature, come only through the alert API (which checks it).
+      { v: 1, kind: 'alert.closed', time, alert: 3, by: 'dana', signature: { signer: vkey, sig: 'AAAA' } },
+      { v: 1, kind: 'alert.ack', time, alert: 3, by: 'erik', signature: { signer: vkey, sig: 'AAAA' } },
+      { v: 1, kind: 'alert.suppressed', time, match: { rule: 'watchlist' }, until: time, by: 'dana', reason: 'r', signature: { signer: vkey, sig: 'AAAA' } },
+      { v: 1, kind: 'alert.comment', time, alert: 3, by: 'dana', text: 't', signature: { signer: vkey, sig: 'AAAA' } },
+      { v: 1, kind: 'alert.escalate', time, alert: 3, by: 'dana', signature: { signer: vkey, sig: 'AAAA' } },
+      { v: 1, kind: 'alert.raised', time },
       { v: 1, kind: 'bypass.detected', time },
       { v: 1, kind: 'node.started', time },
       // A forged proxy entry would let the reconciler count a direct statement as proxied.

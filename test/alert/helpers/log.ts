@@ -11,6 +11,7 @@ import { initLog } from '../../../src/log/appender-init.js';
 
 export interface TestLog {
   dir: string;
+  origin: string;
   appender: Appender;
   /** What the app API and the alert service write with: the Appender. */
   writer: { append(entry: object): Promise<number> };
@@ -26,6 +27,7 @@ export async function openTestLog(dir = mkdtempSync(join(tmpdir(), 'ilog-alert-'
   const dec = new TextDecoder();
   return {
     dir,
+    origin: 'test.example/alerts',
     appender,
     writer: appender,
     log: storageAlertLog(appender, appender.storage),
