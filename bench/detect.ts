@@ -66,9 +66,10 @@ for (const [shape, context] of only === 'ingest' ? [] : ([['ward', false], ['ban
 }
 
 // Ingest through the batch API into a durable log.
-const total = arg('ingest', 200_000);
+const total = only === 'observe' ? 0 : arg('ingest', 200_000);
 const batch = arg('batch', 5000);
 const access = (i: number) => ({ actor: `agent${i % 500}`, action: 'view', resource: { type: 'customer', id: `c-${i % 50_000}` }, purpose: `ticket ${i % 997}`, role: 'agent', client: { address: `10.0.${i % 200}.1` } });
+if (total > 0) {
 const dir = mkdtempSync(join(tmpdir(), 'ilog-bench-detect-'));
 try {
   await initLog(dir, { origin: 'bench.example/detect' });
@@ -110,4 +111,5 @@ try {
   console.log(JSON.stringify({ bench: 'detect.ingest', accesses: total, batch, inFlight: 4, ms: Math.round(apiMs), accessesPerSec: Math.round(total / (apiMs / 1000)), cpuUsPerAccess: usPer(apiCpu), anchorAppendManyPerSec: Math.round(total / (directMs / 1000)), anchorCpuUsPerAccess: usPer(directCpu), durable: true }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
 }

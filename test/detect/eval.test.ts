@@ -22,5 +22,14 @@ describe('evaluation on a held-out shape', () => {
     expect(r.scenarios.filter((s) => s.recall === 1).length).toBeGreaterThanOrEqual(8);
     for (const must of ['curiosity-colleague', 'slow-drip', 'bulk-export', 'shared-credentials', 'recon', 'admin-self-grant']) expect(r.scenarios.find((s) => s.scenario === must)!.recall, must).toBe(1);
     expect(r.precision).toBeGreaterThan(0.6);
+    // Every miss says why, with the score against the day's threshold when a finding was raised.
+    for (const s of r.scenarios) {
+      expect(s.why.map((m) => m.id)).toEqual(s.missed.map((m) => m.split(' ')[0]));
+      for (const m of s.why) {
+        expect(['budget', 'crowded', 'below', 'explained', 'silent']).toContain(m.cause);
+        if (m.cause === 'budget' || m.cause === 'crowded') expect(m.score!).toBeGreaterThanOrEqual(m.threshold!);
+        if (m.cause === 'below') expect(m.score!).toBeLessThan(m.threshold!);
+      }
+    }
   }, 300_000); // ~20 s on a quiet machine; minutes on a loaded shared one
 });
