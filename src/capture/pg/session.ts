@@ -10,6 +10,7 @@ import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
 import { ClientOutput, Hold } from './client-output.js';
+import { CoalescedWriter } from './coalesced-writer.js';
 import { admit, logAccess, purposeProblem, recordOutcome, screen, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
@@ -61,6 +62,8 @@ export class Session {
   /** Settles when every overlapped request so far knows whether its entry is durable. */
   #holdsSettled: Promise<unknown> = Promise.resolve();
   #out: ClientOutput;
+  /** Requests on their way upstream, one write per burst. */
+  #upOut: CoalescedWriter;
   /** Prefix of the proxy's own statement names, unlikely to collide with the client's. */
   #ownName = `ilog_${randomBytes(6).toString('hex')}_`;
   #statements = new Map<string, Prepared>();
@@ -107,6 +110,10 @@ export class Session {
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
     this.#out = new ClientOutput(a.client);
+    this.#upOut = new CoalescedWriter(a.upstream.socket, () => {
+      this.#client.pause();
+      this.#up.socket.once('drain', () => this.#client.resume());
+    });
     this.#run = { pid: a.upstream.pid, port: a.upstream.socket.localPort, seq: 0 };
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
@@ -122,6 +129,7 @@ export class Session {
   /** Ends the session: FATAL error to the client, upstream backend cancelled and disconnected. */
   terminate(err: ErrorFields): void {
     if (this.#closed) return;
+    this.#out.commit();
     this.#client.end(errorResponse(err));
     this.#cancelUpstream();
     this.close();
@@ -130,6 +138,8 @@ export class Session {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#upOut.flush();
+    this.#out.commit();
     if (!this.#up.socket.destroyed) this.#up.socket.end(message('X'));
     this.#up.socket.destroy();
     if (!this.#client.destroyed) this.#client.end();
@@ -140,6 +150,7 @@ export class Session {
   #upstreamGone(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#out.commit();
     this.#client.end();
     this.#onClose();
   }
@@ -178,39 +189,33 @@ export class Session {
   async #drain(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
-    const up = this.#up.socket;
+    const up = this.#upOut;
     try {
-      up.cork();
       while (this.#steps.length > 0 && !this.#closed) {
         const step = this.#steps[0]!;
         let run = step.run;
         if (run instanceof Promise) {
-          up.uncork();
+          up.flush();
           run = await run;
-          up.cork();
         }
         this.#steps.shift();
         const pending = run(this.#skipUntilSync && step.t !== 'S');
         if (pending) {
-          up.uncork();
+          up.flush();
           await pending;
-          up.cork();
         }
       }
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: 'XX000', message: `ilog: internal error: ${(e as Error).message}` });
     } finally {
-      up.uncork();
+      up.flush();
       this.#draining = false;
       if (this.#client.isPaused() && this.#steps.length < MAX_STEPS && !this.#up.socket.writableNeedDrain) this.#client.resume();
     }
   }
 
   #forward(f: Frame): void {
-    if (!this.#up.socket.write(f.raw)) {
-      this.#client.pause();
-      this.#up.socket.once('drain', () => this.#client.resume());
-    }
+    this.#upOut.write(f.raw);
   }
 
   /** Requests that do not run SQL themselves: bookkeeping now, then forwarded as is. */
@@ -353,7 +358,7 @@ export class Session {
   }
 
   #forwardOwn(b: Buffer): void {
-    this.#up.socket.write(b);
+    this.#upOut.write(b);
   }
 
   /** The gate: now, or (catalog reads without a purpose) after asking the backend (session-resolver.ts). */
@@ -465,7 +470,6 @@ export class Session {
     const reader = this.#up.frames;
     reader.push(chunk);
     const client = this.#client;
-    client.cork();
     try {
       for (let f = reader.next(); f; f = reader.next()) {
         const t = String.fromCharCode(f.type);
@@ -496,7 +500,7 @@ export class Session {
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: SQLSTATE.PROTOCOL_VIOLATION, message: `ilog: upstream protocol error: ${(e as Error).message}` });
     } finally {
-      client.uncork();
+      this.#out.commit();
     }
     if (this.#out.held > MAX_BUFFERED && !this.#up.socket.isPaused()) {
       this.#up.socket.pause(); // resumed when the held responses are released
