@@ -41,6 +41,12 @@ type Step = (skip: boolean) => void | Promise<void>;
 type Portal = { stmt: Prepared | undefined; values: string[] };
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
+const TX_FAILED: ErrorFields = {
+  severity: 'ERROR',
+  code: SQLSTATE.LOG_UNAVAILABLE,
+  message: 'ilog: an earlier statement of this transaction ran while its access entry was being made durable, and the log failed it: the transaction is aborted and will not commit',
+  hint: 'ROLLBACK, then retry the transaction when the log is available again',
+};
 /** Requests read ahead of what has been sent on; past this the client is paused. */
 const MAX_STEPS = 1024;
 
@@ -70,6 +76,11 @@ export class Session {
   #portals = new Map<string, Portal>();
   #pending = new PendingQueue();
   #tx = 0x49; // 'I'
+  /**
+   * A statement of the open transaction ran before its entry was durable, and the log then failed it:
+   * every later request of the transaction but ROLLBACK is refused with this (IL002), which aborts it upstream, so it never commits.
+   */
+  #txFailed: ErrorFields | undefined;
   #skipUntilSync = false;
   /** Requests read but not yet sent on, in arrival order (see #intake / #drain). */
   #steps: { t: string; run: Step | Promise<Step> }[] = [];
@@ -295,7 +306,7 @@ export class Session {
    * The overlapped path for requests proven read-only: appending starts now, the request is sent
    * on without waiting, and its responses are held (ClientOutput) until the entries are durable.
    */
-  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void): Step {
+  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void, inTx = false): Step {
     const refused = screen(this.#ctx, this.facts, cands);
     if (refused) return this.#local(() => this.#refuse(refused.error, extended, refused.locked));
     const hold = new Hold(extended);
@@ -304,6 +315,8 @@ export class Session {
     const logged = logAccess(this.#ctx, this.facts, cands, this.#run);
     this.#holdsSettled = Promise.all([this.#holdsSettled, hold.settled]);
     void logged.then((r) => {
+      // Before anything waiting on this hold runs (COMMIT among them): the transaction must not commit.
+      if (!r.ok && inTx && sent) this.#txFailed ??= TX_FAILED;
       if (r.ok) hold.ok(r.access);
       else hold.fail(r.error);
       if (this.#closed) return;
@@ -315,14 +328,15 @@ export class Session {
     });
     return (skip) => {
       if (skip) return void logged.then((r) => this.#afterGate(r, false, () => {})(true));
+      if (this.#txFailed) return void logged.then((r) => this.#afterGate(r, extended, () => {})(false));
       sent = true;
       syncs = this.#syncs;
       send(hold);
     };
   }
 
-  /** The Step for a gated request once its gate has answered. */
-  #afterGate(r: GateResult, extended: boolean, send: (access: number[]) => void): Step {
+  /** The Step for a gated request once its gate has answered. `rollback`: it ends the transaction without committing it. */
+  #afterGate(r: GateResult, extended: boolean, send: (access: number[]) => void, rollback = false): Step {
     return (skip) => {
       if (skip) {
         // Logged, but PostgreSQL would not have run it: record that it did not run.
@@ -330,8 +344,31 @@ export class Session {
         return;
       }
       if (!r.ok) return this.#refuse(r.error, extended, r.locked);
+      if (this.#txFailed && !rollback) {
+        for (const access of r.access) recordOutcome(this.#ctx, { access, session: this.facts.session, status: 'error', sqlstate: SQLSTATE.LOG_UNAVAILABLE, durationMs: 0 });
+        return this.#refuse(this.#txFailed, extended);
+      }
+      if (rollback) this.#txFailed = undefined;
       send(r.access);
     };
+  }
+
+  /**
+   * Whether these candidates may run inside the open transaction while their entries are made durable:
+   * the transaction block is known to be open (ReadyForQuery said so and nothing is in flight), and every
+   * effect of theirs is undone by ROLLBACK (read-only.ts, provenTransactional). COMMIT is log-first and
+   * waits for their entries; if one fails, the transaction is refused everything but ROLLBACK (#txFailed).
+   */
+  #txOverlappable(cands: Candidate[]): boolean {
+    return (
+      this.#ctx.overlapReads !== false && this.#txKnownOpen() &&
+      cands.every((c) => c.info.transactional && !(c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === '')))
+    );
+  }
+
+  /** The last ReadyForQuery said "in a transaction block", and no request has been sent or queued since. */
+  #txKnownOpen(): boolean {
+    return this.#tx === 0x54 /* 'T' */ && this.#txFailed === undefined && !this.#unsynced && !this.#draining && this.#steps.length === 0 && this.#pending.size === 0 && !this.#resolver.busy;
   }
 
   /** A Step that answers locally (skipped like any request after an error). */
@@ -362,8 +399,8 @@ export class Session {
   }
 
   /** The gate: now, or (catalog reads without a purpose) after asking the backend (session-resolver.ts). */
-  #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void): Step | Promise<Step> {
-    return this.#resolver.gate(cands, (r) => this.#afterGate(r, extended, send));
+  #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void, rollback = false): Step | Promise<Step> {
+    return this.#resolver.gate(cands, (r) => this.#afterGate(r, extended, send, rollback));
   }
 
   #flushInjected(): void {
@@ -395,15 +432,19 @@ export class Session {
     // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
     const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
     for (const c of cands) c.query = query;
-    if (this.#overlappable(cands)) {
+    const read = this.#overlappable(cands);
+    if (read || this.#txOverlappable(cands)) {
+      // Rows are held until the entries are durable; a write's bare CommandComplete is not (COMMIT waits instead).
+      const holdAnswer = read || cands.some((c) => c.info.returnsRows);
       return this.#overlapped(cands, false, (hold) => {
         const start = performance.now();
         for (let i = 0; i < cands.length; i++) hold.tracked.push({ access: -1, start, hold });
-        this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, hold });
+        this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, ...(holdAnswer ? { hold } : {}) });
         this.#unsynced = false;
         this.#forward(f);
-      });
+      }, this.#txKnownOpen());
     }
+    const rollback = only?.guc?.t === 'rollback';
     return this.#gateStep(cands, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
@@ -414,7 +455,7 @@ export class Session {
         this.#pending.push({ t: 'query', stmts: access.map((a) => ({ access: a, start })), next: 0 });
         this.#unsynced = false;
         this.#forward(f);
-    });
+    }, rollback);
   }
 
   /** `SET ilog.purpose = …` is checked when it is set (length, empty, pattern), not only when it is used. */
@@ -450,7 +491,7 @@ export class Session {
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
       this.#forward(f);
-    });
+    }, info.guc?.t === 'rollback');
   }
 
   /** FunctionCall ('F'): runs a function by OID; logged like a statement that needs a purpose. */
