@@ -114,8 +114,11 @@ describe.skipIf(skip)('pg proxy: writes inside a transaction overlap the log, CO
     expect(accessOf('tx-marker-4')).toBeUndefined();
     const commitEntry = accessOf('tx-marker-5')!;
     await waitFor(() => fx.log.entries().some((e) => e.kind === 'outcome' && e.access === commitEntry.index && e.sqlstate === 'IL002'));
-    // Only ROLLBACK is accepted; then the session works as before.
+    // Only ROLLBACK is accepted (a read that would overlap included); then the session works as before.
     expect((await query("INSERT INTO tx_written VALUES (3, 'x')")).find((f) => f.type === 'E')?.code).toBe('IL002');
+    const read = await query('SELECT secret FROM tx_written');
+    expect(read.find((f) => f.type === 'E')?.code).toBe('IL002');
+    expect(read.some((f) => f.type === 'D')).toBe(false);
     expect((await query('ROLLBACK')).at(-1)?.status).toBe('I');
     expect(committed()).toBe(0);
     await query('BEGIN');

@@ -32,7 +32,8 @@ export interface SessionContext extends GateContext {
   overlapReads?: boolean;
 }
 
-type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError };
+/** `query`: HMAC of `text` (the reconciler's match key), computed at the first Execute and reused: prepared statements run many times. */
+type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError; query?: string };
 /**
  * What to do with a request once every earlier one has been sent: `skip` when PostgreSQL would skip it (after an error, until Sync).
  * A Step that returns a promise (name resolution on the backend) holds back every later request until it settles.
@@ -328,7 +329,8 @@ export class Session {
     });
     return (skip) => {
       if (skip) return void logged.then((r) => this.#afterGate(r, false, () => {})(true));
-      if (this.#txFailed) return void logged.then((r) => this.#afterGate(r, extended, () => {})(false));
+      // The transaction can no longer commit: refused in order, before anything after it is sent.
+      if (this.#txFailed) return logged.then((r) => this.#afterGate(r, extended, () => {})(false));
       sent = true;
       syncs = this.#syncs;
       send(hold);
@@ -480,7 +482,7 @@ export class Session {
     const setProblem = this.#setPurposeProblem(info);
     if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
     const cand = this.#state.candidate(info, purposeFromComment(stmt.text), portal.values);
-    cand.query = hmacValue(this.#ctx.hmacKey, stmt.text);
+    cand.query = stmt.query ??= hmacValue(this.#ctx.hmacKey, stmt.text);
     if (this.#overlappable([cand])) {
       return this.#overlapped([cand], true, (hold) => {
         hold.tracked.push({ access: -1, start: performance.now(), hold });
