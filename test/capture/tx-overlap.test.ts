@@ -6,8 +6,9 @@
 // Checked against a real PostgreSQL with log_statement=all and a second session.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cstr, message } from '../../src/capture/pg/protocol/messages.js';
+import { cstr, int16, int32, message } from '../../src/capture/pg/protocol/messages.js';
 import { IlogError } from '../../src/ledger/errors.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { startProxy, waitFor, type ProxyFixture } from './fixture.js';
@@ -146,6 +147,41 @@ describe.skipIf(skip)('pg proxy: writes inside a transaction overlap the log, CO
     await query('ROLLBACK');
   });
 
+  it('extended protocol (node-postgres with parameters): the same, success and failure', async () => {
+    const c = new pg.Client(fx.client('tina', 'tina-pw', { options: '-c ilog.purpose=T-11' }));
+    await c.connect();
+    let open = (): void => {};
+    try {
+      await c.query('BEGIN');
+      open = holdCommits();
+      // Parse/Bind/Describe/Execute/Sync: answered while the log commits nothing.
+      const ins = await c.query('INSERT INTO tx_written VALUES ($1, $2) /* tx-marker-10 */', [10, 'p']);
+      expect(ins.rowCount).toBe(1);
+      expect(serverLog()).toContain('tx-marker-10');
+      const commit = c.query('COMMIT /* tx-marker-11 */');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(serverLog()).not.toContain('tx-marker-11');
+      expect(committed()).toBe(0);
+      open();
+      await commit;
+      expect(committed()).toBe(1);
+      // The log fails the UPDATE's entry after it ran: COMMIT is refused, nothing changes.
+      await c.query('BEGIN');
+      open = holdCommits();
+      expect((await c.query('UPDATE tx_written SET secret = $1 /* tx-marker-12 */', ['changed'])).rowCount).toBe(1);
+      fx.log.failNextCommit = diskFull();
+      open();
+      fx.log.commitGate = undefined;
+      await expect(c.query('COMMIT')).rejects.toMatchObject({ code: 'IL002' });
+      await c.query('ROLLBACK');
+      expect(cluster.psql("SELECT secret FROM tx_written WHERE id = 10")).toBe('p');
+    } finally {
+      open();
+      fx.log.commitGate = undefined;
+      await c.end();
+    }
+  });
+
   it('outside a transaction, and right behind a pipelined COMMIT, a write stays log-first', async () => {
     await query('BEGIN');
     const open = holdCommits();
@@ -166,6 +202,25 @@ describe.skipIf(skip)('pg proxy: writes inside a transaction overlap the log, CO
       expect(serverLog()).not.toContain('tx-marker-8');
       open2();
       await waitFor(() => (committed() === 2 ? true : undefined));
+    } finally {
+      open();
+      fx.log.commitGate = undefined;
+    }
+  });
+
+  it('extended protocol: an Execute behind a pipelined COMMIT Execute stays log-first', async () => {
+    const exec = (sql: string): Buffer[] => [message('P', cstr(''), cstr(sql), int16(0)), message('B', cstr(''), cstr(''), int16(0), int16(0), int16(0)), message('E', cstr(''), int32(0))];
+    await query('BEGIN');
+    const open = holdCommits();
+    try {
+      const from = raw.received.length;
+      raw.socket.write(Buffer.concat([...exec('COMMIT'), ...exec("INSERT INTO tx_written VALUES (11, 'x') /* tx-marker-13 */"), message('S')]));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(serverLog()).not.toContain('tx-marker-13');
+      open();
+      const got = await waitFor(() => (raw.received.slice(from).some((f) => f.type === 'Z') ? raw.received.slice(from) : undefined));
+      expect(got!.filter((f) => f.type === 'C').map((f) => f.tag)).toEqual(['COMMIT', 'INSERT 0 1']);
+      expect(committed()).toBe(1);
     } finally {
       open();
       fx.log.commitGate = undefined;

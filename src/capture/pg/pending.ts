@@ -40,6 +40,7 @@ export interface ProbeItem {
 const ASYNC = new Set(['N', 'A', 'S']);
 
 const ENDS: Record<string, string> = { parse: '1', bind: '2', close: '3' };
+const PLAIN = new Set<PendingItem['t']>(['parse', 'bind', 'describe', 'close', 'sync']);
 
 export interface Finished {
   stmt: Tracked;
@@ -58,6 +59,12 @@ export class PendingQueue {
 
   push(item: PendingItem): void {
     this.#items.push(item);
+  }
+
+  /** Whether every request still awaiting its answer is one that cannot change the transaction's state (Parse, Bind, Describe, Close, Sync). */
+  onlyPlain(): boolean {
+    for (let i = this.#head; i < this.#items.length; i++) if (!PLAIN.has(this.#items[i]!.t)) return false;
+    return true;
   }
 
   /** The request the next upstream message answers. */

@@ -48,6 +48,8 @@ const TX_FAILED: ErrorFields = {
   message: 'ilog: an earlier statement of this transaction ran while its access entry was being made durable, and the log failed it: the transaction is aborted and will not commit',
   hint: 'ROLLBACK, then retry the transaction when the log is available again',
 };
+/** Extended-protocol requests that cannot change the transaction's state. */
+const PLAIN_REQUESTS = new Set(['P', 'B', 'D', 'C', 'H', 'S']);
 /** Requests read ahead of what has been sent on; past this the client is paused. */
 const MAX_STEPS = 1024;
 
@@ -307,7 +309,7 @@ export class Session {
    * The overlapped path for requests proven read-only: appending starts now, the request is sent
    * on without waiting, and its responses are held (ClientOutput) until the entries are durable.
    */
-  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void, inTx = false): Step {
+  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void, inTx = false, held = true): Step {
     const refused = screen(this.#ctx, this.facts, cands);
     if (refused) return this.#local(() => this.#refuse(refused.error, extended, refused.locked));
     const hold = new Hold(extended);
@@ -323,7 +325,8 @@ export class Session {
       if (this.#closed) return;
       if (!r.ok && r.locked) return this.terminate(r.error);
       // Refused after it was sent: what PostgreSQL's client takes as skipped up to Sync must be skipped.
-      if (!r.ok && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
+      // (Not for a write whose answer already went: the client learns at its next request, which #txFailed refuses.)
+      if (!r.ok && held && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
       this.#out.flush();
       if (this.#up.socket.isPaused() && this.#out.held < MAX_BUFFERED) this.#up.socket.resume();
     });
@@ -361,16 +364,22 @@ export class Session {
    * effect of theirs is undone by ROLLBACK (read-only.ts, provenTransactional). COMMIT is log-first and
    * waits for their entries; if one fails, the transaction is refused everything but ROLLBACK (#txFailed).
    */
-  #txOverlappable(cands: Candidate[]): boolean {
+  #txOverlappable(cands: Candidate[], extended = false): boolean {
     return (
-      this.#ctx.overlapReads !== false && this.#txKnownOpen() &&
+      this.#ctx.overlapReads !== false && this.#txKnownOpen(extended) &&
       cands.every((c) => c.info.transactional && !(c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === '')))
     );
   }
 
-  /** The last ReadyForQuery said "in a transaction block", and no request has been sent or queued since. */
-  #txKnownOpen(): boolean {
-    return this.#tx === 0x54 /* 'T' */ && this.#txFailed === undefined && !this.#unsynced && !this.#draining && this.#steps.length === 0 && this.#pending.size === 0 && !this.#resolver.busy;
+  /**
+   * The last ReadyForQuery said "in a transaction block", and nothing sent or queued since can
+   * have changed that: nothing at all for a simple Query; for an Execute, only Parse, Bind,
+   * Describe, Close, Flush and Sync (a Sync does not end an explicit transaction block).
+   */
+  #txKnownOpen(extended = false): boolean {
+    if (this.#tx !== 0x54 /* 'T' */ || this.#txFailed !== undefined || this.#draining || this.#resolver.busy) return false;
+    if (!extended) return !this.#unsynced && this.#steps.length === 0 && this.#pending.size === 0;
+    return !this.#skipUntilSync && !this.#upstreamSkipping && this.#pending.onlyPlain() && this.#steps.every((s) => PLAIN_REQUESTS.has(s.t));
   }
 
   /** A Step that answers locally (skipped like any request after an error). */
@@ -444,7 +453,7 @@ export class Session {
         this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, ...(holdAnswer ? { hold } : {}) });
         this.#unsynced = false;
         this.#forward(f);
-      }, this.#txKnownOpen());
+      }, this.#txKnownOpen(), holdAnswer);
     }
     const rollback = only?.guc?.t === 'rollback';
     return this.#gateStep(cands, false, (access) => {
@@ -483,12 +492,15 @@ export class Session {
     if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
     const cand = this.#state.candidate(info, purposeFromComment(stmt.text), portal.values);
     cand.query = stmt.query ??= hmacValue(this.#ctx.hmacKey, stmt.text);
-    if (this.#overlappable([cand])) {
+    const read = this.#overlappable([cand]);
+    if (read || this.#txOverlappable([cand], true)) {
+      // As for a simple Query: rows held until the entry is durable, a write's bare CommandComplete not.
+      const holdAnswer = read || info.returnsRows === true;
       return this.#overlapped([cand], true, (hold) => {
         hold.tracked.push({ access: -1, start: performance.now(), hold });
-        this.#pending.push({ t: 'exec', stmt: hold.tracked[0], hold });
+        this.#pending.push({ t: 'exec', stmt: hold.tracked[0], ...(holdAnswer ? { hold } : {}) });
         this.#forward(f);
-      });
+      }, this.#txKnownOpen(true), holdAnswer);
     }
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
