@@ -221,6 +221,18 @@ describe.skipIf(skip)('pg proxy: writes inside a transaction overlap the log, CO
       const got = await waitFor(() => (raw.received.slice(from).some((f) => f.type === 'Z') ? raw.received.slice(from) : undefined));
       expect(got!.filter((f) => f.type === 'C').map((f) => f.tag)).toEqual(['COMMIT', 'INSERT 0 1']);
       expect(committed()).toBe(1);
+      // COMMIT answered but its Sync not yet: the last ReadyForQuery's 'T' is stale, so the next write waits.
+      await query('BEGIN');
+      fx.log.commitGate = undefined;
+      const before = raw.received.length;
+      raw.socket.write(Buffer.concat([...exec('COMMIT'), message('H')]));
+      await waitFor(() => raw.received.slice(before).some((f) => f.tag === 'COMMIT'));
+      const open2 = holdCommits();
+      raw.socket.write(Buffer.concat([...exec("INSERT INTO tx_written VALUES (12, 'x') /* tx-marker-14 */"), message('S')]));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(serverLog()).not.toContain('tx-marker-14');
+      open2();
+      await waitFor(() => (committed() === 2 ? true : undefined));
     } finally {
       open();
       fx.log.commitGate = undefined;

@@ -378,7 +378,7 @@ export class Session {
    */
   #txKnownOpen(extended = false): boolean {
     if (this.#tx !== 0x54 /* 'T' */ || this.#txFailed !== undefined || this.#draining || this.#resolver.busy) return false;
-    if (!extended) return !this.#unsynced && this.#steps.length === 0 && this.#pending.size === 0;
+    if (!extended) return !this.#unsynced && this.#steps.length === 0 && this.#pending.size === 0 && this.#pending.onlyPlain();
     return !this.#skipUntilSync && !this.#upstreamSkipping && this.#pending.onlyPlain() && this.#steps.every((s) => PLAIN_REQUESTS.has(s.t));
   }
 
