@@ -128,6 +128,23 @@ describe.skipIf(skip)('pg proxy: writes inside a transaction overlap the log, CO
     expect(committed()).toBe(1);
   });
 
+  it('BEGIN runs before its entry is durable; if the log fails it, the transaction never commits', async () => {
+    const open = holdCommits();
+    const begin = await query('BEGIN /* tx-marker-15 */');
+    expect(begin.at(-1)?.status).toBe('T'); // answered while the log commits nothing
+    fx.log.failNextCommit = diskFull(); // exactly BEGIN's commit fails
+    open();
+    fx.log.commitGate = undefined;
+    await waitFor(() => (fx.log.failNextCommit === undefined ? true : undefined));
+    const ins = await query("INSERT INTO tx_written VALUES (13, 'x') /* tx-marker-16 */");
+    expect(ins.find((f) => f.type === 'E')?.code).toBe('IL002');
+    expect(serverLog()).not.toContain('tx-marker-16');
+    expect((await query('COMMIT')).find((f) => f.type === 'E')?.code).toBe('IL002');
+    expect((await query('ROLLBACK')).at(-1)?.status).toBe('I');
+    expect(committed()).toBe(0);
+    expect(accessOf('tx-marker-15')).toBeUndefined();
+  });
+
   it('RETURNING rows of a write whose entry fails never reach the client', async () => {
     await query('BEGIN');
     const open = holdCommits();

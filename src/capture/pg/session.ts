@@ -363,12 +363,13 @@ export class Session {
    * the transaction block is known to be open (ReadyForQuery said so and nothing is in flight), and every
    * effect of theirs is undone by ROLLBACK (read-only.ts, provenTransactional). COMMIT is log-first and
    * waits for their entries; if one fails, the transaction is refused everything but ROLLBACK (#txFailed).
+   * BEGIN alone, outside a transaction block, is overlapped too: all it does is open the block that
+   * ROLLBACK closes, and a failure of its entry is handled as a write's.
    */
   #txOverlappable(cands: Candidate[], extended = false): boolean {
-    return (
-      this.#ctx.overlapReads !== false && this.#txKnownOpen(extended) &&
-      cands.every((c) => c.info.transactional && !(c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === '')))
-    );
+    if (this.#ctx.overlapReads === false) return false;
+    if (cands.length === 1 && cands[0]!.info.guc?.t === 'begin') return this.#txKnown(0x49 /* 'I' */, extended);
+    return this.#txKnownOpen(extended) && cands.every((c) => c.info.transactional && !(c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === '')));
   }
 
   /**
@@ -377,7 +378,12 @@ export class Session {
    * Describe, Close, Flush and Sync (a Sync does not end an explicit transaction block).
    */
   #txKnownOpen(extended = false): boolean {
-    if (this.#tx !== 0x54 /* 'T' */ || this.#txFailed !== undefined || this.#draining || this.#resolver.busy) return false;
+    return this.#txKnown(0x54 /* 'T' */, extended);
+  }
+
+  /** The transaction status is known to be `status` (see #txKnownOpen). */
+  #txKnown(status: number, extended: boolean): boolean {
+    if (this.#tx !== status || this.#txFailed !== undefined || this.#draining || this.#resolver.busy) return false;
     if (!extended) return !this.#unsynced && this.#steps.length === 0 && this.#pending.size === 0 && this.#pending.onlyPlain();
     return !this.#skipUntilSync && !this.#upstreamSkipping && this.#pending.onlyPlain() && this.#steps.every((s) => PLAIN_REQUESTS.has(s.t));
   }
@@ -453,7 +459,7 @@ export class Session {
         this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, ...(holdAnswer ? { hold } : {}) });
         this.#unsynced = false;
         this.#forward(f);
-      }, this.#txKnownOpen(), holdAnswer);
+      }, !read || this.#txKnownOpen(), holdAnswer);
     }
     const rollback = only?.guc?.t === 'rollback';
     return this.#gateStep(cands, false, (access) => {
@@ -500,7 +506,7 @@ export class Session {
         hold.tracked.push({ access: -1, start: performance.now(), hold });
         this.#pending.push({ t: 'exec', stmt: hold.tracked[0], ...(holdAnswer ? { hold } : {}) });
         this.#forward(f);
-      }, this.#txKnownOpen(true), holdAnswer);
+      }, !read || this.#txKnownOpen(true), holdAnswer);
     }
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
