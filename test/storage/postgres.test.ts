@@ -3,7 +3,9 @@
 // writers racing from several processes' worth of pools.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asyncLog } from '../../src/storage/log-reader.js';
 import { PostgresLogStore } from '../../src/storage/postgres/postgres-store.js';
+import { PostgresLogStorage } from '../../src/storage/postgres/postgres-sync.js';
 import { codeOfAsync } from '../helpers/codes.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { describeLogStorage } from './conformance.js';
@@ -21,6 +23,7 @@ const storeUrl = (schema: string): string => `${cluster.url}?schema=${schema}`;
 
 describe.skipIf(skip)('PostgreSQL store', () => {
   describeLogStorage('postgres', (dir) => PostgresLogStore.open(storeUrl(schemaOf(dir))));
+  describeLogStorage('postgres through the synchronous bridge', (dir) => asyncLog(PostgresLogStorage.open(storeUrl(schemaOf(dir)))));
 
   it('gives four concurrent writers (four pools) disjoint, gap-free ranges', async () => {
     const stores = await Promise.all([0, 1, 2, 3].map(() => PostgresLogStore.open(storeUrl('race4'))));
