@@ -2,7 +2,7 @@
 // PolicyMachine, kept current by polling the storage (every 50 ms by default,
 // well inside the one-second budget for a lock to reach every proxy). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
-import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openLogStorage } from '../storage/open-storage.js';
 import { isIntegrityFailure, ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { PolicyMachine, type GovernanceEvent } from './machine.js';
 import type { Policy } from './policy.js';
@@ -27,7 +27,7 @@ export class GovernanceView {
 
   /** Opens `<dir>/log.db` read-only and replays what its signed checkpoint proves. */
   static open(dir: string): GovernanceView {
-    const storage = SqliteLogStorage.open(dir, { readonly: true });
+    const storage = openLogStorage(dir, { readonly: true });
     const v = new GovernanceView(ProvenLog.forDir(dir, storage), () => storage.close());
     try {
       v.refresh();

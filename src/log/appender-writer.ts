@@ -10,6 +10,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import { asErrorCode, IlogError } from '../ledger/errors.js';
+import type { LogWriter } from '../storage/log-reader.js';
 import type { Integration, LogStorage } from '../storage/log-storage.js';
 import type { SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
 import { startWorker } from '../storage/worker-thread.js';
@@ -35,6 +36,16 @@ export function inlineWriter(storage: LogStorage): StorageWriter {
     integrate: async (step) => storage.integrate(step),
     addCheckpoint: async (size, note) => storage.addCheckpoint(size, note),
     close: async () => {},
+  };
+}
+
+/** Writes through an asynchronous store (PostgreSQL, a fault-injecting store); close() closes it. */
+export function logWriter(store: LogWriter & { close(): Promise<void> }): StorageWriter {
+  return {
+    appendBatch: async (entries) => (await store.appendBatch(entries)).first,
+    integrate: (step) => store.integrate(step),
+    addCheckpoint: (size, note) => store.addCheckpoint(size, note),
+    close: () => store.close(),
   };
 }
 
