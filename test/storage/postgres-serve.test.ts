@@ -61,10 +61,18 @@ describe.skipIf(skip)('one PostgreSQL store, several ilog processes', () => {
       expect(new Set(given).size).toBe(given.length);
       const verify = await runCli(['verify', '--url', second.url, '--vkey', join(a, 'log.vkey'), '--json'], { dir: b });
       expect(verify.code, verify.stderr).toBe(0);
-      const rows = Number(cluster.psql('SELECT count(*) FROM failover.entries'));
+      await second.stop();
+      const fromStore = await runCli(['verify', '--json'], { dir: b, env });
+      expect(fromStore.code, fromStore.stderr).toBe(0);
+      cluster.psql('DELETE FROM failover.entries WHERE idx = 3');
+      const gap = await runCli(['verify', '--json'], { dir: b, env });
+      expect(gap.code).toBe(1);
+      expect(gap.stdout + gap.stderr).toMatch(/ENTRY_MISSING/);
+      expect(gap.stdout + gap.stderr).toMatch(/entry 3 is missing/);
+      const rows = Number(cluster.psql('SELECT count(*) FROM failover.entries')) + 1; // the one deleted above
       const next = Number(cluster.psql('SELECT next FROM failover.head'));
-      expect(rows).toBe(next); // gap-free
-      expect(Number(cluster.psql('SELECT count(DISTINCT idx) FROM failover.entries'))).toBe(rows);
+      expect(rows).toBe(next); // gap-free before the deletion
+      expect(Number(cluster.psql('SELECT count(DISTINCT idx) FROM failover.entries'))).toBe(rows - 1);
       console.log(JSON.stringify({ failoverMs: Math.round(failoverMs), entries: rows }));
     } finally {
       await second?.stop();
