@@ -44,6 +44,26 @@ export interface LoadedSnapshot<T> {
 
 export type SnapshotRefusal = { refused: string };
 
+/** JSON with Maps and Sets kept (component state is full of them), in insertion order. */
+export function encodeState(value: unknown): unknown {
+  if (value instanceof Map) return { $map: [...value.entries()].map(([k, v]) => [encodeState(k), encodeState(v)]) };
+  if (value instanceof Set) return { $set: [...value.values()].map(encodeState) };
+  if (Array.isArray(value)) return value.map(encodeState);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeState(v)]));
+  return value;
+}
+
+export function decodeState(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeState);
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (Array.isArray(o.$map) && Object.keys(o).length === 1) return new Map((o.$map as [unknown, unknown][]).map(([k, v]) => [decodeState(k), decodeState(v)]));
+    if (Array.isArray(o.$set) && Object.keys(o).length === 1) return new Set((o.$set as unknown[]).map(decodeState));
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, decodeState(v)]));
+  }
+  return value;
+}
+
 const pathOf = (dir: string, name: string): string => join(dir, 'snapshots', `${name}.json`);
 
 function sealText(origin: string, name: string, size: number, root: Uint8Array, state: unknown): string {
@@ -55,7 +75,8 @@ function sealText(origin: string, name: string, size: number, root: Uint8Array, 
 export function saveSnapshot(dir: string, name: string, checkpoint: string, verifier: Verifier, signer: Signer, state: unknown): void {
   if (!NAME.test(name)) throw new IlogError('USAGE', 'a snapshot name is lower-case letters, digits and dashes', { name });
   const { checkpoint: cp } = openCheckpoint(checkpoint, [verifier]);
-  const file: SnapshotFile = { checkpoint, seal: signNote(sealText(cp.origin, name, cp.size, cp.root, state), signer), state };
+  const encoded = encodeState(state);
+  const file: SnapshotFile = { checkpoint, seal: signNote(sealText(cp.origin, name, cp.size, cp.root, encoded), signer), state: encoded };
   mkdirSync(join(dir, 'snapshots'), { recursive: true, mode: 0o700 });
   writeFileDurable(pathOf(dir, name), JSON.stringify(file) + '\n', { mode: 0o600 });
 }
@@ -91,7 +112,7 @@ export function loadSnapshot<T>(dir: string, name: string, log: Pick<LogStorageR
     if (latest.size < cp.size) return refuse(`the log (size ${latest.size}) is shorter than the snapshot (size ${cp.size})`);
     const proof = consistencyProof(cp.size, latest.size, new TileCache((l, i, w) => log.readTile(l, i, w), 64).nodeReader(latest.size));
     verifyConsistency(cp.size, latest.size, proof, cp.root, latest.root);
-    return { size: cp.size, state: file.state as T };
+    return { size: cp.size, state: decodeState(file.state) as T };
   } catch (e) {
     return refuse(e instanceof IlogError ? `${e.code}: ${e.message}` : String(e));
   }
@@ -140,11 +161,13 @@ export function replayFromSnapshot<T>(
     const batch = proven.readEntries(i, size, 4096);
     if (batch.length === 0) break;
     for (const bytes of batch) {
+      let entry: Record<string, unknown>;
       try {
-        component.apply(i, JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>);
+        entry = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
       } catch {
-        // not ours to judge: verification reports malformed entries
+        entry = { kind: '' }; // not ours to judge (verification reports it); the index still advances
       }
+      component.apply(i, entry);
       i++;
       applied++;
     }

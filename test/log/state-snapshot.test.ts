@@ -13,6 +13,9 @@ import { initLog } from '../../src/log/appender-init.js';
 import { readLogSigner, readLogVkey } from '../../src/log/appender-files.js';
 import { ProvenLog } from '../../src/log/proven-log.js';
 import { replayFromSnapshot, saveSnapshot } from '../../src/log/state-snapshot.js';
+import { PolicyMachine } from '../../src/governance/machine.js';
+import type { Policy } from '../../src/governance/policy.js';
+import { replayStorage } from '../../src/governance/replay.js';
 import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { generateKey } from '../../src/ledger/note.js';
 
@@ -113,5 +116,39 @@ describe('state snapshots bound to a signed checkpoint', () => {
     } finally {
       rmSync(fork, { recursive: true, force: true });
     }
+  });
+
+  it('governance: the policy from a snapshot plus the tail equals a full replay; an edited policy is refused', async () => {
+    const replayPolicy = (): { policy: Policy; from: number; refused?: string } => {
+      const storage = SqliteLogStorage.open(dir, { readonly: true });
+      try {
+        const m = new PolicyMachine();
+        const r = replayFromSnapshot(dir, 'governance', m, ProvenLog.forDir(dir, storage), storage, verifierFromKey(readLogVkey(dir)), readLogSigner(dir));
+        return { policy: m.policy, ...r };
+      } finally {
+        storage.close();
+      }
+    };
+    const full = (): Policy => {
+      const storage = SqliteLogStorage.open(dir, { readonly: true });
+      try {
+        return replayStorage(ProvenLog.forDir(dir, storage));
+      } finally {
+        storage.close();
+      }
+    };
+    expect(replayPolicy().from).toBe(0);
+    await addUsers(['carol']);
+    const restarted = replayPolicy();
+    expect(restarted.from).toBeGreaterThan(0);
+    expect(restarted.policy).toEqual(full());
+    const path = join(dir, 'snapshots', 'governance.json');
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { state: { governed: boolean } };
+    file.state.governed = !file.state.governed;
+    writeFileSync(path, JSON.stringify(file));
+    const tampered = replayPolicy();
+    expect(tampered.refused).toMatch(/seal does not match/);
+    expect(tampered.from).toBe(0);
+    expect(tampered.policy).toEqual(full());
   });
 });
