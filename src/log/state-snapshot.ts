@@ -90,7 +90,11 @@ export function loadSnapshot<T>(dir: string, name: string, log: Pick<LogStorageR
   const path = pathOf(dir, name);
   if (!existsSync(path)) return undefined;
   const refuse = (why: string): SnapshotRefusal => {
-    renameSync(path, `${path}.refused`);
+    try {
+      renameSync(path, `${path}.refused`);
+    } catch {
+      // a read-only data directory: the snapshot is ignored all the same
+    }
     return { refused: why };
   };
   let file: SnapshotFile;

@@ -12,10 +12,11 @@ import { Appender } from '../../src/log/appender.js';
 import { initLog } from '../../src/log/appender-init.js';
 import { readLogSigner, readLogVkey } from '../../src/log/appender-files.js';
 import { ProvenLog } from '../../src/log/proven-log.js';
-import { replayFromSnapshot, saveSnapshot } from '../../src/log/state-snapshot.js';
+import { loadSnapshot, replayFromSnapshot, saveSnapshot } from '../../src/log/state-snapshot.js';
+import { GovernanceView } from '../../src/governance/view.js';
 import { PolicyMachine } from '../../src/governance/machine.js';
 import type { Policy } from '../../src/governance/policy.js';
-import { replayStorage } from '../../src/governance/replay.js';
+import { advance, replayStorage } from '../../src/governance/replay.js';
 import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { generateKey } from '../../src/ledger/note.js';
 
@@ -150,5 +151,27 @@ describe('state snapshots bound to a signed checkpoint', () => {
     expect(tampered.refused).toMatch(/seal does not match/);
     expect(tampered.from).toBe(0);
     expect(tampered.policy).toEqual(full());
+  });
+
+  it('GovernanceView.open saves the policy snapshot, and the next open starts from it', async () => {
+    const first = GovernanceView.open(dir);
+    const size = first.policy.size;
+    first.close();
+    expect(existsSync(join(dir, 'snapshots', 'governance.json'))).toBe(true);
+    await addUsers(['carol']);
+    const reader = SqliteLogStorage.open(dir, { readonly: true });
+    const read: number[] = [];
+    const proven = ProvenLog.forDir(dir, reader);
+    const counting = { size: () => proven.size(), readEntries: (a: number, b: number, l?: number) => (read.push(a), proven.readEntries(a, b, l)) };
+    const m = new PolicyMachine();
+    const snap = loadSnapshot<Policy>(dir, 'governance', reader, verifierFromKey(readLogVkey(dir)));
+    expect(snap && 'state' in snap ? snap.size : undefined).toBe(size);
+    if (snap && 'state' in snap) m.restore(snap.state);
+    advance(m, counting);
+    expect(Math.min(...read)).toBe(size); // only the tail is read
+    const second = GovernanceView.open(dir);
+    expect(second.policy).toEqual(m.policy);
+    second.close();
+    reader.close();
   });
 });
