@@ -1,10 +1,11 @@
 // Storage backends benchmark (docs/storage.md); prints one JSON line per figure.
-//   npm run bench:storage -- [--seconds 10] [--restart-entries 1000000] [--skip-pg]
+//   npm run bench:storage -- [--seconds 10] [--restart-entries 1000000] [--skip-pg] [--restart-only]
 // 1. durable appends/s and append → integrated p99 through Appender on SQLite
 //    and on PostgreSQL (a throw-away PostgreSQL 15 cluster, fsync on), with 1
 //    and 4 writers (4 Appenders, each its own connection/writer, on one store);
-// 2. restart at N entries: replaying the proxy's person directory from entry 0
-//    against starting from its signed snapshot (src/log/state-snapshot.ts).
+// 2. restart at N entries: replaying the proxy's person directory and governance's
+//    policy from entry 0 against starting from their signed snapshots
+//    (src/log/state-snapshot.ts).
 // Timings on a shared machine are noisy: each line carries the load average
 // and the process CPU time per append.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ReplayedDirectory, VerifierStore } from '../src/capture/directory.js';
+import { GovernanceView } from '../src/governance/view.js';
 import { leafHashes } from '../src/ledger/hash.js';
 import { verifierFromKey, signNote } from '../src/ledger/note.js';
 import { formatCheckpoint } from '../src/ledger/checkpoint.js';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1000' },
     'restart-entries': { type: 'string', default: '1000000' },
     'skip-pg': { type: 'boolean', default: false },
+    'restart-only': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -101,6 +104,13 @@ async function restart(n: number): Promise<void> {
     const warm = run(); // from the snapshot
     print({ bench: 'restart', component: 'proxy directory', entries: n, fromZeroMs: cold.ms, fromSnapshotMs: warm.ms, replayedFromSnapshot: warm.applied });
     store.close();
+    const open = (): number => {
+      const t = performance.now();
+      GovernanceView.open(dir).close(); // from the policy snapshot when there is one, saving one otherwise
+      return Math.round(performance.now() - t);
+    };
+    const govCold = open();
+    print({ bench: 'restart', component: 'governance (GovernanceView.open)', entries: n, fromZeroMs: govCold, fromSnapshotMs: open() });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -108,12 +118,12 @@ async function restart(n: number): Promise<void> {
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'ilog-bench-storage-'));
 try {
-  for (const writers of [1, 4]) {
+  for (const writers of args['restart-only'] ? [] : [1, 4]) {
     const dir = join(tmp, `sqlite-${writers}`);
     await initLog(dir, { origin: 'bench.example/sqlite' });
     await appendLoad('sqlite', dir, writers);
   }
-  if (!args['skip-pg']) {
+  if (!args['skip-pg'] && !args['restart-only']) {
     const cluster = await startPgCluster({ pgaudit: false, conf: ['fsync = on', 'synchronous_commit = on'] });
     try {
       for (const writers of [1, 4]) {
