@@ -66,7 +66,14 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   guardDataDir(dir, [ROUTING_FILE, APPS_FILE, 'reviewers.json'].map((f) => join(dir, f)));
   const token = readLogToken(dir);
   const readTokens = o.readTokens ?? !isLoopback(host);
-  const appender = await Appender.open(dir);
+  const lease = await sequencerLease();
+  let appender: Appender;
+  try {
+    appender = await Appender.open(dir);
+  } catch (e) {
+    await lease?.release();
+    throw e;
+  }
   let alerting: Alerting | undefined;
   let app: FastifyInstance;
   let appApi = false;
@@ -118,6 +125,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
+    await lease?.release();
     throw e;
   }
   let url: string;
@@ -130,6 +138,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
+    await lease?.release();
     throw portError(e, { host, port }, o.listenFlag ?? '--listen');
   }
   let stopping: Promise<void> | undefined;
@@ -141,8 +150,24 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       await witnessing?.stop();
       await alerting?.stop();
       await appender.close();
+      await lease?.release();
     })());
+  // Fail closed: a node that lost the lease may already have a successor; it stops serving now.
+  void lease?.lost.then((e) => {
+    process.stderr.write(`ilog: ${e.message}\n`);
+    process.exitCode = 1;
+    void stop().finally(() => process.exit(1));
+  });
   return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, stop };
+}
+
+/** On a PostgreSQL store, wait for the sequencer lease (docs/storage.md); SQLite needs none. */
+async function sequencerLease(): Promise<{ lost: Promise<Error>; release(): Promise<void> } | undefined> {
+  const { storeUrl } = await import('../storage/open-storage.js');
+  const url = storeUrl();
+  if (url === undefined) return undefined;
+  const { SequencerLease } = await import('../storage/postgres/sequencer-lease.js');
+  return SequencerLease.acquire(url, { onStandby: () => process.stderr.write('ilog: standing by: another ilog serve holds the sequencer lease on this store; taking over when it stops\n') });
 }
 
 async function governanceFor(dir: string, appender: Appender, notifier: Notifier | undefined): Promise<RunningGovernance | undefined> {

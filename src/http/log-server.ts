@@ -4,7 +4,7 @@
 // to the same log.db); writes go through the Appender (group commit, pushback).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { IlogError } from '../ledger/errors.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorageReader } from '../storage/log-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { bearerAuth } from './log-auth.js';
 import { installErrorHandlers } from './log-errors.js';
@@ -14,7 +14,7 @@ import { registerReadRoutes } from './log-read-routes.js';
 import { registerWriteRoutes, type LogWriter, type WriteLimits } from './log-write-routes.js';
 
 export interface LogServerOptions {
-  storage: LogStorage;
+  storage: LogStorageReader;
   /** Omit for a read-only server (POST /add then answers 404). */
   writer?: LogWriter;
   /** Bearer token for writes (required with `writer`). */
