@@ -19,6 +19,7 @@ interface MirrorOptions extends GlobalOptions {
   key?: string;
   once?: boolean;
   interval: number;
+  metricsListen?: string;
 }
 
 export function register(program: Command): void {
@@ -33,7 +34,8 @@ export function register(program: Command): void {
       .option('--policy <file>', 'only accept checkpoints whose cosignatures meet this tlog-policy')
       .option('--key <file>', 'cosigner key (e.g. from `ilog witness init`): cosign each checkpoint once mirrored')
       .option('--interval <ms>', 'poll interval', parseCount, 1000)
-      .option('--once', 'copy up to the current checkpoint and exit'),
+      .option('--once', 'copy up to the current checkpoint and exit')
+      .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz on this address (else on --listen, when given)'),
   ).action(
     action<MirrorOptions, []>(async (opts) => {
       const { mirrorConfig, openMirrorCopy } = await import('../witness/mirror-setup.js');
@@ -46,7 +48,13 @@ export function register(program: Command): void {
       const cfg = mirrorConfig(opts.dir, { ...(opts.from ? { from: opts.from } : {}), ...(opts.vkey ? { vkey: opts.vkey } : {}), ...(opts.format ? { format: opts.format } : {}) });
       const { copy, storage } = openMirrorCopy(opts.dir, cfg.format);
       const source = openTlogSource(cfg.from);
+      const { Metrics } = await import('../export/metrics.js');
+      const { mirrorMetrics } = await import('../export/component-metrics.js');
+      const { registerOpsRoutes, startOpsServer } = await import('../export/health.js');
+      const metrics = new Metrics('mirror');
+      const progress = mirrorMetrics(metrics, () => mirror.size);
       const mirror = new Mirror({
+        onProgress: (_size, target) => progress.synced(target),
         source,
         copy,
         logVkey: cfg.vkey,
@@ -55,11 +63,16 @@ export function register(program: Command): void {
       });
       let evidenceFile: string | undefined;
       let lastError = '';
+      const ops = {
+        metrics,
+        checks: [{ name: 'following', check: () => (evidenceFile ? `stopped: the log is inconsistent with the copy (evidence in ${evidenceFile})` : lastError ? `the last sync failed: ${lastError}` : undefined) }],
+      };
+      const opsServer = opts.metricsListen ? await startOpsServer(parseListen(opts.metricsListen).host, parseListen(opts.metricsListen).port, ops) : undefined;
       let url: string | undefined;
       let app: Awaited<ReturnType<typeof createLogServer>> | undefined;
       if (opts.listen) {
         const { host, port } = parseListen(opts.listen);
-        app = await createLogServer({ storage, health: () => ({ mirror: { from: cfg.from, size: mirror.size, following: evidenceFile === undefined, ...(lastError ? { lastError } : {}), ...(evidenceFile ? { evidence: evidenceFile } : {}) } }) });
+        app = await createLogServer({ storage, ...(opts.metricsListen ? {} : { extend: (a) => registerOpsRoutes(a, ops) }), health: () => ({ mirror: { from: cfg.from, size: mirror.size, following: evidenceFile === undefined, ...(lastError ? { lastError } : {}), ...(evidenceFile ? { evidence: evidenceFile } : {}) } }) });
         url = await listen(app, host, port);
         note(opts.json, `ilog: mirror serving at ${url}`);
       }
@@ -72,6 +85,7 @@ export function register(program: Command): void {
         if (closed) return;
         closed = true;
         await app?.close();
+        await opsServer?.app.close();
         copy.close();
         source.close?.();
       };
@@ -84,6 +98,7 @@ export function register(program: Command): void {
           const sync = mirror.syncOnce();
           syncing = sync;
           const r = await sync;
+          progress.synced(r.size);
           if (r.copied > 0) note(opts.json, `ilog: mirrored ${r.copied} entries, size ${r.size}`);
           lastError = '';
           if (opts.once) break;
@@ -100,6 +115,7 @@ export function register(program: Command): void {
             // Keep serving the verified copy; stop following the log.
             return;
           }
+          progress.failed();
           const msg = err instanceof IlogError ? `${err.code}: ${err.message}` : String(err);
           if (msg !== lastError) process.stderr.write(`ilog: mirror: ${msg} (retrying)\n`);
           lastError = msg;

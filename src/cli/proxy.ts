@@ -22,6 +22,7 @@ interface ProxyCliOptions extends GlobalOptions {
   tlsKey?: string;
   config?: string;
   reconcile?: string;
+  metricsListen?: string;
 }
 
 /** Optional JSON config: per-role upstream passwords and defaults for the flags. */
@@ -61,6 +62,7 @@ export function register(program: Command): void {
       .option('--writer <thread|inline>', 'where log commits run: a writer thread (default) or inline on the main thread (one thread hop less per commit; the event loop waits for each fsync)', 'thread')
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
+      .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz over HTTP on this address')
       .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
       .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
   ).action(
@@ -81,7 +83,16 @@ export function register(program: Command): void {
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
       if (opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be thread or inline');
-      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread' });
+      const { Metrics } = await import('../export/metrics.js');
+      const { LogMetrics } = await import('../export/log-metrics.js');
+      const { ProxyMetricsRecorder } = await import('../export/proxy-metrics.js');
+      const { startOpsServer, tcpReachable } = await import('../export/health.js');
+      const metrics = new Metrics('proxy');
+      const logMetrics = new LogMetrics(metrics);
+      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread', onCommit: logMetrics.onCommit });
+      logMetrics.attach(appender, opts.dir);
+      let sessions = (): number => 0;
+      const proxyMetrics = new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() });
       const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
       // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({
@@ -95,6 +106,7 @@ export function register(program: Command): void {
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
         overlapReads: opts.overlap,
+        metrics: proxyMetrics,
         ...(tls ? { tls } : {}),
       }).catch(async (e: unknown) => {
         await appender.close();
@@ -125,13 +137,23 @@ export function register(program: Command): void {
           throw e;
         });
       }
+      sessions = () => proxy.sessions;
       const addr = await proxy.listen(listen.port, listen.host);
-      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
+      let ops: { url: string; app: { close(): Promise<void> } } | undefined;
+      if (opts.metricsListen) {
+        const m = parseListen(opts.metricsListen);
+        ops = await startOpsServer(m.host, m.port, {
+          metrics,
+          checks: [{ name: 'log-writable', check: () => logMetrics.notWritable() }, tcpReachable('upstream-reachable', up.target.host, up.target.port)],
+        });
+      }
+      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}`, ...(ops ? { metrics: `${ops.url}/metrics` } : {}) }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await ops?.app.close();
       await reconciler?.stop();
       await close();
       await appender.close();

@@ -19,6 +19,10 @@ import { guardDataDir } from './private-data.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
 import type { Notifier } from '../alert/notifier.js';
+import { Metrics } from '../export/metrics.js';
+import { LogMetrics } from '../export/log-metrics.js';
+import { cosignMetrics, detectorMetrics } from '../export/component-metrics.js';
+import { registerOpsRoutes, startOpsServer, type OpsEndpoints, type ReadinessCheck } from '../export/health.js';
 export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
@@ -27,6 +31,8 @@ export interface RunningLog {
   app: FastifyInstance;
   /** What the server added beyond the log API, for the start-up message. */
   features: { alerting: boolean; appApi: boolean; readTokens: boolean };
+  /** Where /metrics, /healthz and /readyz are served (the main URL unless --metrics-listen moved them). */
+  metricsUrl: string;
   /** Idempotent. */
   stop(): Promise<void>;
 }
@@ -38,6 +44,8 @@ export interface LogServiceOptions {
   alertChannels?: (defaults: Channel[]) => Channel[];
   /** Require a read token for the read API (default: when listening beyond loopback). */
   readTokens?: boolean;
+  /** host:port for /metrics, /healthz and /readyz on a separate server (default: on the main server). */
+  metricsListen?: string;
 }
 
 // Kept in step with ALERT_FILES (src/alert/alerting.ts); repeated so a plain
@@ -65,7 +73,13 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   guardDataDir(dir, [ROUTING_FILE, APPS_FILE, 'reviewers.json'].map((f) => join(dir, f)));
   const token = readLogToken(dir);
   const readTokens = o.readTokens ?? !isLoopback(host);
-  const appender = await Appender.open(dir);
+  const metrics = new Metrics('serve');
+  const logMetrics = new LogMetrics(metrics);
+  const appender = await Appender.open(dir, { onCommit: logMetrics.onCommit });
+  logMetrics.attach(appender, dir);
+  const checks: ReadinessCheck[] = [{ name: 'log-writable', check: () => logMetrics.notWritable() }];
+  const ops: OpsEndpoints = { metrics, checks };
+  let opsServer: { url: string; app: FastifyInstance } | undefined;
   let alerting: Alerting | undefined;
   let app: FastifyInstance;
   let appApi = false;
@@ -84,9 +98,18 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     const notifier: Notifier | undefined = alerting?.service;
     witnessing = startWitnessPublishing(dir, appender.storage, {
       log: (line) => process.stderr.write(`ilog: ${line}\n`),
+      onCosign: cosignMetrics(metrics),
       ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
     });
     governance = await governanceFor(dir, appender, notifier);
+    if (witnessing) {
+      const w = witnessing;
+      checks.push({ name: 'witness-policy', check: () => (w.publisher.status().policyMet ? undefined : `the witness policy is not met: ${(w.publisher.status().unmet?.missing ?? []).map((m) => m.name).join(', ') || 'no cosignature yet'}`) });
+    }
+    if (alerting) {
+      const p = alerting.pipeline;
+      detectorMetrics(metrics, { position: () => p.position(), logSize: () => appender.storage.size() });
+    }
     // On the record before serving: what code, which version, which configuration (no secrets).
     await logNodeStarted(appender, 'serve', {
       listen: `${host}:${port}`,
@@ -105,6 +128,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       ...(readTokens ? { readAuthorize: readAuth(dir) } : {}),
       ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {
+        if (!o.metricsListen) registerOpsRoutes(a, ops);
         if (alerting) await alerting.register(a);
         else if (appApi) await registerAppApi(a, dir, appender);
       },
@@ -120,6 +144,12 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   let url: string;
   try {
     url = await listen(app, host, port);
+    if (o.metricsListen) {
+      const m = parseListen(o.metricsListen);
+      opsServer = await startOpsServer(m.host, m.port, ops).catch((e: unknown) => {
+        throw portError(e, m, '--metrics-listen');
+      });
+    }
   } catch (e) {
     await app.close();
     await reconciler?.stop();
@@ -132,6 +162,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      await opsServer?.app.close();
       await app.close();
       await reconciler?.stop();
       await governance?.stop();
@@ -139,7 +170,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       await alerting?.stop();
       await appender.close();
     })());
-  return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, stop };
+  return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, metricsUrl: opsServer?.url ?? url, stop };
 }
 
 async function governanceFor(dir: string, appender: Appender, notifier: Notifier | undefined): Promise<RunningGovernance | undefined> {
