@@ -24,10 +24,10 @@ export interface AlertsRoutesOptions {
   findings?: () => readonly Finding[];
 }
 
-const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
-const ackBody = z.object({ note: z.string().max(2000).optional() }).strict();
-const closeBody = z.object({ resolution: z.string().max(2000).optional() }).strict();
-const suppressBody = z
+export const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
+export const ackBody = z.object({ note: z.string().max(2000).optional() }).strict();
+export const closeBody = z.object({ resolution: z.string().max(2000).optional() }).strict();
+export const suppressBody = z
   .object({ subject: z.string().min(1).max(256).optional(), rule: z.string().min(1).max(128).optional(), minutes: z.number().positive().max(43_200), reason: z.string().min(1).max(2000) })
   .strict();
 

@@ -9,6 +9,8 @@ import { TileCache } from '../storage/tile-cache.js';
 import { bearerAuth } from './log-auth.js';
 import { installErrorHandlers } from './log-errors.js';
 import { registerProofRoutes } from './log-proof-routes.js';
+import { collectRoutes, openApiDocument } from './openapi.js';
+import { ilogVersion } from '../log/node-started.js';
 import { publishedTree, type PublishedTree } from './log-published.js';
 import { registerReadRoutes } from './log-read-routes.js';
 import { registerWriteRoutes, type LogWriter, type WriteLimits } from './log-write-routes.js';
@@ -42,10 +44,14 @@ export async function createLogServer(opts: LogServerOptions): Promise<FastifyIn
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  collectRoutes(app);
   installErrorHandlers(app);
   const published = opts.published ?? publishedTree(opts.storage);
   const tiles = new TileCache((level, index, width) => opts.storage.readTile(level, index, width));
 
+  // One document for every ilog HTTP API (docs/operations.md), built once from the route schemas.
+  let openapi: object | undefined;
+  app.get('/openapi.json', async () => (openapi ??= openApiDocument(ilogVersion())));
   app.get('/health', async () => {
     const cp = published.latest();
     return { ok: true, origin: cp?.origin ?? null, published: cp?.size ?? 0, integrated: opts.storage.integratedSize(), sequenced: opts.storage.size(), ...opts.health?.() };

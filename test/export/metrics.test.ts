@@ -95,10 +95,10 @@ describe.skipIf(skip)('ilog proxy --metrics-listen under pgbench', () => {
     bench.stderr.on('data', (d) => (benchOut += d));
     const done = new Promise<number | null>((r) => bench.on('close', r));
     // Scrape during the run: live sessions and growing statement counts.
-    const during = await waitFor(async () => {
+    const during = (await waitFor(async () => {
       const f = await scrape(metricsUrl);
       return sumOf(f, 'ilog_proxy_sessions') >= 1 && sumOf(f, 'ilog_proxy_statements_ok_total') > ok0 ? f : undefined;
-    }, 200, 50);
+    }, 200, 50))!;
     expect(await done, benchOut).toBe(0);
     const after = await scrape(metricsUrl);
 
