@@ -23,6 +23,8 @@ interface ProxyCliOptions extends GlobalOptions {
   config?: string;
   reconcile?: string;
   metricsListen?: string;
+  logFormat: string;
+  logLevel: string;
 }
 
 /** Optional JSON config: per-role upstream passwords and defaults for the flags. */
@@ -63,6 +65,8 @@ export function register(program: Command): void {
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
       .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz over HTTP on this address')
+      .option('--log-format <format>', 'log lines on stderr: json (one JSON object per line) or pretty', 'json')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
       .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
       .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
   ).action(
@@ -72,6 +76,11 @@ export function register(program: Command): void {
       if (!upstreamUrl) throw usageError('--upstream is required (postgres://role:password@host:port/db)');
       const { parseUpstreamUrl } = await import('../capture/pg/upstream.js');
       const up = parseUpstreamUrl(upstreamUrl);
+      const { loggerFromFlags } = await import('./log-flags.js');
+      const logger = await loggerFromFlags('proxy', opts, opts.dir, [up.credentials.password ?? '', ...Object.values(cfg.roles ?? {})].filter((p) => p !== ''));
+      if (opts.upstream && up.credentials.password) {
+        logger.warn({ component: 'config', field: 'upstream' }, 'the --upstream URL carries a password, which every local user can read in /proc/<pid>/cmdline; give it in the config file (roles) or ILOG_UPSTREAM instead');
+      }
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together');
       const tls = opts.tlsCert && opts.tlsKey ? createSecureContext({ cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) }) : undefined;
       const listen = parseListen(opts.listen === '127.0.0.1:6432' && cfg.listen ? cfg.listen : opts.listen);
@@ -93,7 +102,7 @@ export function register(program: Command): void {
       logMetrics.attach(appender, opts.dir);
       let sessions = (): number => 0;
       const proxyMetrics = new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() });
-      const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
+      const report = (e: unknown): void => logger.error({ component: 'proxy', ...(e instanceof Error && 'code' in e ? { code: (e as { code: unknown }).code } : {}) }, e instanceof Error ? e.message : String(e));
       // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({
         dir: opts.dir,

@@ -19,6 +19,7 @@ import { guardDataDir } from './private-data.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
 import type { Notifier } from '../alert/notifier.js';
+import type { Logger } from 'pino';
 import { Metrics } from '../export/metrics.js';
 import { LogMetrics } from '../export/log-metrics.js';
 import { cosignMetrics, detectorMetrics } from '../export/component-metrics.js';
@@ -46,6 +47,8 @@ export interface LogServiceOptions {
   readTokens?: boolean;
   /** host:port for /metrics, /healthz and /readyz on a separate server (default: on the main server). */
   metricsListen?: string;
+  /** Structured logs (src/export/logger.ts): HTTP requests and the components' lines; default: plain lines on stderr, no request log. */
+  logger?: Logger;
 }
 
 // Kept in step with ALERT_FILES (src/alert/alerting.ts); repeated so a plain
@@ -97,7 +100,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     appApi = extra.appApi;
     const notifier: Notifier | undefined = alerting?.service;
     witnessing = startWitnessPublishing(dir, appender.storage, {
-      log: (line) => process.stderr.write(`ilog: ${line}\n`),
+      log: (line) => (o.logger ? o.logger.info({ component: 'witness-publisher' }, line) : process.stderr.write(`ilog: ${line}\n`)),
       onCosign: cosignMetrics(metrics),
       ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
     });
@@ -120,11 +123,14 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       readTokens,
     });
     const { startConfiguredReconciler } = await import('../capture/pgaudit/start-reconciler.js');
-    reconciler = await startConfiguredReconciler(dir, appender, (e) => process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`));
+    reconciler = await startConfiguredReconciler(dir, appender, (e) =>
+      o.logger ? o.logger.error({ component: 'reconciler', err: e }, e instanceof Error ? e.message : String(e)) : process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`),
+    );
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,
       token,
+      ...(o.logger ? { logger: o.logger } : {}),
       ...(readTokens ? { readAuthorize: readAuth(dir) } : {}),
       ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {

@@ -14,13 +14,17 @@ export function register(program: Command): void {
       .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
       .option('--require-read-token', 'reads need a token (`ilog read-token add`) even on loopback')
       .option('--public-read', 'anyone who reaches the server may read every entry, even beyond loopback')
+      .option('--log-format <format>', 'log lines on stderr: json (one JSON object per line) or pretty', 'json')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
       .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz on this address instead of the main one (use it when the main port is public)'),
   ).action(
-    action<GlobalOptions & { listen: string; requireReadToken?: boolean; publicRead?: boolean; metricsListen?: string }, []>(async (opts) => {
+    action<GlobalOptions & { listen: string; requireReadToken?: boolean; publicRead?: boolean; metricsListen?: string; logFormat: string; logLevel: string }, []>(async (opts) => {
       if (opts.requireReadToken && opts.publicRead) throw usageError('--require-read-token and --public-read contradict each other');
       const { startLogService, stopOnSignals } = await import('./serve-log.js');
       const readTokens = opts.requireReadToken ? true : opts.publicRead ? false : undefined;
-      const running = await startLogService(opts.dir, opts.listen, { ...(readTokens === undefined ? {} : { readTokens }), ...(opts.metricsListen ? { metricsListen: opts.metricsListen } : {}) });
+      const { loggerFromFlags } = await import('./log-flags.js');
+      const logger = await loggerFromFlags('serve', opts, opts.dir);
+      const running = await startLogService(opts.dir, opts.listen, { logger, ...(readTokens === undefined ? {} : { readTokens }), ...(opts.metricsListen ? { metricsListen: opts.metricsListen } : {}) });
       stopOnSignals(running.stop, () => note(opts.json, 'ilog: stopped'));
       const { alerting, appApi } = running.features;
       printResult(opts.json, { url: running.url, metrics: `${running.metricsUrl}/metrics`, origin: running.appender.origin, alerting, appApi }, `ilog: serving ${running.appender.origin} at ${running.url}`);
