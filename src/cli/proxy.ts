@@ -27,24 +27,6 @@ interface ProxyCliOptions extends GlobalOptions {
   logLevel: string;
 }
 
-/** Optional JSON config: per-role upstream passwords and defaults for the flags. */
-interface ProxyConfig {
-  upstream?: string;
-  listen?: string;
-  purposePattern?: string;
-  logTimeoutMs?: number;
-  roles?: Record<string, string>;
-}
-
-function readConfig(path: string | undefined): ProxyConfig {
-  if (!path) return {};
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ProxyConfig;
-  } catch (e) {
-    throw new IlogError('BAD_CONFIG', `cannot read proxy config ${path}: ${(e as Error).message}`);
-  }
-}
-
 function parseListen(s: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(s);
   if (!m) throw usageError('--listen must be host:port, e.g. 127.0.0.1:6432');
@@ -68,16 +50,24 @@ export function register(program: Command): void {
       .option('--log-format <format>', 'log lines on stderr: json (one JSON object per line) or pretty', 'json')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
       .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
-      .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
+      .option('--config <file>', 'YAML or JSON config file (docs/operations.md#one-config-file): the proxy section (upstream, upstreamPassword, roles, listen, …), log, metrics; flags override it, ILOG_* variables override the file'),
   ).action(
     action<ProxyCliOptions, []>(async (opts) => {
-      const cfg = readConfig(opts.config);
+      const { loadConfig, resolveSecret } = await import('./config-file.js');
+      const file = loadConfig(opts.config);
+      const pc = file.proxy ?? {};
+      // Passwords from files or the environment ({file}/{env}), resolved once here.
+      const cfg = { ...pc, roles: Object.fromEntries(Object.entries(pc.roles ?? {}).map(([role, s]) => [role, resolveSecret(s, `proxy.roles.${role}`)])) };
       const upstreamUrl = opts.upstream ?? cfg.upstream ?? process.env.ILOG_UPSTREAM;
       if (!upstreamUrl) throw usageError('--upstream is required (postgres://role:password@host:port/db)');
       const { parseUpstreamUrl } = await import('../capture/pg/upstream.js');
       const up = parseUpstreamUrl(upstreamUrl);
+      if (!up.credentials.password && pc.upstreamPassword) up.credentials.password = resolveSecret(pc.upstreamPassword, 'proxy.upstreamPassword');
+      if (opts.metricsListen === undefined && file.metrics?.listen) opts.metricsListen = file.metrics.listen;
+      if (opts.overlap && pc.overlap === false) opts.overlap = false;
       const { loggerFromFlags } = await import('./log-flags.js');
-      const logger = await loggerFromFlags('proxy', opts, opts.dir, [up.credentials.password ?? '', ...Object.values(cfg.roles ?? {})].filter((p) => p !== ''));
+      const logFlags = { logFormat: opts.logFormat !== 'json' ? opts.logFormat : (file.log?.format ?? 'json'), logLevel: opts.logLevel !== 'info' ? opts.logLevel : (file.log?.level ?? 'info') };
+      const logger = await loggerFromFlags('proxy', logFlags, opts.dir, [up.credentials.password ?? '', ...Object.values(cfg.roles)].filter((p) => p !== ''));
       if (opts.upstream && up.credentials.password) {
         logger.warn({ component: 'config', field: 'upstream' }, 'the --upstream URL carries a password, which every local user can read in /proc/<pid>/cmdline; give it in the config file (roles) or ILOG_UPSTREAM instead');
       }
