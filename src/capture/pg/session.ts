@@ -321,7 +321,10 @@ export class Session {
       // Before anything waiting on this hold runs (COMMIT among them): the transaction must not commit.
       if (!r.ok && inTx && sent) this.#txFailed ??= TX_FAILED;
       if (r.ok) hold.ok(r.access);
-      else hold.fail(r.error);
+      else {
+        hold.fail(r.error);
+        this.#ctx.metrics?.refused(r.error.code);
+      }
       if (this.#closed) return;
       if (!r.ok && r.locked) return this.terminate(r.error);
       // Refused after it was sent: what PostgreSQL's client takes as skipped up to Sync must be skipped.
@@ -404,6 +407,7 @@ export class Session {
 
   /** Refuses a statement and fails the backend the way PostgreSQL's own error would (probe.ts, refuseUpstream). */
   #refuse(error: ErrorFields, extended: boolean, locked?: boolean): void {
+    this.#ctx.metrics?.refused(error.code);
     if (locked) return this.terminate(error);
     // PostgreSQL already skips to Sync (the proxy's probe failed): the refusal is only for the client.
     if (extended && this.#upstreamSkipping) return this.#answer(() => [errorResponse(error)], extended);
