@@ -55,7 +55,7 @@ describe('OpenAPI document', () => {
   it('request bodies are the schemas the routes validate with', async () => {
     const sch = doc.paths['/v1/alerts/suppressions'].post.requestBody.content['application/json'].schema;
     expect(sch).toEqual(Object.fromEntries(Object.entries(z.toJSONSchema(suppressBody, { io: 'input' })).filter(([k]) => k !== '$schema')));
-    expect(sch.required).toEqual(['minutes', 'reason']);
+    expect(sch.required).toEqual(['time', 'until', 'reason', 'signature']);
     expect(sch.additionalProperties).toBe(false);
     expect(doc.paths['/v1/access'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('action');
     expect(doc.components.schemas.AccessEntry.required).toEqual(expect.arrayContaining(['person', 'action', 'source']));
