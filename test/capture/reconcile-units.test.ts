@@ -201,3 +201,18 @@ describe('a malformed record in the server log', () => {
     }
   });
 });
+
+describe('access index memory', () => {
+  it('reads the log lazily: matching the first statements of a long backlog reads one chunk, not the backlog', () => {
+    const t0 = Date.parse('2026-12-06T21:00:00.000Z');
+    const log = Array.from({ length: 50_000 }, (_, i) => Buffer.from(JSON.stringify({ v: 1, kind: 'access', time: new Date(t0 + i).toISOString(), source: 'pg-proxy', person: 'bob', action: 'select', relations: [], upstream: { pid: 1 + (i % 10), port: 5000, seq: Math.floor(i / 10) + 1, query: `q${i}` } })));
+    let readUpTo = 0;
+    const index = new AccessIndex({ size: () => log.length, readEntries: (a, b) => ((readUpTo = Math.max(readUpTo, b)), log.slice(a, b)) }, 0);
+    index.refresh();
+    for (let i = 0; i < 100; i++) expect(index.take(backendKey(1 + (i % 10), 5000), `q${i}`, t0)?.index).toBe(i);
+    expect(readUpTo).toBeLessThanOrEqual(4096);
+    // A statement that matches nothing reads on to the end of what the server log covers, then gives up.
+    expect(index.take(backendKey(1, 5000), 'never-sent', t0)).toBeUndefined();
+    expect(readUpTo).toBe(log.length);
+  });
+});

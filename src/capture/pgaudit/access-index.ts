@@ -49,6 +49,8 @@ export const backendKey = (pid: number, port: number | undefined): string => `${
 export class AccessIndex {
   #log: LogReader;
   #next: number;
+  /** The log's size when the server log was last read: entries past it may belong to statements not yet read. */
+  #limit = 0;
   #queues = new Map<string, Queue>();
   /** Per key, the index of the last entry matched (entries at or before it are never matched again). */
   #consumed: Map<string, number>;
@@ -59,15 +61,25 @@ export class AccessIndex {
     this.#consumed = new Map(Object.entries(consumed));
   }
 
-  /** Reads entries appended since the last call (call after reading the server log, never before). */
+  /**
+   * Makes the entries appended so far available to take() (call after reading
+   * the server log, never before: every entry of a statement read from it is
+   * then below this size). They are read lazily, a chunk at a time, when a
+   * statement is not matched by what was read already: catching up on a long
+   * stretch of log keeps a few thousand entries in memory, not all of them.
+   */
   refresh(): void {
-    const size = this.#log.size();
-    while (this.#next < size) {
-      const to = Math.min(size, this.#next + CHUNK);
-      const raw = this.#log.readEntries(this.#next, to);
-      for (let i = 0; i < raw.length; i++) this.#add(this.#next + i, raw[i]!);
-      this.#next = to;
-    }
+    this.#limit = this.#log.size();
+  }
+
+  /** Reads the next chunk of entries below the limit; false when there is none. */
+  #readChunk(): boolean {
+    if (this.#next >= this.#limit) return false;
+    const raw = this.#log.readEntries(this.#next, Math.min(this.#limit, this.#next + CHUNK));
+    if (raw.length === 0) return false;
+    for (let i = 0; i < raw.length; i++) this.#add(this.#next + i, raw[i]!);
+    this.#next += raw.length;
+    return true;
   }
 
   #add(index: number, bytes: Uint8Array): void {
@@ -90,26 +102,36 @@ export class AccessIndex {
    * Entries of the run before it are dropped: they never reached the executor.
    */
   take(key: string, query: string, notBefore: number): AccessRef | undefined {
-    const q = this.#queues.get(key);
-    if (!q) return undefined;
-    // Entries older than the backend belong to an earlier connection with the same pid and port.
-    let stale = 0;
-    while (stale < q.length && q.at(stale).time < notBefore) stale++;
-    if (stale > 0) q.drop(stale);
-    for (let i = 0; i < q.length && i < MAX_SKIP; i++) {
-      const r = q.at(i);
-      if (i > 0 && r.seq <= q.at(i - 1).seq) return undefined; // next run: another connection
-      if (r.query !== query) continue;
-      q.drop(i + 1);
-      if (q.length === 0) this.#queues.delete(key);
-      this.#consumed.set(key, r.index);
-      return r;
+    for (let i = 0; ; ) {
+      const q = this.#queues.get(key);
+      if (q) {
+        // Entries older than the backend belong to an earlier connection with the same pid and port.
+        let stale = 0;
+        while (stale < q.length && q.at(stale).time < notBefore) stale++;
+        if (stale > 0) {
+          q.drop(stale);
+          i = 0;
+        }
+        for (; i < q.length; i++) {
+          if (i >= MAX_SKIP) return undefined;
+          const r = q.at(i);
+          if (i > 0 && r.seq <= q.at(i - 1).seq) return undefined; // next run: another connection
+          if (r.query !== query) continue;
+          q.drop(i + 1);
+          if (q.length === 0) this.#queues.delete(key);
+          this.#consumed.set(key, r.index);
+          return r;
+        }
+      }
+      // The queue ended inside the current run: its next entries may not be read yet.
+      if (!this.#readChunk()) return undefined;
     }
-    return undefined;
   }
 
   /** The backend of `key` ended: drop what is left of its current run. */
   endRun(key: string): void {
+    // Every entry of the ended backend is below the limit: read them all, so none is left to look like a later run.
+    while (this.#readChunk());
     const q = this.#queues.get(key);
     if (!q) return;
     let i = 0;
