@@ -24,7 +24,8 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { loadHmacKey } from '../capture/pg/entries.js';
 import { writeFileDurable } from '../storage/durable-file.js';
 import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
-import { readLogConfig } from '../log/appender-files.js';
+import { LOG_FILES, readLogConfig } from '../log/appender-files.js';
+import { registerConsole } from '../http/console-routes.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
@@ -94,7 +95,7 @@ export interface AlertingOptions {
 export interface Alerting {
   service: AlertService;
   pipeline: Pipeline;
-  /** Registers POST /v1/access and the /v1/alerts routes on `app`. */
+  /** Registers POST /v1/access, the /v1/alerts routes and the console (/ui) on `app`. */
   register(app: FastifyInstance): Promise<void>;
   stop(): Promise<void>;
 }
@@ -126,6 +127,17 @@ export function startAlerting(o: AlertingOptions): Alerting {
     async register(app) {
       await app.register(appAccessRoutes, { writer: o.writer, tokens: appTokens(o.dir), ...(o.clock ? { clock: o.clock } : {}) });
       await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir), detectorStatus, findings: () => findings });
+      // The reviewers' web console at /ui (docs/console.md).
+      await registerConsole(app, {
+        service,
+        keys: o.keys ?? NO_REVIEWER_KEYS,
+        origin: readLogConfig(o.dir).origin,
+        storage: o.storage,
+        writer: o.writer,
+        logVkey: readFileSync(join(o.dir, LOG_FILES.vkey), 'utf8').trim(),
+        hmacKey: loadHmacKey(o.dir),
+        reviewerTokens: reviewerTokens(o.dir),
+      });
     },
     async stop() {
       await pipeline.stop();

@@ -1,0 +1,51 @@
+// Record look-up for the console ("who accessed patient 42", docs/console.md):
+// values never enter the log in clear (DESIGN.md), so the server HMACs the value
+// with `<dir>/hmac.key` and lists the access entries whose statement values carry
+// that tag, or whose application-reported resource ids name the value itself.
+// A scan of the integrated log; the look-up is logged by the caller.
+import { hmacValue } from '../capture/pg/entries.js';
+import type { LogStorage } from '../storage/log-storage.js';
+
+export interface RecordAccess {
+  index: number;
+  time: string;
+  person: string;
+  source: string;
+  action: string;
+  purpose?: string;
+  resource?: { type: string; ids?: string[] };
+  relations?: string[];
+  statement?: string;
+}
+
+const BATCH = 4096;
+
+export function findRecordAccesses(storage: LogStorage, key: Buffer, value: string): { tag: string; accesses: RecordAccess[] } {
+  const tag = hmacValue(key, value);
+  const accesses: RecordAccess[] = [];
+  const size = storage.integratedSize();
+  const dec = new TextDecoder();
+  for (let from = 0; from < size; from += BATCH) {
+    const batch = storage.readEntries(from, Math.min(size, from + BATCH));
+    batch.forEach((bytes, i) => {
+      const text = dec.decode(bytes);
+      // Cheap pre-filter before parsing: the tag or the value must appear in the entry's text.
+      if (!text.includes('"access"') || (!text.includes(tag) && !text.includes(JSON.stringify(value).slice(1, -1)))) return;
+      const e = JSON.parse(text) as Record<string, unknown> & { statement?: { values?: string[]; text?: string }; resource?: { type: string; ids?: string[] } };
+      if (e.kind !== 'access') return;
+      if (!(e.statement?.values?.includes(tag) || e.resource?.ids?.includes(value))) return;
+      accesses.push({
+        index: from + i,
+        time: String(e.time),
+        person: String(e.person),
+        source: String(e.source),
+        action: String(e.action),
+        ...(typeof e.purpose === 'string' ? { purpose: e.purpose } : {}),
+        ...(e.resource ? { resource: e.resource } : {}),
+        ...(Array.isArray(e.relations) ? { relations: e.relations as string[] } : {}),
+        ...(e.statement?.text ? { statement: e.statement.text } : {}),
+      });
+    });
+  }
+  return { tag, accesses };
+}
