@@ -1,0 +1,175 @@
+// The issue's end-to-end test in a real headless Chromium (playwright-core, Debian's
+// /usr/bin/chromium): an access to a watch-listed record raises an alert; alice signs
+// in with her key file, sees it, opens it and sees its proofs verified in the page;
+// bob and alice close it (two reviewers for a high alert); carol, its subject and a
+// member of the group, signs in and sees neither the alert nor any trace of it, and
+// cannot act on it; a record look-up lists the access and is itself logged.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appTokens } from '../../src/alert/alerting.js';
+import { signReview } from '../../src/alert/review.js';
+import { loadSigner } from '../../src/governance/signing.js';
+import { consoleLog, type ConsoleLog } from './fixture.js';
+
+describe('reviewers’ console in headless Chromium', () => {
+  let c: ConsoleLog;
+  let browser: Browser;
+  let profile: string;
+  let alertId: number;
+  let access: number;
+
+  beforeAll(async () => {
+    c = await consoleLog();
+    profile = mkdtempSync(join(tmpdir(), 'ilog-chromium-'));
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      // Playwright refuses --user-data-dir with launch(); it gives each launch a fresh temporary
+      // profile of its own, and each reviewer below gets a fresh context (no shared cookies).
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+      env: { ...process.env, TMPDIR: profile },
+    });
+    // The CRM records that carol viewed the CEO's customer record.
+    const token = appTokens(c.dir).add('crm');
+    const res = await fetch(`${c.url}/v1/access`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ actor: 'carol', action: 'view', resource: { type: 'customer', id: 'customer-4711' }, purpose: 'just curious', rows: 1 }),
+    });
+    expect(res.status).toBe(201);
+    access = ((await res.json()) as { index: number }).index;
+    await c.alerting.pipeline.reached(access + 1);
+    // The watch-list rule holds a look-up open for its (here 50 ms) window before it judges it.
+    for (let i = 0; i < 300 && (await c.alerting.service.list({ subject: 'carol' })).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await c.alerting.service.idle();
+    alertId = (await c.alerting.service.list({ subject: 'carol' }))[0]!.id;
+    await c.appender.awaitIntegrated(alertId); // a signed checkpoint covers the alert
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await c?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function signedIn(name: string): Promise<Page> {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${c.url}/ui/`);
+    await page.getByLabel('Reviewer key file').setInputFiles(c.keyFile(name));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#whoami').textContent()).toBe(`Signed in as ${name}`);
+    await page.locator('#queue').waitFor();
+    return page;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- entries of every kind, read back for assertions
+  type Entry = { index: number } & Record<string, any>;
+  const entries = (): Entry[] => {
+    const dec = new TextDecoder();
+    return c.appender.storage.readEntries(0, c.appender.storage.size()).map((b, index) => ({ index, ...(JSON.parse(dec.decode(b)) as Record<string, unknown>) }));
+  };
+
+  it('alice sees the alert, opens it and the page verifies every cited entry against the signed checkpoint', { timeout: 120_000 }, async () => {
+    const page = await signedIn('alice');
+    const row = page.locator(`#alerts tr[data-alert="${alertId}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('watchlist');
+    expect(await row.textContent()).toContain('carol');
+    await page.getByRole('button', { name: `Open alert ${alertId}` }).click();
+    await expect.poll(() => page.locator('#checkpoint-status').getAttribute('class')).toBe('ok');
+    const proofs = page.locator('#evidence td.proof');
+    await expect.poll(() => proofs.count()).toBeGreaterThanOrEqual(2); // the access and the alert itself
+    expect(await page.locator('#evidence td.proof.bad').count()).toBe(0);
+    expect(await page.locator(`#evidence tr[data-entry="${access}"] td.proof`).textContent()).toMatch(/^verified/);
+    // Acknowledge and close, signed in the page with alice's key.
+    await page.getByLabel('Note, comment or resolution').fill('calling carol');
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => page.locator('#history').textContent()).toContain('alice acknowledged: calling carol');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.locator('#history').textContent()).toContain('alice closed');
+    const a = await c.alerting.service.get(alertId);
+    expect(a!.severity).toBe('high');
+    expect(a!.state).not.toBe('closed'); // a high alert needs a second reviewer
+    // The views were logged as accesses by alice, from the console, before they were shown.
+    const views = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.person === 'alice');
+    const seen = views.flatMap((e) => (e.resource as { ids: string[] }).ids);
+    expect(seen).toContain('/ui/api/v1/alerts');
+    expect(seen).toContain(`/ui/api/v1/alerts/${alertId}`);
+    expect(seen).toContain(`/ui/api/alerts/${alertId}/evidence`);
+    // The reviews are in the log, signed by alice's registered key.
+    const acts = entries().filter((e) => (e.kind === 'alert.ack' || e.kind === 'alert.closed') && e.alert === alertId);
+    expect(acts.map((e) => [e.kind, e.by, (e.signature as { signer: string }).signer])).toEqual([
+      ['alert.ack', 'alice', c.keys.alice!.vkey],
+      ['alert.closed', 'alice', c.keys.alice!.vkey],
+    ]);
+    await page.context().close();
+  });
+
+  it('bob closes it with alice: two reviewers', { timeout: 120_000 }, async () => {
+    const page = await signedIn('bob');
+    await page.getByRole('button', { name: `Open alert ${alertId}` }).click();
+    await page.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.locator('[data-fact="state"]').textContent()).toBe('closed');
+    expect((await c.alerting.service.get(alertId))!.closes.map((x) => x.by)).toEqual(['alice', 'bob']);
+    await page.context().close();
+  });
+
+  it('carol, the subject, sees no trace of the alert and cannot act on it', { timeout: 120_000 }, async () => {
+    const page = await signedIn('carol');
+    await expect.poll(() => page.locator('#alerts caption').textContent()).toContain(': 0');
+    expect(await page.locator('#alerts tbody tr').count()).toBe(0);
+    const text = (await page.locator('body').textContent())!;
+    for (const trace of ['watchlist', 'customer-4711', String(alertId), 'just curious']) expect(text).not.toContain(trace);
+    // Through the same session: the alert answers exactly as one that does not exist.
+    const probe = (path: string, body?: object) =>
+      page.evaluate(async ([p, b]) => {
+        const me = (await (await fetch('/ui/api/me')).json()) as { csrf: string };
+        const r = await fetch(p as string, b ? { method: 'POST', headers: { 'content-type': 'application/json', 'x-ilog-csrf': me.csrf }, body: JSON.stringify(b) } : {});
+        return { status: r.status, body: await r.text() };
+      }, [path, body] as const);
+    const missing = 999_999;
+    const norm = (s: string, id: number) => s.replaceAll(String(id), 'N');
+    const got = await probe(`/ui/api/v1/alerts/${alertId}`);
+    const none = await probe(`/ui/api/v1/alerts/${missing}`);
+    expect(got.status).toBe(404);
+    expect(norm(got.body, alertId)).toBe(norm(none.body, missing));
+    const ev = await probe(`/ui/api/alerts/${alertId}/evidence`);
+    expect(ev.status).toBe(404);
+    expect(norm(ev.body, alertId)).toBe(norm((await probe(`/ui/api/alerts/${missing}/evidence`)).body, missing));
+    // A well-signed comment by carol on the alert about her: refused as for a missing alert.
+    const signed = (id: number) => {
+      const time = new Date().toISOString();
+      const { signature } = signReview({ kind: 'alert.comment', time, alert: id, by: 'carol', text: 'not me' }, loadSigner(c.keys.carol!.skey), c.g.origin);
+      return { time, text: 'not me', signature };
+    };
+    const act = await probe(`/ui/api/v1/alerts/${alertId}/comment`, signed(alertId));
+    const actNone = await probe(`/ui/api/v1/alerts/${missing}/comment`, signed(missing));
+    expect(act.status).toBe(404);
+    expect(norm(act.body, alertId)).toBe(norm(actNone.body, missing));
+    expect((await c.alerting.service.get(alertId))!.comments).toEqual([]);
+    // Her refused look-ups showed nothing, so they are not logged as views.
+    const carolViews = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.person === 'carol').flatMap((e) => (e.resource as { ids: string[] }).ids);
+    expect(carolViews.some((id) => id.includes(String(alertId)))).toBe(false);
+    await page.context().close();
+  });
+
+  it('a record look-up lists the access and is itself logged as an access by the reviewer', { timeout: 120_000 }, async () => {
+    const page = await signedIn('alice');
+    await page.getByRole('button', { name: 'Record look-up' }).click();
+    await page.getByLabel('Record value').fill('customer-4711');
+    await page.getByLabel('Purpose of this look-up').fill('alert follow-up');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const rows = page.locator('#lookup-results tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toBe(`${access}${entries()[access]!.time as string}carolapp:crmviewjust curious`);
+    const lookups = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'lookup');
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]).toMatchObject({ person: 'alice', purpose: 'alert follow-up' });
+    // The value itself never enters the log: only its HMAC tag.
+    expect(JSON.stringify(lookups[0])).not.toContain('customer-4711');
+    await page.context().close();
+  });
+});
