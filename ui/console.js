@@ -189,6 +189,27 @@ async function lookup() {
   status(`${accesses.length} access(es) to the record with tag ${tag.slice(0, 16)}…; this look-up is logged`);
 }
 
+/** The subject access report for the record (signed by the log, with proofs), saved as a file. */
+async function downloadReport(format) {
+  const form = $('#lookup-form');
+  if (!form.reportValidity()) return;
+  const res = await fetch('/ui/api/report', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-ilog-csrf': state.csrf },
+    body: JSON.stringify({ value: $('#lookup-value').value, purpose: $('#lookup-purpose').value, format }),
+  });
+  if (!res.ok) throw new Error(`report refused: HTTP ${res.status}`);
+  const blob = new Blob([await res.text()], { type: format === 'json' ? 'application/json' : 'text/html' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `access-report.${format}`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  status(`access report (${format}) downloaded; check it with: ilog report verify access-report.${format}`);
+}
+
 const guard = (fn) => (ev) => {
   ev?.preventDefault?.();
   fn(ev).catch((e) => {
@@ -200,6 +221,7 @@ const guard = (fn) => (ev) => {
 $('#signin-form').addEventListener('submit', guard(async () => signIn($('#keyfile').files[0])));
 $('#filters').addEventListener('submit', guard(loadQueue));
 $('#lookup-form').addEventListener('submit', guard(lookup));
+for (const b of document.querySelectorAll('[data-report]')) b.addEventListener('click', guard(async () => downloadReport(b.dataset.report)));
 for (const b of document.querySelectorAll('#review-form button')) b.addEventListener('click', guard(async () => act(b.dataset.act)));
 for (const b of document.querySelectorAll('#nav button')) {
   b.addEventListener('click', guard(async () => (b.dataset.view === 'queue' ? loadQueue() : show(b.dataset.view))));

@@ -24,7 +24,7 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { loadHmacKey } from '../capture/pg/entries.js';
 import { writeFileDurable } from '../storage/durable-file.js';
 import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
-import { LOG_FILES, readLogConfig } from '../log/appender-files.js';
+import { LOG_FILES, readLogConfig, readLogSigner } from '../log/appender-files.js';
 import { registerConsole } from '../http/console-routes.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
@@ -128,14 +128,17 @@ export function startAlerting(o: AlertingOptions): Alerting {
       await app.register(appAccessRoutes, { writer: o.writer, tokens: appTokens(o.dir), ...(o.clock ? { clock: o.clock } : {}) });
       await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir), detectorStatus, findings: () => findings });
       // The reviewers' web console at /ui (docs/console.md).
+      const logVkey = readFileSync(join(o.dir, LOG_FILES.vkey), 'utf8').trim();
+      const logSigner = readLogSigner(o.dir);
       await registerConsole(app, {
         service,
         keys: o.keys ?? NO_REVIEWER_KEYS,
         origin: readLogConfig(o.dir).origin,
         storage: o.storage,
         writer: o.writer,
-        logVkey: readFileSync(join(o.dir, LOG_FILES.vkey), 'utf8').trim(),
+        logVkey,
         hmacKey: loadHmacKey(o.dir),
+        logSigner: { vkey: logVkey, name: logSigner.name, signer: logSigner },
         reviewerTokens: reviewerTokens(o.dir),
       });
     },

@@ -1,7 +1,8 @@
 // Record look-up for the console ("who accessed patient 42", docs/console.md):
 // values never enter the log in clear (DESIGN.md), so the server HMACs the value
 // with `<dir>/hmac.key` and lists the access entries whose statement values carry
-// that tag, or whose application-reported resource ids name the value itself.
+// that tag, or whose application-reported resource ids name the value itself,
+// with the index of each one's `outcome` entry.
 // A scan of the integrated log; the look-up is logged by the caller.
 import { hmacValue } from '../capture/pg/entries.js';
 import type { LogStorage } from '../storage/log-storage.js';
@@ -16,6 +17,9 @@ export interface RecordAccess {
   resource?: { type: string; ids?: string[] };
   relations?: string[];
   statement?: string;
+  /** Index of the access's `outcome` entry, when one is logged. */
+  outcome?: number;
+  status?: string;
 }
 
 const BATCH = 4096;
@@ -25,16 +29,23 @@ export function findRecordAccesses(storage: LogStorage, key: Buffer, value: stri
   const accesses: RecordAccess[] = [];
   const size = storage.integratedSize();
   const dec = new TextDecoder();
+  const byIndex = new Map<number, RecordAccess>();
   for (let from = 0; from < size; from += BATCH) {
     const batch = storage.readEntries(from, Math.min(size, from + BATCH));
     batch.forEach((bytes, i) => {
       const text = dec.decode(bytes);
+      if (byIndex.size > 0 && text.includes('"outcome"')) {
+        const o = JSON.parse(text) as { kind?: string; access?: number; status?: string };
+        const a = o.kind === 'outcome' && typeof o.access === 'number' ? byIndex.get(o.access) : undefined;
+        if (a && a.outcome === undefined) Object.assign(a, { outcome: from + i, ...(o.status ? { status: o.status } : {}) });
+        return;
+      }
       // Cheap pre-filter before parsing: the tag or the value must appear in the entry's text.
       if (!text.includes('"access"') || (!text.includes(tag) && !text.includes(JSON.stringify(value).slice(1, -1)))) return;
       const e = JSON.parse(text) as Record<string, unknown> & { statement?: { values?: string[]; text?: string }; resource?: { type: string; ids?: string[] } };
       if (e.kind !== 'access') return;
       if (!(e.statement?.values?.includes(tag) || e.resource?.ids?.includes(value))) return;
-      accesses.push({
+      const found: RecordAccess = {
         index: from + i,
         time: String(e.time),
         person: String(e.person),
@@ -44,7 +55,9 @@ export function findRecordAccesses(storage: LogStorage, key: Buffer, value: stri
         ...(e.resource ? { resource: e.resource } : {}),
         ...(Array.isArray(e.relations) ? { relations: e.relations as string[] } : {}),
         ...(e.statement?.text ? { statement: e.statement.text } : {}),
-      });
+      };
+      accesses.push(found);
+      byIndex.set(found.index, found);
     });
   }
   return { tag, accesses };

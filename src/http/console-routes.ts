@@ -8,6 +8,7 @@
 //   GET  /ui/api/alerts/:id/evidence  the cited entries with inclusion proofs to the latest
 //                                     signed checkpoint, for the page to verify itself
 //   POST /ui/api/lookup               "who accessed record X" (HMAC of X with hmac.key)
+//   POST /ui/api/report               the subject access report for record X (JSON or HTML)
 // Every answer that shows data is preceded by an `access` entry (source `console`,
 // the viewer as person, a purpose) made durable first: no log entry, no data.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -30,6 +31,8 @@ import { ConsoleSessions } from './console-session.js';
 import { publishedTree } from './log-published.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { findRecordAccesses } from './console-lookup.js';
+import type { GovernanceSigner } from '../governance/signing.js';
+import { buildAccessReport, renderReportHtml } from '../report/access-report.js';
 
 export interface ConsoleOptions {
   service: AlertService;
@@ -42,6 +45,8 @@ export interface ConsoleOptions {
   logVkey: string;
   /** `<dir>/hmac.key`, for record look-ups. */
   hmacKey: Buffer;
+  /** The log's signing key: it signs subject access reports. */
+  logSigner: GovernanceSigner;
   reviewerTokens: TokenStore;
   idleMs?: number;
   clock?: () => number;
@@ -70,7 +75,9 @@ function fileUnder(base: string, rel: string): string | undefined {
 
 const loginBody = z.object({ reviewer: z.string().min(1).max(256), nonce: z.string().min(16).max(100), sig: z.string().min(1).max(200) }).strict();
 const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
-const lookupBody = z.object({ value: z.string().min(1).max(1000), purpose: z.string().trim().min(3, 'a purpose is required').max(1000) }).strict();
+const lookupFields = { value: z.string().min(1).max(1000), purpose: z.string().trim().min(3, 'a purpose is required').max(1000) };
+const lookupBody = z.object(lookupFields).strict();
+const reportBody = z.object({ ...lookupFields, format: z.enum(['json', 'html']).default('json') }).strict();
 
 export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): Promise<void> {
   const sessions = new ConsoleSessions({ origin: o.origin, keys: o.keys, isReviewer: (n) => n in o.service.config.reviewers, ...(o.idleMs ? { idleMs: o.idleMs } : {}), ...(o.clock ? { clock: o.clock } : {}) });
@@ -163,6 +170,27 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       // The look-up is itself an access: by the reviewer, to the record (named by its HMAC tag only).
       const logged = await logView(me, [found.tag], purpose, 'lookup');
       return { tag: found.tag, logged, accesses: found.accesses };
+    });
+
+    api.post('/ui/api/report', async (req, reply) => {
+      const me = viewer(req);
+      const { value, purpose, format } = parseOrThrow(reportBody, req.body ?? {});
+      const cp = published.latest();
+      if (!cp) throw new IlogError('NOT_FOUND', 'the log has no signed checkpoint yet; wait for the checkpointer');
+      const found = findRecordAccesses(o.storage, o.hmacKey, value);
+      await logView(me, [found.tag], purpose, 'report');
+      const report = buildAccessReport({
+        origin: o.origin,
+        logSigner: o.logSigner,
+        record: { value, tag: found.tag },
+        generated: { time: new Date(clock()).toISOString(), by: me, purpose },
+        checkpoint: cp,
+        nodes: tiles.nodeReader(cp.size),
+        readEntry: (i) => o.storage.readEntries(i, i + 1)[0]!,
+        accesses: found.accesses.map((a) => ({ index: a.index, ...(a.outcome !== undefined ? { outcome: a.outcome } : {}) })),
+      });
+      if (format === 'json') return report;
+      return reply.type('text/html; charset=utf-8').header('content-disposition', 'attachment; filename="access-report.html"').send(renderReportHtml(report));
     });
   });
 }

@@ -3,8 +3,10 @@
 // in with her key file, sees it, opens it and sees its proofs verified in the page;
 // bob and alice close it (two reviewers for a high alert); carol, its subject and a
 // member of the group, signs in and sees neither the alert nor any trace of it, and
-// cannot act on it; a record look-up lists the access and is itself logged.
-import { mkdtempSync, rmSync } from 'node:fs';
+// cannot act on it; a record look-up lists the access and is itself logged; the
+// downloaded subject access report passes `ilog report verify` and fails it after
+// one byte is changed.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appTokens } from '../../src/alert/alerting.js';
 import { signReview } from '../../src/alert/review.js';
 import { loadSigner } from '../../src/governance/signing.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
 import { consoleLog, type ConsoleLog } from './fixture.js';
 
 describe('reviewers’ console in headless Chromium', () => {
@@ -60,7 +63,7 @@ describe('reviewers’ console in headless Chromium', () => {
     await page.goto(`${c.url}/ui/`);
     await page.getByLabel('Reviewer key file').setInputFiles(c.keyFile(name));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#whoami').textContent()).toBe(`Signed in as ${name}`);
+    await expect.poll(async () => `${await page.locator('#whoami').textContent()}${await page.locator('#status').textContent()}`, { timeout: 20_000 }).toBe(`Signed in as ${name}`);
     await page.locator('#queue').waitFor();
     return page;
   }
@@ -79,17 +82,17 @@ describe('reviewers’ console in headless Chromium', () => {
     expect(await row.textContent()).toContain('watchlist');
     expect(await row.textContent()).toContain('carol');
     await page.getByRole('button', { name: `Open alert ${alertId}` }).click();
-    await expect.poll(() => page.locator('#checkpoint-status').getAttribute('class')).toBe('ok');
+    await expect.poll(() => page.locator('#checkpoint-status').getAttribute('class'), { timeout: 20_000 }).toBe('ok');
     const proofs = page.locator('#evidence td.proof');
-    await expect.poll(() => proofs.count()).toBeGreaterThanOrEqual(2); // the access and the alert itself
+    await expect.poll(() => proofs.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2); // the access and the alert itself
     expect(await page.locator('#evidence td.proof.bad').count()).toBe(0);
     expect(await page.locator(`#evidence tr[data-entry="${access}"] td.proof`).textContent()).toMatch(/^verified/);
     // Acknowledge and close, signed in the page with alice's key.
     await page.getByLabel('Note, comment or resolution').fill('calling carol');
     await page.getByRole('button', { name: 'Acknowledge' }).click();
-    await expect.poll(() => page.locator('#history').textContent()).toContain('alice acknowledged: calling carol');
+    await expect.poll(() => page.locator('#history').textContent(), { timeout: 20_000 }).toContain('alice acknowledged: calling carol');
     await page.getByRole('button', { name: 'Close' }).click();
-    await expect.poll(() => page.locator('#history').textContent()).toContain('alice closed');
+    await expect.poll(() => page.locator('#history').textContent(), { timeout: 20_000 }).toContain('alice closed');
     const a = await c.alerting.service.get(alertId);
     expect(a!.severity).toBe('high');
     expect(a!.state).not.toBe('closed'); // a high alert needs a second reviewer
@@ -112,14 +115,14 @@ describe('reviewers’ console in headless Chromium', () => {
     const page = await signedIn('bob');
     await page.getByRole('button', { name: `Open alert ${alertId}` }).click();
     await page.getByRole('button', { name: 'Close' }).click();
-    await expect.poll(() => page.locator('[data-fact="state"]').textContent()).toBe('closed');
+    await expect.poll(() => page.locator('[data-fact="state"]').textContent(), { timeout: 20_000 }).toBe('closed');
     expect((await c.alerting.service.get(alertId))!.closes.map((x) => x.by)).toEqual(['alice', 'bob']);
     await page.context().close();
   });
 
   it('carol, the subject, sees no trace of the alert and cannot act on it', { timeout: 120_000 }, async () => {
     const page = await signedIn('carol');
-    await expect.poll(() => page.locator('#alerts caption').textContent()).toContain(': 0');
+    await expect.poll(() => page.locator('#alerts caption').textContent(), { timeout: 20_000 }).toContain(': 0');
     expect(await page.locator('#alerts tbody tr').count()).toBe(0);
     const text = (await page.locator('body').textContent())!;
     for (const trace of ['watchlist', 'customer-4711', String(alertId), 'just curious']) expect(text).not.toContain(trace);
@@ -163,13 +166,40 @@ describe('reviewers’ console in headless Chromium', () => {
     await page.getByLabel('Purpose of this look-up').fill('alert follow-up');
     await page.getByRole('button', { name: 'Look up' }).click();
     const rows = page.locator('#lookup-results tbody tr');
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
     expect(await rows.first().textContent()).toBe(`${access}${entries()[access]!.time as string}carolapp:crmviewjust curious`);
     const lookups = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'lookup');
     expect(lookups).toHaveLength(1);
     expect(lookups[0]).toMatchObject({ person: 'alice', purpose: 'alert follow-up' });
     // The value itself never enters the log: only its HMAC tag.
     expect(JSON.stringify(lookups[0])).not.toContain('customer-4711');
+
+    // The subject access report, downloaded as a file, passes `ilog report verify` offline;
+    // one changed byte fails it (JSON and HTML alike).
+    for (const format of ['json', 'html'] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download access report (${format.toUpperCase()})` }).click()]);
+      const file = join(profile, `report.${format}`);
+      await download.saveAs(file);
+      const text = readFileSync(file, 'utf8');
+      if (format === 'json') {
+        const r = JSON.parse(text) as { accesses: { index: number; proof: string[] }[]; generated: { by: string } };
+        expect(r.accesses.map((a) => a.index)).toEqual([access]);
+        expect(r.generated.by).toBe('alice');
+      }
+      const ok = await runCli(['report', 'verify', file, '--vkey', join(c.dir, 'log.vkey'), '--json']);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(jsonOf(ok)).toMatchObject({ ok: true, accesses: 1, keyPinned: true });
+      // Change one byte: a digit of the access's time (inside the signed, proven entry).
+      const at = text.indexOf('T', text.indexOf('\\"time\\"'));
+      expect(at).toBeGreaterThan(0);
+      const changed = text.slice(0, at + 1) + (text[at + 1] === '0' ? '1' : '0') + text.slice(at + 2);
+      writeFileSync(file, changed);
+      const bad = await runCli(['report', 'verify', file, '--json']);
+      expect(bad.code).toBe(1);
+      expect(['REPORT_SIGNATURE_INVALID', 'BAD_REPORT']).toContain(jsonOf(bad).error.code);
+    }
+    const reports = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'report');
+    expect(reports.map((e) => [e.person, e.purpose])).toEqual([['alice', 'alert follow-up'], ['alice', 'alert follow-up']]);
     await page.context().close();
   });
 });
