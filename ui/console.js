@@ -1,11 +1,12 @@
 // The reviewers' console (docs/console.md): plain ES module, no framework. The
 // reviewer key is loaded from a file into this page's memory only; sign-in,
 // reviews and proof checks happen here (crypto.js), the server only answers.
+import { Decrypter } from 'age-encryption';
 import { fromBase64, loadReviewerKey, reviewId, signStatement, verifyCheckpoint, verifyInclusion } from './crypto.js';
 
 const REVIEW_DOMAIN = 'ilog-review/v1';
 const $ = (sel) => document.querySelector(sel);
-const state = { me: null, key: null, csrf: null, vkey: null, origin: null, current: null };
+const state = { me: null, key: null, identity: null, csrf: null, vkey: null, origin: null, current: null };
 
 function status(text, bad = false) {
   const el = $('#status');
@@ -45,7 +46,7 @@ async function signIn(file) {
   const ch = await api('/ui/api/login/challenge');
   const sig = await signStatement(loaded.key, ch.domain, ch.origin, ch.nonce);
   const me = await api('/ui/api/login', { method: 'POST', body: { reviewer: loaded.reviewer, nonce: ch.nonce, sig } });
-  Object.assign(state, { me: me.reviewer, key: loaded.key, csrf: me.csrf, vkey: me.vkey, origin: ch.origin });
+  Object.assign(state, { me: me.reviewer, key: loaded.key, identity: loaded.identity, csrf: me.csrf, vkey: me.vkey, origin: ch.origin });
   $('#signin').hidden = true;
   $('#nav').hidden = false;
   $('#signout').hidden = false;
@@ -142,7 +143,34 @@ async function showEvidence(id) {
     cell(tr, ok ? `verified (${e.proof.length} hashes to the root of ${cp.size})` : 'NOT verified', ok ? 'ok proof' : 'bad proof');
     body.append(tr);
   }
+  await openSealed(ev.entries.find((e) => e.index === id));
   if (ev.pending.length) cpEl.textContent += `; not yet in a checkpoint: ${ev.pending.join(', ')}`;
+}
+
+/**
+ * Opens the alert's sealed body (age, src/alert/seal.ts) here with the reviewer's own
+ * identity, and says whether it agrees with what the server showed.
+ */
+async function openSealed(raised) {
+  const el = $('#sealed-status');
+  const e = raised ? JSON.parse(raised.entry) : {};
+  if (typeof e.sealed !== 'string') {
+    el.textContent = 'This alert has no sealed body.';
+    return;
+  }
+  try {
+    const d = new Decrypter();
+    d.addIdentity(state.identity);
+    const padded = await d.decrypt(fromBase64(e.sealed));
+    const body = JSON.parse(new TextDecoder().decode(padded.subarray(0, padded.indexOf(0x0a))));
+    const a = state.current;
+    const same = body.subject === a.subject && body.rule === a.rule && JSON.stringify(body.reasons) === JSON.stringify(a.reasons.slice(0, body.reasons.length));
+    el.textContent = same ? `Sealed body opened in this page with your key: ${body.rule} about ${body.subject}; it matches what the server shows.` : 'Sealed body opened with your key DIFFERS from what the server shows.';
+    el.className = same ? 'ok' : 'bad';
+  } catch (err) {
+    el.textContent = `Sealed body not opened with your key (${err.message}); shown as the server opened it.`;
+    el.className = 'bad';
+  }
 }
 
 /** Signs a review as src/alert/review.ts does and posts it to the review API. */

@@ -23,6 +23,20 @@ export async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
+/** Splits `s` at its first `n` plus signs (base64 may hold more). */
+function chop(s, n) {
+  const out = [];
+  let rest = s;
+  for (let i = 0; i < n; i++) {
+    const at = rest.indexOf('+');
+    if (at < 0) return out;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  out.push(rest);
+  return out;
+}
+
 const concat = (...parts) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
@@ -42,7 +56,7 @@ export async function loadReviewerKey(text) {
   const skey = lines.find((l) => l.startsWith('PRIVATE+KEY+'));
   const identity = lines.find((l) => l.startsWith('AGE-SECRET-KEY-1'));
   if (!skey || !identity) throw new Error('not a reviewer key file: it needs a PRIVATE+KEY+ line and an AGE-SECRET-KEY-1 line (ilog reviewer keygen)');
-  const parts = skey.split('+');
+  const parts = chop(skey, 4);
   if (parts.length !== 5) throw new Error('the PRIVATE+KEY line is malformed');
   const material = fromBase64(parts[4]);
   if (material.length !== 33 || material[0] !== 1) throw new Error('the signing key is not an Ed25519 note key');
@@ -74,7 +88,7 @@ export async function reviewId(entry) {
 
 /** Verifies a C2SP signed note against a vkey `name+hash+base64(0x01‖pub)`; returns the checkpoint {origin, size, root}. */
 export async function verifyCheckpoint(note, vkey) {
-  const [name, hash, b64] = vkey.split('+');
+  const [name, hash, b64] = chop(vkey, 2);
   const material = fromBase64(b64);
   if (material.length !== 33 || material[0] !== 1) throw new Error('the log key is not an Ed25519 note key');
   const pub = material.slice(1);

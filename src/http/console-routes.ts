@@ -12,6 +12,7 @@
 // Every answer that shows data is preceded by an `access` entry (source `console`,
 // the viewer as person, a purpose) made durable first: no log entry, no data.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,13 @@ const UI_DIR = join(ROOT, 'ui');
 /** The packages the page imports (age-encryption and its dependencies), served read-only from node_modules. */
 const VENDOR = ['age-encryption', '@noble/hashes', '@noble/curves', '@noble/ciphers', '@noble/post-quantum', '@scure/base'];
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+// The page's one inline script is its import map (age-encryption and its @noble/@scure
+// dependencies, served below from node_modules); the CSP allows exactly it, by hash.
+function importMapHash(): string {
+  const m = /<script type="importmap">([^<]*)<\/script>/.exec(readFileSync(join(UI_DIR, 'index.html'), 'utf8'));
+  return m ? ` 'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'` : '';
+}
+const CSP = () => `default-src 'self'; script-src 'self'${importMapHash()}; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 
 /** A file under `base` named by an untrusted relative path, or undefined (no escaping `base`, no dotfiles). */
 function fileUnder(base: string, rel: string): string | undefined {
@@ -90,9 +97,10 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
     o.writer.append({ v: 1, kind: 'access', time: new Date(clock()).toISOString(), source: 'console', person, action, resource: { type: 'console', ids: what }, purpose });
 
   app.get('/ui', async (_req, reply) => reply.redirect('/ui/'));
+  const csp = CSP();
   await app.register(async (s) => {
     s.addHook('onSend', async (_req, reply) => {
-      reply.header('content-security-policy', CSP);
+      reply.header('content-security-policy', csp);
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
       reply.header('cache-control', 'no-store');

@@ -86,6 +86,20 @@ describe('reviewers’ console in headless Chromium', () => {
     const proofs = page.locator('#evidence td.proof');
     await expect.poll(() => proofs.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2); // the access and the alert itself
     expect(await page.locator('#evidence td.proof.bad').count()).toBe(0);
+    // The sealed body was opened in the page with alice's own age identity (age-encryption served locally).
+    await expect.poll(() => page.locator('#sealed-status').textContent(), { timeout: 20_000 }).toBe('Sealed body opened in this page with your key: watchlist about carol; it matches what the server shows.');
+    // A changed entry does not verify against the same proof (the page's check can fail).
+    // (A string, so the test runner does not rewrite the page's dynamic import.)
+    const tampered = await page.evaluate(`(async () => {
+      const m = await import('/ui/crypto.js');
+      const r = await (await fetch('/ui/api/alerts/${alertId}/evidence')).json();
+      const cp = await m.verifyCheckpoint(r.checkpoint, r.logVkey);
+      const e = r.entries[0];
+      const proof = e.proof.map(m.fromBase64);
+      const enc = new TextEncoder();
+      return [await m.verifyInclusion(enc.encode(e.entry), e.index, cp.size, proof, cp.root), await m.verifyInclusion(enc.encode(e.entry.replace('"v":1', '"v":2')), e.index, cp.size, proof, cp.root)];
+    })()`);
+    expect(tampered).toEqual([true, false]);
     expect(await page.locator(`#evidence tr[data-entry="${access}"] td.proof`).textContent()).toMatch(/^verified/);
     // Acknowledge and close, signed in the page with alice's key.
     await page.getByLabel('Note, comment or resolution').fill('calling carol');
