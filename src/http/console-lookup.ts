@@ -3,7 +3,7 @@
 // with `<dir>/hmac.key` and lists the access entries whose statement values carry
 // that tag, or whose application-reported resource ids name the value itself,
 // with the index of each one's `outcome` entry.
-// A scan of the integrated log; the look-up is logged by the caller.
+// A scan of every durable entry; the look-up is logged by the caller.
 import { hmacValue } from '../capture/pg/entries.js';
 import type { LogStorage } from '../storage/log-storage.js';
 
@@ -27,7 +27,7 @@ const BATCH = 4096;
 export function findRecordAccesses(storage: LogStorage, key: Buffer, value: string): { tag: string; accesses: RecordAccess[] } {
   const tag = hmacValue(key, value);
   const accesses: RecordAccess[] = [];
-  const size = storage.integratedSize();
+  const size = storage.size(); // every durable entry (the report keeps those its checkpoint covers)
   const dec = new TextDecoder();
   const byIndex = new Map<number, RecordAccess>();
   for (let from = 0; from < size; from += BATCH) {
