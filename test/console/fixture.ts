@@ -13,6 +13,7 @@ import { buildChange } from '../../src/governance/change-args.js';
 import { policyReviewerKeys } from '../../src/governance/reviewer-keys.js';
 import { GovernanceView } from '../../src/governance/view.js';
 import { Appender } from '../../src/log/appender.js';
+import { hmacValue, loadHmacKey } from '../../src/capture/pg/entries.js';
 import { governedDir, type GovDir } from '../governance/fixture.js';
 
 export const REVIEWERS = ['alice', 'bob', 'carol'] as const;
@@ -27,10 +28,12 @@ export interface ConsoleLog {
   keys: Record<string, ReviewerKeyPair>;
   /** Path of each reviewer's private key file. */
   keyFile: (name: string) => string;
+  hmacKey: Buffer;
   stop(): Promise<void>;
 }
 
-export async function consoleLog(): Promise<ConsoleLog> {
+/** `watch`: the watch-listed values (a value HMAC for proxied statements, a resource id for apps). */
+export async function consoleLog(watch: (hmac: (value: string) => string) => string[] = () => ['customer-4711']): Promise<ConsoleLog> {
   const g = await governedDir(1, 1);
   const dir = g.dir;
   const keys: Record<string, ReviewerKeyPair> = {};
@@ -54,7 +57,9 @@ export async function consoleLog(): Promise<ConsoleLog> {
       fallback: 'security',
     }),
   );
-  writeFileSync(join(dir, 'detector.json'), JSON.stringify({ watchlist: [{ ids: ['customer-4711'], label: 'the CEO (customer 4711)' }], rules: { watchlist: { windowMinutes: 50 / 60_000 } } }));
+  const hmacKey = loadHmacKey(dir);
+  // A look-up is held open to see whether it leads to work (default 2 h); here the window is 50 ms.
+  writeFileSync(join(dir, 'detector.json'), JSON.stringify({ watchlist: [{ ids: watch((v) => hmacValue(hmacKey, v)), label: 'the CEO' }], rules: { watchlist: { windowMinutes: 50 / 60_000 } } }));
   const appender = await Appender.open(dir);
   const view = GovernanceView.open(dir);
   view.follow(50, () => {});
@@ -63,7 +68,7 @@ export async function consoleLog(): Promise<ConsoleLog> {
   await alerting.register(server);
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
-    g, dir, appender, alerting, server, url, keys, keyFile,
+    g, dir, appender, alerting, server, url, keys, keyFile, hmacKey,
     async stop() {
       await server.close();
       await alerting.stop();
