@@ -57,7 +57,10 @@ async function signIn(file) {
 
 async function loadQueue() {
   const q = new URLSearchParams();
-  for (const el of $('#filters').elements) if (el.name && el.value) q.set(el.name, el.value);
+  for (const el of $('#filters').elements) {
+    // datetime-local is local time without a zone: send it as UTC.
+    if (el.name && el.value) q.set(el.name, el.type === 'datetime-local' ? new Date(el.value).toISOString() : el.value);
+  }
   const { alerts, total } = await api(`/ui/api/v1/alerts?${q}`);
   const body = $('#alerts tbody');
   body.replaceChildren();

@@ -29,7 +29,7 @@ import { TileCache } from '../storage/tile-cache.js';
 import { alertsRoutes } from './alerts-routes.js';
 import { installErrorHandler } from './app-errors.js';
 import { ConsoleSessions } from './console-session.js';
-import { publishedTree } from './log-published.js';
+import { publishedTree, type PublishedTree } from './log-published.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { findRecordAccesses } from './console-lookup.js';
 import type { GovernanceSigner } from '../governance/signing.js';
@@ -49,6 +49,8 @@ export interface ConsoleOptions {
   /** The log's signing key: it signs subject access reports. */
   logSigner: GovernanceSigner;
   reviewerTokens: TokenStore;
+  /** The published tree (witness-cosigned checkpoints); default: the latest checkpoint in storage. */
+  published?: PublishedTree;
   idleMs?: number;
   clock?: () => number;
 }
@@ -88,7 +90,7 @@ const reportBody = z.object({ ...lookupFields, format: z.enum(['json', 'html']).
 
 export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): Promise<void> {
   const sessions = new ConsoleSessions({ origin: o.origin, keys: o.keys, isReviewer: (n) => n in o.service.config.reviewers, ...(o.idleMs ? { idleMs: o.idleMs } : {}), ...(o.clock ? { clock: o.clock } : {}) });
-  const published = publishedTree(o.storage);
+  const published = o.published ?? publishedTree(o.storage);
   const tiles = new TileCache((level, index, width) => o.storage.readTile(level, index, width));
   const clock = o.clock ?? Date.now;
 

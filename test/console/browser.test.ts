@@ -90,6 +90,20 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     await row.waitFor();
     expect(await row.textContent()).toContain('watchlist');
     expect(await row.textContent()).toContain('carol');
+    // Filters: by rule, person and time (raised since).
+    const filter = async (label: string, value: string) => {
+      await page.getByLabel(label).fill(value);
+      await page.getByRole('button', { name: 'Filter' }).click();
+    };
+    await filter('Rule', 'bulk-read');
+    await expect.poll(() => page.locator('#alerts caption').textContent(), { timeout: 20_000 }).toMatch(/: 0$/);
+    await filter('Rule', 'watchlist');
+    await filter('Person', 'carol');
+    await filter('Raised since', '2099-01-01T00:00');
+    await expect.poll(() => page.locator('#alerts caption').textContent(), { timeout: 20_000 }).toMatch(/: 0$/);
+    await filter('Raised since', '2000-01-01T00:00');
+    await expect.poll(() => page.locator('#alerts caption').textContent(), { timeout: 20_000 }).toMatch(/: 1$/);
+    await row.waitFor();
     await page.getByRole('button', { name: `Open alert ${alertId}` }).click();
     await expect.poll(() => page.locator('#checkpoint-status').getAttribute('class'), { timeout: 20_000 }).toBe('ok');
     const proofs = page.locator('#evidence td.proof');
