@@ -33,7 +33,7 @@ function cell(row, text, cls) {
 }
 
 function show(view) {
-  for (const id of ['queue', 'detail', 'lookup']) $(`#${id}`).hidden = id !== view;
+  for (const id of ['queue', 'detail', 'lookup', 'timeline']) $(`#${id}`).hidden = id !== view;
 }
 
 function age(time) {
@@ -220,6 +220,45 @@ async function lookup() {
   status(`${accesses.length} access(es) to the record with tag ${tag.slice(0, 16)}…; this look-up is logged`);
 }
 
+/** One chart as a table of labelled <meter> bars (accessible, no inline styles under the CSP). */
+function chart(title, rows) {
+  const table = document.createElement('table');
+  table.className = 'chart';
+  const cap = document.createElement('caption');
+  cap.textContent = title;
+  table.append(cap);
+  const max = Math.max(1, ...rows.map((r) => r[1]));
+  for (const [label, n] of rows) {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = label;
+    const bar = document.createElement('meter');
+    bar.min = 0;
+    bar.max = max;
+    bar.value = n;
+    bar.setAttribute('aria-label', `${label}: ${n}`);
+    tr.append(th);
+    cell(tr, '').append(bar);
+    cell(tr, String(n));
+    table.append(tr);
+  }
+  return table;
+}
+
+async function timeline() {
+  const person = $('#timeline-person').value.trim();
+  const t = await api(`/ui/api/person/${encodeURIComponent(person)}/timeline`);
+  $('#timeline-total').textContent = `${t.total} access(es) by ${t.person}`;
+  $('#timeline-charts').replaceChildren(
+    chart('Accesses per day', t.days),
+    chart('Accesses per hour of the day (UTC)', t.hours.map((n, h) => [`${String(h).padStart(2, '0')}:00`, n])),
+    chart('Tables and resources', t.tables),
+    chart('Purposes', t.purposes),
+    chart('Risk over time (alerts you may see: score)', t.risk.map((a) => [`${a.time.slice(0, 16)} #${a.id} ${a.rule} (${a.severity})`, a.score])),
+  );
+}
+
 /** The subject access report for the record (signed by the log, with proofs), saved as a file. */
 async function downloadReport(format) {
   const form = $('#lookup-form');
@@ -252,6 +291,7 @@ const guard = (fn) => (ev) => {
 $('#signin-form').addEventListener('submit', guard(async () => signIn($('#keyfile').files[0])));
 $('#filters').addEventListener('submit', guard(loadQueue));
 $('#lookup-form').addEventListener('submit', guard(lookup));
+$('#timeline-form').addEventListener('submit', guard(timeline));
 for (const b of document.querySelectorAll('[data-report]')) b.addEventListener('click', guard(async () => downloadReport(b.dataset.report)));
 for (const b of document.querySelectorAll('#review-form button')) b.addEventListener('click', guard(async () => act(b.dataset.act)));
 for (const b of document.querySelectorAll('#nav button')) {

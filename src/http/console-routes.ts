@@ -7,6 +7,7 @@
 //                                     of a bearer token; reviews stay signed in the browser
 //   GET  /ui/api/alerts/:id/evidence  the cited entries with inclusion proofs to the latest
 //                                     signed checkpoint, for the page to verify itself
+//   GET  /ui/api/person/:name/timeline  a person's accesses per day and hour, tables, purposes, risk
 //   POST /ui/api/lookup               "who accessed record X" (HMAC of X with hmac.key)
 //   POST /ui/api/report               the subject access report for record X (JSON or HTML)
 // Every answer that shows data is preceded by an `access` entry (source `console`,
@@ -32,6 +33,7 @@ import { ConsoleSessions } from './console-session.js';
 import { publishedTree, type PublishedTree } from './log-published.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { findRecordAccesses } from './console-lookup.js';
+import { personTimeline } from './console-timeline.js';
 import type { GovernanceSigner } from '../governance/signing.js';
 import { buildAccessReport, renderReportHtml } from '../report/access-report.js';
 
@@ -83,6 +85,7 @@ function fileUnder(base: string, rel: string): string | undefined {
 }
 
 const loginBody = z.object({ reviewer: z.string().min(1).max(256), nonce: z.string().min(16).max(100), sig: z.string().min(1).max(200) }).strict();
+const personParam = z.object({ name: z.string().min(1).max(256) });
 const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
 const lookupFields = { value: z.string().min(1).max(1000), purpose: z.string().trim().min(3, 'a purpose is required').max(1000) };
 const lookupBody = z.object(lookupFields).strict();
@@ -147,8 +150,8 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
     api.addHook('onSend', async (req, reply, payload) => {
       const route = req.routeOptions.url ?? '';
       if (req.method !== 'GET' || reply.statusCode !== 200 || UNLOGGED.has(route)) return payload;
-      const id = (req.params as { id?: string } | undefined)?.id;
-      await logView(viewer(req), [route.replace(':id', id ?? ':id')], 'alert review');
+      const { id, name } = (req.params ?? {}) as { id?: string; name?: string };
+      await logView(viewer(req), [route.replace(':id', id ?? ':id').replace(':name', name ?? ':name')], 'alert review');
       return payload;
     });
     await api.register(alertsRoutes, { prefix: '/ui/api', service: o.service, reviewerTokens: o.reviewerTokens, authenticate: viewer });
@@ -171,6 +174,17 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
         }),
         pending: [...(a.entries ?? [])].filter((i) => i >= cp.size),
       };
+    });
+
+    // A person's timeline, and the risk of the alerts about them that this viewer may see.
+    api.get('/ui/api/person/:name/timeline', async (req) => {
+      const me = viewer(req);
+      const { name } = parseOrThrow(personParam, req.params ?? {});
+      const risk = (await o.service.list({ subject: name }))
+        .filter((a) => isEligible(o.service.config, me, a))
+        .map((a) => ({ id: a.id, time: a.time, score: a.score, severity: a.severity, rule: a.rule }))
+        .sort((a, b) => a.time.localeCompare(b.time));
+      return { ...personTimeline(o.storage, name), risk };
     });
 
     api.post('/ui/api/lookup', async (req) => {

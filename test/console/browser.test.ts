@@ -92,7 +92,7 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     expect(await row.textContent()).toContain('carol');
     // Filters: by rule, person and time (raised since).
     const filter = async (label: string, value: string) => {
-      await page.getByLabel(label).fill(value);
+      await page.getByLabel(label, { exact: true }).fill(value);
       await page.getByRole('button', { name: 'Filter' }).click();
     };
     await filter('Rule', 'bulk-read');
@@ -235,6 +235,20 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
       expect(bad.code).toBe(1);
       expect(['REPORT_SIGNATURE_INVALID', 'BAD_REPORT']).toContain(jsonOf(bad).error.code);
     }
+    // carol's timeline: her proxied access (table, purpose, hour) and the alert about her, as charts.
+    await page.getByRole('button', { name: 'Person timeline' }).click();
+    await page.getByLabel('Person to show').fill('carol');
+    await page.getByRole('button', { name: 'Show timeline' }).click();
+    // Her own console views are accesses too: the timeline counts every access entry by her.
+    const carols = entries().filter((e) => e.kind === 'access' && e.person === 'carol').length;
+    expect(carols).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('#timeline-total').textContent(), { timeout: 20_000 }).toBe(`${carols} access(es) by carol`);
+    const hour = `${String(new Date(entries()[access]!.time as string).getUTCHours()).padStart(2, '0')}:00`;
+    for (const label of ['public.patients: 1', 'just curious: 1']) expect(await page.getByRole('meter', { name: label }).count(), label).toBe(1);
+    expect(await page.getByRole('meter', { name: new RegExp(`^${hour}: [1-9]`) }).count()).toBe(1);
+    expect(await page.locator('#timeline-charts caption', { hasText: 'Risk over time' }).locator('..').textContent()).toContain(`#${alertId} watchlist (high)`);
+    expect(entries().some((e) => e.source === 'console' && e.person === 'alice' && e.resource.ids.includes('/ui/api/person/carol/timeline'))).toBe(true);
+
     const reports = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'report');
     expect(reports.map((e) => [e.person, e.purpose])).toEqual([['alice', 'alert follow-up'], ['alice', 'alert follow-up']]);
     await page.context().close();
