@@ -33,7 +33,7 @@ function cell(row, text, cls) {
 }
 
 function show(view) {
-  for (const id of ['queue', 'detail', 'lookup', 'timeline']) $(`#${id}`).hidden = id !== view;
+  for (const id of ['queue', 'detail', 'lookup', 'timeline', 'health']) $(`#${id}`).hidden = id !== view;
 }
 
 function age(time) {
@@ -220,6 +220,25 @@ async function lookup() {
   status(`${accesses.length} access(es) to the record with tag ${tag.slice(0, 16)}…; this look-up is logged`);
 }
 
+async function health() {
+  const h = await api('/ui/api/health');
+  const facts = $('#health-facts');
+  facts.replaceChildren();
+  const fact = (k, v) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    dd.dataset.fact = k;
+    facts.append(dt, dd);
+  };
+  fact('published checkpoint', h.checkpoint ? `${h.checkpoint.origin} @ ${h.checkpoint.size}` : 'none yet');
+  fact('signed by', h.checkpoint ? h.checkpoint.signers.join(', ') : '—');
+  fact('entries sequenced / integrated', `${h.sequenced} / ${h.integrated}`);
+  fact('detector', h.detector ? `at ${h.detector.position} of ${h.detector.logSize}, ${h.detector.lagEntries} entries behind` : 'not running here');
+  show('health');
+}
+
 /** One chart as a table of labelled <meter> bars (accessible, no inline styles under the CSP). */
 function chart(title, rows) {
   const table = document.createElement('table');
@@ -295,7 +314,8 @@ $('#timeline-form').addEventListener('submit', guard(timeline));
 for (const b of document.querySelectorAll('[data-report]')) b.addEventListener('click', guard(async () => downloadReport(b.dataset.report)));
 for (const b of document.querySelectorAll('#review-form button')) b.addEventListener('click', guard(async () => act(b.dataset.act)));
 for (const b of document.querySelectorAll('#nav button')) {
-  b.addEventListener('click', guard(async () => (b.dataset.view === 'queue' ? loadQueue() : show(b.dataset.view))));
+  const open = { queue: loadQueue, health };
+  b.addEventListener('click', guard(async () => (open[b.dataset.view] ? open[b.dataset.view]() : show(b.dataset.view))));
 }
 $('#signout').addEventListener('click', guard(async () => {
   await api('/ui/api/logout', { method: 'POST' });

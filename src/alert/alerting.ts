@@ -145,6 +145,7 @@ export function startAlerting(o: AlertingOptions): Alerting {
         hmacKey: loadHmacKey(o.dir),
         logSigner: { vkey: logVkey, name: logSigner.name, signer: logSigner },
         reviewerTokens: reviewerTokens(o.dir),
+        detectorStatus,
         ...(published ? { published } : {}),
       });
     },

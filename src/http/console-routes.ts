@@ -8,6 +8,7 @@
 //   GET  /ui/api/alerts/:id/evidence  the cited entries with inclusion proofs to the latest
 //                                     signed checkpoint, for the page to verify itself
 //   GET  /ui/api/person/:name/timeline  a person's accesses per day and hour, tables, purposes, risk
+//   GET  /ui/api/health               log health: published checkpoint and its signers, detector lag
 //   POST /ui/api/lookup               "who accessed record X" (HMAC of X with hmac.key)
 //   POST /ui/api/report               the subject access report for record X (JSON or HTML)
 // Every answer that shows data is preceded by an `access` entry (source `console`,
@@ -51,6 +52,8 @@ export interface ConsoleOptions {
   /** The log's signing key: it signs subject access reports. */
   logSigner: GovernanceSigner;
   reviewerTokens: TokenStore;
+  /** The detector's position and lag, for the health page. */
+  detectorStatus?: () => Record<string, unknown>;
   /** The published tree (witness-cosigned checkpoints); default: the latest checkpoint in storage. */
   published?: PublishedTree;
   idleMs?: number;
@@ -173,6 +176,19 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
           return { index, entry: dec.decode(bytes), proof: inclusionProof(index, cp.size, tiles.nodeReader(cp.size)).map(toBase64) };
         }),
         pending: [...(a.entries ?? [])].filter((i) => i >= cp.size),
+      };
+    });
+
+    // Log health: the published checkpoint and who signed it, sequencing and integration, detector lag.
+    api.get('/ui/api/health', async (req) => {
+      viewer(req);
+      const cp = published.latest();
+      const signers = cp ? [...cp.note.matchAll(/^\u2014 (\S+) /gm)].map((m) => m[1]!) : [];
+      return {
+        checkpoint: cp ? { origin: cp.origin, size: cp.size, signers } : null,
+        sequenced: o.storage.size(),
+        integrated: o.storage.integratedSize(),
+        detector: o.detectorStatus?.() ?? null,
       };
     });
 

@@ -249,6 +249,12 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     expect(await page.locator('#timeline-charts caption', { hasText: 'Risk over time' }).locator('..').textContent()).toContain(`#${alertId} watchlist (high)`);
     expect(entries().some((e) => e.source === 'console' && e.person === 'alice' && e.resource.ids.includes('/ui/api/person/carol/timeline'))).toBe(true);
 
+    // Log health: the published checkpoint and its signer (the log), sequencing, detector position.
+    await page.getByRole('button', { name: 'Log health' }).click();
+    await expect.poll(() => page.locator('[data-fact="signed by"]').textContent(), { timeout: 20_000 }).toBe(c.g.origin);
+    expect(await page.locator('[data-fact="published checkpoint"]').textContent()).toMatch(new RegExp(`^${c.g.origin} @ \\d+$`));
+    expect(await page.locator('[data-fact="detector"]').textContent()).toMatch(/^at \d+ of \d+, \d+ entries behind$/);
+
     const reports = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'report');
     expect(reports.map((e) => [e.person, e.purpose])).toEqual([['alice', 'alert follow-up'], ['alice', 'alert follow-up']]);
     await page.context().close();
