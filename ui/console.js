@@ -32,6 +32,19 @@ function cell(row, text, cls) {
   return td;
 }
 
+/** Empties a <dl> and returns a function that appends one term and its value. */
+function factList(dl) {
+  dl.replaceChildren();
+  return (k, v) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    dd.dataset.fact = k;
+    dl.append(dt, dd);
+  };
+}
+
 function show(view) {
   for (const id of ['queue', 'detail', 'lookup', 'timeline', 'health']) $(`#${id}`).hidden = id !== view;
 }
@@ -90,16 +103,7 @@ async function openAlert(id) {
   const { alert: a } = await api(`/ui/api/v1/alerts/${id}`);
   state.current = a;
   $('#detail-h').textContent = `Alert ${a.id}: ${a.rule} about ${a.subject}`;
-  const facts = $('#detail-facts');
-  facts.replaceChildren();
-  const fact = (k, v) => {
-    const dt = document.createElement('dt');
-    dt.textContent = k;
-    const dd = document.createElement('dd');
-    dd.textContent = v;
-    dd.dataset.fact = k;
-    facts.append(dt, dd);
-  };
+  const fact = factList($('#detail-facts'));
   fact('state', a.state);
   fact('severity', `${a.severity} (score ${a.score})`);
   fact('reasons', (a.reasons ?? []).join('; '));
@@ -222,16 +226,7 @@ async function lookup() {
 
 async function health() {
   const h = await api('/ui/api/health');
-  const facts = $('#health-facts');
-  facts.replaceChildren();
-  const fact = (k, v) => {
-    const dt = document.createElement('dt');
-    dt.textContent = k;
-    const dd = document.createElement('dd');
-    dd.textContent = v;
-    dd.dataset.fact = k;
-    facts.append(dt, dd);
-  };
+  const fact = factList($('#health-facts'));
   fact('published checkpoint', h.checkpoint ? `${h.checkpoint.origin} @ ${h.checkpoint.size}` : 'none yet');
   fact('signed by', h.checkpoint ? h.checkpoint.signers.join(', ') : '—');
   fact('entries sequenced / integrated', `${h.sequenced} / ${h.integrated}`);
