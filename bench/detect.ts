@@ -25,6 +25,7 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const people = arg('people', 300);
 const days = arg('days', 14);
 
@@ -36,7 +37,7 @@ function timed(f: () => number): { ms: number; cpuMs: number; out: number } {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, out };
 }
 
-for (const [shape, context] of [['ward', false], ['bank', true]] as const) {
+for (const [shape, context] of only === 'ingest' ? [] : ([['ward', false], ['bank', true]] as const)) {
   const ds = dataset({ seed: 11, people, days, warmupDays: 5, perScenario: 1, inject: true, budgetPer1000: 5, shape, context }, true);
   const entries: { index: number; entry: Record<string, unknown> }[] = [];
   for (const b of ds.days()) entries.push(...b.entries);
@@ -65,9 +66,10 @@ for (const [shape, context] of [['ward', false], ['bank', true]] as const) {
 }
 
 // Ingest through the batch API into a durable log.
-const total = arg('ingest', 200_000);
+const total = only === 'observe' ? 0 : arg('ingest', 200_000);
 const batch = arg('batch', 5000);
 const access = (i: number) => ({ actor: `agent${i % 500}`, action: 'view', resource: { type: 'customer', id: `c-${i % 50_000}` }, purpose: `ticket ${i % 997}`, role: 'agent', client: { address: `10.0.${i % 200}.1` } });
+if (total > 0) {
 const dir = mkdtempSync(join(tmpdir(), 'ilog-bench-detect-'));
 try {
   await initLog(dir, { origin: 'bench.example/detect' });
@@ -80,6 +82,7 @@ try {
   const bodies: string[] = [];
   for (let i = 0; i < total; i += batch) bodies.push(JSON.stringify(Array.from({ length: Math.min(batch, total - i) }, (_, k) => access(i + k))));
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
@@ -90,17 +93,23 @@ try {
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   const apiMs = performance.now() - t0;
+  const apiCpu = process.cpuUsage(c0);
   // Anchor: the same number of entries straight into the Appender, one commit per batch.
   const now = new Date().toISOString();
   const direct = Array.from({ length: total }, (_, i) => ({ v: 1, kind: 'access', time: now, source: 'app:crm', person: `agent${i % 500}`, action: 'view', resource: { type: 'customer', ids: [`c-${i % 50_000}`] } }));
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const chunks = [];
   for (let i = 0; i < total; i += batch) chunks.push(appender.appendMany(direct.slice(i, i + batch)));
   await Promise.all(chunks);
   const directMs = performance.now() - t1;
+  const directCpu = process.cpuUsage(c1);
+  // Process CPU (every thread: HTTP client and server, validation, encoding, the writer thread, hashing) per access.
+  const usPer = (c: NodeJS.CpuUsage) => Math.round(((c.user + c.system) / total) * 10) / 10;
   await app.close();
   await appender.close();
-  console.log(JSON.stringify({ bench: 'detect.ingest', accesses: total, batch, inFlight: 4, ms: Math.round(apiMs), accessesPerSec: Math.round(total / (apiMs / 1000)), anchorAppendManyPerSec: Math.round(total / (directMs / 1000)), durable: true }));
+  console.log(JSON.stringify({ bench: 'detect.ingest', accesses: total, batch, inFlight: 4, ms: Math.round(apiMs), accessesPerSec: Math.round(total / (apiMs / 1000)), cpuUsPerAccess: usPer(apiCpu), anchorAppendManyPerSec: Math.round(total / (directMs / 1000)), anchorCpuUsPerAccess: usPer(directCpu), durable: true }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
 }

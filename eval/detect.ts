@@ -52,7 +52,10 @@ for (const shape of shapes)
     lines.push(`alerts/day/1,000 people: ${mean((r) => r.alertsPerDayPer1000).toFixed(2)} (max ${Math.max(...runs.map((r) => r.alertsPerDayPer1000)).toFixed(2)}); precision ${pct(mean((r) => r.precision)).trim()}`);
     if (cleanRun) lines.push(`clean traffic: ${mean((r) => r.clean.alertsPerDayPer1000).toFixed(2)} alerts/day/1,000, ${mean((r) => r.clean.findingsPerDay).toFixed(1)} findings/day`);
     lines.push(`detector: ${runs.reduce((a, r) => a + r.run.entries, 0).toLocaleString('en-US')} entries in ${(runs.reduce((a, r) => a + r.run.ms, 0) / 1000).toFixed(1)} s`);
-    const missed = runs.flatMap((r) => r.scenarios.flatMap((s) => s.missed.map((m) => `seed ${r.options.seed} ${m}`)));
-    if (missed.length) lines.push(`missed: ${missed.join('; ')}`);
+    const why = runs.flatMap((r) => r.scenarios.flatMap((s) => s.why.map((m, i) => `  seed ${r.options.seed} ${s.missed[i]}: ${m.cause}${m.score !== undefined ? ` (${m.score} vs threshold ${m.threshold})` : ''} — ${m.detail.join('; ') || 'no rule fired'}`)));
+    if (why.length) lines.push('missed, and why (budget: outranked by routine cases; crowded: every slot went to other misuse; below: under the threshold; explained: explained away; silent: nothing fired):', ...why);
+    const causes = new Map<string, number>();
+    for (const r of runs) for (const s of r.scenarios) for (const m of s.why) causes.set(m.cause, (causes.get(m.cause) ?? 0) + 1);
+    if (causes.size) lines.push(`misses by cause: ${[...causes].map(([c, n]) => `${c} ${n}`).join(', ')}`);
     console.log(lines.join('\n'));
   }

@@ -44,6 +44,27 @@ export interface ScenarioResult {
   /** Rank of each instance's best finding among its day's cases by score (1 = top; Infinity: no finding). */
   ranks: number[];
   missed: string[];
+  /** Why each missed instance was missed (see `diagnose`). */
+  why: Miss[];
+}
+
+/**
+ * Why a misuse instance did not become an alert:
+ * - `budget`: a finding scored at or above the day's threshold, but the day's slots went to stronger cases;
+ * - `crowded`: the same, but every slot of the day went to other injected misuse (more misuse that day than slots);
+ * - `below`: its best finding scored below the day's threshold (routine cases scored as high);
+ * - `explained`: nothing was raised because an explanation covered it (relationship, team work, collaborator, engagement);
+ * - `silent`: nothing was raised: no rule fired, a rule was quiet (warm-up, routine habit), cooldown, or under minScore.
+ */
+export type MissCause = 'budget' | 'crowded' | 'below' | 'explained' | 'silent';
+export interface Miss {
+  id: string;
+  cause: MissCause;
+  /** Best finding score and the day's threshold, when there was a finding. */
+  score?: number;
+  threshold?: number;
+  /** The traced reasons (detector.trace) for its entries, most frequent first. */
+  detail: string[];
 }
 
 export interface RunStats {
@@ -75,10 +96,23 @@ export function dataset(o: EvalOptions, inject: boolean): Dataset {
   return generateShape(org, { ...o, inject, context: o.context ?? false });
 }
 
-function run(o: EvalOptions, inject: boolean): { ds: Dataset; findings: Finding[]; stats: RunStats } {
+interface Run {
+  ds: Dataset;
+  findings: Finding[];
+  stats: RunStats;
+  /** The budget's threshold per day. */
+  thresholds: Map<number, number>;
+  /** Traced reasons per labelled entry index (why it raised nothing). */
+  traces: Map<number, string[]>;
+}
+
+function run(o: EvalOptions, inject: boolean): Run {
   const ds = dataset(o, inject);
   const detector = new Detector({ ...ds.detectorConfig, budget: { perThousand: o.budgetPer1000 } });
+  const traces = new Map<number, string[]>();
+  if (inject) detector.trace = (index, stage, why) => void (ds.labels.has(index) && traces.set(index, [...(traces.get(index) ?? []), `${stage}: ${why}`]));
   const findings: Finding[] = [];
+  const thresholds = new Map<number, number>();
   let entries = 0;
   let ms = 0;
   for (const batch of ds.days()) {
@@ -86,14 +120,34 @@ function run(o: EvalOptions, inject: boolean): { ds: Dataset; findings: Finding[
     for (const { index, entry } of batch.entries) for (const f of detector.observe(index, entry)) findings.push(f);
     ms += performance.now() - t0;
     entries += batch.entries.length;
+    thresholds.set(batch.day, detector.status().threshold);
   }
-  return { ds, findings, stats: { entries, findings: findings.length, ms: Math.round(ms) } };
+  return { ds, findings, stats: { entries, findings: findings.length, ms: Math.round(ms) }, thresholds, traces };
+}
+
+/** Why one missed instance was missed: its best finding against the day's threshold, else what the trace said. */
+function diagnose(x: Dataset['instances'][number], best: Finding | undefined, r: Run, alerts: Finding[]): Miss {
+  const counts = new Map<string, number>();
+  for (const i of x.entries) for (const t of r.traces.get(i) ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const detail = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([t, n]) => (n > 1 ? `${t} (×${n})` : t));
+  if (best) {
+    const threshold = r.thresholds.get(dayOf(best)) ?? 0;
+    // What took the day's slots: the alerts raised about that day, strongest first.
+    const won = alerts.filter((f) => dayOf(f) === dayOf(best)).sort((a, b) => b.score - a.score);
+    const misuse = (f: Finding) => f.entries.some((i) => r.ds.labels.has(i)) || r.ds.instances.some((y) => y.person === f.subject && y.days.includes(dayOf(f)));
+    const cause = best.score < threshold ? 'below' : won.length > 0 && won.every(misuse) ? 'crowded' : 'budget';
+    const by = cause !== 'below' ? [`outranked by ${won.map((f) => `${f.rules?.join('+') ?? f.rule} ${f.score}${misuse(f) ? ' (misuse)' : ''}`).join(', ') || 'nothing (no slot left)'}`] : [];
+    return { id: x.id, cause, score: best.score, threshold, detail: [`${best.rules?.join('+') ?? best.rule} ${best.score}`, ...by, ...detail] };
+  }
+  const explained = [...counts.keys()].some((t) => /^(explained|team|engaged|covering)/.test(t));
+  return { id: x.id, cause: explained ? 'explained' : 'silent', detail };
 }
 
 const dayOf = (f: Finding) => Math.floor((Date.parse(f.time) - EPOCH) / DAY);
 
 export function evaluate(o: EvalOptions): EvalResult {
-  const { ds, findings, stats } = run(o, true);
+  const r = run(o, true);
+  const { ds, findings, stats } = r;
   const post = findings.filter((f) => dayOf(f) >= o.warmupDays && dayOf(f) < o.days);
   const alerts = post.filter((f) => f.alert !== false);
   const alertedCase = new Set(alerts.map((f) => `${f.subject}/${dayOf(f)}`));
@@ -105,9 +159,11 @@ export function evaluate(o: EvalOptions): EvalResult {
   const caught = new Set<string>();
   const raised = new Set<string>();
   const rank = new Map<string, number>();
+  const bestOf = new Map<string, Finding>();
   for (const f of post)
     for (const id of cited(f)) {
       raised.add(id);
+      if ((bestOf.get(id)?.score ?? -1) < f.score) bestOf.set(id, f);
       if (alertedCase.has(`${f.subject}/${dayOf(f)}`)) caught.add(id);
       rank.set(id, Math.min(rank.get(id) ?? Infinity, rankOn(dayOf(f), f.score)));
     }
@@ -128,6 +184,7 @@ export function evaluate(o: EvalOptions): EvalResult {
       raisedRecall: xs.length ? xs.filter((x) => raised.has(x.id)).length / xs.length : 0,
       ranks: xs.map((x) => rank.get(x.id) ?? Infinity),
       missed: xs.filter((x) => !caught.has(x.id)).map((x) => `${x.id} (${x.person}, day ${x.day})`),
+      why: xs.filter((x) => !caught.has(x.id)).map((x) => diagnose(x, bestOf.get(x.id), r, alerts)),
     };
   });
   const postDays = o.days - o.warmupDays;

@@ -55,6 +55,9 @@ export function generateShape(org: ShapeOrg, o: GenOptions & { context: boolean 
   const injected: RawEvent[] = [];
   if (o.inject) {
     const srng = new Rng(o.seed).fork(3);
+    // Instances on distinct days as far as the run allows, as ward's generator does (eval/generator.ts):
+    // several insiders on one day would share its one or two alert slots and measure the budget, not the rules.
+    const used = new Set<number>();
     let k = 0;
     for (let i = 0; i < o.perScenario; i++)
       for (const scenario of SCENARIOS) {
@@ -63,11 +66,13 @@ export function generateShape(org: ShapeOrg, o: GenOptions & { context: boolean 
         // A day someone of the right kind works (a practice is closed at weekends): try a few.
         let day = 0;
         let made;
-        for (let tries = 0; tries < 10 && !made; tries++) {
+        for (let tries = 0; tries < 40 && !made; tries++) {
           day = srng.int(o.warmupDays, Math.max(o.warmupDays, last));
+          if (tries < 30 && used.has(day)) continue;
           made = makeShapeInstance(scenario, { org, rng: srng.fork(++k), day, id, shift, work: workFor });
         }
         if (!made || made.events.length === 0) continue;
+        used.add(day);
         instances.push({ id, scenario, person: made.person, day, entries: [], days: [] });
         injected.push(...made.events);
       }

@@ -108,4 +108,14 @@ export class ReplayedDirectory implements UserDirectory {
   list(): { person: string; role: string }[] {
     return [...this.#users.entries()].map(([person, u]) => ({ person, role: u.role })).sort((a, b) => a.person.localeCompare(b.person));
   }
+
+  /** The replayed state, for a signed snapshot (log/state-snapshot.ts). */
+  snapshot(): [string, { role: string; commitment: string }][] {
+    return [...this.#users.entries()];
+  }
+
+  /** Start from a snapshot's state (replay then continues after it). */
+  restore(state: [string, { role: string; commitment: string }][]): void {
+    this.#users = new Map(state.map(([p, u]) => [p, { role: u.role, commitment: u.commitment }]));
+  }
 }

@@ -8,6 +8,7 @@ import { defaultDir, reportError, type GlobalOptions } from './output.js';
 export function withCommonOptions(cmd: Command): Command {
   return cmd
     .option('--dir <dir>', 'log data directory (env ILOG_DIR)', defaultDir())
+    .option('--store <url>', "where the log's entries, tiles and checkpoints live: postgres://… (env ILOG_STORE; default <dir>/log.db)")
     .option('--json', 'machine-readable output (one JSON document on stdout)');
 }
 
@@ -22,6 +23,9 @@ export function action<O extends GlobalOptions, A extends unknown[]>(
     // Commander passes (...positional, options, command).
     const cmd = raw[raw.length - 1] as Command;
     const opts = cmd.opts() as O;
+    // Every area opens the log through storage/open-storage.ts, which reads $ILOG_STORE.
+    const store = (opts as { store?: unknown }).store;
+    if (typeof store === 'string') process.env.ILOG_STORE = store;
     const args = raw.slice(0, -2) as A;
     // If the event loop empties while the command is still running (a promise
     // that nothing will ever settle), Node exits with code 0 and no word: the

@@ -19,6 +19,7 @@ interface MirrorOptions extends GlobalOptions {
   key?: string;
   once?: boolean;
   interval: number;
+  metricsListen?: string;
 }
 
 export function register(program: Command): void {
@@ -33,7 +34,8 @@ export function register(program: Command): void {
       .option('--policy <file>', 'only accept checkpoints whose cosignatures meet this tlog-policy')
       .option('--key <file>', 'cosigner key (e.g. from `ilog witness init`): cosign each checkpoint once mirrored')
       .option('--interval <ms>', 'poll interval', parseCount, 1000)
-      .option('--once', 'copy up to the current checkpoint and exit'),
+      .option('--once', 'copy up to the current checkpoint and exit')
+      .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz on this address (else on --listen, when given)'),
   ).action(
     action<MirrorOptions, []>(async (opts) => {
       const { mirrorConfig, openMirrorCopy } = await import('../witness/mirror-setup.js');
@@ -49,7 +51,13 @@ export function register(program: Command): void {
       // Before it serves or cosigns anything (the copy itself is the log's, so the record is kept beside it).
       const started = recordStartInFile(join(opts.dir, 'starts.jsonl'), 'mirror', { from: cfg.from, vkey: cfg.vkey, format: cfg.format, listen: opts.listen ?? null, policy: opts.policy ?? null, cosigns: opts.key !== undefined, interval: opts.interval });
       const source = openTlogSource(cfg.from);
+      const { Metrics } = await import('../export/metrics.js');
+      const { mirrorMetrics } = await import('../export/component-metrics.js');
+      const { registerOpsRoutes, startOpsServer } = await import('../export/health.js');
+      const metrics = new Metrics('mirror');
+      const progress = mirrorMetrics(metrics, () => mirror.size);
       const mirror = new Mirror({
+        onProgress: (_size, target) => progress.synced(target),
         source,
         copy,
         logVkey: cfg.vkey,
@@ -58,11 +66,16 @@ export function register(program: Command): void {
       });
       let evidenceFile: string | undefined;
       let lastError = '';
+      const ops = {
+        metrics,
+        checks: [{ name: 'following', check: () => (evidenceFile ? `stopped: the log is inconsistent with the copy (evidence in ${evidenceFile})` : lastError ? `the last sync failed: ${lastError}` : undefined) }],
+      };
+      const opsServer = opts.metricsListen ? await startOpsServer(parseListen(opts.metricsListen).host, parseListen(opts.metricsListen).port, ops) : undefined;
       let url: string | undefined;
       let app: Awaited<ReturnType<typeof createLogServer>> | undefined;
       if (opts.listen) {
         const { host, port } = parseListen(opts.listen);
-        app = await createLogServer({ storage, health: () => ({ mirror: { from: cfg.from, started: { time: started.time, version: started.version, code: started.code.sha256, config: started.config.sha256 }, size: mirror.size, following: evidenceFile === undefined, ...(lastError ? { lastError } : {}), ...(evidenceFile ? { evidence: evidenceFile } : {}) } }) });
+        app = await createLogServer({ storage, ...(opts.metricsListen ? {} : { extend: (a) => registerOpsRoutes(a, ops) }), health: () => ({ mirror: { from: cfg.from, started: { time: started.time, version: started.version, code: started.code.sha256, config: started.config.sha256 }, size: mirror.size, following: evidenceFile === undefined, ...(lastError ? { lastError } : {}), ...(evidenceFile ? { evidence: evidenceFile } : {}) } }) });
         url = await listen(app, host, port);
         note(opts.json, `ilog: mirror serving at ${url}`);
       }
@@ -75,6 +88,7 @@ export function register(program: Command): void {
         if (closed) return;
         closed = true;
         await app?.close();
+        await opsServer?.app.close();
         copy.close();
         source.close?.();
       };
@@ -87,6 +101,7 @@ export function register(program: Command): void {
           const sync = mirror.syncOnce();
           syncing = sync;
           const r = await sync;
+          progress.synced(r.size);
           if (r.copied > 0) note(opts.json, `ilog: mirrored ${r.copied} entries, size ${r.size}`);
           lastError = '';
           if (opts.once) break;
@@ -103,6 +118,7 @@ export function register(program: Command): void {
             // Keep serving the verified copy; stop following the log.
             return;
           }
+          progress.failed();
           const msg = err instanceof IlogError ? `${err.code}: ${err.message}` : String(err);
           if (msg !== lastError) process.stderr.write(`ilog: mirror: ${msg} (retrying)\n`);
           lastError = msg;

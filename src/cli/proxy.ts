@@ -22,24 +22,9 @@ interface ProxyCliOptions extends GlobalOptions {
   tlsKey?: string;
   config?: string;
   reconcile?: string;
-}
-
-/** Optional JSON config: per-role upstream passwords and defaults for the flags. */
-interface ProxyConfig {
-  upstream?: string;
-  listen?: string;
-  purposePattern?: string;
-  logTimeoutMs?: number;
-  roles?: Record<string, string>;
-}
-
-function readConfig(path: string | undefined): ProxyConfig {
-  if (!path) return {};
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ProxyConfig;
-  } catch (e) {
-    throw new IlogError('BAD_CONFIG', `cannot read proxy config ${path}: ${(e as Error).message}`);
-  }
+  metricsListen?: string;
+  logFormat: string;
+  logLevel: string;
 }
 
 function parseListen(s: string): { host: string; port: number } {
@@ -61,15 +46,31 @@ export function register(program: Command): void {
       .option('--writer <thread|inline>', 'where log commits run: a writer thread (default) or inline on the main thread (one thread hop less per commit; the event loop waits for each fsync)', 'thread')
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
+      .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz over HTTP on this address')
+      .option('--log-format <format>', 'log lines on stderr: json (one JSON object per line) or pretty', 'json')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
       .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
-      .option('--config <file>', 'JSON config: {"roles": {"<role>": "<password>"}, "upstream", "listen", "purposePattern", "logTimeoutMs"}'),
+      .option('--config <file>', 'YAML or JSON config file (docs/operations.md#one-config-file): the proxy section (upstream, upstreamPassword, roles, listen, …), log, metrics; flags override it, ILOG_* variables override the file'),
   ).action(
     action<ProxyCliOptions, []>(async (opts) => {
-      const cfg = readConfig(opts.config);
+      const { loadConfig, resolveSecret } = await import('./config-file.js');
+      const file = loadConfig(opts.config);
+      const pc = file.proxy ?? {};
+      // Passwords from files or the environment ({file}/{env}), resolved once here.
+      const cfg = { ...pc, roles: Object.fromEntries(Object.entries(pc.roles ?? {}).map(([role, s]) => [role, resolveSecret(s, `proxy.roles.${role}`)])) };
       const upstreamUrl = opts.upstream ?? cfg.upstream ?? process.env.ILOG_UPSTREAM;
       if (!upstreamUrl) throw usageError('--upstream is required (postgres://role:password@host:port/db)');
       const { parseUpstreamUrl } = await import('../capture/pg/upstream.js');
       const up = parseUpstreamUrl(upstreamUrl);
+      if (!up.credentials.password && pc.upstreamPassword) up.credentials.password = resolveSecret(pc.upstreamPassword, 'proxy.upstreamPassword');
+      if (opts.metricsListen === undefined && file.metrics?.listen) opts.metricsListen = file.metrics.listen;
+      if (opts.overlap && pc.overlap === false) opts.overlap = false;
+      const { loggerFromFlags } = await import('./log-flags.js');
+      const logFlags = { logFormat: opts.logFormat !== 'json' ? opts.logFormat : (file.log?.format ?? 'json'), logLevel: opts.logLevel !== 'info' ? opts.logLevel : (file.log?.level ?? 'info') };
+      const logger = await loggerFromFlags('proxy', logFlags, opts.dir, [up.credentials.password ?? '', ...Object.values(cfg.roles)].filter((p) => p !== ''));
+      if (opts.upstream && up.credentials.password) {
+        logger.warn({ component: 'config', field: 'upstream' }, 'the --upstream URL carries a password, which every local user can read in /proc/<pid>/cmdline; give it in the config file (roles) or ILOG_UPSTREAM instead');
+      }
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together');
       const tls = opts.tlsCert && opts.tlsKey ? createSecureContext({ cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) }) : undefined;
       const listen = parseListen(opts.listen === '127.0.0.1:6432' && cfg.listen ? cfg.listen : opts.listen);
@@ -81,8 +82,17 @@ export function register(program: Command): void {
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
       if (opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be thread or inline');
-      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread' });
-      const report = (e: unknown): void => void process.stderr.write(`ilog proxy: ${e instanceof Error ? e.message : String(e)}\n`);
+      const { Metrics } = await import('../export/metrics.js');
+      const { LogMetrics } = await import('../export/log-metrics.js');
+      const { ProxyMetricsRecorder } = await import('../export/proxy-metrics.js');
+      const { startOpsServer, tcpReachable } = await import('../export/health.js');
+      const metrics = new Metrics('proxy');
+      const logMetrics = new LogMetrics(metrics);
+      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread', onCommit: logMetrics.onCommit });
+      logMetrics.attach(appender, opts.dir);
+      let sessions = (): number => 0;
+      const proxyMetrics = new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() });
+      const report = (e: unknown): void => logger.error({ component: 'proxy', ...(e instanceof Error && 'code' in e ? { code: (e as { code: unknown }).code } : {}) }, e instanceof Error ? e.message : String(e));
       // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({
         dir: opts.dir,
@@ -95,6 +105,7 @@ export function register(program: Command): void {
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
         overlapReads: opts.overlap,
+        metrics: proxyMetrics,
         ...(tls ? { tls } : {}),
       }).catch(async (e: unknown) => {
         await appender.close();
@@ -131,9 +142,19 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      sessions = () => proxy.sessions;
       const addr = await proxy.listen(listen.port, listen.host);
-      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}` }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
+      let ops: { url: string; app: { close(): Promise<void> } } | undefined;
+      if (opts.metricsListen) {
+        const m = parseListen(opts.metricsListen);
+        ops = await startOpsServer(m.host, m.port, {
+          metrics,
+          checks: [{ name: 'log-writable', check: () => logMetrics.notWritable() }, tcpReachable('upstream-reachable', up.target.host, up.target.port)],
+        });
+      }
+      printResult(opts.json, { url: `postgres://${addr.host}:${addr.port}`, listening: `${addr.host}:${addr.port}`, upstream: `${up.target.host}:${up.target.port}`, ...(ops ? { metrics: `${ops.url}/metrics` } : {}) }, `ilog proxy listening on ${addr.host}:${addr.port} → ${up.target.host}:${up.target.port}`);
       await signalled;
+      await ops?.app.close();
       await reconciler?.stop();
       await close();
       await appender.close();

@@ -20,6 +20,11 @@ import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-p
 import type { RunningGovernance } from '../governance/service.js';
 import type { Notifier } from '../alert/notifier.js';
 import type { ReviewerKeys } from '../alert/review.js';
+import type { Logger } from 'pino';
+import { Metrics } from '../export/metrics.js';
+import { LogMetrics } from '../export/log-metrics.js';
+import { cosignMetrics, detectorMetrics } from '../export/component-metrics.js';
+import { registerOpsRoutes, startOpsServer, type OpsEndpoints, type ReadinessCheck } from '../export/health.js';
 export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
@@ -28,6 +33,8 @@ export interface RunningLog {
   app: FastifyInstance;
   /** What the server added beyond the log API, for the start-up message. */
   features: { alerting: boolean; appApi: boolean; readTokens: boolean };
+  /** Where /metrics, /healthz and /readyz are served (the main URL unless --metrics-listen moved them). */
+  metricsUrl: string;
   /** Idempotent. */
   stop(): Promise<void>;
 }
@@ -39,6 +46,10 @@ export interface LogServiceOptions {
   alertChannels?: (defaults: Channel[]) => Channel[];
   /** Require a read token for the read API (default: when listening beyond loopback). */
   readTokens?: boolean;
+  /** host:port for /metrics, /healthz and /readyz on a separate server (default: on the main server). */
+  metricsListen?: string;
+  /** Structured logs (src/export/logger.ts): HTTP requests and the components' lines; default: plain lines on stderr, no request log. */
+  logger?: Logger;
 }
 
 // Kept in step with ALERT_FILES (src/alert/alerting.ts); repeated so a plain
@@ -66,7 +77,20 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   guardDataDir(dir, [ROUTING_FILE, APPS_FILE, 'reviewers.json'].map((f) => join(dir, f)));
   const token = readLogToken(dir);
   const readTokens = o.readTokens ?? !isLoopback(host);
-  const appender = await Appender.open(dir);
+  const lease = await sequencerLease();
+  const metrics = new Metrics('serve');
+  const logMetrics = new LogMetrics(metrics);
+  let appender: Appender;
+  try {
+    appender = await Appender.open(dir, { onCommit: logMetrics.onCommit });
+  } catch (e) {
+    await lease?.release();
+    throw e;
+  }
+  logMetrics.attach(appender, dir);
+  const checks: ReadinessCheck[] = [{ name: 'log-writable', check: () => logMetrics.notWritable() }];
+  const ops: OpsEndpoints = { metrics, checks };
+  let opsServer: { url: string; app: FastifyInstance } | undefined;
   let alerting: Alerting | undefined;
   let app: FastifyInstance;
   let appApi = false;
@@ -86,10 +110,19 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     appApi = extra.appApi;
     const notifier: Notifier | undefined = alerting?.service;
     witnessing = startWitnessPublishing(dir, appender.storage, {
-      log: (line) => process.stderr.write(`ilog: ${line}\n`),
+      log: (line) => (o.logger ? o.logger.info({ component: 'witness-publisher' }, line) : process.stderr.write(`ilog: ${line}\n`)),
+      onCosign: cosignMetrics(metrics),
       ...(notifier ? { onPolicyUnmet: (u) => void notifyPolicyUnmet(notifier, appender.origin, u) } : {}),
     });
     governance = await governanceFor(dir, appender, notifier);
+    if (witnessing) {
+      const w = witnessing;
+      checks.push({ name: 'witness-policy', check: () => (w.publisher.status().policyMet ? undefined : `the witness policy is not met: ${(w.publisher.status().unmet?.missing ?? []).map((m) => m.name).join(', ') || 'no cosignature yet'}`) });
+    }
+    if (alerting) {
+      const p = alerting.pipeline;
+      detectorMetrics(metrics, { position: () => p.position(), logSize: () => appender.storage.size() });
+    }
     // On the record before serving: what code, which version, which configuration (no secrets).
     await logNodeStarted(appender, 'serve', {
       listen: `${host}:${port}`,
@@ -100,14 +133,18 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       readTokens,
     });
     const { startConfiguredReconciler } = await import('../capture/pgaudit/start-reconciler.js');
-    reconciler = await startConfiguredReconciler(dir, appender, (e) => process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`));
+    reconciler = await startConfiguredReconciler(dir, appender, (e) =>
+      o.logger ? o.logger.error({ component: 'reconciler', err: e }, e instanceof Error ? e.message : String(e)) : process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`),
+    );
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,
       token,
+      ...(o.logger ? { logger: o.logger } : {}),
       ...(readTokens ? { readAuthorize: readAuth(dir) } : {}),
       ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {
+        if (!o.metricsListen) registerOpsRoutes(a, ops);
         if (alerting) await alerting.register(a, witnessing?.published);
         else if (appApi) await registerAppApi(a, dir, appender);
       },
@@ -118,11 +155,18 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
+    await lease?.release();
     throw e;
   }
   let url: string;
   try {
     url = await listen(app, host, port);
+    if (o.metricsListen) {
+      const m = parseListen(o.metricsListen);
+      opsServer = await startOpsServer(m.host, m.port, ops).catch((e: unknown) => {
+        throw portError(e, m, '--metrics-listen');
+      });
+    }
   } catch (e) {
     await app.close();
     await reconciler?.stop();
@@ -130,19 +174,37 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
+    await lease?.release();
     throw portError(e, { host, port }, o.listenFlag ?? '--listen');
   }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      await opsServer?.app.close();
       await app.close();
       await reconciler?.stop();
       await governance?.stop();
       await witnessing?.stop();
       await alerting?.stop();
       await appender.close();
+      await lease?.release();
     })());
-  return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, stop };
+  // Fail closed: a node that lost the lease may already have a successor; it stops serving now.
+  void lease?.lost.then((e) => {
+    process.stderr.write(`ilog: ${e.message}\n`);
+    process.exitCode = 1;
+    void stop().finally(() => process.exit(1));
+  });
+  return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, metricsUrl: opsServer?.url ?? url, stop };
+}
+
+/** On a PostgreSQL store, wait for the sequencer lease (docs/storage.md); SQLite needs none. */
+async function sequencerLease(): Promise<{ lost: Promise<Error>; release(): Promise<void> } | undefined> {
+  const { storeUrl } = await import('../storage/open-storage.js');
+  const url = storeUrl();
+  if (url === undefined) return undefined;
+  const { SequencerLease } = await import('../storage/postgres/sequencer-lease.js');
+  return SequencerLease.acquire(url, { onStandby: () => process.stderr.write('ilog: standing by: another ilog serve holds the sequencer lease on this store; taking over when it stops\n') });
 }
 
 async function governanceFor(dir: string, appender: Appender, notifier: Notifier | undefined): Promise<RunningGovernance | undefined> {

@@ -10,6 +10,7 @@ interface ServeOptions extends GlobalOptions {
   listen?: string;
   log?: string[];
   logs?: string;
+  metricsListen?: string;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -21,7 +22,8 @@ export function register(program: Command): void {
       .description('run a tlog-witness v1.0.0 server that cosigns checkpoints of the logs it follows')
       .option('--listen <host:port>', 'address to serve POST /add-checkpoint on (port 0 = any free port)')
       .option('--log <vkey>', 'vkey of a log to follow (repeatable; with init: written to <dir>/witness.logs, else in addition to it)', collect)
-      .option('--logs <file>', 'file of "log <vkey>" lines (default <dir>/witness.logs)'),
+      .option('--logs <file>', 'file of "log <vkey>" lines (default <dir>/witness.logs)')
+      .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz on this address instead of the witness port'),
   ).action(
     action<ServeOptions, []>(async (opts) => {
       if (!opts.listen) throw new IlogError('USAGE', 'give --listen host:port (or use `ilog witness init` / `ilog witness status`)');
@@ -42,8 +44,22 @@ export function register(program: Command): void {
         onEvidence: (e) => process.stderr.write(`witness: refused ${e.kind} checkpoint for ${e.origin}: ${e.detail} (evidence kept in witness.db)\n`),
       });
       const app = witnessServer(witness);
+      const { Metrics } = await import('../export/metrics.js');
+      const { instrumentHttp } = await import('../export/component-metrics.js');
+      const { fileWritable, registerOpsRoutes, startOpsServer } = await import('../export/health.js');
+      const { join } = await import('node:path');
+      const metrics = new Metrics('witness');
+      // add-checkpoint latency and failures (4xx/5xx) are the route's figures.
+      instrumentHttp(app, metrics);
+      const ops = {
+        metrics,
+        checks: [fileWritable('store-writable', join(opts.dir, 'witness.db'))],
+      };
+      if (!opts.metricsListen) registerOpsRoutes(app, ops);
       const { host, port } = parseListen(opts.listen);
+      let opsServer: Awaited<ReturnType<typeof startOpsServer>> | undefined;
       const stop = async (): Promise<void> => {
+        await opsServer?.app.close();
         await app.close();
         store.close();
         process.exit(0);
@@ -52,6 +68,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', () => void stop());
       process.once('SIGINT', () => void stop());
       const address = await listen(app, host, port);
+      opsServer = opts.metricsListen ? await startOpsServer(parseListen(opts.metricsListen).host, parseListen(opts.metricsListen).port, ops) : undefined;
       const out = { ok: true, listening: address, vkey: cfg.vkey, logs: witness.origins };
       process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `witness listening on ${address}\nvkey ${cfg.vkey}\n`);
     }),

@@ -16,7 +16,7 @@ import { LearnedGroups, type LearnedGroupsJSON } from './context/learned-groups.
 import { reconSignals } from './rules/recon.js';
 import { bypassSignals } from './rules/bypass.js';
 import { calibrate, countSignals } from './rules/calibrate.js';
-import type { AccessContext } from './rules/context.js';
+import type { AccessContext, Trace } from './rules/context.js';
 import { accessNames, firstAccessSignals } from './rules/first-access.js';
 import { COVERING, foreignFinal, foreignKeys, openForeign, teamOf } from './rules/foreign-record.js';
 import { OpenLookups, type OpenLookup } from './rules/open-lookups.js';
@@ -39,6 +39,7 @@ const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
 const RECENT_ACCESS = 4096;
 const CORROBORATION_MS = 86_400_000;
+
 /** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
 const DAY_EVIDENCE = 32;
 
@@ -97,6 +98,8 @@ export class Detector {
   #budget: AlertBudget;
   /** Time of the latest entry observed: the budget's day follows the log, not the findings' own (earlier) times. */
   #now = Number.NaN;
+  /** Diagnostics: told why an access raised nothing (explained, dropped, below minScore). Not part of the state. */
+  trace: Trace | undefined;
 
   constructor(config: DetectorConfigInput | DetectorConfig = {}) {
     this.config = Object.freeze(parseDetectorConfig(config)) as DetectorConfig;
@@ -169,23 +172,23 @@ export class Detector {
     if (Number.isFinite(this.#now) && t <= this.#now) return [];
     this.#now = t;
     const day = Math.floor((t + this.config.utcOffsetMinutes * 60_000) / DAY);
-    const people = () => {
-      let n = 0;
-      for (const p of this.#persons.values()) if (day - p.day <= 7) n++;
-      return n;
-    };
     if (this.#budgetDay === day) return [];
     this.#budgetDay = day;
-    return this.#budget.roll(day, people());
+    let people = 0;
+    for (const p of this.#persons.values()) if (day - p.day <= 7) people++;
+    return this.#budget.roll(day, people);
   }
   #budgetDay = Number.NaN;
 
   /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
   #expire(now: number): Finding[] {
+    if (!this.#open.due(now)) return [];
     const out: Finding[] = [];
     const covering = (o: OpenLookup) => {
       const p = this.#persons.get(o.person);
-      return o.signal.rule === 'foreign-record' && p !== undefined && p.day === o.day && p.dayForeignEngaged >= COVERING;
+      const yes = o.signal.rule === 'foreign-record' && p !== undefined && p.day === o.day && p.dayForeignEngaged >= COVERING;
+      if (yes) this.trace?.(o.index, 'covering', 'they were covering another team that day');
+      return yes;
     };
     for (const o of this.#open.expire(now, (o) => !covering(o))) {
       const f = foreignFinal(o, this.config);
@@ -250,7 +253,7 @@ export class Detector {
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
-    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0 };
+    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [
@@ -266,7 +269,7 @@ export class Detector {
       p.overlapDays.push(day);
       if (p.overlapDays.length > MAX_OVERLAP_DAYS) p.overlapDays.shift();
     }
-    this.#open.touch(v, team, p);
+    this.#open.touch(v, team, p, this.trace);
     openForeign(ctx, foreign, this.#open);
     const read = isRead(v.action);
     if (read) {
@@ -377,14 +380,20 @@ export class Detector {
       const c = p.cooldown.get(keyOf(s));
       return !c || t - c.time >= (FACT_RULES.has(s.rule) ? factMs : cooldownMs) || s.strength > c.strength + 0.1;
     });
-    if (kept.length === 0) return [];
+    if (kept.length === 0) {
+      this.trace?.(index, 'cooldown', `${signals.map((s) => s.rule).join(', ')} already reported lately`);
+      return [];
+    }
     countSignals(g, raw.filter((_, i) => kept.includes(signals[i]!)));
     // Converging evidence: other rules flagged this person recently.
     const others = [...p.recent].filter(([r, at]) => t - at < CORROBORATION_MS && !kept.some((s) => s.rule === r)).map(([r]) => r);
     if (others.length > 0)
       kept.push({ rule: 'pattern', strength: Math.min(0.5, 0.25 * others.length), reason: `also flagged in the last 24 hours for: ${others.sort().join(', ')}` });
     const score = combine(kept);
-    if (score < cfg.minScore) return [];
+    if (score < cfg.minScore) {
+      this.trace?.(index, 'below-min', `score ${score} (${kept.map((s) => s.rule).join(', ')}) under minScore ${cfg.minScore}`);
+      return [];
+    }
     kept.sort((a, b) => b.strength - a.strength);
     for (const [k, c] of p.cooldown) if (t - c.time >= Math.max(cooldownMs, factMs)) p.cooldown.delete(k);
     for (const s of kept) {

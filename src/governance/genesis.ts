@@ -4,7 +4,7 @@
 // quorum, into entry 0. From then on every change of policy is an entry.
 import { IlogError } from '../ledger/errors.js';
 import { verifierFromKey } from '../ledger/note.js';
-import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openLogStorage } from '../storage/open-storage.js';
 import { genesisGovernanceSchema } from './entries.js';
 
 /** The genesis fields for `vkeys` and `quorum`; throws USAGE on a bad key, a repeated admin or an impossible quorum. */
@@ -28,7 +28,7 @@ export function governanceGenesis(vkeys: readonly string[], quorum: number): { a
 
 /** Whether the log in `dir` names admins in its genesis (then locks, persons and policy are governed). */
 export function isGoverned(dir: string): boolean {
-  const storage = SqliteLogStorage.open(dir, { readonly: true });
+  const storage = openLogStorage(dir, { readonly: true });
   try {
     const first = storage.readEntries(0, 1)[0];
     if (!first) return false;

@@ -77,6 +77,16 @@ export class PolicyMachine {
   /** The time the current entry is judged at (see the header). */
   #t = 0;
 
+  /** The replayed policy, for a signed snapshot (log/state-snapshot.ts). */
+  snapshot(): Policy {
+    return this.policy;
+  }
+
+  /** Start from a snapshot's policy: `advance` then replays only the entries after it. */
+  restore(policy: Policy): void {
+    Object.assign(this.policy, policy);
+  }
+
   /** Feeds entry `index`. Entries must come in index order, each exactly once. */
   apply(index: number, entry: Record<string, unknown>): GovernanceEvent[] {
     if (index !== this.policy.size) {

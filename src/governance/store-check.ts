@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { verifierCommitment } from '../capture/directory.js';
 import { IlogError } from '../ledger/errors.js';
 import { ProvenLog } from '../log/proven-log.js';
-import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openLogStorage } from '../storage/open-storage.js';
 import { PolicyMachine } from './machine.js';
 import type { Policy } from './policy.js';
 import { advance } from './replay.js';
@@ -83,7 +83,7 @@ function checkSnapshot(dir: string, storage: ProvenLog): Discrepancy[] {
 
 /** Every way the stores beside the log disagree with the policy the log says. */
 export function checkStoreAgainstPolicy(dir: string): Discrepancy[] {
-  const raw = SqliteLogStorage.open(dir, { readonly: true });
+  const raw = openLogStorage(dir, { readonly: true });
   try {
     // Only what the signed tree proves: an edited entry throws TILE_MISMATCH here.
     const storage = ProvenLog.forDir(dir, raw);

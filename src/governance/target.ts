@@ -8,7 +8,7 @@ import { parseCheckpoint } from '../ledger/checkpoint.js';
 import { encodeEntry } from '../ledger/entry.js';
 import { parseNote } from '../ledger/note.js';
 import { LogClient } from '../http/log-client.js';
-import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openLogStorage } from '../storage/open-storage.js';
 import { LOG_FILES } from '../log/appender-files.js';
 import { ProvenLog } from '../log/proven-log.js';
 import { PolicyMachine } from './machine.js';
@@ -34,7 +34,7 @@ function tokenOf(t: Target): string | undefined {
  */
 export async function loadPolicyMachine(t: Target, m = new PolicyMachine()): Promise<PolicyMachine> {
   if (!t.url) {
-    const storage = SqliteLogStorage.open(t.dir, { readonly: true });
+    const storage = openLogStorage(t.dir, { readonly: true });
     try {
       advance(m, ProvenLog.forDir(t.dir, storage));
     } finally {

@@ -2,11 +2,26 @@
 // PolicyMachine, kept current by polling the storage (every 50 ms by default,
 // well inside the one-second budget for a lock to reach every proxy). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
-import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openLogStorage } from '../storage/open-storage.js';
 import { isIntegrityFailure, ProvenLog, type EntryReader } from '../log/proven-log.js';
+import { openCheckpoint } from '../ledger/checkpoint.js';
+import { verifierFromKey, type Signer } from '../ledger/note.js';
+import { readLogSigner, readLogVkey } from '../log/appender-files.js';
+import { loadSnapshot, saveSnapshot } from '../log/state-snapshot.js';
 import { PolicyMachine, type GovernanceEvent } from './machine.js';
 import type { Policy } from './policy.js';
 import { advance } from './replay.js';
+
+const SNAPSHOT = 'governance';
+
+/** The log key when this process may read it (a read-only command may not), else undefined. */
+function readableSigner(dir: string): Signer | undefined {
+  try {
+    return readLogSigner(dir);
+  } catch {
+    return undefined;
+  }
+}
 
 export type EventListener = (e: GovernanceEvent) => void;
 
@@ -25,12 +40,26 @@ export class GovernanceView {
     this.#close = close;
   }
 
-  /** Opens `<dir>/log.db` read-only and replays what its signed checkpoint proves. */
+  /**
+   * Opens the log of `dir` read-only and replays what its signed checkpoint
+   * proves: from the signed policy snapshot (`<dir>/snapshots/governance.json`,
+   * log/state-snapshot.ts) when it is sound, else from entry 0; then saves a new
+   * snapshot at the checkpoint when this process can read the log key.
+   */
   static open(dir: string): GovernanceView {
-    const storage = SqliteLogStorage.open(dir, { readonly: true });
+    const storage = openLogStorage(dir, { readonly: true });
     const v = new GovernanceView(ProvenLog.forDir(dir, storage), () => storage.close());
     try {
+      const verifier = verifierFromKey(readLogVkey(dir));
+      const snap = loadSnapshot<Policy>(dir, SNAPSHOT, storage, verifier);
+      if (snap && 'state' in snap) v.machine.restore(snap.state);
+      const from = v.policy.size;
       v.refresh();
+      const checkpoint = storage.latestCheckpoint();
+      if (checkpoint !== undefined && v.policy.size > from && openCheckpoint(checkpoint, [verifier]).checkpoint.size === v.policy.size) {
+        const signer = readableSigner(dir);
+        if (signer) saveSnapshot(dir, SNAPSHOT, checkpoint, verifier, signer, v.machine.snapshot());
+      }
     } catch (e) {
       storage.close();
       throw e;

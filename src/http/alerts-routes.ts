@@ -27,17 +27,17 @@ export interface AlertsRoutesOptions {
   findings?: () => readonly Finding[];
 }
 
-const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
+export const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
 // Reviews arrive signed by the reviewer (src/alert/review.ts): the client sends the time it signed
 // and the signature; the server rebuilds the entry with the token's reviewer and the alert id,
 // so a signature made for another reviewer, alert or action does not verify.
 const time = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'RFC 3339 UTC with milliseconds');
 const signature = z.object({ signer: z.string().min(3).max(512), sig: z.string().min(1).max(200) }).strict();
-const ackBody = z.object({ time, note: z.string().max(2000).optional(), signature }).strict();
-const closeBody = z.object({ time, resolution: z.string().max(2000).optional(), signature }).strict();
-const commentBody = z.object({ time, text: z.string().min(1).max(2000), signature }).strict();
-const escalateBody = z.object({ time, note: z.string().max(2000).optional(), signature }).strict();
-const suppressBody = z
+export const ackBody = z.object({ time, note: z.string().max(2000).optional(), signature }).strict();
+export const closeBody = z.object({ time, resolution: z.string().max(2000).optional(), signature }).strict();
+export const commentBody = z.object({ time, text: z.string().min(1).max(2000), signature }).strict();
+export const escalateBody = z.object({ time, note: z.string().max(2000).optional(), signature }).strict();
+export const suppressBody = z
   .object({ time, until: time, subject: z.string().min(1).max(256).optional(), rule: z.string().min(1).max(128).optional(), reason: z.string().min(1).max(2000), signature })
   .strict();
 

@@ -9,6 +9,7 @@
 // resources, sensitive subjects) as a `context.update` entry, for apps holding
 // the `context` permission: context explains accesses away, so it is logged.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { accessEntryBytes } from '../capture/app/access-bytes.js';
 import { accessEntryFromRequest } from '../capture/app/access-request.js';
 import { contextEntry } from '../capture/app/context-request.js';
 import type { TokenStore } from '../capture/app/token-store.js';
@@ -17,8 +18,8 @@ import { bearer, installErrorHandler } from './app-errors.js';
 import { duplicateKey, useStrictJson } from './json-body.js';
 
 export interface AppAccessOptions {
-  /** The log writer (the Appender): resolves with the index once durable, may throw PUSHBACK; appendMany commits a batch at once. */
-  writer: { append(entry: object): Promise<number>; appendMany?(entries: readonly object[]): Promise<number[]> };
+  /** The log writer (the Appender): resolves with the index once durable, may throw PUSHBACK; appendMany commits a batch at once (objects, or canonical entry bytes from the fast path). */
+  writer: { append(entry: object): Promise<number>; appendMany?(entries: readonly (object | Uint8Array)[]): Promise<number[]> };
   /** Application tokens (`<dir>/apps.json`); scopes `backfill` and `context` grant the extra permissions. */
   tokens: TokenStore;
   clock?: () => number;
@@ -49,7 +50,7 @@ function ndjson(text: string): unknown[] {
 }
 
 /** Build every entry of a batch, or throw naming the first bad item (`<i>.<field>`). */
-function entriesOf(items: readonly unknown[], build: (item: unknown) => Record<string, unknown>): Record<string, unknown>[] {
+function entriesOf<T>(items: readonly unknown[], build: (item: unknown) => T): T[] {
   if (items.length === 0) throw new IlogError('INVALID_FIELD', 'the batch is empty; send at least one access', { field: 'body' });
   if (items.length > MAX_BATCH) throw new IlogError('BODY_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
   return items.map((item, i) => {
@@ -92,7 +93,9 @@ export const appAccessRoutes: FastifyPluginAsync<AppAccessOptions> = async (app,
       const index = await o.writer.append(entry);
       return reply.code(201).send({ index, source: entry.source });
     }
-    const entries = entriesOf(items, build);
+    // Plain valid accesses take the fast path (canonical bytes at once, access-bytes.ts); the rest the schema path, which names errors.
+    const opts = { app: name, nowMs, backfill: o.tokens.allows(name, 'backfill') };
+    const entries = entriesOf(items, (item) => accessEntryBytes(item, opts) ?? build(item));
     if (!o.writer.appendMany) throw new IlogError('NOT_ALLOWED', 'this server cannot commit batches; send accesses one at a time');
     const indexes = await o.writer.appendMany(entries);
     return reply.code(201).send({ indexes, count: indexes.length, source: `app:${name}` });

@@ -87,12 +87,12 @@ function fileUnder(base: string, rel: string): string | undefined {
   }
 }
 
-const loginBody = z.object({ reviewer: z.string().min(1).max(256), nonce: z.string().min(16).max(100), sig: z.string().min(1).max(200) }).strict();
-const personParam = z.object({ name: z.string().min(1).max(256) });
+export const loginBody = z.object({ reviewer: z.string().min(1).max(256), nonce: z.string().min(16).max(100), sig: z.string().min(1).max(200) }).strict();
+export const personParam = z.object({ name: z.string().min(1).max(256) });
 const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
 const lookupFields = { value: z.string().min(1).max(1000), purpose: z.string().trim().min(3, 'a purpose is required').max(1000) };
-const lookupBody = z.object(lookupFields).strict();
-const reportBody = z.object({ ...lookupFields, format: z.enum(['json', 'html']).default('json') }).strict();
+export const lookupBody = z.object(lookupFields).strict();
+export const reportBody = z.object({ ...lookupFields, format: z.enum(['json', 'html']).default('json') }).strict();
 
 export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): Promise<void> {
   const sessions = new ConsoleSessions({ origin: o.origin, keys: o.keys, isReviewer: (n) => n in o.service.config.reviewers, ...(o.idleMs ? { idleMs: o.idleMs } : {}), ...(o.clock ? { clock: o.clock } : {}) });

@@ -2,12 +2,9 @@
 // an outside tool would use it: `ilog verify --url`, followers and `ilog append
 // --url`. Everything a server returns is untrusted: sizes are bounded before
 // bodies are read, and bundles must hold exactly the entries their path promises.
-import { decodeBundle, entriesPath, tilePath, TILE_WIDTH } from '../ledger/tiles.js';
-import { HASH_SIZE } from '../ledger/hash.js';
+import { decodeBundle, entriesPath, TILE_WIDTH } from '../ledger/tiles.js';
 import { asErrorCode, IlogError } from '../ledger/errors.js';
-
-const MAX_CHECKPOINT_BYTES = 1 << 20;
-const MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + 65535);
+import { entriesOfTree, HttpTilesReader, logBaseUrl } from '../storage/http/http-tiles.js';
 
 export interface LogClientOptions {
   /** Per-request timeout (default 30 s). */
@@ -20,65 +17,37 @@ export interface LogClientOptions {
 
 export class LogClient {
   readonly baseUrl: string;
+  /** The read API, through the one tiles client (storage/http/http-tiles.ts). */
+  readonly reader: HttpTilesReader;
   readonly #timeoutMs: number;
   readonly #token: string | undefined;
-  readonly #readToken: string | undefined;
 
   constructor(baseUrl: string, opts: LogClientOptions = {}) {
-    let u: URL;
-    try {
-      u = new URL(baseUrl);
-    } catch {
-      throw new IlogError('USAGE', `not a URL: "${baseUrl}" (expected e.g. http://127.0.0.1:7400)`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new IlogError('USAGE', 'the log URL must be http:// or https://', { url: baseUrl });
-    this.baseUrl = u.href.replace(/\/+$/, '');
+    this.baseUrl = logBaseUrl(baseUrl);
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#token = opts.token;
-    this.#readToken = opts.readToken ?? (process.env.ILOG_READ_TOKEN || undefined);
-  }
-
-  async #get(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
-    const url = `${this.baseUrl}/${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs), ...(this.#readToken ? { headers: { authorization: `Bearer ${this.#readToken}` } } : {}) });
-    } catch (err) {
-      throw new IlogError('FETCH_FAILED', `could not fetch ${url}; is the log server running?`, { url, cause: String((err as Error).cause ?? err) });
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return undefined;
-    }
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new IlogError('FETCH_FAILED', `${url} answered HTTP ${res.status}`, { url, status: res.status });
-    }
-    const declared = Number(res.headers.get('content-length') ?? 0);
-    if (declared > maxBytes) {
-      await res.body?.cancel();
-      throw new IlogError('RESPONSE_TOO_LARGE', `${url} is larger than any valid response`, { url, length: declared, max: maxBytes });
-    }
-    const body = new Uint8Array(await res.arrayBuffer());
-    if (body.byteLength > maxBytes) throw new IlogError('RESPONSE_TOO_LARGE', `${url} is larger than any valid response`, { url, length: body.byteLength, max: maxBytes });
-    return body;
+    this.reader = new HttpTilesReader(this.baseUrl, {
+      timeoutMs: this.#timeoutMs,
+      ...(opts.readToken !== undefined ? { readToken: opts.readToken } : {}),
+      codes: { unreachable: 'FETCH_FAILED', status: 'FETCH_FAILED', tooLarge: 'RESPONSE_TOO_LARGE' },
+    });
   }
 
   /** The latest signed checkpoint note (unverified: open it with the log's vkey). */
   async checkpoint(): Promise<string> {
-    const body = await this.#get('checkpoint', MAX_CHECKPOINT_BYTES);
-    if (body === undefined) throw new IlogError('NO_CHECKPOINT', 'the log has no checkpoint yet', { url: this.baseUrl });
-    return Buffer.from(body).toString('utf8');
+    const note = await this.reader.latestCheckpoint();
+    if (note === undefined) throw new IlogError('NO_CHECKPOINT', 'the log has no checkpoint yet', { url: this.baseUrl });
+    return note;
   }
 
   /** Hash tile bytes, or undefined if the server has no such tile (404). */
   async tile(level: number, index: number, width = TILE_WIDTH): Promise<Uint8Array | undefined> {
-    return this.#get(tilePath(level, index, width), width * HASH_SIZE);
+    return this.reader.readTile(level, index, width);
   }
 
   /** Raw entry bundle bytes, or undefined on 404. */
   async entryBundle(index: number, width = TILE_WIDTH): Promise<Uint8Array | undefined> {
-    return this.#get(entriesPath(index, width), MAX_BUNDLE_BYTES);
+    return this.reader.readEntryBundle(index, width);
   }
 
   /** The entries of bundle `index` of `width`, checked to be exactly `width` of them. */
@@ -90,15 +59,7 @@ export class LogClient {
 
   /** Entries [from, to) of a tree of `size` (to <= size), read bundle by bundle. */
   async entries(from: number, to: number, size: number): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
-    for (let n = Math.floor(from / TILE_WIDTH); n * TILE_WIDTH < to; n++) {
-      const width = Math.min(TILE_WIDTH, size - n * TILE_WIDTH);
-      const bundle = await this.bundleEntries(n, width);
-      const lo = Math.max(from - n * TILE_WIDTH, 0);
-      const hi = Math.min(to - n * TILE_WIDTH, width);
-      out.push(...bundle.slice(lo, hi));
-    }
-    return out;
+    return entriesOfTree(from, to, size, (i, w) => this.entryBundle(i, w));
   }
 
   /** POST /add with JSON lines; returns the indexes. Errors keep the server's code. */

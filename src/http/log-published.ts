@@ -2,7 +2,7 @@
 // new note. The read API serves exactly what this checkpoint commits to.
 import { parseCheckpoint, type Checkpoint } from '../ledger/checkpoint.js';
 import { parseNote } from '../ledger/note.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorageReader } from '../storage/log-storage.js';
 
 export interface Published extends Checkpoint {
   /** The signed note, as stored. */
@@ -14,7 +14,7 @@ export interface PublishedTree {
   latest(): Published | undefined;
 }
 
-export function publishedTree(storage: LogStorage): PublishedTree {
+export function publishedTree(storage: LogStorageReader): PublishedTree {
   let cached: Published | undefined;
   return {
     latest() {

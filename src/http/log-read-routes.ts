@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { IlogError } from '../ledger/errors.js';
 import { parseTilePath, tileSpan, TILE_WIDTH } from '../ledger/tiles.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorageReader } from '../storage/log-storage.js';
 import type { PublishedTree } from './log-published.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -18,7 +18,7 @@ function hashesAtLevel(size: number, level: number): number {
   return Math.floor(size / tileSpan(level));
 }
 
-export function registerReadRoutes(app: FastifyInstance, storage: LogStorage, published: PublishedTree): void {
+export function registerReadRoutes(app: FastifyInstance, storage: LogStorageReader, published: PublishedTree): void {
   app.get('/checkpoint', async (_req, reply) => {
     const cp = published.latest();
     if (!cp) throw new IlogError('NOT_FOUND', 'the log has no signed checkpoint yet; append an entry or wait for the checkpointer');

@@ -2,26 +2,28 @@
 // read API, RFC 9162 proof helpers, GET /health, and the bearer-authenticated
 // POST /add. Reads come straight from LogStorage (any process may be appending
 // to the same log.db); writes go through the Appender (group commit, pushback).
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { IlogError } from '../ledger/errors.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorageReader } from '../storage/log-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { bearerAuth } from './log-auth.js';
 import { installErrorHandlers } from './log-errors.js';
 import { registerProofRoutes } from './log-proof-routes.js';
+import { collectRoutes, openApiDocument } from './openapi.js';
+import { ilogVersion } from '../log/node-started.js';
 import { publishedTree, type PublishedTree } from './log-published.js';
 import { registerReadRoutes } from './log-read-routes.js';
 import { registerWriteRoutes, type LogWriter, type WriteLimits } from './log-write-routes.js';
 
 export interface LogServerOptions {
-  storage: LogStorage;
+  storage: LogStorageReader;
   /** Omit for a read-only server (POST /add then answers 404). */
   writer?: LogWriter;
   /** Bearer token for writes (required with `writer`). */
   token?: string;
   limits?: Partial<WriteLimits>;
-  /** Fastify request logging (default off: the CLI prints its own lines). */
-  logger?: boolean;
+  /** Request logging: a pino logger (src/export/logger.ts; requests get a `reqId`), or a boolean (default off). */
+  logger?: boolean | FastifyBaseLogger;
   /** Register more routes or hooks (e.g. the application API) before the server is sealed. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
   /** Witness area integration (docs/witness.md): the tree to publish instead of the latest checkpoint, e.g. a WitnessPublisher. */
@@ -34,7 +36,7 @@ export interface LogServerOptions {
 
 export async function createLogServer(opts: LogServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger.child({ component: 'http' }) } : { logger: opts.logger ?? false }),
     // Tile paths are short; a long URL is an attack or a mistake.
     routerOptions: { maxParamLength: 256 },
     // Reads have no body; /add sets its own limit in its scope.
@@ -42,10 +44,14 @@ export async function createLogServer(opts: LogServerOptions): Promise<FastifyIn
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  collectRoutes(app);
   installErrorHandlers(app);
   const published = opts.published ?? publishedTree(opts.storage);
   const tiles = new TileCache((level, index, width) => opts.storage.readTile(level, index, width));
 
+  // One document for every ilog HTTP API (docs/operations.md), built once from the route schemas.
+  let openapi: object | undefined;
+  app.get('/openapi.json', async () => (openapi ??= openApiDocument(ilogVersion())));
   app.get('/health', async () => {
     const cp = published.latest();
     return { ok: true, origin: cp?.origin ?? null, published: cp?.size ?? 0, integrated: opts.storage.integratedSize(), sequenced: opts.storage.size(), ...opts.health?.() };

@@ -12,7 +12,7 @@ import { encodeEntry } from '../ledger/entry.js';
 import { IlogError } from '../ledger/errors.js';
 import { generateKey } from '../ledger/note.js';
 import { writeFileDurable } from '../storage/durable-file.js';
-import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openLogStorage } from '../storage/open-storage.js';
 import { checkOrigin, LOG_FILES } from './appender-files.js';
 import { Appender } from './appender.js';
 
@@ -58,7 +58,7 @@ export async function initLog(dir: string, opts: InitLogOptions): Promise<Initia
   const token = randomBytes(32).toString('base64url');
   writeFileDurable(file(LOG_FILES.token), `${token}\n`, { mode: 0o600, exclusive: true });
 
-  const storage = SqliteLogStorage.open(dir);
+  const storage = openLogStorage(dir);
   try {
     const { first } = storage.appendBatch([genesis]);
     if (first !== 0) throw new IlogError('LOG_EXISTS', 'another process appended to this log while it was being created', { dir, first });

@@ -8,13 +8,12 @@
 // group commit proper), hashes tiles and serves reads from its connection.
 // Injected backends get the inline writer (same thread, same semantics).
 
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { asErrorCode, IlogError } from '../ledger/errors.js';
+import type { LogWriter } from '../storage/log-reader.js';
 import type { Integration, LogStorage } from '../storage/log-storage.js';
 import type { SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
+import { startWorker } from '../storage/worker-thread.js';
 
 /** The mutating half of LogStorage, asynchronous. Calls take effect in the order made. */
 export interface StorageWriter {
@@ -40,6 +39,16 @@ export function inlineWriter(storage: LogStorage): StorageWriter {
   };
 }
 
+/** Writes through an asynchronous store (PostgreSQL, a fault-injecting store); close() closes it. */
+export function logWriter(store: LogWriter & { close(): Promise<void> }): StorageWriter {
+  return {
+    appendBatch: async (entries) => (await store.appendBatch(entries)).first,
+    integrate: (step) => store.integrate(step),
+    addCheckpoint: (size, note) => store.addCheckpoint(size, note),
+    close: () => store.close(),
+  };
+}
+
 /** Messages to the writer thread (appender-writer-thread.ts). */
 export type WriterRequest =
   | { id: number; op: 'open' }
@@ -52,18 +61,9 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export type WriterResponse = { id: number; result: unknown; ms?: number } | { id: number; error: { code?: string; message: string; evidence?: Record<string, unknown> } };
 
-/**
- * Start the thread. From dist/ it is plain JS. From source (tsx, vitest) it is
- * TypeScript, which a worker cannot load by itself (loader hooks given with
- * --import do not reach worker threads reliably on Node 20), so a one-line
- * bootstrap loads it through tsx's tsImport API.
- */
+/** The writer thread, from appender-writer-thread.ts (or .js from dist/). */
 function startThread(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./appender-writer-thread.js', import.meta.url), { workerData });
-  const api = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx')), 'esm', 'api', 'index.mjs')).href;
-  const thread = new URL('./appender-writer-thread.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(thread)}, ${JSON.stringify(thread)}))`;
-  return new Worker(boot, { eval: true, workerData, execArgv: [] });
+  return startWorker(import.meta.url, 'appender-writer-thread', workerData);
 }
 
 export interface ThreadWriter extends StorageWriter {

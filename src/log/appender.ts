@@ -16,7 +16,10 @@ import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import { SqliteLogStorage, type SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { readLogConfig, readLogSigner } from './appender-files.js';
-import { backgroundThreadWriter, inlineWriter, type StorageWriter, type WriterOpStats } from './appender-writer.js';
+import { storeUrl } from '../storage/open-storage.js';
+import { PostgresLogStore } from '../storage/postgres/postgres-store.js';
+import { PostgresLogStorage } from '../storage/postgres/postgres-sync.js';
+import { backgroundThreadWriter, inlineWriter, logWriter, type StorageWriter, type WriterOpStats } from './appender-writer.js';
 import { Checkpointer } from './checkpointer.js';
 import { Integrator, type IntegratorOptions } from './integrator.js';
 import { Sequencer, type SequencerOptions, type SequencerStats } from './sequencer.js';
@@ -24,6 +27,10 @@ import { Sequencer, type SequencerOptions, type SequencerStats } from './sequenc
 export interface AppenderOptions extends SequencerOptions, IntegratorOptions {
   /** A backend to use instead of `<dir>/log.db` (it is not closed by close()). */
   storage?: LogStorage;
+  /** With `storage`: where writes go (default: through `storage`, inline), e.g. a fault-injecting store. */
+  writer?: StorageWriter;
+  /** A postgres:// store instead of `<dir>/log.db` (default $ILOG_STORE; see storage/open-storage.ts). */
+  store?: string;
   /** Run SQLite writes on a worker thread once it has started (default true; injected backends write inline). */
   writerThread?: boolean;
   /** Options for `<dir>/log.db` (ignored with `storage`). */
@@ -126,9 +133,22 @@ export class Appender {
   static async open(dir: string, opts: AppenderOptions = {}): Promise<Appender> {
     const config = readLogConfig(dir);
     const signer = readLogSigner(dir);
-    const storage = opts.storage ?? SqliteLogStorage.open(dir, opts.sqlite);
-    const writer = opts.storage === undefined && opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
-    return new Appender(config.origin, storage, opts.storage === undefined, writer, signer, opts);
+    if (opts.storage !== undefined) return new Appender(config.origin, opts.storage, false, opts.writer ?? inlineWriter(opts.storage), signer, opts);
+    const url = storeUrl(opts);
+    if (url !== undefined) {
+      // Reads (replay, proofs) block on the synchronous bridge; writes go through the
+      // asynchronous store so that a commit never holds the event loop.
+      const storage = PostgresLogStorage.open(url);
+      try {
+        return new Appender(config.origin, storage, true, logWriter(await PostgresLogStore.open(url)), signer, opts);
+      } catch (e) {
+        storage.close();
+        throw e;
+      }
+    }
+    const storage = SqliteLogStorage.open(dir, opts.sqlite);
+    const writer = opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
+    return new Appender(config.origin, storage, true, writer, signer, opts);
   }
 
   /** Append one entry (an object, validated and canonicalised; or already-encoded bytes). Resolves with its index once durable. */

@@ -27,6 +27,8 @@ export interface SequencerOptions {
   maxQueuedBytes?: number;
   /** A deferred group commits at most this long after it was queued, if no urgent append takes it along first (ms, default 50). */
   deferMs?: number;
+  /** Told of every commit: its time from batch start (ms) and entry count, or the error it failed with (metrics). */
+  onCommit?: (ms: number, entries: number, error?: unknown) => void;
 }
 
 /** Writes a batch durably and resolves with the index of its first entry (LogStorage.appendBatch). */
@@ -60,7 +62,8 @@ interface Group {
 export class Sequencer {
   readonly #commit: CommitFn;
   readonly #onCommitted: (first: number, entries: Uint8Array[]) => void;
-  readonly #opts: Required<SequencerOptions>;
+  readonly #opts: Required<Omit<SequencerOptions, 'onCommit'>>;
+  readonly #onCommit: SequencerOptions['onCommit'];
   readonly #queue: Group[] = [];
   #head = 0; // groups before #head are taken (array shifted lazily)
   #scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
@@ -77,6 +80,7 @@ export class Sequencer {
   constructor(commit: CommitFn, opts: SequencerOptions = {}, onCommitted: (first: number, entries: Uint8Array[]) => void = () => {}) {
     this.#commit = commit;
     this.#onCommitted = onCommitted;
+    this.#onCommit = opts.onCommit;
     this.#opts = Object.freeze({
       maxBatchEntries: opts.maxBatchEntries ?? 16_384,
       maxBatchBytes: opts.maxBatchBytes ?? 8 << 20,
@@ -188,12 +192,14 @@ export class Sequencer {
     try {
       first = await this.#commit(entries);
     } catch (err) {
+      this.#onCommit?.(performance.now() - started, count, err);
       for (const g of batch) g.reject(err);
       return;
     }
     // Throughput over wall time (commits are not all the work the thread does), idle gaps capped.
     const now = performance.now();
     s.commitMs += now - started;
+    this.#onCommit?.(now - started, count);
     const ms = Math.max(now - started, Math.min(now - this.#lastCommit, 1000), 0.01);
     this.#lastCommit = now;
     this.#rate = this.#rate === 0 ? count / ms : 0.8 * this.#rate + 0.2 * (count / ms);

@@ -1,6 +1,8 @@
 // Where `ilog verify` reads a log from. Two sources, one interface:
 // - a data directory: log.db opened read-only with SQL of our own, so that a
 //   missing row is named by its index (LogStorage.readEntries would close the gap);
+// - a data directory whose log is in a PostgreSQL store (--store): through the
+//   LogStorage contract, a gap found by bisection;
 // - a URL: only the C2SP tlog-tiles read API, exactly as an outside tool would;
 // - a static tiles directory (a mirror's --format tiles): the same layout, read from files.
 // A source is described by a plain object so that worker threads can open their own.
@@ -10,6 +12,8 @@ import Database from 'better-sqlite3';
 import { IlogError } from '../ledger/errors.js';
 import { decodeBundle, entriesPath, TILE_WIDTH } from '../ledger/tiles.js';
 import { LogClient } from '../http/log-client.js';
+import type { LogStorage } from '../storage/log-storage.js';
+import { openLogStorage, storeUrl } from '../storage/open-storage.js';
 import { TilesDir } from '../storage/tiles-dir/tiles-dir.js';
 
 export type SourceSpec = { kind: 'dir'; dir: string } | { kind: 'url'; url: string };
@@ -170,9 +174,54 @@ class TilesSource implements VerifySource {
   close(): void {}
 }
 
+/** A log in a PostgreSQL store (--store), read through the LogStorage contract. */
+class StoreSource implements VerifySource {
+  readonly #storage: LogStorage;
+
+  constructor(storage: LogStorage) {
+    this.#storage = storage;
+  }
+
+  async readEntries(from: number, to: number): Promise<Uint8Array[]> {
+    const rows = this.#storage.readEntries(from, to, to - from);
+    if (rows.length === to - from) return rows;
+    // Rows come back in index order with any absent one closed up: bisect for the first gap.
+    let lo = from;
+    let hi = to;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.#storage.readEntries(from, mid, mid - from).length === mid - from) lo = mid;
+      else hi = mid;
+    }
+    throw missing(lo); // [from, lo) are all there, [from, lo + 1) is not
+  }
+
+  async readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
+    return this.#storage.readTile(level, index, width);
+  }
+
+  async latestCheckpoint(): Promise<string | undefined> {
+    return this.#storage.latestCheckpoint();
+  }
+
+  async *checkpoints(): AsyncIterable<StoredCheckpointNote> {
+    for (let from = 0; ; ) {
+      const rows = this.#storage.checkpoints(from);
+      if (rows.length === 0) return;
+      yield* rows;
+      from = rows[rows.length - 1]!.size + 1;
+    }
+  }
+
+  close(): void {
+    this.#storage.close();
+  }
+}
+
 /** A directory is a data directory when it has log.db, else a tiles directory when it has a checkpoint file. */
 export function openSource(spec: SourceSpec): VerifySource {
   if (spec.kind === 'url') return new TilesSource(urlReader(spec.url));
+  if (storeUrl() !== undefined) return new StoreSource(openLogStorage(spec.dir, { readonly: true }));
   if (!existsSync(join(spec.dir, 'log.db')) && existsSync(join(spec.dir, 'checkpoint'))) return new TilesSource(tilesDirReader(spec.dir));
   return new DirSource(spec.dir);
 }

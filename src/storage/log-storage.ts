@@ -27,6 +27,8 @@
 //   A partial tile only ever grows (each width is a prefix of the next).
 // Methods are synchronous: the embedded backend (better-sqlite3) is, and calls
 // are short (one batch, one tile). Bad arguments throw IlogError with a code.
+// The same contract, asynchronous and split into a reader and a writer
+// capability (for network stores and read-only sources), is log-reader.ts.
 
 /** The tree the stored tiles describe. */
 export interface TreeState {
@@ -57,15 +59,12 @@ export interface StoredCheckpoint {
   note: string;
 }
 
-export interface LogStorage {
-  /**
-   * Sequence `entries` (each 0..65,535 bytes) at the next free indexes, durably.
-   * MUST read the next index and insert in one serialised transaction, so that
-   * concurrent writers (other processes included) get disjoint, gap-free ranges.
-   * MUST NOT return before the batch is durable. An empty batch is a no-op.
-   */
-  appendBatch(entries: readonly Uint8Array[]): { first: number; count: number };
-
+/**
+ * The read half of LogStorage: what a read-only source (a static tiles
+ * directory) offers. A read-only source has no sequenced-only entries: its
+ * size() is its integratedSize().
+ */
+export interface LogStorageReader {
   /** Number of entries sequenced (all durable). Reflects other writers' commits. */
   size(): number;
 
@@ -82,15 +81,6 @@ export interface LogStorage {
   integratedSize(): number;
 
   /**
-   * Store `tiles` and the new tree state atomically, if and only if the stored
-   * tree size is still `fromSize` (compare-and-swap: two integrators, in two
-   * processes, can race; the loser gets `false` and MUST reload the tree).
-   * MUST reject (INTEGRATION_CONFLICT) a tile that is not an extension of the
-   * stored one, a tree larger than size(), or a tree that shrinks.
-   */
-  integrate(step: Integration): boolean;
-
-  /**
    * The hash tile (level, index) of `width` (default 256 = full), or undefined if
    * the integrated tree does not have that many hashes in that tile yet. Any
    * width up to the stored one is served (a prefix of the stored tile).
@@ -104,13 +94,6 @@ export interface LogStorage {
    */
   readEntryBundle(index: number, width?: number): Uint8Array | undefined;
 
-  /**
-   * Record a signed checkpoint of `size` (<= integratedSize(), else BAD_CHECKPOINT).
-   * Returns false (and stores nothing) if a checkpoint of the same or a larger
-   * size is already stored: the latest checkpoint never goes backwards.
-   */
-  addCheckpoint(size: number, note: string): boolean;
-
   /** The stored checkpoint of the largest size, or undefined before the first. */
   latestCheckpoint(): string | undefined;
 
@@ -119,6 +102,32 @@ export interface LogStorage {
 
   /** Release the backend's resources; no method may be called afterwards. */
   close(): void;
+}
+
+export interface LogStorage extends LogStorageReader {
+  /**
+   * Sequence `entries` (each 0..65,535 bytes) at the next free indexes, durably.
+   * MUST read the next index and insert in one serialised transaction, so that
+   * concurrent writers (other processes included) get disjoint, gap-free ranges.
+   * MUST NOT return before the batch is durable. An empty batch is a no-op.
+   */
+  appendBatch(entries: readonly Uint8Array[]): { first: number; count: number };
+
+  /**
+   * Store `tiles` and the new tree state atomically, if and only if the stored
+   * tree size is still `fromSize` (compare-and-swap: two integrators, in two
+   * processes, can race; the loser gets `false` and MUST reload the tree).
+   * MUST reject (INTEGRATION_CONFLICT) a tile that is not an extension of the
+   * stored one, a tree larger than size(), or a tree that shrinks.
+   */
+  integrate(step: Integration): boolean;
+
+  /**
+   * Record a signed checkpoint of `size` (<= integratedSize(), else BAD_CHECKPOINT).
+   * Returns false (and stores nothing) if a checkpoint of the same or a larger
+   * size is already stored: the latest checkpoint never goes backwards.
+   */
+  addCheckpoint(size: number, note: string): boolean;
 }
 
 /** A function that opens a backend for a data directory (used by the conformance suite). */

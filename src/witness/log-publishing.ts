@@ -34,6 +34,7 @@ export interface PublishingOptions {
   /** The alert area's hook: called when the policy stops being met (once per episode). */
   onPolicyUnmet?: (info: PolicyUnmet) => void;
   onPolicyMet?: (publishedSize: number) => void;
+  onCosign?: PublisherOptions['onCosign'];
   /** Policy text instead of `<dir>/witness-policy`. */
   policy?: string;
   /** Timeouts and retry pacing (tests shorten them). */
@@ -63,6 +64,7 @@ export function startWitnessPublishing(dir: string, source: PublisherSource, opt
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.onPolicyUnmet ? { onPolicyUnmet: opts.onPolicyUnmet } : {}),
     ...(opts.onPolicyMet ? { onPolicyMet: opts.onPolicyMet } : {}),
+    ...(opts.onCosign ? { onCosign: opts.onCosign } : {}),
     ...opts.tuning,
   });
   publisher.start();

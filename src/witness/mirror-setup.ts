@@ -11,7 +11,7 @@ import { verifierFromKey } from '../ledger/note.js';
 import { writeFileDurable } from '../storage/durable-file.js';
 import { SqliteLogStorage } from '../storage/sqlite/sqlite-storage.js';
 import { TilesDirStorage } from '../storage/tiles-dir/tiles-dir-storage.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorageReader } from '../storage/log-storage.js';
 import { StorageCopy, TilesDirCopy, type TlogCopy } from './tlog-copy.js';
 
 export const MIRROR_CONFIG = 'mirror.json';
@@ -46,7 +46,7 @@ export function mirrorConfig(dir: string, given: Partial<MirrorConfig>): MirrorC
 }
 
 /** The copy the mirror writes, and a LogStorage view of it for the read API. */
-export function openMirrorCopy(dir: string, format: MirrorFormat): { copy: TlogCopy; storage: LogStorage } {
+export function openMirrorCopy(dir: string, format: MirrorFormat): { copy: TlogCopy; storage: LogStorageReader } {
   if (format === 'sqlite') {
     const storage = SqliteLogStorage.open(dir);
     return { copy: new StorageCopy(storage), storage };

@@ -66,6 +66,8 @@ export interface PublisherOptions {
   onPolicyUnmet?: (info: PolicyUnmet) => void;
   onPolicyMet?: (publishedSize: number) => void;
   onPublished?: (note: string, size: number) => void;
+  /** Told of every cosigning request: the witness, how long it took (ms), and whether it cosigned (metrics). */
+  onCosign?: (witness: string, ms: number, ok: boolean) => void;
   /** One line per state change (the server's log). */
   log?: (line: string) => void;
   /** Per-request timeout (default 5 s). */
@@ -230,6 +232,7 @@ export class WitnessPublisher {
     const size = round.cp.checkpoint.size;
     const nodes = tileNodeReader(size, this.#o.source.readTile.bind(this.#o.source) as TileReader);
     let old = w.size !== undefined && w.size <= size ? w.size : 0;
+    const started = performance.now();
     try {
       // At most two tries: the second one from the size a 409 reported.
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -241,6 +244,7 @@ export class WitnessPublisher {
           w.size = size;
           w.cosigned = true;
           delete w.lastError;
+          this.#o.onCosign?.(w.name, performance.now() - started, true);
           return;
         }
         if (res.kind === 'conflict') {
@@ -254,6 +258,7 @@ export class WitnessPublisher {
       }
       throw new IlogError('WITNESS_CONFLICT', 'witness kept answering 409', { witness: w.name });
     } catch (err) {
+      this.#o.onCosign?.(w.name, performance.now() - started, false);
       w.cosigned = false;
       const reason = err instanceof IlogError && typeof err.evidence?.reason === 'string' ? ` (${err.evidence.reason})` : '';
       w.lastError = err instanceof IlogError ? `${err.code}: ${err.message}${reason}` : String(err);

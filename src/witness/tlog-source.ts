@@ -6,7 +6,8 @@
 import { IlogError } from '../ledger/errors.js';
 import { HASH_SIZE } from '../ledger/hash.js';
 import { MAX_NOTE_SIZE } from '../ledger/note.js';
-import { entriesPath, MAX_ENTRY_SIZE, tilePath, TILE_WIDTH } from '../ledger/tiles.js';
+import { entriesPath, tilePath } from '../ledger/tiles.js';
+import { HttpTilesReader, MAX_BUNDLE_BYTES } from '../storage/http/http-tiles.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogStorage } from '../storage/log-storage.js';
@@ -24,56 +25,33 @@ export interface TlogSource {
   close?(): void;
 }
 
-const MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + MAX_ENTRY_SIZE);
-
+/** A log's read API over HTTP, through the one tiles client (storage/http/http-tiles.ts). */
 export class HttpTlogSource implements TlogSource {
   readonly where: string;
-  readonly #timeoutMs: number;
-  readonly #readToken: string | undefined;
+  readonly #reader: HttpTilesReader;
 
   /** `readToken` (default $ILOG_READ_TOKEN): a log served beyond loopback requires one (docs/service.md). */
   constructor(url: string, opts: { timeoutMs?: number; readToken?: string } = {}) {
-    this.where = url.replace(/\/+$/, '');
-    this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#readToken = opts.readToken ?? (process.env.ILOG_READ_TOKEN || undefined);
+    this.#reader = new HttpTilesReader(url, opts);
+    this.where = this.#reader.baseUrl;
   }
 
-  async #get(path: string, max: number): Promise<Uint8Array> {
-    const url = `${this.where}/${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs), ...(this.#readToken ? { headers: { authorization: `Bearer ${this.#readToken}` } } : {}) });
-    } catch (err) {
-      throw new IlogError('SOURCE_UNREACHABLE', `could not fetch ${url}; check the URL and that the log is up`, { url, reason: (err as Error).message }, { cause: err });
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      throw new IlogError('SOURCE_NOT_FOUND', `${url} is not there (404)`, { url });
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new IlogError('SOURCE_ERROR', `${url} answered ${res.status}`, { url, status: res.status });
-    }
-    const declared = Number(res.headers.get('content-length') ?? '0');
-    if (declared > max) {
-      await res.body?.cancel();
-      throw new IlogError('SOURCE_TOO_LARGE', `${url} is larger than any valid ${path.startsWith('tile') ? 'tile' : 'checkpoint'}`, { url, length: declared });
-    }
-    const body = new Uint8Array(await res.arrayBuffer());
-    if (body.byteLength > max) throw new IlogError('SOURCE_TOO_LARGE', `${url} is too large`, { url, length: body.byteLength });
+  async #need(path: string, max: number): Promise<Uint8Array> {
+    const body = await this.#reader.get(path, max);
+    if (body === undefined) throw new IlogError('SOURCE_NOT_FOUND', `${this.where}/${path} is not there (404)`, { url: `${this.where}/${path}` });
     return body;
   }
 
   async checkpoint(): Promise<string> {
-    return Buffer.from(await this.#get('checkpoint', MAX_NOTE_SIZE)).toString('utf8');
+    return Buffer.from(await this.#need('checkpoint', MAX_NOTE_SIZE)).toString('utf8');
   }
 
   tile(level: number, index: number, width: number): Promise<Uint8Array> {
-    return this.#get(tilePath(level, index, width), width * HASH_SIZE);
+    return this.#need(tilePath(level, index, width), width * HASH_SIZE);
   }
 
   bundle(index: number, width: number): Promise<Uint8Array> {
-    return this.#get(entriesPath(index, width), MAX_BUNDLE_BYTES);
+    return this.#need(entriesPath(index, width), MAX_BUNDLE_BYTES);
   }
 }
 

@@ -33,10 +33,17 @@ export class TestLog implements AccessLog {
   commitGate: Promise<void> | undefined;
   /** When set, appends are accepted and their commit fails after `delayMs` (the disk filled up under the commit). */
   commitFault: { delayMs: number; error: Error } | undefined;
+  /** When set, the next commit fails with this error (once; the disk fills up under exactly that commit). */
+  failNextCommit: Error | undefined;
   constructor(dir: string, busyTimeoutMs?: number) {
     this.storage = SqliteLogStorage.open(dir, busyTimeoutMs === undefined ? {} : { busyTimeoutMs });
     this.sequencer = new Sequencer(async (entries) => {
       if (this.commitGate) await this.commitGate;
+      const once = this.failNextCommit;
+      if (once) {
+        this.failNextCommit = undefined;
+        throw once;
+      }
       const fault = this.commitFault;
       if (fault) {
         await new Promise((r) => setTimeout(r, fault.delayMs));

@@ -7,8 +7,8 @@ import { ScramClient } from '../../src/capture/pg/scram.js';
 
 export interface RawConn {
   socket: Socket;
-  /** Frames received after login (type letter + error code if any). */
-  received: { type: string; code?: string }[];
+  /** Frames received after login (type letter; error code, CommandComplete tag, ReadyForQuery status). */
+  received: { type: string; code?: string; tag?: string; status?: string }[];
   closed: Promise<void>;
   isClosed(): boolean;
 }
@@ -23,7 +23,7 @@ export function openSocket(port: number): Promise<Socket> {
 export async function rawLogin(port: number, user: string, password: string, options?: string): Promise<RawConn> {
   const socket = await openSocket(port);
   const frames = new FrameReader();
-  const received: { type: string; code?: string }[] = [];
+  const received: RawConn['received'] = [];
   let closedFlag = false;
   const closed = new Promise<void>((r) => socket.on('close', () => ((closedFlag = true), r())));
   socket.on('error', () => {});
@@ -48,7 +48,12 @@ export async function rawLogin(port: number, user: string, password: string, opt
           }
           continue;
         }
-        received.push(t === 'E' ? { type: t, code: parseErrorFields(f.body).C } : { type: t });
+        received.push(
+          t === 'E' ? { type: t, code: parseErrorFields(f.body).C }
+          : t === 'C' ? { type: t, tag: f.body.subarray(0, f.body.indexOf(0)).toString() }
+          : t === 'Z' ? { type: t, status: String.fromCharCode(f.body[0] ?? 0) }
+          : { type: t },
+        );
       }
     });
     socket.once('close', () => reject(new Error('closed during login')));

@@ -53,3 +53,40 @@ describe('proven read-only', () => {
     expect(readOnly('SELECT 1; UPDATE t SET a = 1; SELECT 2')).toEqual([true, false, true]);
   });
 });
+
+const inTx = (sql: string): { transactional: boolean; rows: boolean }[] => analyze(sql).map((i) => ({ transactional: i.transactional === true, rows: i.returnsRows === true }));
+
+describe('effects undone by ROLLBACK (may run in an explicit transaction before their entry is durable)', () => {
+  it.each([
+    ['UPDATE pgbench_accounts SET abalance = abalance + 5 WHERE aid = 3', false],
+    ['INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 2, 3, 4, CURRENT_TIMESTAMP)', false],
+    ['DELETE FROM t WHERE a < 3', false],
+    ['INSERT INTO t VALUES (1) RETURNING id', true],
+    ['UPDATE t SET a = 1 RETURNING *', true],
+    ['SELECT * FROM t FOR UPDATE', true],
+    ['WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', true],
+    ['MERGE INTO t USING u ON t.id = u.id WHEN MATCHED THEN UPDATE SET a = u.a', false],
+  ])('overlaps %s (rows held: %s)', (sql, rows) => {
+    expect(inTx(sql)).toEqual([{ transactional: true, rows }]);
+  });
+
+  it.each([
+    'SELECT * INTO new_t FROM t',
+    "INSERT INTO t VALUES (nextval('s'))",
+    'INSERT INTO t SELECT my_function(1)',
+    "UPDATE t SET a = dblink_exec('x', 'DELETE FROM y')",
+    'SELECT pg_advisory_lock(1)',
+    'UPDATE t SET a = b === c',
+    'COMMIT',
+    'BEGIN',
+    'PREPARE TRANSACTION $$x$$',
+    'CREATE TABLE x (a int)',
+    'COPY t FROM STDIN',
+    'CALL p()',
+    "DO $$ BEGIN PERFORM 1; END $$",
+    'TRUNCATE t',
+    'LOCK TABLE t',
+  ])('stays log-first: %s', (sql) => {
+    expect(inTx(sql).every((x) => !x.transactional)).toBe(true);
+  });
+});

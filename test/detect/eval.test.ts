@@ -6,7 +6,7 @@
 // full evaluation over shapes and seeds), so a regression in a rule, in the
 // explanations or in the budget fails here.
 import { describe, expect, it } from 'vitest';
-import { evaluate, HELD_OUT } from '../../eval/evaluate.js';
+import { dataset, evaluate, HELD_OUT, SHAPES } from '../../eval/evaluate.js';
 
 describe('evaluation on a held-out shape', () => {
   it('keeps alerts within the budget and catches most misuse types in it', () => {
@@ -20,7 +20,28 @@ describe('evaluation on a held-out shape', () => {
     // Every instance raised a finding; at least 8 of 10 types reached an alert within the budget.
     for (const s of r.scenarios) expect(s.raisedRecall, s.scenario).toBe(1);
     expect(r.scenarios.filter((s) => s.recall === 1).length).toBeGreaterThanOrEqual(8);
-    for (const must of ['curiosity-colleague', 'slow-drip', 'bulk-export', 'shared-credentials', 'recon', 'admin-self-grant']) expect(r.scenarios.find((s) => s.scenario === must)!.recall, must).toBe(1);
+    // (recon on this seed shares its day's one slot with another misuse instance scoring the same: crowded, not missed by its rule)
+    for (const must of ['curiosity-single', 'curiosity-colleague', 'slow-drip', 'bulk-export', 'shared-credentials', 'admin-self-grant']) expect(r.scenarios.find((s) => s.scenario === must)!.recall, must).toBe(1);
     expect(r.precision).toBeGreaterThan(0.6);
+    // Every miss says why, with the score against the day's threshold when a finding was raised.
+    for (const s of r.scenarios) {
+      expect(s.why.map((m) => m.id)).toEqual(s.missed.map((m) => m.split(' ')[0]));
+      for (const m of s.why) {
+        expect(['budget', 'crowded', 'below', 'explained', 'silent']).toContain(m.cause);
+        if (m.cause === 'budget' || m.cause === 'crowded') expect(m.score!).toBeGreaterThanOrEqual(m.threshold!);
+        if (m.cause === 'below') expect(m.score!).toBeLessThan(m.threshold!);
+      }
+    }
   }, 300_000); // ~20 s on a quiet machine; minutes on a loaded shared one
+
+  it('puts the misuse instances of a run on distinct days, in every shape', () => {
+    // Several insiders on one day would share its one or two alert slots: the budget, not the rules, would be measured.
+    for (const shape of SHAPES)
+      for (const seed of [1, 2]) {
+        const ds = dataset({ seed, people: 200, days: 21, warmupDays: 7, perScenario: 1, budgetPer1000: 5, inject: true, shape, context: true }, true);
+        const days = ds.instances.map((x) => x.day);
+        expect(ds.instances.length, `${shape} ${seed}`).toBeGreaterThanOrEqual(9);
+        expect(new Set(days).size, `${shape} ${seed}: ${days.join(',')}`).toBe(days.length);
+      }
+  });
 });

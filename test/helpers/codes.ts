@@ -10,3 +10,14 @@ export function codeOf(run: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** codeOf for a promise-returning `run`. */
+export async function codeOfAsync(run: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await run();
+  } catch (e) {
+    if (isIlogError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}

@@ -3,6 +3,8 @@
 
 import { leafHash } from '../../src/ledger/hash.js';
 import { TileBuilder } from '../../src/ledger/tile-builder.js';
+import { partialTiles } from '../../src/ledger/tiles.js';
+import type { LogReader } from '../../src/storage/log-reader.js';
 import type { Integration, LogStorage } from '../../src/storage/log-storage.js';
 
 /** Deterministic, distinct entries of varying length (index i → bytes). */
@@ -23,6 +25,18 @@ export function integrationTo(storage: LogStorage, size: number): Integration {
   const builder = TileBuilder.open(from, (l, i, w) => storage.readTile(l, i, w));
   const leaves: Uint8Array[] = [];
   while (from + leaves.length < size) leaves.push(...storage.readEntries(from + leaves.length, size).map(leafHash));
+  const update = builder.append(leaves);
+  return { fromSize: from, tree: { size: update.size, root: update.root }, tiles: update.tiles };
+}
+
+/** integrationTo through the asynchronous contract (the right-edge tiles are fetched first). */
+export async function integrationToAsync(store: LogReader, size: number): Promise<Integration> {
+  const from = (await store.treeState()).size;
+  const edge = new Map<string, Uint8Array | undefined>();
+  for (const ref of partialTiles(from)) edge.set(`${ref.level}/${ref.index}/${ref.width}`, await store.readTile(ref.level, ref.index, ref.width));
+  const builder = TileBuilder.open(from, (l, i, w) => edge.get(`${l}/${i}/${w}`));
+  const leaves: Uint8Array[] = [];
+  while (from + leaves.length < size) leaves.push(...(await store.readEntries(from + leaves.length, size)).map(leafHash));
   const update = builder.append(leaves);
   return { fromSize: from, tree: { size: update.size, root: update.root }, tiles: update.tiles };
 }

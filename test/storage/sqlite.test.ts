@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { asyncLog } from '../../src/storage/log-reader.js';
 import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { describeLogStorage } from './conformance.js';
 import { testEntries } from './fixtures.js';
 
-describeLogStorage('sqlite', (dir) => SqliteLogStorage.open(dir));
+describeLogStorage('sqlite', (dir) => asyncLog(SqliteLogStorage.open(dir)));
 
 describe('SqliteLogStorage specifics', () => {
   const dirs: string[] = [];

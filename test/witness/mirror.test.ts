@@ -16,7 +16,7 @@ import { Mirror } from '../../src/witness/mirror.js';
 import { openMirrorCopy } from '../../src/witness/mirror-setup.js';
 import { DirTlogSource, HttpTlogSource } from '../../src/witness/tlog-source.js';
 import { appendAndSign, entriesFor, ORIGIN } from './fixtures.js';
-import type { LogStorage } from '../../src/storage/log-storage.js';
+import type { LogStorageReader } from '../../src/storage/log-storage.js';
 
 let tmp: string;
 let storage: SqliteLogStorage;
@@ -36,7 +36,7 @@ afterEach(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function sameContent(a: LogStorage, b: LogStorage): void {
+function sameContent(a: LogStorageReader, b: LogStorageReader): void {
   const hex = (x: Uint8Array): string => Buffer.from(x).toString('hex');
   expect(b.treeState().size).toBe(a.treeState().size);
   expect(hex(b.treeState().root)).toBe(hex(a.treeState().root));

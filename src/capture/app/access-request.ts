@@ -75,7 +75,7 @@ export function accessEntryFromRequest(body: unknown, o: AccessEntryOptions): Re
  * accesses freely. An app with the backfill permission may report older accesses: the entry is
  * then dated when it is logged and the original time is a separate field, so the log stays honest.
  */
-function accessTime(reported: string | undefined, o: AccessEntryOptions): { time: string; accessedAt?: string } {
+export function accessTime(reported: string | undefined, o: AccessEntryOptions): { time: string; accessedAt?: string } {
   const now = new Date(o.nowMs).toISOString();
   if (reported === undefined) return { time: now };
   const ms = RFC3339.test(reported) ? Date.parse(reported) : NaN;

@@ -8,7 +8,7 @@ import { loadModule, normalizeSync, parseSync } from 'libpg-query';
 import { IlogError } from '../../ledger/errors.js';
 import { CATALOG_FUNCTIONS, CATALOG_RELATIONS, METADATA_SCHEMAS } from './catalog-allowlist.js';
 import { gucChange, type GucChange } from './guc-change.js';
-import { provenReadOnly } from './read-only.js';
+import { provenReadOnly, provenTransactional, returnsRows } from './read-only.js';
 import { ShapeCache } from './shape-cache.js';
 import { statementBodies } from './sql-bodies.js';
 import { collectNames, constText, emptyNames, type Names, type QName } from './sql-names.js';
@@ -59,6 +59,10 @@ export interface StatementInfo {
   sqlPrepared?: { op: 'prepare' | 'execute' | 'deallocate'; name?: string; action?: Action };
   /** Proven not to write (read-only.ts): may run while its access entry is made durable, rows held until it is. */
   readOnly?: boolean;
+  /** Effects undone by ROLLBACK (read-only.ts): inside an explicit transaction, may run while its entry is made durable; COMMIT waits. */
+  transactional?: boolean;
+  /** The answer may carry rows (SELECT, RETURNING): held until the entry is durable. */
+  returnsRows?: boolean;
 }
 
 let loaded: Promise<void> | undefined;
@@ -245,6 +249,8 @@ function analyzeOne(kind: string, node: Record<string, any>, text: string, depth
     normalized: normalizeSync(text),
     housekeeping: free === true,
     readOnly: provenReadOnly(kind, node),
+    transactional: provenTransactional(kind, node),
+    returnsRows: returnsRows(kind, node),
     ...(free && free !== true ? { catalogCheck: free } : {}),
     ...(bodyTexts.length || opaque ? { body: { text: bodyTexts.join(';\n'), opaque } } : {}),
     temp,

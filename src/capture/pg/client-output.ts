@@ -5,6 +5,7 @@
 // held frames are dropped and the client gets the refusal instead (IL002):
 // not one row of that statement leaves the proxy.
 import type { Socket } from 'node:net';
+import { CoalescedWriter } from './coalesced-writer.js';
 import { errorResponse, type ErrorFields } from './protocol/messages.js';
 import type { Tracked } from './pending.js';
 
@@ -49,7 +50,7 @@ interface Out {
 }
 
 export class ClientOutput {
-  #socket: Socket;
+  #socket: CoalescedWriter;
   #q: Out[] = [];
   #head = 0;
   #bytes = 0;
@@ -57,7 +58,12 @@ export class ClientOutput {
   #dropping = false;
 
   constructor(socket: Socket) {
-    this.#socket = socket;
+    this.#socket = new CoalescedWriter(socket);
+  }
+
+  /** Writes what has been released so far (one socket write); call at the end of a burst. */
+  commit(): void {
+    this.#socket.flush();
   }
 
   /** Bytes held back. */
@@ -77,8 +83,6 @@ export class ClientOutput {
 
   /** Sends (or drops) what no longer waits for a durable entry. */
   flush(): void {
-    const s = this.#socket;
-    s.cork();
     try {
       while (this.#head < this.#q.length) {
         const o = this.#q[this.#head]!;
@@ -89,7 +93,7 @@ export class ClientOutput {
       }
       if (this.#head === this.#q.length) (this.#q = []), (this.#head = 0);
     } finally {
-      s.uncork();
+      this.#socket.flush();
     }
   }
 

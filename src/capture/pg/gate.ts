@@ -8,6 +8,7 @@ import type { StatementInfo } from './classify.js';
 import { accessEntryBytes, hmacValue, outcomeEntry, outcomeEntryBytes, type OutcomeFacts, type SessionFacts } from './entries.js';
 import type { OutcomeWriter } from './outcome-writer.js';
 import type { ErrorFields } from './protocol/messages.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
 import { MAX_PURPOSE, type PurposePolicy } from './purpose.js';
 import { SQLSTATE } from './sqlstate.js';
 
@@ -19,6 +20,7 @@ export interface GateContext {
   logTimeoutMs: number;
   /** Appends outcome entries (not awaited), holding and retrying them when the log cannot write. */
   outcomes: Pick<OutcomeWriter, 'record'>;
+  metrics?: ProxyMetrics;
 }
 
 /** One statement as it is about to run. */
@@ -122,6 +124,7 @@ export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Ca
   // Refused after all: record that the logged access never ran.
   const late = (index: number): void => recordOutcome(ctx, { access: index, session: facts.session, status: 'error', sqlstate: SQLSTATE.LOG_UNAVAILABLE, durationMs: performance.now() - start });
   const results = await Promise.allSettled(entries.map((e) => appendDurable(ctx.log, e, ctx.logTimeoutMs, late)));
+  ctx.metrics?.logWait(performance.now() - start);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) {
     for (const r of results) if (r.status === 'fulfilled') late(r.value);
@@ -136,6 +139,7 @@ export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Ca
 }
 
 export function recordOutcome(ctx: GateContext, o: OutcomeFacts): void {
+  ctx.metrics?.statement(o.status, o.sqlstate);
   const entry = outcomeEntry(o);
   let bytes: Uint8Array | undefined;
   try {

@@ -40,6 +40,7 @@ export interface ProbeItem {
 const ASYNC = new Set(['N', 'A', 'S']);
 
 const ENDS: Record<string, string> = { parse: '1', bind: '2', close: '3' };
+const PLAIN = new Set<PendingItem['t']>(['parse', 'bind', 'describe', 'close', 'sync']);
 
 export interface Finished {
   stmt: Tracked;
@@ -51,6 +52,8 @@ export interface Finished {
 export class PendingQueue {
   #items: PendingItem[] = [];
   #head = 0;
+  /** An Execute was answered after the last Sync's ReadyForQuery: the transaction state that ReadyForQuery reported may be stale. */
+  #ranSinceReady = false;
 
   get size(): number {
     return this.#items.length - this.#head;
@@ -58,6 +61,16 @@ export class PendingQueue {
 
   push(item: PendingItem): void {
     this.#items.push(item);
+  }
+
+  /**
+   * Whether every request still awaiting its answer is one that cannot change the transaction's state
+   * (Parse, Bind, Describe, Close, Sync), and no Execute has been answered since the last Sync's ReadyForQuery.
+   */
+  onlyPlain(): boolean {
+    if (this.#ranSinceReady) return false;
+    for (let i = this.#head; i < this.#items.length; i++) if (!PLAIN.has(this.#items[i]!.t)) return false;
+    return true;
   }
 
   /** The request the next upstream message answers. */
@@ -72,6 +85,8 @@ export class PendingQueue {
   #shift(): PendingItem | undefined {
     const it = this.#items[this.#head];
     if (it === undefined) return undefined;
+    if (it.t === 'exec') this.#ranSinceReady = true;
+    else if (it.t === 'sync') this.#ranSinceReady = false;
     this.#items[this.#head++] = undefined as never;
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);

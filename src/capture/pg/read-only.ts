@@ -33,21 +33,47 @@ function builtinName(names: unknown, allowed: Set<string>): boolean {
   return allowed.has(String(parts[parts.length - 1]).toLowerCase());
 }
 
-function readOnlyTree(node: unknown, depth: number): boolean {
+/** `writes`: whether data-modifying statements and locking clauses are allowed (their effects are transactional). */
+function builtinTree(node: unknown, depth: number, writes: boolean): boolean {
   if (node === null || typeof node !== 'object') return true;
   if (depth > 500) return false;
-  if (Array.isArray(node)) return node.every((n) => readOnlyTree(n, depth + 1));
+  if (Array.isArray(node)) return node.every((n) => builtinTree(n, depth + 1, writes));
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    if (WRITING_NODES.has(k)) return false;
-    if (k === 'intoClause' || (k === 'lockingClause' && Array.isArray(v) && v.length > 0)) return false;
+    if (!writes && WRITING_NODES.has(k)) return false;
+    if (k === 'intoClause' || (!writes && k === 'lockingClause' && Array.isArray(v) && v.length > 0)) return false;
     if (k === 'FuncCall' && !builtinName((v as { funcname?: unknown }).funcname, READ_ONLY_FUNCTIONS)) return false;
     if (k === 'A_Expr' && (v as { name?: unknown }).name !== undefined && !builtinName((v as { name?: unknown }).name, READ_ONLY_OPERATORS)) return false;
-    if (!readOnlyTree(v, depth + 1)) return false;
+    if (!builtinTree(v, depth + 1, writes)) return false;
   }
   return true;
 }
 
 /** True only for a statement proven not to write (see above); `stmt` is the statement's parse-tree node. */
 export function provenReadOnly(kind: string, stmt: unknown): boolean {
-  return kind === 'SelectStmt' && readOnlyTree(stmt, 0);
+  return kind === 'SelectStmt' && builtinTree(stmt, 0, false);
+}
+
+/** Statements whose every effect is undone by ROLLBACK: DML and SELECT, with only built-in read-only functions and operators. */
+const TRANSACTIONAL_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/**
+ * True for a statement whose effects, inside an explicit transaction block, stay
+ * invisible until COMMIT and vanish with ROLLBACK: INSERT/UPDATE/DELETE/MERGE or
+ * SELECT (locking clauses allowed; no SELECT INTO, which creates a table), calling
+ * only the built-in functions and operators above. Such a statement may run while
+ * its entry is made durable, because COMMIT waits for it (docs/proxy.md). Not
+ * covered, as for reads: triggers, rules, defaults (`nextval` of a serial column is
+ * not rolled back) and policies that the text does not show.
+ */
+export function provenTransactional(kind: string, stmt: unknown): boolean {
+  return TRANSACTIONAL_KINDS.has(kind) && builtinTree(stmt, 0, true);
+}
+
+/** Whether the statement's answer may carry rows (SELECT, or a RETURNING list): those are held until the entry is durable. */
+export function returnsRows(kind: string, stmt: unknown): boolean {
+  if (kind === 'SelectStmt') return true;
+  // PostgreSQL 18's tree (libpg-query 17+): returningClause.exprs; earlier: returningList.
+  const s = stmt as { returningList?: unknown; returningClause?: { exprs?: unknown } } | null;
+  const list = s?.returningClause?.exprs ?? s?.returningList;
+  return s?.returningClause !== undefined || (Array.isArray(list) && list.length > 0);
 }

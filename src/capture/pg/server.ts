@@ -15,6 +15,7 @@ import { DEFAULT_MAX_MESSAGE } from './protocol/frames.js';
 import { backendKeyData, readyForQuery } from './protocol/messages.js';
 import { lockedError, purposeProblem } from './gate.js';
 import { OutcomeWriter, type OutcomeWriterOptions } from './outcome-writer.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
 import { MAX_PURPOSE, PurposePolicy, splitStartupOptions } from './purpose.js';
 import { Session } from './session.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -42,6 +43,8 @@ export interface ProxyOptions {
   onError?: (e: unknown) => void;
   /** Holding outcome entries while the log cannot write (outcome-writer.ts). */
   outcomeHold?: Omit<OutcomeWriterOptions, 'report'>;
+  /** Counters and histograms (src/export/proxy-metrics.ts); none when omitted. */
+  metrics?: ProxyMetrics;
 }
 
 export class ProxyServer {
@@ -64,7 +67,9 @@ export class ProxyServer {
     this.#server = createServer((s) => void this.#accept(s));
     this.#server.maxConnections = 1000;
     this.#unsubscribe = o.locks.onLock((person, info) => {
-      for (const s of this.#sessions) if (person === '*' || s.facts.person === person) s.terminate(lockedError(info.reason));
+      let ended = 0;
+      for (const s of this.#sessions) if (person === '*' || s.facts.person === person) s.terminate(lockedError(info.reason)), ended++;
+      o.metrics?.sessionsEnded(info, ended);
     });
   }
 
@@ -110,7 +115,10 @@ export class ProxyServer {
     }
     const { socket, params, person, role } = login;
     const lock = this.#o.locks.isLocked(person);
-    if (lock) return fatal(socket, SQLSTATE.LOCKED, lockedError(lock.reason).message);
+    if (lock) {
+      this.#o.metrics?.refused(SQLSTATE.LOCKED);
+      return fatal(socket, SQLSTATE.LOCKED, lockedError(lock.reason).message);
+    }
     const creds = this.#o.credentials(role);
     if (!creds) return fatal(socket, SQLSTATE.UPSTREAM_UNAVAILABLE, `ilog: the proxy holds no upstream credentials for role "${role}"`, 'an operator must add them to the proxy configuration');
     const { purpose, searchPath, rest } = splitStartupOptions(params.options);
@@ -146,7 +154,7 @@ export class ProxyServer {
       },
       purpose,
       searchPath,
-      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, overlapReads: this.#o.overlapReads !== false, analyzer: this.#analyzer, outcomes: this.outcomes },
+      ctx: { log: this.#o.log, locks: this.#o.locks, policy: this.#policy, hmacKey: this.#o.hmacKey, logTimeoutMs: this.#o.logTimeoutMs ?? 2000, overlapReads: this.#o.overlapReads !== false, analyzer: this.#analyzer, outcomes: this.outcomes, ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}) },
       onClose: () => {
         this.#sessions.delete(session);
         this.#byKey.delete(keyStr);

@@ -10,6 +10,7 @@ import { IlogError } from '../../ledger/errors.js';
 import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
 import { ClientOutput, Hold } from './client-output.js';
+import { CoalescedWriter } from './coalesced-writer.js';
 import { admit, logAccess, purposeProblem, recordOutcome, screen, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
@@ -31,7 +32,8 @@ export interface SessionContext extends GateContext {
   overlapReads?: boolean;
 }
 
-type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError };
+/** `query`: HMAC of `text` (the reconciler's match key), computed at the first Execute and reused: prepared statements run many times. */
+type Prepared = { text: string; infos?: StatementInfo[]; error?: IlogError; query?: string };
 /**
  * What to do with a request once every earlier one has been sent: `skip` when PostgreSQL would skip it (after an error, until Sync).
  * A Step that returns a promise (name resolution on the backend) holds back every later request until it settles.
@@ -40,6 +42,14 @@ type Step = (skip: boolean) => void | Promise<void>;
 type Portal = { stmt: Prepared | undefined; values: string[] };
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
+const TX_FAILED: ErrorFields = {
+  severity: 'ERROR',
+  code: SQLSTATE.LOG_UNAVAILABLE,
+  message: 'ilog: an earlier statement of this transaction ran while its access entry was being made durable, and the log failed it: the transaction is aborted and will not commit',
+  hint: 'ROLLBACK, then retry the transaction when the log is available again',
+};
+/** Extended-protocol requests that cannot change the transaction's state. */
+const PLAIN_REQUESTS = new Set(['P', 'B', 'D', 'C', 'H', 'S']);
 /** Requests read ahead of what has been sent on; past this the client is paused. */
 const MAX_STEPS = 1024;
 
@@ -61,12 +71,19 @@ export class Session {
   /** Settles when every overlapped request so far knows whether its entry is durable. */
   #holdsSettled: Promise<unknown> = Promise.resolve();
   #out: ClientOutput;
+  /** Requests on their way upstream, one write per burst. */
+  #upOut: CoalescedWriter;
   /** Prefix of the proxy's own statement names, unlikely to collide with the client's. */
   #ownName = `ilog_${randomBytes(6).toString('hex')}_`;
   #statements = new Map<string, Prepared>();
   #portals = new Map<string, Portal>();
   #pending = new PendingQueue();
   #tx = 0x49; // 'I'
+  /**
+   * A statement of the open transaction ran before its entry was durable, and the log then failed it:
+   * every later request of the transaction but ROLLBACK is refused with this (IL002), which aborts it upstream, so it never commits.
+   */
+  #txFailed: ErrorFields | undefined;
   #skipUntilSync = false;
   /** Requests read but not yet sent on, in arrival order (see #intake / #drain). */
   #steps: { t: string; run: Step | Promise<Step> }[] = [];
@@ -107,6 +124,10 @@ export class Session {
     this.#onClose = a.onClose;
     this.#cancelUpstream = a.cancelUpstream;
     this.#out = new ClientOutput(a.client);
+    this.#upOut = new CoalescedWriter(a.upstream.socket, () => {
+      this.#client.pause();
+      this.#up.socket.once('drain', () => this.#client.resume());
+    });
     this.#run = { pid: a.upstream.pid, port: a.upstream.socket.localPort, seq: 0 };
     this.#client.setNoDelay(true);
     this.#client.on('data', (c: Buffer) => this.#onClientData(c));
@@ -122,6 +143,7 @@ export class Session {
   /** Ends the session: FATAL error to the client, upstream backend cancelled and disconnected. */
   terminate(err: ErrorFields): void {
     if (this.#closed) return;
+    this.#out.commit();
     this.#client.end(errorResponse(err));
     this.#cancelUpstream();
     this.close();
@@ -130,6 +152,8 @@ export class Session {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#upOut.flush();
+    this.#out.commit();
     if (!this.#up.socket.destroyed) this.#up.socket.end(message('X'));
     this.#up.socket.destroy();
     if (!this.#client.destroyed) this.#client.end();
@@ -140,6 +164,7 @@ export class Session {
   #upstreamGone(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#out.commit();
     this.#client.end();
     this.#onClose();
   }
@@ -178,39 +203,33 @@ export class Session {
   async #drain(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
-    const up = this.#up.socket;
+    const up = this.#upOut;
     try {
-      up.cork();
       while (this.#steps.length > 0 && !this.#closed) {
         const step = this.#steps[0]!;
         let run = step.run;
         if (run instanceof Promise) {
-          up.uncork();
+          up.flush();
           run = await run;
-          up.cork();
         }
         this.#steps.shift();
         const pending = run(this.#skipUntilSync && step.t !== 'S');
         if (pending) {
-          up.uncork();
+          up.flush();
           await pending;
-          up.cork();
         }
       }
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: 'XX000', message: `ilog: internal error: ${(e as Error).message}` });
     } finally {
-      up.uncork();
+      up.flush();
       this.#draining = false;
       if (this.#client.isPaused() && this.#steps.length < MAX_STEPS && !this.#up.socket.writableNeedDrain) this.#client.resume();
     }
   }
 
   #forward(f: Frame): void {
-    if (!this.#up.socket.write(f.raw)) {
-      this.#client.pause();
-      this.#up.socket.once('drain', () => this.#client.resume());
-    }
+    this.#upOut.write(f.raw);
   }
 
   /** Requests that do not run SQL themselves: bookkeeping now, then forwarded as is. */
@@ -290,7 +309,7 @@ export class Session {
    * The overlapped path for requests proven read-only: appending starts now, the request is sent
    * on without waiting, and its responses are held (ClientOutput) until the entries are durable.
    */
-  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void): Step {
+  #overlapped(cands: Candidate[], extended: boolean, send: (hold: Hold) => void, inTx = false, held = true): Step {
     const refused = screen(this.#ctx, this.facts, cands);
     if (refused) return this.#local(() => this.#refuse(refused.error, extended, refused.locked));
     const hold = new Hold(extended);
@@ -299,25 +318,33 @@ export class Session {
     const logged = logAccess(this.#ctx, this.facts, cands, this.#run);
     this.#holdsSettled = Promise.all([this.#holdsSettled, hold.settled]);
     void logged.then((r) => {
+      // Before anything waiting on this hold runs (COMMIT among them): the transaction must not commit.
+      if (!r.ok && inTx && sent) this.#txFailed ??= TX_FAILED;
       if (r.ok) hold.ok(r.access);
-      else hold.fail(r.error);
+      else {
+        hold.fail(r.error);
+        this.#ctx.metrics?.refused(r.error.code);
+      }
       if (this.#closed) return;
       if (!r.ok && r.locked) return this.terminate(r.error);
       // Refused after it was sent: what PostgreSQL's client takes as skipped up to Sync must be skipped.
-      if (!r.ok && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
+      // (Not for a write whose answer already went: the client learns at its next request, which #txFailed refuses.)
+      if (!r.ok && held && sent && extended && syncs === this.#syncs) this.#skipUntilSync = true;
       this.#out.flush();
       if (this.#up.socket.isPaused() && this.#out.held < MAX_BUFFERED) this.#up.socket.resume();
     });
     return (skip) => {
       if (skip) return void logged.then((r) => this.#afterGate(r, false, () => {})(true));
+      // The transaction can no longer commit: refused in order, before anything after it is sent.
+      if (this.#txFailed) return logged.then((r) => this.#afterGate(r, extended, () => {})(false));
       sent = true;
       syncs = this.#syncs;
       send(hold);
     };
   }
 
-  /** The Step for a gated request once its gate has answered. */
-  #afterGate(r: GateResult, extended: boolean, send: (access: number[]) => void): Step {
+  /** The Step for a gated request once its gate has answered. `rollback`: it ends the transaction without committing it. */
+  #afterGate(r: GateResult, extended: boolean, send: (access: number[]) => void, rollback = false): Step {
     return (skip) => {
       if (skip) {
         // Logged, but PostgreSQL would not have run it: record that it did not run.
@@ -325,8 +352,43 @@ export class Session {
         return;
       }
       if (!r.ok) return this.#refuse(r.error, extended, r.locked);
+      if (this.#txFailed && !rollback) {
+        for (const access of r.access) recordOutcome(this.#ctx, { access, session: this.facts.session, status: 'error', sqlstate: SQLSTATE.LOG_UNAVAILABLE, durationMs: 0 });
+        return this.#refuse(this.#txFailed, extended);
+      }
+      if (rollback) this.#txFailed = undefined;
       send(r.access);
     };
+  }
+
+  /**
+   * Whether these candidates may run inside the open transaction while their entries are made durable:
+   * the transaction block is known to be open (ReadyForQuery said so and nothing is in flight), and every
+   * effect of theirs is undone by ROLLBACK (read-only.ts, provenTransactional). COMMIT is log-first and
+   * waits for their entries; if one fails, the transaction is refused everything but ROLLBACK (#txFailed).
+   * BEGIN alone, outside a transaction block, is overlapped too: all it does is open the block that
+   * ROLLBACK closes, and a failure of its entry is handled as a write's.
+   */
+  #txOverlappable(cands: Candidate[], extended = false): boolean {
+    if (this.#ctx.overlapReads === false) return false;
+    if (cands.length === 1 && cands[0]!.info.guc?.t === 'begin') return this.#txKnown(0x49 /* 'I' */, extended);
+    return this.#txKnownOpen(extended) && cands.every((c) => c.info.transactional && !(c.info.catalogCheck && (c.purpose === undefined || c.purpose.trim() === '')));
+  }
+
+  /**
+   * The last ReadyForQuery said "in a transaction block", and nothing sent or queued since can
+   * have changed that: nothing at all for a simple Query; for an Execute, only Parse, Bind,
+   * Describe, Close, Flush and Sync (a Sync does not end an explicit transaction block).
+   */
+  #txKnownOpen(extended = false): boolean {
+    return this.#txKnown(0x54 /* 'T' */, extended);
+  }
+
+  /** The transaction status is known to be `status` (see #txKnownOpen). */
+  #txKnown(status: number, extended: boolean): boolean {
+    if (this.#tx !== status || this.#txFailed !== undefined || this.#draining || this.#resolver.busy) return false;
+    if (!extended) return !this.#unsynced && this.#steps.length === 0 && this.#pending.size === 0 && this.#pending.onlyPlain();
+    return !this.#skipUntilSync && !this.#upstreamSkipping && this.#pending.onlyPlain() && this.#steps.every((s) => PLAIN_REQUESTS.has(s.t));
   }
 
   /** A Step that answers locally (skipped like any request after an error). */
@@ -345,6 +407,7 @@ export class Session {
 
   /** Refuses a statement and fails the backend the way PostgreSQL's own error would (probe.ts, refuseUpstream). */
   #refuse(error: ErrorFields, extended: boolean, locked?: boolean): void {
+    this.#ctx.metrics?.refused(error.code);
     if (locked) return this.terminate(error);
     // PostgreSQL already skips to Sync (the proxy's probe failed): the refusal is only for the client.
     if (extended && this.#upstreamSkipping) return this.#answer(() => [errorResponse(error)], extended);
@@ -353,12 +416,12 @@ export class Session {
   }
 
   #forwardOwn(b: Buffer): void {
-    this.#up.socket.write(b);
+    this.#upOut.write(b);
   }
 
   /** The gate: now, or (catalog reads without a purpose) after asking the backend (session-resolver.ts). */
-  #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void): Step | Promise<Step> {
-    return this.#resolver.gate(cands, (r) => this.#afterGate(r, extended, send));
+  #gateStep(cands: Candidate[], extended: boolean, send: (access: number[]) => void, rollback = false): Step | Promise<Step> {
+    return this.#resolver.gate(cands, (r) => this.#afterGate(r, extended, send, rollback));
   }
 
   #flushInjected(): void {
@@ -390,15 +453,19 @@ export class Session {
     // SET ilog.purpose alone is answered here, never sent upstream: no backend statement to number.
     const query = only?.setPurpose !== undefined ? undefined : hmacValue(this.#ctx.hmacKey, text);
     for (const c of cands) c.query = query;
-    if (this.#overlappable(cands)) {
+    const read = this.#overlappable(cands);
+    if (read || this.#txOverlappable(cands)) {
+      // Rows are held until the entries are durable; a write's bare CommandComplete is not (COMMIT waits instead).
+      const holdAnswer = read || cands.some((c) => c.info.returnsRows);
       return this.#overlapped(cands, false, (hold) => {
         const start = performance.now();
         for (let i = 0; i < cands.length; i++) hold.tracked.push({ access: -1, start, hold });
-        this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, hold });
+        this.#pending.push({ t: 'query', stmts: hold.tracked, next: 0, ...(holdAnswer ? { hold } : {}) });
         this.#unsynced = false;
         this.#forward(f);
-      });
+      }, !read || this.#txKnownOpen(), holdAnswer);
     }
+    const rollback = only?.guc?.t === 'rollback';
     return this.#gateStep(cands, false, (access) => {
         if (only?.setPurpose !== undefined) {
           // SET/RESET ilog.purpose is the proxy's own business: logged, answered here, not forwarded.
@@ -409,7 +476,7 @@ export class Session {
         this.#pending.push({ t: 'query', stmts: access.map((a) => ({ access: a, start })), next: 0 });
         this.#unsynced = false;
         this.#forward(f);
-    });
+    }, rollback);
   }
 
   /** `SET ilog.purpose = …` is checked when it is set (length, empty, pattern), not only when it is used. */
@@ -434,18 +501,21 @@ export class Session {
     const setProblem = this.#setPurposeProblem(info);
     if (setProblem) return this.#local(() => this.#refuse(setProblem, true));
     const cand = this.#state.candidate(info, purposeFromComment(stmt.text), portal.values);
-    cand.query = hmacValue(this.#ctx.hmacKey, stmt.text);
-    if (this.#overlappable([cand])) {
+    cand.query = stmt.query ??= hmacValue(this.#ctx.hmacKey, stmt.text);
+    const read = this.#overlappable([cand]);
+    if (read || this.#txOverlappable([cand], true)) {
+      // As for a simple Query: rows held until the entry is durable, a write's bare CommandComplete not.
+      const holdAnswer = read || info.returnsRows === true;
       return this.#overlapped([cand], true, (hold) => {
         hold.tracked.push({ access: -1, start: performance.now(), hold });
-        this.#pending.push({ t: 'exec', stmt: hold.tracked[0], hold });
+        this.#pending.push({ t: 'exec', stmt: hold.tracked[0], ...(holdAnswer ? { hold } : {}) });
         this.#forward(f);
-      });
+      }, !read || this.#txKnownOpen(true), holdAnswer);
     }
     return this.#gateStep([cand], true, (access) => {
       this.#pending.push({ t: 'exec', stmt: { access: access[0]!, start: performance.now() } });
       this.#forward(f);
-    });
+    }, info.guc?.t === 'rollback');
   }
 
   /** FunctionCall ('F'): runs a function by OID; logged like a statement that needs a purpose. */
@@ -465,7 +535,6 @@ export class Session {
     const reader = this.#up.frames;
     reader.push(chunk);
     const client = this.#client;
-    client.cork();
     try {
       for (let f = reader.next(); f; f = reader.next()) {
         const t = String.fromCharCode(f.type);
@@ -496,7 +565,7 @@ export class Session {
     } catch (e) {
       this.terminate({ severity: 'FATAL', code: SQLSTATE.PROTOCOL_VIOLATION, message: `ilog: upstream protocol error: ${(e as Error).message}` });
     } finally {
-      client.uncork();
+      this.#out.commit();
     }
     if (this.#out.held > MAX_BUFFERED && !this.#up.socket.isPaused()) {
       this.#up.socket.pause(); // resumed when the held responses are released

@@ -29,7 +29,13 @@ export interface AccessContext {
   learned: LearnedGroups | undefined;
   /** The stated purpose fails the organisation's purpose policy for this access (rules/purpose.ts). */
   purposeRejected?: boolean;
+  /** Diagnostics (Detector.trace): why an access was let go. */
+  trace?: Trace;
 }
+
+/** Why an access raised nothing, for diagnostics (the evaluation's "why was this missed"). */
+export type TraceStage = 'explained' | 'team' | 'engaged' | 'covering' | 'silent' | 'cooldown' | 'below-min';
+export type Trace = (index: number, stage: TraceStage, why: string) => void;
 
 /**
  * Explain first: why this person may work on this subject now — a relationship

@@ -36,7 +36,13 @@ export function teamOf(role: string, re: RegExp): string {
  * no regular collaborator on it (SQL literals are not record identities).
  */
 export function foreignKeys(ctx: AccessContext): string[] {
-  return ctx.v.recordIds.filter((k) => ctx.seen.has(k) && !ctx.teamKeys.has(k) && explainAccess(ctx, k) === undefined);
+  return ctx.v.recordIds.filter((k) => {
+    if (!ctx.seen.has(k)) return false;
+    if (ctx.teamKeys.has(k)) return void ctx.trace?.(ctx.index, 'team', `team \`${ctx.team}\` touched it lately`), false;
+    const why = explainAccess(ctx, k);
+    if (why !== undefined) ctx.trace?.(ctx.index, 'explained', why);
+    return why === undefined;
+  });
 }
 
 /** Open a look-up for the first foreign key of this access, if any. */
@@ -45,6 +51,8 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
   const rule = cfg.rules.foreignRecord;
   if (!rule.enabled || foreign.length === 0 || WRITE_ACTIONS.has(v.action)) return;
   const surprise = 1 - Math.min(1, p.foreignRate / ROUTINE);
+  if (ctx.trace && !(surprise > 0 && p.warm(cfg, v.time) && g.warm(cfg)))
+    ctx.trace(ctx.index, 'silent', surprise > 0 ? 'person or role still warming up' : `cross-team work is routine for them (${Math.round(p.foreignRate * 100)}% of days)`);
   // One glance, one finding: several keys of one access describe the same record.
   const key = foreign[0]!;
   if (lookups.has(key, v.person, 'foreign-record')) return;

@@ -12,6 +12,7 @@
 import type { PersonState } from '../baseline.js';
 import type { AccessView } from '../entry-view.js';
 import type { Signal } from '../signals.js';
+import type { Trace } from './context.js';
 
 export const WRITE_ACTIONS = new Set(['insert', 'update', 'delete', 'edit', 'write', 'create', 'annotate']);
 
@@ -56,8 +57,13 @@ export class OpenLookups {
     this.#byKey.set(o.key, [...(this.#byKey.get(o.key) ?? []), o]);
   }
 
+  /** Is a look-up's window closed by `now` (the common answer, no: expire() would find nothing)? */
+  due(now: number): boolean {
+    return this.#fifo.length > 0 && this.#fifo[0]!.deadline <= now;
+  }
+
   /** Count an access towards open lookups of its keys; engage or drop those it concerns. */
-  touch(v: AccessView, team: string, p: PersonState): void {
+  touch(v: AccessView, team: string, p: PersonState, trace?: Trace): void {
     if (this.#byKey.size === 0) return;
     for (const k of v.keys) {
       const list = this.#byKey.get(k);
@@ -69,8 +75,14 @@ export class OpenLookups {
           o.engaged = true;
           // Engaged cross-team work: part of this person's normal job (learned per day, volume.ts).
           if (o.signal.rule === 'foreign-record') p.dayForeignEngaged++;
-          if (o.onEngage === undefined) o.closed = true;
-        } else if (o.teamDrops && o.team === team) o.closed = true;
+          if (o.onEngage === undefined) {
+            o.closed = true;
+            trace?.(o.index, 'engaged', `they went on to work with it (${WRITE_ACTIONS.has(v.action) ? 'a write' : 'a return'})`);
+          }
+        } else if (o.teamDrops && o.team === team) {
+          o.closed = true;
+          trace?.(o.index, 'team', `${v.person} of their team \`${team}\` touched it within the window`);
+        }
       }
       const still = list.filter((o) => !o.closed);
       if (still.length === 0) this.#byKey.delete(k);

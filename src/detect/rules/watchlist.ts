@@ -52,7 +52,11 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
       });
     } else if (!w.allowed.includes(person) && !w.allowedGroups.includes(ctx.v.group)) {
       // Explain first: a care relationship or a regular collaborator on the record is the work, not a look-up.
-      if (explainAccess(ctx, key) !== undefined) continue;
+      const why = explainAccess(ctx, key);
+      if (why !== undefined) {
+        ctx.trace?.(ctx.index, 'explained', why);
+        continue;
+      }
       if (lookups.has(key, person, 'watchlist')) continue;
       const rule = ctx.cfg.rules.watchlist;
       // Context weighs what is left: the team's own record, or one the person worked on before, is worth less.

@@ -1,20 +1,20 @@
 // A static tiles directory seen through the LogStorage contract, read-only, so
 // that the ordinary log read API (http/log-server.ts) can serve a mirror's
-// tiles directory. The tree is the one the `checkpoint` file describes;
-// mutating methods throw READ_ONLY (the directory is written by TilesDir).
+// tiles directory. The tree is the one the `checkpoint` file describes. It is a
+// reader only (the directory is written by TilesDir, through a mirror); the
+// asynchronous view is asyncReader(new TilesDirStorage(dir)).
 
 import { IlogError } from '../../ledger/errors.js';
-import { parseCheckpoint } from '../../ledger/checkpoint.js';
-import { EMPTY_ROOT } from '../../ledger/hash.js';
-import { parseNote } from '../../ledger/note.js';
 import { decodeBundle, TILE_WIDTH } from '../../ledger/tiles.js';
 import { HASH_SIZE } from '../../ledger/hash.js';
-import type { LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
+import { checkIndex, checkTileRef } from '../args.js';
+import type { LogStorageReader, StoredCheckpoint, TreeState } from '../log-storage.js';
+import { tileWidthIn, TreeOfNote } from '../tree-of-note.js';
 import { TilesDir } from './tiles-dir.js';
 
-export class TilesDirStorage implements LogStorage {
+export class TilesDirStorage implements LogStorageReader {
   readonly dir: TilesDir;
-  #cached: { note: string; tree: TreeState } | undefined;
+  readonly #trees = new TreeOfNote();
 
   constructor(root: string) {
     this.dir = TilesDir.open(root);
@@ -22,24 +22,7 @@ export class TilesDirStorage implements LogStorage {
 
   #tree(): { note: string | undefined; tree: TreeState } {
     const note = this.dir.checkpoint();
-    if (note === undefined) return { note, tree: { size: 0, root: EMPTY_ROOT } };
-    if (this.#cached?.note !== note) {
-      const cp = parseCheckpoint(parseNote(note).text);
-      this.#cached = { note, tree: { size: cp.size, root: cp.root } };
-    }
-    return this.#cached;
-  }
-
-  appendBatch(): never {
-    throw new IlogError('READ_ONLY', 'a tiles directory is written by its mirror, not appended to');
-  }
-
-  integrate(): never {
-    throw new IlogError('READ_ONLY', 'a tiles directory is written by its mirror');
-  }
-
-  addCheckpoint(): never {
-    throw new IlogError('READ_ONLY', 'a tiles directory is written by its mirror');
+    return { note, tree: this.#trees.of(note) };
   }
 
   size(): number {
@@ -55,6 +38,9 @@ export class TilesDirStorage implements LogStorage {
   }
 
   readEntries(from: number, to: number, limit = 65_536): Uint8Array[] {
+    checkIndex(from, 'from');
+    checkIndex(to, 'to');
+    checkIndex(limit, 'limit');
     const end = Math.min(to, this.size(), from + limit);
     const out: Uint8Array[] = [];
     for (let i = Math.floor(from / TILE_WIDTH); i * TILE_WIDTH < end; i++) {
@@ -71,12 +57,17 @@ export class TilesDirStorage implements LogStorage {
 
   /** The exact file, or a prefix of the full tile (any width up to the stored one is served, per LogStorage). */
   readTile(level: number, index: number, width = TILE_WIDTH): Uint8Array | undefined {
+    checkTileRef(level, index, width);
     const exact = this.dir.readTile(level, index, width);
     if (exact !== undefined || width === TILE_WIDTH) return exact;
-    return this.dir.readTile(level, index, TILE_WIDTH)?.subarray(0, width * HASH_SIZE);
+    // A prefix of the tile as the checkpoint's tree has it (full, or the right edge's partial width).
+    const stored = tileWidthIn(this.size(), level, index);
+    if (stored < width) return undefined;
+    return this.dir.readTile(level, index, stored)?.subarray(0, width * HASH_SIZE);
   }
 
   readEntryBundle(index: number, width = TILE_WIDTH): Uint8Array | undefined {
+    checkTileRef(0, index, width);
     return this.dir.readEntryBundle(index, width);
   }
 
@@ -85,6 +76,7 @@ export class TilesDirStorage implements LogStorage {
   }
 
   checkpoints(fromSize = 0): StoredCheckpoint[] {
+    checkIndex(fromSize, 'fromSize');
     const { note, tree } = this.#tree();
     return note !== undefined && tree.size >= fromSize ? [{ size: tree.size, note }] : [];
   }

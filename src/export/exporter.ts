@@ -1,0 +1,99 @@
+// Reads the log in index order from a cursor and writes each entry, rendered as
+// OCSF, CEF or jsonl (syslog-framed when the sink is a syslog receiver), to a
+// sink. Only entries a signed checkpoint covers are exported (ProvenLog), so
+// each record's leaf hash has an inclusion proof to ask for.
+import type { EntryReader } from '../log/proven-log.js';
+import { toCef } from './cef.js';
+import type { ExportCursor } from './cursor.js';
+import { toOcsf } from './ocsf.js';
+import { exportRecord, toJsonl, type ExportFormat, type ExportRecord } from './record.js';
+import { frame, syslogMessage, type Sink } from './syslog.js';
+
+export interface ExportOptions {
+  reader: EntryReader;
+  origin: string;
+  format: ExportFormat;
+  /** Frame records as RFC 5424 syslog messages (octet counting) instead of one line each. */
+  syslog: boolean;
+  sink: Sink;
+  /** Where to start and what to advance; without one, start at `from`. */
+  cursor?: ExportCursor;
+  from?: number;
+  /** Keep waiting for new entries (until stop()). */
+  follow: boolean;
+  /** Records per batch (one cursor write each; default 2,000). */
+  batch?: number;
+  pollMs?: number;
+}
+
+export function render(r: ExportRecord, format: ExportFormat): string {
+  return format === 'ocsf' ? JSON.stringify(toOcsf(r)) : format === 'cef' ? toCef(r) : toJsonl(r);
+}
+
+export interface RunningExport {
+  /** Resolves with the next index once the export stopped (caught up without --follow, or stop()). */
+  done: Promise<number>;
+  stop(): void;
+}
+
+export function startExport(o: ExportOptions): RunningExport {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const batch = o.batch ?? 2_000;
+  const done = (async () => {
+    let next = o.cursor?.next ?? o.from ?? 0;
+    while (!stopped) {
+      const size = o.reader.size();
+      if (next >= size) {
+        if (!o.follow) break;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, o.pollMs ?? 200);
+        });
+        continue;
+      }
+      const entries = o.reader.readEntries(next, Math.min(size, next + batch));
+      const parts: Buffer[] = [];
+      /** ends[i]: byte offset where record i ends in the chunk. */
+      const ends: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < entries.length; i++) {
+        const r = exportRecord(o.origin, next + i, entries[i]!);
+        const text = render(r, o.format);
+        const part = o.syslog ? frame(syslogMessage(r, text)) : Buffer.from(text + '\n', 'utf8');
+        parts.push(part);
+        ends.push((bytes += part.length));
+      }
+      const chunk = Buffer.concat(parts);
+      // The previous batch must have left the process before the cursor moves past this one.
+      await o.sink.flushed();
+      const to = next + entries.length;
+      if (o.cursor) {
+        const cursor = o.cursor;
+        cursor.advance(to, () => {
+          const kept = o.sink.write(chunk);
+          if (kept === 0) return 0;
+          // Records whose frame ends within what the kernel took are out; a frame cut short is not (the receiver drops it with the connection).
+          const handed = chunk.length - kept;
+          let whole = 0;
+          while (whole < ends.length && ends[whole]! <= handed) whole++;
+          return entries.length - whole;
+        });
+        if (cursor.next !== to) {
+          await o.sink.flushed();
+          cursor.settle(to);
+        }
+      } else o.sink.write(chunk);
+      next = to;
+    }
+    await o.sink.flushed();
+    return next;
+  })();
+  return {
+    done,
+    stop() {
+      stopped = true;
+      wake?.();
+    },
+  };
+}

@@ -1,0 +1,236 @@
+// The PostgreSQL LogStore: for deployments that outgrow one machine. Many ilog
+// processes on many hosts append to one store at once; the database serialises
+// them (the `head` row lock hands out gap-free index ranges; the `tree` row is a
+// compare-and-swap, so the log cannot fork). Durability is PostgreSQL's: a
+// COMMIT with synchronous_commit on (the default; keep it, and replicate
+// synchronously for HA) is on disk before appendBatch/addCheckpoint resolve.
+// Integration commits run with synchronous_commit off, as SQLite's skip the
+// fsync: tiles are derived from entries, and WAL order means a crash can only
+// roll the tree back to an earlier consistent state, never behind a checkpoint.
+// Where tiles are served from, and why: docs/storage.md.
+
+import pg from 'pg';
+import { bytesEqual } from '../../ledger/bytes.js';
+import { IlogError, type ErrorCode } from '../../ledger/errors.js';
+import { EMPTY_ROOT, HASH_SIZE } from '../../ledger/hash.js';
+import { encodeBundle, partialTiles, TILE_WIDTH } from '../../ledger/tiles.js';
+import { checkEntries, checkIndex, checkIntegration, checkTileRef } from '../args.js';
+import type { LogStore } from '../log-reader.js';
+import type { Integration, StoredCheckpoint, TreeState } from '../log-storage.js';
+import { PG_SCHEMA_VERSION, pgSchema } from './schema.js';
+
+const DEFAULT_READ_LIMIT = 65_536;
+const DEFAULT_CHECKPOINT_LIMIT = 1_000;
+const MAX_NOTE_BYTES = 1 << 20;
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default 4). */
+  poolSize?: number;
+}
+
+/** A `postgres://` store URL: the connection, and the PostgreSQL schema holding the log (`?schema=`, default ilog). */
+export function parseStoreUrl(url: string): { connectionString: string; schema: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new IlogError('USAGE', 'a store is postgres://user:password@host:port/database[?schema=name]', { store: redact(url) });
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new IlogError('USAGE', 'a store URL starts with postgres://', { store: redact(url) });
+  const schema = u.searchParams.get('schema') ?? 'ilog';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new IlogError('USAGE', 'the store schema is a lower-case SQL identifier', { schema });
+  u.searchParams.delete('schema');
+  return { connectionString: u.href, schema };
+}
+
+/** The URL without its password, for messages and evidence. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+}
+
+/** PostgreSQL errors as IlogError: unreachable (worth retrying, or failing over) or not. */
+export function pgError(e: unknown, where: string): IlogError {
+  if (e instanceof IlogError) return e;
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  const unreachable = typeof code !== 'string' || /^(08|57P|53)/.test(code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|terminated|Connection/.test(message);
+  const ilog: ErrorCode = code === '53100' ? 'STORAGE_FULL' : unreachable ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR';
+  const advice = ilog === 'STORAGE_UNAVAILABLE' ? 'the PostgreSQL store cannot be reached; check it is up and the URL' : 'the PostgreSQL store failed';
+  return new IlogError(ilog, `${advice} (${message})`, { store: where, ...(typeof code === 'string' ? { pgCode: code } : {}) }, { cause: e });
+}
+
+export class PostgresLogStore implements LogStore {
+  readonly where: string;
+  readonly #pool: pg.Pool;
+  readonly #s: string;
+
+  private constructor(pool: pg.Pool, schema: string, where: string) {
+    this.#pool = pool;
+    this.#s = schema;
+    this.where = where;
+  }
+
+  /** Connect, creating the schema if needed (racing openers agree: one transaction under an advisory lock). */
+  static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresLogStore> {
+    const { connectionString, schema } = parseStoreUrl(url);
+    const pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 4 });
+    pool.on('error', () => {}); // an idle client's failure surfaces on the next query
+    const store = new PostgresLogStore(pool, schema, redact(url));
+    try {
+      await store.#tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ilog schema ${schema}`]);
+        await c.query(pgSchema(schema, `'\\x${Buffer.from(EMPTY_ROOT).toString('hex')}'::bytea`));
+        const version = (await c.query(`SELECT version FROM ${schema}.meta`)).rows[0]?.version as number;
+        if (version !== PG_SCHEMA_VERSION) {
+          throw new IlogError('STORAGE_VERSION', `the store has schema version ${version}; this ilog reads version ${PG_SCHEMA_VERSION} (upgrade ilog)`, { version });
+        }
+      });
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw e;
+    }
+    return store;
+  }
+
+  async #q<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.#pool.query<T>(sql, params)).rows;
+    } catch (e) {
+      throw pgError(e, this.where);
+    }
+  }
+
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let c: pg.PoolClient;
+    try {
+      c = await this.#pool.connect();
+    } catch (e) {
+      throw pgError(e, this.where);
+    }
+    let broken = false;
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      // A failed COMMIT may still have committed (a torn commit): callers re-read state.
+      await c.query('ROLLBACK').catch(() => (broken = true));
+      throw pgError(e, this.where);
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  async appendBatch(entries: readonly Uint8Array[]): Promise<{ first: number; count: number }> {
+    checkEntries(entries);
+    if (entries.length === 0) return { first: await this.size(), count: 0 };
+    const first = await this.#tx(async (c) => {
+      const row = (await c.query(`UPDATE ${this.#s}.head SET next = next + $1 WHERE id = 1 RETURNING next - $1 AS first`, [entries.length])).rows[0];
+      const first = Number(row.first);
+      await c.query(`INSERT INTO ${this.#s}.entries (idx, data) SELECT $1::bigint + o - 1, d FROM unnest($2::bytea[]) WITH ORDINALITY AS t(d, o)`, [first, entries.map(asBuffer)]);
+      return first;
+    });
+    return { first, count: entries.length };
+  }
+
+  async size(): Promise<number> {
+    return Number((await this.#q(`SELECT next FROM ${this.#s}.head WHERE id = 1`))[0]?.next);
+  }
+
+  async readEntries(from: number, to: number, limit = DEFAULT_READ_LIMIT): Promise<Uint8Array[]> {
+    checkIndex(from, 'from');
+    checkIndex(to, 'to');
+    checkIndex(limit, 'limit');
+    if (to <= from || limit === 0) return [];
+    const rows = await this.#q<{ data: Buffer }>(`SELECT data FROM ${this.#s}.entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3`, [from, to, limit]);
+    return rows.map((r) => r.data);
+  }
+
+  async treeState(): Promise<TreeState> {
+    const row = (await this.#q<{ size: string; root: Buffer }>(`SELECT size, root FROM ${this.#s}.tree WHERE id = 1`))[0];
+    if (!row) throw new IlogError('STORAGE_CORRUPT', 'the store has no tree row; restore it from a mirror', { store: this.where });
+    return { size: Number(row.size), root: row.root };
+  }
+
+  async integrate(step: Integration): Promise<boolean> {
+    checkIntegration(step);
+    return this.#tx(async (c) => {
+      await c.query('SET LOCAL synchronous_commit = off');
+      const size = Number((await c.query(`SELECT size FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`)).rows[0]?.size);
+      if (size !== step.fromSize) return false;
+      const sequenced = Number((await c.query(`SELECT next FROM ${this.#s}.head WHERE id = 1`)).rows[0]?.next);
+      if (step.tree.size > sequenced) {
+        throw new IlogError('INTEGRATION_CONFLICT', 'cannot integrate entries that are not sequenced', { size: step.tree.size, sequenced });
+      }
+      for (const t of step.tiles) {
+        const width = t.data.byteLength / HASH_SIZE;
+        const old = (await c.query<{ width: number; data: Buffer }>(`SELECT width, data FROM ${this.#s}.tiles WHERE level = $1 AND idx = $2`, [t.level, t.index])).rows[0];
+        if (old && (old.width > width || !bytesEqual(old.data, t.data.subarray(0, old.width * HASH_SIZE)))) {
+          throw new IlogError('INTEGRATION_CONFLICT', 'a tile write does not extend the stored tile; the integrator is inconsistent with storage', {
+            level: t.level, index: t.index, storedWidth: old.width, width,
+          });
+        }
+        await c.query(
+          `INSERT INTO ${this.#s}.tiles (level, idx, width, data) VALUES ($1, $2, $3, $4) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data`,
+          [t.level, t.index, width, asBuffer(t.data)],
+        );
+      }
+      for (const ref of partialTiles(step.tree.size)) {
+        const stored = (await c.query<{ width: number }>(`SELECT width FROM ${this.#s}.tiles WHERE level = $1 AND idx = $2`, [ref.level, ref.index])).rows[0]?.width;
+        if (stored !== ref.width) throw new IlogError('INTEGRATION_CONFLICT', 'integration leaves a right-edge tile of the wrong width', { ...ref, stored: stored ?? 0 });
+      }
+      await c.query(`UPDATE ${this.#s}.tree SET size = $1, root = $2 WHERE id = 1`, [step.tree.size, asBuffer(step.tree.root)]);
+      return true;
+    });
+  }
+
+  async readTile(level: number, index: number, width = TILE_WIDTH): Promise<Uint8Array | undefined> {
+    checkTileRef(level, index, width);
+    const row = (await this.#q<{ width: number; data: Buffer }>(`SELECT width, data FROM ${this.#s}.tiles WHERE level = $1 AND idx = $2`, [level, index]))[0];
+    if (!row || row.width < width) return undefined;
+    return row.width === width ? row.data : row.data.subarray(0, width * HASH_SIZE);
+  }
+
+  async readEntryBundle(index: number, width = TILE_WIDTH): Promise<Uint8Array | undefined> {
+    checkTileRef(0, index, width);
+    const from = index * TILE_WIDTH;
+    if (from + width > (await this.treeState()).size) return undefined;
+    return encodeBundle(await this.readEntries(from, from + width));
+  }
+
+  async addCheckpoint(size: number, note: string): Promise<boolean> {
+    checkIndex(size, 'size', 'BAD_CHECKPOINT');
+    if (typeof note !== 'string' || note.length === 0 || Buffer.byteLength(note) > MAX_NOTE_BYTES) {
+      throw new IlogError('BAD_CHECKPOINT', 'a checkpoint note is a non-empty string of at most 1 MiB', { size });
+    }
+    return this.#tx(async (c) => {
+      // The tree row lock serialises checkpoint writers with each other and with integrators.
+      const integrated = Number((await c.query(`SELECT size FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`)).rows[0]?.size);
+      if (size > integrated) throw new IlogError('BAD_CHECKPOINT', 'a checkpoint cannot be larger than the integrated tree', { size, integrated });
+      const latest = (await c.query(`SELECT max(size) AS m FROM ${this.#s}.checkpoints`)).rows[0]?.m;
+      if (latest !== null && latest !== undefined && Number(latest) >= size) return false;
+      await c.query(`INSERT INTO ${this.#s}.checkpoints (size, note) VALUES ($1, $2)`, [size, note]);
+      return true;
+    });
+  }
+
+  async latestCheckpoint(): Promise<string | undefined> {
+    return (await this.#q<{ note: string }>(`SELECT note FROM ${this.#s}.checkpoints ORDER BY size DESC LIMIT 1`))[0]?.note;
+  }
+
+  async checkpoints(fromSize = 0, limit = DEFAULT_CHECKPOINT_LIMIT): Promise<StoredCheckpoint[]> {
+    checkIndex(fromSize, 'fromSize');
+    checkIndex(limit, 'limit');
+    const rows = await this.#q<{ size: string; note: string }>(`SELECT size, note FROM ${this.#s}.checkpoints WHERE size >= $1 ORDER BY size LIMIT $2`, [fromSize, limit]);
+    return rows.map((r) => ({ size: Number(r.size), note: r.note }));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end().catch(() => {});
+  }
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -1,0 +1,120 @@
+// The PostgreSQL store behind the synchronous LogStorage contract, for the
+// callers that still read synchronously (policy replay, the read API, proofs).
+// A worker thread (postgres-sync-worker.ts) owns a PostgresLogStore; each call
+// posts a request and blocks this thread on Atomics.wait until the worker
+// answers (receiveMessageOnPort takes the answer synchronously). A call thus
+// costs one PostgreSQL round trip with the event loop held — fine for the short
+// reads LogStorage promises, and why the appender writes through the
+// asynchronous store instead (Appender.open), never through this bridge.
+// Moving readers to LogReader (log-reader.ts) retires this file.
+
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { asErrorCode, IlogError } from '../../ledger/errors.js';
+import type { Integration, LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
+import { startWorker } from '../worker-thread.js';
+import { redact } from './postgres-store.js';
+
+/** How long one call may block before the store counts as unreachable (ms). */
+const CALL_TIMEOUT_MS = 30_000;
+
+export type SyncRequest = { op: keyof LogStorage | 'open'; args: unknown[] };
+export type SyncResponse = { result: unknown } | { error: { code?: string; message: string; evidence?: Record<string, unknown> } };
+
+export class PostgresLogStorage implements LogStorage {
+  readonly where: string;
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #flag = new Int32Array(new SharedArrayBuffer(4));
+  #closed = false;
+
+  private constructor(url: string) {
+    this.where = redact(url);
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#worker = startWorker(import.meta.url, 'postgres-sync-worker', { url, port: port2, flag: this.#flag }, [port2]);
+    this.#worker.unref();
+  }
+
+  /** Connect (creating the schema if needed); throws like PostgresLogStore.open. */
+  static open(url: string): PostgresLogStorage {
+    const s = new PostgresLogStorage(url);
+    try {
+      s.#call('open', []);
+    } catch (e) {
+      void s.#worker.terminate();
+      throw e;
+    }
+    return s;
+  }
+
+  #call<T>(op: SyncRequest['op'], args: unknown[]): T {
+    if (this.#closed) throw new IlogError('CLOSED', 'the PostgreSQL store is closed; reopen the log');
+    Atomics.store(this.#flag, 0, 0);
+    this.#port.postMessage({ op, args } satisfies SyncRequest);
+    if (Atomics.wait(this.#flag, 0, 0, CALL_TIMEOUT_MS) === 'timed-out') {
+      throw new IlogError('STORAGE_UNAVAILABLE', `the PostgreSQL store did not answer ${op} within ${CALL_TIMEOUT_MS / 1000} s; check it is up`, { store: this.where, op });
+    }
+    const msg = receiveMessageOnPort(this.#port)?.message as SyncResponse | undefined;
+    if (msg === undefined) throw new IlogError('STORAGE_ERROR', 'the PostgreSQL bridge answered nothing', { store: this.where, op });
+    if ('error' in msg) {
+      const e = msg.error;
+      throw e.code ? new IlogError(asErrorCode(e.code, 'STORAGE_ERROR'), e.message, e.evidence) : new IlogError('STORAGE_ERROR', e.message, { store: this.where });
+    }
+    return msg.result as T;
+  }
+
+  appendBatch(entries: readonly Uint8Array[]): { first: number; count: number } {
+    return this.#call('appendBatch', [entries]);
+  }
+
+  size(): number {
+    return this.#call('size', []);
+  }
+
+  readEntries(from: number, to: number, limit?: number): Uint8Array[] {
+    return this.#call('readEntries', [from, to, limit]);
+  }
+
+  treeState(): TreeState {
+    return this.#call('treeState', []);
+  }
+
+  integratedSize(): number {
+    return this.treeState().size;
+  }
+
+  integrate(step: Integration): boolean {
+    return this.#call('integrate', [step]);
+  }
+
+  readTile(level: number, index: number, width?: number): Uint8Array | undefined {
+    return this.#call('readTile', [level, index, width]);
+  }
+
+  readEntryBundle(index: number, width?: number): Uint8Array | undefined {
+    return this.#call('readEntryBundle', [index, width]);
+  }
+
+  addCheckpoint(size: number, note: string): boolean {
+    return this.#call('addCheckpoint', [size, note]);
+  }
+
+  latestCheckpoint(): string | undefined {
+    return this.#call('latestCheckpoint', []);
+  }
+
+  checkpoints(fromSize?: number, limit?: number): StoredCheckpoint[] {
+    return this.#call('checkpoints', [fromSize, limit]);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.#call('close', []);
+    } finally {
+      this.#closed = true;
+      this.#port.close();
+      void this.#worker.terminate();
+    }
+  }
+}
