@@ -24,7 +24,9 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { loadHmacKey } from '../capture/pg/entries.js';
 import { writeFileDurable } from '../storage/durable-file.js';
 import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
-import { readLogConfig } from '../log/appender-files.js';
+import { LOG_FILES, readLogConfig, readLogSigner } from '../log/appender-files.js';
+import { registerConsole } from '../http/console-routes.js';
+import type { PublishedTree } from '../http/log-published.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
@@ -94,8 +96,12 @@ export interface AlertingOptions {
 export interface Alerting {
   service: AlertService;
   pipeline: Pipeline;
-  /** Registers POST /v1/access and the /v1/alerts routes on `app`. */
-  register(app: FastifyInstance): Promise<void>;
+  /**
+   * Registers POST /v1/access, the /v1/alerts routes and the console (/ui) on `app`;
+   * `published`: the tree the server publishes (witness-cosigned, docs/witness.md), which the
+   * console's proofs and reports then use instead of the latest checkpoint in storage.
+   */
+  register(app: FastifyInstance, published?: PublishedTree): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,9 +129,25 @@ export function startAlerting(o: AlertingOptions): Alerting {
   return {
     service,
     pipeline,
-    async register(app) {
+    async register(app, published) {
       await app.register(appAccessRoutes, { writer: o.writer, tokens: appTokens(o.dir), ...(o.clock ? { clock: o.clock } : {}) });
       await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir), detectorStatus, findings: () => findings });
+      // The reviewers' web console at /ui (docs/console.md).
+      const logVkey = readFileSync(join(o.dir, LOG_FILES.vkey), 'utf8').trim();
+      const logSigner = readLogSigner(o.dir);
+      await registerConsole(app, {
+        service,
+        keys: o.keys ?? NO_REVIEWER_KEYS,
+        origin: readLogConfig(o.dir).origin,
+        storage: o.storage,
+        writer: o.writer,
+        logVkey,
+        hmacKey: loadHmacKey(o.dir),
+        logSigner: { vkey: logVkey, name: logSigner.name, signer: logSigner },
+        reviewerTokens: reviewerTokens(o.dir),
+        detectorStatus,
+        ...(published ? { published } : {}),
+      });
     },
     async stop() {
       await pipeline.stop();

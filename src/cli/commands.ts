@@ -32,6 +32,7 @@ import { register as readToken } from './read-token.js';
 import { register as importHistory } from './import.js';
 import { register as reconcile } from './reconcile.js';
 import { register as reviewer } from './reviewer.js';
+import { register as report } from './report.js';
 import { register as exportCommand } from './export.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, witness, mirror, restore, propose, approve, policy, lockdown, breakglass, proxy, user, lock, alerts, app, tail, importHistory, reconcile, readToken, reviewer, exportCommand];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, witness, mirror, restore, propose, approve, policy, lockdown, breakglass, proxy, user, lock, alerts, app, tail, importHistory, reconcile, readToken, reviewer, exportCommand, report];

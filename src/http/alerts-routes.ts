@@ -19,6 +19,8 @@ export interface AlertsRoutesOptions {
   service: AlertService;
   /** Reviewer tokens (`<dir>/reviewers.json`); token names are reviewer names in the routing config. */
   reviewerTokens: TokenStore;
+  /** Who makes the request, instead of a bearer token (the console's session, src/http/console-routes.ts); throws UNAUTHORIZED. */
+  authenticate?: (req: FastifyRequest) => string;
   /** The detector's position and lag (GET /v1/detector/status). */
   detectorStatus?: () => Record<string, unknown>;
   /** Recent findings kept below the alert budget (GET /v1/findings). */
@@ -45,7 +47,7 @@ export const alertsRoutes: FastifyPluginAsync<AlertsRoutesOptions> = async (app,
   installErrorHandler(app);
   const reviewers = new WeakMap<object, string>();
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    const name = o.reviewerTokens.verify(bearer(req.headers.authorization));
+    const name = o.authenticate ? o.authenticate(req) : o.reviewerTokens.verify(bearer(req.headers.authorization));
     if (!name) throw new IlogError('UNAUTHORIZED', 'missing or unknown reviewer token; issue one with `ilog alerts token <reviewer>`');
     reviewers.set(req, name);
   });

@@ -10,6 +10,7 @@ import { accessRequestSchema } from '../capture/app/access-request.js';
 import { contextUpdateSchema } from '../capture/app/context-request.js';
 import { accessSchema } from '../ledger/entries/access.js';
 import { ackBody, closeBody, commentBody, escalateBody, idParam, suppressBody } from './alerts-routes.js';
+import { loginBody, lookupBody, personParam, reportBody } from './console-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,12 +33,12 @@ function op(tag: string, summary: string, extra: Json = {}): Json {
 
 export function openApiDocument(version: string): Json {
   const alertId = pathParams(idParam);
-  return {
+  const doc = {
     openapi: '3.1.0',
     info: { title: 'ilog HTTP APIs', version, description: 'The log service (C2SP tlog-tiles read API, proofs, POST /add), the application capture API, the alerts API, operations endpoints and the witness (C2SP tlog-witness). docs/service.md, docs/alert.md, docs/operations.md, docs/witness.md.', license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
-    tags: [{ name: 'log' }, { name: 'app' }, { name: 'alerts' }, { name: 'operations' }, { name: 'witness', description: 'served by `ilog witness`, not by `ilog serve`' }],
+    tags: [{ name: 'log' }, { name: 'app' }, { name: 'alerts' }, { name: 'console', description: "the reviewers' web console at /ui (docs/console.md)" }, { name: 'operations' }, { name: 'witness', description: 'served by `ilog witness`, not by `ilog serve`' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'write token (POST /add), application token (/v1/access, /v1/context), reviewer token (/v1/alerts…), read token (reads, when required)' } },
+      securitySchemes: { console: { type: 'apiKey', in: 'cookie', name: 'ilog_console', description: 'console session (docs/console.md); POSTs also need the x-ilog-csrf header' }, bearer: { type: 'http', scheme: 'bearer', description: 'write token (POST /add), application token (/v1/access, /v1/context), reviewer token (/v1/alerts…), read token (reads, when required)' } },
       schemas: {
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         AccessEntry: schema(accessSchema),
@@ -83,6 +84,33 @@ export function openApiDocument(version: string): Json {
         }),
       },
     },
+  };
+  return { ...doc, paths: { ...doc.paths, ...consolePaths(doc.paths as Record<string, Record<string, Json>>) } };
+}
+
+/** The console (docs/console.md): its page and files, sign-in, and the alert API again behind the session cookie. */
+function consolePaths(paths: Record<string, Record<string, Json>>): Record<string, Json> {
+  const session = [{ console: [] }];
+  const c = (summary: string, extra: Json = {}): Json => op('console', summary, { security: session, ...extra });
+  const page = (summary: string): Json => op('console', summary, { responses: { '200': ok('a file', { type: 'string' }, 'text/html'), default: error } });
+  const alertApi = Object.entries(paths)
+    .filter(([path]) => path.startsWith('/v1/alerts') || path === '/v1/detector/status' || path === '/v1/findings')
+    .map(([path, ops]) => [`/ui/api${path}`, Object.fromEntries(Object.entries(ops).map(([m, o]) => [m, { ...o, tags: ['console'], security: session }]))]);
+  return {
+    '/ui': { get: page('redirects to /ui/') },
+    '/ui/': { get: page('the console page') },
+    '/ui/{tilePath}': { get: page('a console file from ui/') },
+    '/ui/vendor/{tilePath}': { get: page('an ES module of age-encryption or its @noble/@scure dependencies') },
+    '/ui/api/login/challenge': { get: op('console', 'a one-use sign-in challenge') },
+    '/ui/api/login': { post: op('console', 'sign in with a signature over the challenge by the registered reviewer key', { requestBody: jsonBody(loginBody) }) },
+    '/ui/api/logout': { post: c('sign out') },
+    '/ui/api/me': { get: c('who is signed in, and the CSRF token') },
+    ...Object.fromEntries(alertApi),
+    '/ui/api/alerts/{id}/evidence': { get: c('the cited entries with inclusion proofs to the published checkpoint', { parameters: pathParams(idParam) }) },
+    '/ui/api/health': { get: c('log health: published checkpoint and its signers, detector lag') },
+    '/ui/api/person/{name}/timeline': { get: c("a person's accesses per day and hour, tables, purposes, risk", { parameters: pathParams(personParam) }) },
+    '/ui/api/lookup': { post: c('who accessed a record (logged, purpose required)', { requestBody: jsonBody(lookupBody) }) },
+    '/ui/api/report': { post: c('the subject access report for a record, JSON or HTML (logged, purpose required)', { requestBody: jsonBody(reportBody) }) },
   };
 }
 

@@ -8,8 +8,8 @@ import { baseEntryShape, hex256Schema, nonEmpty, timeSchema } from './common.js'
 export const accessSchema = z.strictObject({
   ...baseEntryShape,
   kind: z.literal('access'),
-  /** "pg-proxy" or "app:<name>". */
-  source: z.string().regex(/^(pg-proxy|app:[^\s:]+)$/, 'must be "pg-proxy" or "app:<name>"'),
+  /** "pg-proxy", "app:<name>", or "console" (what a reviewer viewed in the web console, docs/console.md). */
+  source: z.string().regex(/^(pg-proxy|console|app:[^\s:]+)$/, 'must be "pg-proxy", "console" or "app:<name>"'),
   person: nonEmpty,
   /** Proxy or app session id (string, or an integer counter). */
   session: z.union([nonEmpty, z.number().int().nonnegative()]).optional(),

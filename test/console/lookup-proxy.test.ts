@@ -1,0 +1,42 @@
+// Record look-up over statements captured by the real PostgreSQL proxy: the value
+// is found by its HMAC among the statement's values, with the access's outcome.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRecordAccesses } from '../../src/http/console-lookup.js';
+import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startProxy, waitFor, type ProxyFixture } from '../capture/fixture.js';
+
+describe.skipIf(skipWithoutPg())('record look-up over proxied statements', () => {
+  let cluster: PgCluster;
+  let fx: ProxyFixture;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+    cluster.psql("CREATE TABLE patients (id int primary key, name text); INSERT INTO patients SELECT g, 'p' || g FROM generate_series(1, 100) g;");
+    fx = await startProxy(cluster);
+    await fx.addUser('alice', 'postgres', 'alice-pw');
+  }, 120_000);
+  afterAll(async () => {
+    await fx?.close();
+    await cluster?.stop();
+  });
+
+  it('finds who queried patient 42 (literal and bind parameter), not patient 43', async () => {
+    const c = new pg.Client(fx.client('alice', 'alice-pw', { options: '-c ilog.purpose=T-42' }));
+    await c.connect();
+    await c.query('SELECT name FROM patients WHERE id = 42');
+    await c.query('SELECT name FROM patients WHERE id = $1', [42]);
+    await c.query('SELECT name FROM patients WHERE id = 43');
+    await c.end();
+    const found = await waitFor((): ReturnType<typeof findRecordAccesses> | undefined => {
+      const f = findRecordAccesses(fx.log.storage, fx.hmacKey, '42');
+      return f.accesses.length === 2 && f.accesses.every((a) => a.outcome !== undefined) ? f : undefined;
+    });
+    if (!found) throw new Error("unreachable: waitFor returns a value");
+    expect(found.accesses.map((a) => [a.person, a.source, a.action, a.purpose, a.statement, a.status])).toEqual([
+      ['alice', 'pg-proxy', 'select', 'T-42', 'SELECT name FROM patients WHERE id = $1', 'ok'],
+      ['alice', 'pg-proxy', 'select', 'T-42', 'SELECT name FROM patients WHERE id = $1', 'ok'],
+    ]);
+    for (const a of found.accesses) expect(fx.log.entries()[a.outcome!]).toMatchObject({ kind: 'outcome', access: a.index });
+    expect(findRecordAccesses(fx.log.storage, fx.hmacKey, '44').accesses).toEqual([]);
+  });
+});
