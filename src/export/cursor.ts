@@ -1,11 +1,9 @@
 // The export's durable cursor: the index of the next record to send, per log and
-// format. Advancing it and handing a batch to the kernel are ordered so that a
-// kill of the exporter (kill -9) neither loses nor repeats a record: the new
-// cursor is written and fsynced to a temporary file, renamed over the old one,
-// and the batch is written to the socket in the same synchronous stretch right
-// after the rename (data in the kernel's socket buffer is still delivered when the
-// process dies). Only then is the directory fsynced (the rename's durability
-// across a power loss). What stays open is documented in docs/export.md.
+// format. It moves only past a batch that has left the process (written to the
+// kernel's socket buffer, which is still delivered when the process dies), so a
+// kill of the exporter (kill -9) never loses a record and repeats at most the
+// batch in flight. The new cursor is written and fsynced to a temporary file,
+// renamed over the old one, and the directory fsynced. See docs/export.md.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IlogError } from '../ledger/errors.js';
@@ -46,26 +44,14 @@ export class ExportCursor {
     return this.#state.next;
   }
 
-  /**
-   * Moves the cursor to `next` and calls `send` right after the rename (see the top of this file).
-   * `send` returns how many of the records it did NOT hand to the kernel at once (the socket
-   * kept them: the receiver is slow); the cursor is then set back before them at once (without
-   * fsync: what matters against a kill is the rename), and moved on by settle() once they left.
-   */
-  advance(next: number, send: () => number): void {
-    this.#write(next, true, () => {
-      const kept = send();
-      if (kept > 0) this.#write(next - kept, false);
-    });
+  /** Everything before `next` has left the process: the cursor says so, durably. */
+  settle(next: number): void {
+    if (next === this.#state.next) return;
+    this.#write(next, true);
     fsyncDir(dirname(this.path));
   }
 
-  /** The kept records of the last advance() have left the process: the cursor may say so. */
-  settle(next: number): void {
-    if (next !== this.#state.next) this.#write(next, true);
-  }
-
-  #write(next: number, sync: boolean, afterRename?: () => void): void {
+  #write(next: number, sync: boolean): void {
     const state: CursorState = { ...this.#state, next };
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o644);
@@ -77,6 +63,5 @@ export class ExportCursor {
     }
     renameSync(tmp, this.path);
     this.#state = state;
-    afterRename?.();
   }
 }

@@ -54,36 +54,21 @@ export function startExport(o: ExportOptions): RunningExport {
       }
       const entries = o.reader.readEntries(next, Math.min(size, next + batch));
       const parts: Buffer[] = [];
-      /** ends[i]: byte offset where record i ends in the chunk. */
-      const ends: number[] = [];
-      let bytes = 0;
       for (let i = 0; i < entries.length; i++) {
         const r = exportRecord(o.origin, next + i, entries[i]!);
         const text = render(r, o.format);
         const part = o.syslog ? frame(syslogMessage(r, text)) : Buffer.from(text + '\n', 'utf8');
         parts.push(part);
-        ends.push((bytes += part.length));
       }
       const chunk = Buffer.concat(parts);
-      // The previous batch must have left the process before the cursor moves past this one.
-      await o.sink.flushed();
       const to = next + entries.length;
+      o.sink.write(chunk);
       if (o.cursor) {
-        const cursor = o.cursor;
-        cursor.advance(to, () => {
-          const kept = o.sink.write(chunk);
-          if (kept === 0) return 0;
-          // Records whose frame ends within what the kernel took are out; a frame cut short is not (the receiver drops it with the connection).
-          const handed = chunk.length - kept;
-          let whole = 0;
-          while (whole < ends.length && ends[whole]! <= handed) whole++;
-          return entries.length - whole;
-        });
-        if (cursor.next !== to) {
-          await o.sink.flushed();
-          cursor.settle(to);
-        }
-      } else o.sink.write(chunk);
+        // Only a batch that has left the process moves the cursor: a kill before the move sends
+        // this batch again on restart (at most --batch records repeated), never loses it.
+        await o.sink.flushed();
+        o.cursor.settle(to);
+      }
       next = to;
     }
     await o.sink.flushed();

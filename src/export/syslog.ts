@@ -118,7 +118,9 @@ function socketSink(socket: Socket, url: string): Sink {
 export function stdoutSink(out: NodeJS.WritableStream & { writableLength?: number } = process.stdout): Sink {
   return {
     write: (chunk) => (out.write(chunk), 0),
-    flushed: () => (out.writableLength ? new Promise((r) => out.once('drain', () => r())) : Promise.resolve()),
+    // The callback of an empty write runs once everything written before it is flushed. ('drain' comes only
+    // after a write() that returned false: waiting for it with a smaller backlog hung until the loop emptied.)
+    flushed: () => (out.writableLength ? new Promise((r) => out.write('', () => r())) : Promise.resolve()),
     close: () => Promise.resolve(),
   };
 }

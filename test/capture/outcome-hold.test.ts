@@ -31,7 +31,8 @@ describe('outcome entries on a full disk (SQLITE_FULL from the storage)', () => 
       await waitFor(() => writer.backlog.held > 0);
       expect(writer.backlog.lost).toBe(0);
       log.storage.simulateFullDisk(false);
-      await waitFor(() => writer.backlog.held === 0);
+      // held drops to 0 when a retry takes the batch, before it is durable: wait for the recovery report.
+      await waitFor(() => writer.backlog.held === 0 && reports.length === 2);
       const outcomes = log.entries().filter((e) => e.kind === 'outcome');
       expect(outcomes.map((e) => e.access).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
       expect(reports.length).toBe(2); // the failure (once) and the recovery

@@ -214,7 +214,7 @@ describe('syslog forwarder', () => {
     const receiver = new Receiver();
     await receiver.listen(createServer(receiver.handle));
     try {
-      await killAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, []);
+      await killAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], false);
     } finally {
       await receiver.close();
     }
