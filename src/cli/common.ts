@@ -2,7 +2,8 @@
 // action wrapper that turns thrown errors into the documented exit codes.
 import { Command, InvalidArgumentError } from 'commander';
 import { IlogError } from '../ledger/errors.js';
-import { defaultDir, reportError, type GlobalOptions } from './output.js';
+import { readFileSync } from 'node:fs';
+import { defaultDir, reportError, usageError, type GlobalOptions } from './output.js';
 
 /** Adds `--dir` (default ./ilog-data or $ILOG_DIR) and `--json` to a command. */
 export function withCommonOptions(cmd: Command): Command {
@@ -50,4 +51,13 @@ export function parseCount(value: string): number {
     throw new InvalidArgumentError('expected a non-negative integer');
   }
   return Number(value);
+}
+
+/** A file the user named on the command line, as text; an unreadable one is a usage error naming it. */
+export function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw usageError(`cannot read ${what} file ${file}`, { file });
+  }
 }

@@ -2,22 +2,13 @@
 // (src/report/access-report.ts): the log key's signature over it, its checkpoint
 // (and, with --policy, the witnesses' cosignatures per a tlog-policy), and every
 // entry's inclusion proof. Exit 0 only if all hold; a changed byte fails.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { action, withCommonOptions } from './common.js';
-import { printResult, usageError, type GlobalOptions } from './output.js';
+import { action, readText, withCommonOptions } from './common.js';
+import { printResult, type GlobalOptions } from './output.js';
 
 interface VerifyOptions extends GlobalOptions {
   vkey?: string;
   policy?: string;
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw usageError(`cannot read ${what} file ${file}`, { file });
-  }
 }
 
 export function register(program: Command): void {

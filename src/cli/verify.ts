@@ -3,11 +3,11 @@
 // optionally against a checkpoint saved earlier, and save the verified one.
 // Implementation modules are imported inside the action: `--help` and usage
 // errors then start fast.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { action, parseCount, withCommonOptions } from './common.js';
-import { note, printResult, usageError, type GlobalOptions } from './output.js';
+import { action, parseCount, readText, withCommonOptions } from './common.js';
+import { note, printResult, type GlobalOptions } from './output.js';
 import type { Progress } from './progress.js';
 
 interface VerifyCliOptions extends GlobalOptions {
@@ -18,14 +18,6 @@ interface VerifyCliOptions extends GlobalOptions {
   workers?: number;
   decode: boolean;
   policy?: string;
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw usageError(`cannot read ${what} file ${file}`, { file });
-  }
 }
 
 export function register(program: Command): void {
