@@ -14,6 +14,7 @@ import type { Signer } from '../ledger/note.js';
 import { checkEntries } from '../storage/args.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import { SqliteLogStorage, type SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
+import { SCHEMA_VERSION } from '../storage/sqlite/schema.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { readLogConfig, readLogSigner } from './appender-files.js';
 import { storeUrl } from '../storage/open-storage.js';
@@ -35,6 +36,12 @@ export interface AppenderOptions extends SequencerOptions, IntegratorOptions {
   writerThread?: boolean;
   /** Options for `<dir>/log.db` (ignored with `storage`). */
   sqlite?: SqliteStorageOptions;
+  /**
+   * Open a `log.db` whose schema is older than this ilog's (default false:
+   * STORAGE_MIGRATION_REQUIRED). Only the governance commands that approve the
+   * migration, and the checkpoint they sign, write to one.
+   */
+  olderSchema?: boolean;
   /** Sign a checkpoint of new entries at least this often (ms, default 1,000). */
   checkpointIntervalMs?: number;
   /** When awaitIntegrated() callers wait, sign at most this often (ms, default 200). */
@@ -147,6 +154,10 @@ export class Appender {
       }
     }
     const storage = SqliteLogStorage.open(dir, opts.sqlite);
+    if (storage.schemaVersion < SCHEMA_VERSION && !opts.olderSchema) {
+      storage.close();
+      throw migrationRequired(storage.schemaVersion);
+    }
     const writer = opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
     return new Appender(config.origin, storage, true, writer, signer, opts);
   }
@@ -322,4 +333,14 @@ export class Appender {
   #integrated(index: number, cp: StoredCheckpoint): Integrated {
     return { checkpoint: cp.note, size: cp.size, proof: inclusionProof(index, cp.size, this.#tiles.nodeReader(cp.size)) };
   }
+}
+
+/** The error of a process that will not run on a `log.db` older than its code: what the admins do next. */
+export function migrationRequired(version: number): IlogError {
+  return new IlogError(
+    'STORAGE_MIGRATION_REQUIRED',
+    `log.db has schema version ${version}; this ilog runs on version ${SCHEMA_VERSION}. The migration runs only under a quorum-approved proposal: ` +
+      `ilog propose storage.migrate sqlite ${version} ${SCHEMA_VERSION} --key <admin key>, the approvals it needs, then ilog migrate`,
+    { version, target: SCHEMA_VERSION },
+  );
 }
