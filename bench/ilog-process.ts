@@ -1,6 +1,7 @@
 // Running the built CLI (dist/cli/main.js) from a benchmark: one-shot commands
 // and long-running processes (serve, proxy) that can be killed and restarted.
 // Shared by the soak and the fuzzer, which both test the production binary.
+// ILOG_BENCH_CPU_PROF=<dir> runs those processes with --cpu-prof into <dir>.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ export class Daemon {
   stderr = '';
   constructor(readonly name: string, readonly dir: string, readonly args: string[]) {}
   async start(): Promise<void> {
-    const p = spawn(process.execPath, [MAIN, ...this.args, '--dir', this.dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...(process.env.ILOG_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.ILOG_BENCH_CPU_PROF] : []), MAIN, ...this.args, '--dir', this.dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = p;
     p.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
