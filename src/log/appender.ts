@@ -21,6 +21,7 @@ import { storeUrl } from '../storage/open-storage.js';
 import { PostgresLogStore } from '../storage/postgres/postgres-store.js';
 import { PostgresLogStorage } from '../storage/postgres/postgres-sync.js';
 import { backgroundThreadWriter, inlineWriter, logWriter, type StorageWriter, type WriterOpStats } from './appender-writer.js';
+import { adaptiveWriter } from './adaptive-writer.js';
 import { Checkpointer } from './checkpointer.js';
 import { Integrator, type IntegratorOptions } from './integrator.js';
 import { Sequencer, type SequencerOptions, type SequencerStats } from './sequencer.js';
@@ -32,8 +33,11 @@ export interface AppenderOptions extends SequencerOptions, IntegratorOptions {
   writer?: StorageWriter;
   /** A postgres:// store instead of `<dir>/log.db` (default $ILOG_STORE; see storage/open-storage.ts). */
   store?: string;
-  /** Run SQLite writes on a worker thread once it has started (default true; injected backends write inline). */
-  writerThread?: boolean;
+  /**
+   * Run SQLite writes on a worker thread once it has started (default true; injected backends write inline);
+   * 'auto': append commits on the calling thread while they are quick, on the worker thread while they are slow (adaptive-writer.ts).
+   */
+  writerThread?: boolean | 'auto';
   /** Options for `<dir>/log.db` (ignored with `storage`). */
   sqlite?: SqliteStorageOptions;
   /**
@@ -158,7 +162,8 @@ export class Appender {
       storage.close();
       throw migrationRequired(storage.schemaVersion);
     }
-    const writer = opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
+    const writer =
+      opts.writerThread === 'auto' ? adaptiveWriter(storage, dir, opts.sqlite) : opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
     return new Appender(config.origin, storage, true, writer, signer, opts);
   }
 
