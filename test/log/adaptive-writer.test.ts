@@ -57,8 +57,9 @@ describe('adaptiveWriter', () => {
     store.slow = true;
     for (let i = 0; i < 10 && w.mode === 'inline'; i++) await append();
     expect(w.mode).toBe('thread');
-    for (let i = 0; i < 3; i++) await append();
-    expect(w.ops.append.n).toBe(3);
+    // (How many appends stay there depends on how far past the limit the estimate went: only the next one is certain.)
+    await append();
+    expect(w.ops.append.n).toBe(1);
     // The thread's commits are quick: the estimate falls and commits come back inline.
     store.slow = false;
     for (let i = 0; i < 50 && w.mode === 'thread'; i++) await append();
