@@ -118,7 +118,7 @@ export class AlertBudget {
   /** The strongest held cases of the day, one per person not yet alerted, within what is left of the allowance. */
   #promote(): Finding[] {
     const out: Finding[] = [];
-    const held = this.#held.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    const held = this.#held.sort((a, b) => b.score - a.score || (b.risk ?? 0) - (a.risk ?? 0) || (a.id < b.id ? -1 : 1));
     this.#held = [];
     for (const f of held) {
       if (this.#allowance < 1) break;
