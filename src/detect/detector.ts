@@ -460,7 +460,7 @@ export class Detector {
       entries,
       time: new Date(t).toISOString(),
     };
-    const decision = this.#budget.decide(finding, alertable);
+    const decision = this.#budget.decide(finding, alertable, evidence);
     // A path around the log (pgAudit reconciler) always pages: the budget is for judgement calls, not for bypasses.
     finding.alert = decision.alert || (alertable && kept.some((s) => s.rule === 'bypass'));
     if (decision.rarity !== undefined) finding.rarity = decision.rarity;
