@@ -26,6 +26,8 @@ import { writeFileDurable } from '../storage/durable-file.js';
 import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
 import { LOG_FILES, readLogConfig, readLogSigner } from '../log/appender-files.js';
 import { registerConsole } from '../http/console-routes.js';
+/** The console's side index (a cache, rebuilt from the log when stale: docs/console.md). */
+const CONSOLE_INDEX_FILE = 'console-index.db';
 import type { PublishedTree } from '../http/log-published.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
@@ -146,6 +148,7 @@ export function startAlerting(o: AlertingOptions): Alerting {
         logSigner: { vkey: logVkey, name: logSigner.name, signer: logSigner },
         reviewerTokens: reviewerTokens(o.dir),
         detectorStatus,
+        indexFile: join(o.dir, CONSOLE_INDEX_FILE),
         ...(published ? { published } : {}),
       });
     },

@@ -108,7 +108,11 @@ function consolePaths(paths: Record<string, Record<string, Json>>): Record<strin
     ...Object.fromEntries(alertApi),
     '/ui/api/alerts/{id}/evidence': { get: c('the cited entries with inclusion proofs to the published checkpoint', { parameters: pathParams(idParam) }) },
     '/ui/api/health': { get: c('log health: published checkpoint and its signers, detector lag') },
-    '/ui/api/person/{name}/timeline': { get: c("a person's accesses per day and hour, tables, purposes, risk", { parameters: pathParams(personParam) }) },
+    '/ui/api/person/{name}/timeline': {
+      get: c("a person's accesses per day and hour, tables, purposes, risk, newest accesses with proofs", {
+        parameters: [...pathParams(personParam), query('purpose', 'why (logged); required unless an alert about the person is routed to the viewer')],
+      }),
+    },
     '/ui/api/lookup': { post: c('who accessed a record (logged, purpose required)', { requestBody: jsonBody(lookupBody) }) },
     '/ui/api/report': { post: c('the subject access report for a record, JSON or HTML (logged, purpose required)', { requestBody: jsonBody(reportBody) }) },
   };

@@ -204,7 +204,11 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     await page.getByRole('button', { name: 'Look up' }).click();
     const rows = page.locator('#lookup-results tbody tr');
     await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
-    expect(await rows.first().textContent()).toBe(`${access}${entries()[access]!.time as string}carolpg-proxyselectjust curious`);
+    const cells = await rows.first().locator('td').allTextContents();
+    expect(cells.slice(0, 6).join('')).toBe(`${access}${entries()[access]!.time as string}carolpg-proxyselectjust curious`);
+    // The page checked the entry's inclusion proof against the signed checkpoint itself.
+    expect(cells[6]).toMatch(/^verified \(\d+ hashes to the root of \d+\)$/);
+    expect(await page.locator('#lookup-checkpoint').getAttribute('class')).toBe('ok');
     const lookups = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'lookup');
     expect(lookups).toHaveLength(1);
     expect(lookups[0]).toMatchObject({ person: 'alice', purpose: 'alert follow-up' });
@@ -248,6 +252,10 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     expect(await page.getByRole('meter', { name: new RegExp(`^${hour}: [1-9]`) }).count()).toBe(1);
     expect(await page.locator('#timeline-charts caption', { hasText: 'Risk over time' }).locator('..').textContent()).toContain(`#${alertId} watchlist (high)`);
     expect(entries().some((e) => e.source === 'console' && e.person === 'alice' && e.resource.ids.includes('/ui/api/person/carol/timeline'))).toBe(true);
+    // Her newest accesses, each proven into the signed checkpoint in the page (her proxied access among them).
+    await expect.poll(() => page.locator('#timeline-checkpoint').getAttribute('class'), { timeout: 20_000 }).toBe('ok');
+    expect(await page.locator(`#timeline-recent tr[data-entry="${access}"] td.proof`).textContent()).toMatch(/^verified/);
+    expect(await page.locator('#timeline-recent td.proof.bad').count()).toBe(0);
 
     // Log health: the published checkpoint and its signer (the log), sequencing, detector position.
     await page.getByRole('button', { name: 'Log health' }).click();

@@ -15,6 +15,7 @@ import { GovernanceView } from '../../src/governance/view.js';
 import { Appender } from '../../src/log/appender.js';
 import { hmacValue, loadHmacKey } from '../../src/capture/pg/entries.js';
 import { governedDir, type GovDir } from '../governance/fixture.js';
+import { loadSigner, sign } from '../../src/governance/signing.js';
 
 export const REVIEWERS = ['alice', 'bob', 'carol'] as const;
 
@@ -78,4 +79,13 @@ export async function consoleLog(watch: (hmac: (value: string) => string) => str
       g.cleanup();
     },
   };
+}
+
+/** Signs `reviewer` in to the console over HTTP (their registered key); returns the session cookie and CSRF token. */
+export async function signIn(c: ConsoleLog, reviewer: string): Promise<{ cookie: string; csrf: string }> {
+  const ch = (await (await fetch(`${c.url}/ui/api/login/challenge`)).json()) as { nonce: string; origin: string; domain: string };
+  const sig = sign(loadSigner(c.keys[reviewer]!.skey), ch.origin, ch.nonce, ch.domain).sig;
+  const res = await fetch(`${c.url}/ui/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reviewer, nonce: ch.nonce, sig }) });
+  if (res.status !== 200) throw new Error(`sign-in as ${reviewer} failed: HTTP ${res.status}`);
+  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrf: string }).csrf };
 }
