@@ -256,6 +256,17 @@ async function health() {
   fact('signed by', h.checkpoint ? h.checkpoint.signers.join(', ') : '—');
   fact('entries sequenced / integrated', `${h.sequenced} / ${h.integrated}`);
   fact('detector', h.detector ? `at ${h.detector.position} of ${h.detector.logSize}, ${h.detector.lagEntries} entries behind` : 'not running here');
+  const w = h.witnesses;
+  fact('witness policy', w ? `${w.policyMet ? 'met' : 'NOT met'}: published ${w.publishedSize ?? 'nothing'} of ${w.latestSize ?? '—'}` : 'none: checkpoints are not witnessed');
+  for (const x of w?.witnesses ?? []) {
+    fact(`witness ${x.name}`, `${x.cosigned ? 'cosigned the newest checkpoint' : 'has NOT cosigned the newest checkpoint'}; last cosigned size ${x.size ?? '—'}${x.lastError ? `; error: ${x.lastError}` : ''}`);
+  }
+  fact('read tokens (mirrors, auditors)', h.readers === null ? '—' : h.readers.join(', ') || 'none');
+  const audit = h.index.audit;
+  fact('log last verified', audit ? `${audit.time}: ${audit.size} entries re-hashed and proven into the signed tree; ${audit.ok ? 'the console index agreed' : `the console index differed and was rebuilt (${audit.reason})`}` : 'not yet since the server started');
+  fact('console index', `${h.index.size} entries${h.index.rebuilt ? `; rebuilt ${h.index.rebuilt.time} (${h.index.rebuilt.reason})` : ''}`);
+  const r = h.reconciliation;
+  fact('reconciliation', r === null ? 'no pgAudit reconciler here' : r.error ?? `cursor saved ${r.secondsSinceCursor} s ago; ${r.entriesSince} log entries since`);
   show('health');
 }
 

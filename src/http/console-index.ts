@@ -229,6 +229,11 @@ export class ConsoleIndex {
     };
   }
 
+  /** The alerts `person`'s console views name (the candidates a viewer's timeline may have to hide). */
+  alertsViewedBy(person: string): number[] {
+    return this.#db.prepare('SELECT DISTINCT alert FROM access WHERE person = ? AND alert IS NOT NULL').pluck().all(person) as number[];
+  }
+
   /** Drops every row and rebuilds from entry 0 (a hit that did not match its entry, a failed audit). */
   rebuild(reason: string): number {
     this.#clear(reason);

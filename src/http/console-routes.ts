@@ -10,7 +10,8 @@
 //   GET  /ui/api/person/:name/timeline  a person's accesses per day and hour, tables, purposes, risk;
 //                                     only for a person an alert routed to the viewer is about, or
 //                                     with a stated ?purpose= that is logged
-//   GET  /ui/api/health               log health: published checkpoint and its signers, detector lag
+//   GET  /ui/api/health               log health: published checkpoint, its signers and the witnesses,
+//                                     read tokens (mirrors), last verification, reconciliation and detector lag
 //   POST /ui/api/lookup               "who accessed record X" (HMAC of X with hmac.key)
 //   POST /ui/api/report               the subject access report for record X (JSON or HTML)
 // Every answer that shows data is preceded by an `access` entry (source `console`,
@@ -40,9 +41,12 @@ import { publishedTree, type PublishedTree } from './log-published.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { ConsoleIndex } from './console-index.js';
 import { entryText, findRecordAccesses } from './console-lookup.js';
-import { personTimeline } from './console-timeline.js';
+import { alertsViewedBy, personTimeline } from './console-timeline.js';
 import type { GovernanceSigner } from '../governance/signing.js';
 import { buildAccessReport, renderReportHtml } from '../report/access-report.js';
+import type { PublisherStatus } from '../witness/publisher.js';
+import { parseNote } from '../ledger/note.js';
+import { logHealthFacts } from './console-health.js';
 
 export interface ConsoleOptions {
   service: AlertService;
@@ -62,6 +66,10 @@ export interface ConsoleOptions {
   detectorStatus?: () => Record<string, unknown>;
   /** The published tree (witness-cosigned checkpoints); default: the latest checkpoint in storage. */
   published?: PublishedTree;
+  /** The witness publisher's state, on a log with a witness policy (docs/witness.md). */
+  witnessStatus?: () => PublisherStatus;
+  /** The data directory, for the health page: read tokens (mirrors) and the reconciler's cursor. */
+  dir?: string;
   /** The console index's SQLite file (default: in memory, rebuilt at each start). */
   indexFile?: string;
   /** How often the index is audited against the log (ms, default 6 h; 0: only once, after start). */
@@ -210,16 +218,18 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       return { ...p, pending: p.pending.filter((i) => i !== a.id) };
     });
 
-    // Log health: the published checkpoint and who signed it, sequencing and integration, detector lag.
+    // Log health (docs/console.md "Log health").
     api.get('/ui/api/health', async (req) => {
       viewer(req);
       const cp = published.latest();
-      const signers = cp ? [...cp.note.matchAll(/^\u2014 (\S+) /gm)].map((m) => m[1]!) : [];
       return {
-        checkpoint: cp ? { origin: cp.origin, size: cp.size, signers } : null,
+        checkpoint: cp ? { origin: cp.origin, size: cp.size, signers: parseNote(cp.note).signatures.map((x) => x.name) } : null,
         sequenced: o.storage.size(),
         integrated: o.storage.integratedSize(),
         detector: o.detectorStatus?.() ?? null,
+        witnesses: o.witnessStatus?.() ?? null,
+        index: index.status(),
+        ...logHealthFacts(o.dir, o.storage.size(), clock),
       };
     });
 
@@ -232,10 +242,13 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       const me = viewer(req);
       const { name } = parseOrThrow(personParam, req.params ?? {});
       const { purpose } = parseOrThrow(timelineQuery, req.query ?? {});
-      const all = await o.service.list();
-      const mine = all.filter((a) => isEligible(o.service.config, me, a));
-      const hidden = all.filter((a) => !isEligible(o.service.config, me, a)).map((a) => a.id);
-      const about = mine.filter((a) => a.subject === name);
+      const about = (await o.service.list({ subject: name })).filter((a) => isEligible(o.service.config, me, a));
+      // Only the alerts this person's views name can leave traces in their timeline: check those.
+      const hidden: number[] = [];
+      for (const id of alertsViewedBy(index, o.storage, o.hmacKey, name)) {
+        const a = await o.service.get(id);
+        if (!a || !isEligible(o.service.config, me, a)) hidden.push(id);
+      }
       const inScope = about.some((a) => a.recipients.includes(me));
       if (!inScope && purpose === undefined) {
         throw new IlogError('PURPOSE_REQUIRED', `no alert about ${name} is routed to you: state a purpose to see their timeline (it is logged)`, { person: name });

@@ -24,6 +24,17 @@ function merge(into: [string, number][], more: Map<string, number>, sort: 'count
   return sort === 'key' ? rows.sort((a, b) => a[0].localeCompare(b[0])) : rows.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, TOP);
 }
 
+/** The alerts named by `person`'s console views, in the index and past it. */
+export function alertsViewedBy(index: ConsoleIndex, storage: LogStorage, key: Buffer, person: string): number[] {
+  index.sync();
+  const ids = new Set(index.alertsViewedBy(person));
+  scanEntries(storage, index.size, (text) => {
+    const a = entryRows(text, key)?.access;
+    if (a?.person === person && a.alert !== null) ids.add(a.alert);
+  });
+  return [...ids];
+}
+
 export function personTimeline(index: ConsoleIndex, storage: LogStorage, key: Buffer, person: string, hideAlerts: readonly number[]): PersonTimeline {
   return withIndex(index, () => {
     const indexed = index.size;
