@@ -181,14 +181,19 @@ export class ConsoleIndex {
     return this.#status.size;
   }
 
-  /** Indexes the entries up to the newest signed checkpoint (each proven into it). Returns the indexed size. */
-  sync(): number {
+  /**
+   * Indexes the entries up to the newest signed checkpoint (each proven into it), at most
+   * about `max` of them (a query must not block the server behind a bulk import: what is
+   * left is read past the index, and catchUp() indexes it in the background). Returns the indexed size.
+   */
+  sync(max = Infinity): number {
     const target = this.#proven.size();
     const nodes = this.#tiles.nodeReader(target);
     const ins = this.#inserts();
-    while (this.#status.size < target) {
+    const stop = Math.min(target, this.#status.size + max);
+    while (this.#status.size < stop) {
       const from = this.#status.size;
-      const entries = this.#proven.readEntries(from, Math.min(target, from + BATCH));
+      const entries = this.#proven.readEntries(from, Math.min(stop, from + BATCH));
       const to = from + entries.length;
       const root = treeRoot(to, nodes);
       this.#db.transaction(() => {
@@ -201,6 +206,14 @@ export class ConsoleIndex {
     return this.#status.size;
   }
 
+  /** Indexes up to the newest signed checkpoint a batch per event-loop turn. */
+  async catchUp(): Promise<void> {
+    while (this.#status.size < this.#proven.size() && this.#db.open) {
+      this.sync(BATCH);
+      await yieldToLoop();
+    }
+  }
+
   /** Access entries carrying `tag`, ascending (the caller re-reads and re-matches each). */
   accessesWithTag(tag: string): number[] {
     return (this.#db.prepare('SELECT idx FROM tag WHERE tag = ? ORDER BY idx').pluck().all(tag) as number[]);
@@ -211,11 +224,11 @@ export class ConsoleIndex {
     return (this.#db.prepare('SELECT min(idx) FROM outcome WHERE access = ?').pluck().get(access) as number | null) ?? undefined;
   }
 
-  /** Counts of `person`'s accesses, leaving out console views of the alerts in `hideAlerts`. */
-  timeline(person: string, hideAlerts: readonly number[], recent = 20): TimelineCounts {
-    const hidden = JSON.stringify(hideAlerts);
-    const where = `person = ? AND at != '' AND (alert IS NULL OR alert NOT IN (SELECT value FROM json_each(?)))`;
-    const q = (sql: string) => this.#db.prepare(sql).raw().all(person, hidden) as [string | number, number][];
+  /** Counts of `person`'s accesses, leaving out console views of every alert not in `shownAlerts`. */
+  timeline(person: string, shownAlerts: readonly number[], recent = 20): TimelineCounts {
+    const shown = JSON.stringify(shownAlerts);
+    const where = `person = ? AND at != '' AND (alert IS NULL OR alert IN (SELECT value FROM json_each(?)))`;
+    const q = (sql: string) => this.#db.prepare(sql).raw().all(person, shown) as [string | number, number][];
     const hours = new Array<number>(24).fill(0);
     for (const [h, n] of q(`SELECT CAST(substr(at, 12, 2) AS INTEGER) h, count(*) FROM access WHERE ${where} GROUP BY h`)) hours[h as number] = n;
     const byCount = (rows: [string | number, number][]) => rows.map(([k, n]) => [String(k), n] as [string, number]);
@@ -225,11 +238,11 @@ export class ConsoleIndex {
       hours,
       tables: byCount(q(`SELECT j.value t, count(*) n FROM access, json_each(access.tables) j WHERE ${where} GROUP BY t ORDER BY n DESC, t LIMIT 20`)),
       purposes: byCount(q(`SELECT coalesce(purpose, '(none given)') p, count(*) n FROM access WHERE ${where} GROUP BY p ORDER BY n DESC, p LIMIT 20`)),
-      recent: this.#db.prepare(`SELECT idx FROM access WHERE ${where} ORDER BY idx DESC LIMIT ?`).pluck().all(person, hidden, recent) as number[],
+      recent: this.#db.prepare(`SELECT idx FROM access WHERE ${where} ORDER BY idx DESC LIMIT ?`).pluck().all(person, shown, recent) as number[],
     };
   }
 
-  /** The alerts `person`'s console views name (the candidates a viewer's timeline may have to hide). */
+  /** The alerts `person`'s console views name (those a viewer's timeline may show once checked). */
   alertsViewedBy(person: string): number[] {
     return this.#db.prepare('SELECT DISTINCT alert FROM access WHERE person = ? AND alert IS NOT NULL').pluck().all(person) as number[];
   }

@@ -49,9 +49,12 @@ export function checkedRows(storage: LogStorage, key: Buffer, index: number, ok:
   return rows;
 }
 
+/** Entries a query indexes before it answers; more are read past the index (catchUp() indexes them). */
+const SYNC_PER_QUERY = 65_536;
+
 /** Runs `query` against the index; if the log contradicts it, rebuilds the index once and runs it again. */
 export function withIndex<T>(index: ConsoleIndex, query: () => T): T {
-  index.sync();
+  index.sync(SYNC_PER_QUERY);
   try {
     return query();
   } catch (e) {

@@ -128,8 +128,16 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
   }, o.auditMs || 6 * 3600_000);
   auditTimer.unref();
   setImmediate(audit);
+  // New signed checkpoints are indexed in the background; a query indexes at most a bounded batch itself.
+  let catching: Promise<void> | undefined;
+  const catchUpTimer = setInterval(() => {
+    catching ??= index.catchUp().catch((e: unknown) => app.log.error({ err: e }, 'console index catch-up failed')).finally(() => (catching = undefined));
+  }, 1000);
+  catchUpTimer.unref();
   app.addHook('onClose', async () => {
     clearTimeout(auditTimer);
+    clearInterval(catchUpTimer);
+    await catching;
     index.close();
   });
 
@@ -243,11 +251,12 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       const { name } = parseOrThrow(personParam, req.params ?? {});
       const { purpose } = parseOrThrow(timelineQuery, req.query ?? {});
       const about = (await o.service.list({ subject: name })).filter((a) => isEligible(o.service.config, me, a));
-      // Only the alerts this person's views name can leave traces in their timeline: check those.
-      const hidden: number[] = [];
+      // Only the alerts this person's views name can leave traces in their timeline: those
+      // the viewer may see are shown; any other (or named by a view logged meanwhile) is not.
+      const shown: number[] = [];
       for (const id of alertsViewedBy(index, o.storage, o.hmacKey, name)) {
         const a = await o.service.get(id);
-        if (!a || !isEligible(o.service.config, me, a)) hidden.push(id);
+        if (a && isEligible(o.service.config, me, a)) shown.push(id);
       }
       const inScope = about.some((a) => a.recipients.includes(me));
       if (!inScope && purpose === undefined) {
@@ -255,7 +264,7 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       }
       purposes.set(req, purpose ?? 'alert review');
       const risk = about.map((a) => ({ id: a.id, time: a.time, score: a.score, severity: a.severity, rule: a.rule })).sort((a, b) => a.time.localeCompare(b.time));
-      const t = personTimeline(index, o.storage, o.hmacKey, name, hidden);
+      const t = personTimeline(index, o.storage, o.hmacKey, name, shown);
       return { ...t, recent: proven(t.recent, false), risk };
     });
 

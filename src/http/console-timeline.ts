@@ -2,8 +2,9 @@
 // accesses per day and per hour of the day (UTC), the tables and purposes, and
 // their newest accesses (which the caller proves into the signed tree), counted
 // by the console index and, past it, from the entries it does not cover yet.
-// Console views of the alerts in `hideAlerts` (those about the viewer) are left
-// out: nobody sees traces of the alerts about themselves.
+// Console views of an alert are counted only if that alert is in `shownAlerts` (the
+// caller checked the viewer may see it); any other, including one named by a view
+// logged since the caller looked, is left out: nobody sees traces of alerts about themselves.
 import type { LogStorage } from '../storage/log-storage.js';
 import type { ConsoleIndex, TimelineCounts } from './console-index.js';
 import { entryRows } from './console-index.js';
@@ -26,7 +27,6 @@ function merge(into: [string, number][], more: Map<string, number>, sort: 'count
 
 /** The alerts named by `person`'s console views, in the index and past it. */
 export function alertsViewedBy(index: ConsoleIndex, storage: LogStorage, key: Buffer, person: string): number[] {
-  index.sync();
   const ids = new Set(index.alertsViewedBy(person));
   scanEntries(storage, index.size, (text) => {
     const a = entryRows(text, key)?.access;
@@ -35,10 +35,10 @@ export function alertsViewedBy(index: ConsoleIndex, storage: LogStorage, key: Bu
   return [...ids];
 }
 
-export function personTimeline(index: ConsoleIndex, storage: LogStorage, key: Buffer, person: string, hideAlerts: readonly number[]): PersonTimeline {
+export function personTimeline(index: ConsoleIndex, storage: LogStorage, key: Buffer, person: string, shownAlerts: readonly number[]): PersonTimeline {
   return withIndex(index, () => {
     const indexed = index.size;
-    const t = index.timeline(person, hideAlerts, RECENT);
+    const t = index.timeline(person, shownAlerts, RECENT);
     for (const i of t.recent) checkedRows(storage, key, i, (r) => r?.access?.person === person);
     // Past the index: the entries sequenced since the newest signed checkpoint.
     const days = new Map<string, number>();
@@ -48,7 +48,7 @@ export function personTimeline(index: ConsoleIndex, storage: LogStorage, key: Bu
     const newer: number[] = [];
     scanEntries(storage, indexed, (text, at) => {
       const a = entryRows(text, key)?.access;
-      if (a?.person !== person || a.at === '' || (a.alert !== null && hideAlerts.includes(a.alert))) return;
+      if (a?.person !== person || a.at === '' || (a.alert !== null && !shownAlerts.includes(a.alert))) return;
       newer.unshift(at);
       bump(days, a.at.slice(0, 10));
       t.hours[Number(a.at.slice(11, 13))]!++;
