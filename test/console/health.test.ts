@@ -3,12 +3,14 @@
 // checkpoint's cosigners, each witness's state, the read tokens (mirrors), the last
 // verification of the log (the index audit) and the reconciler's lag, over the API
 // and as the page shows them in headless Chromium.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTokenStore } from '../../src/http/log-read-auth.js';
+import { generateCosignerKey } from '../../src/ledger/cosignature.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
 import { consoleLog, launchChromium, signedInPage, signIn, type ConsoleLog } from './fixture.js';
 
 describe('console log health with witnesses', () => {
@@ -67,5 +69,25 @@ describe('console log health with witnesses', () => {
     expect(await fact('log last verified')).toMatch(/entries re-hashed and proven into the signed tree; the console index agreed$/);
     expect(await fact('reconciliation')).toMatch(/^cursor saved \d+ s ago; \d+ log entries since$/);
     await page.context().close();
+  });
+
+  it('signs subject access reports over the witnessed checkpoint, which `ilog report verify --policy` accepts', { timeout: 120_000 }, async () => {
+    const { cookie, csrf } = await signIn(c, 'alice');
+    const res = await fetch(`${c.url}/ui/api/report`, { method: 'POST', headers: { cookie, 'x-ilog-csrf': csrf, 'content-type': 'application/json' }, body: JSON.stringify({ value: 'c-1', purpose: 'subject request 4', format: 'json' }) });
+    expect(res.status).toBe(200);
+    const file = join(profile, 'report.json');
+    const text = await res.text();
+    writeFileSync(file, text);
+    expect((JSON.parse(text) as { accesses: unknown[] }).accesses).toHaveLength(1);
+    const ok = await runCli(['report', 'verify', file, '--policy', join(c.dir, 'witness-policy'), '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(jsonOf(ok)).toMatchObject({ ok: true, accesses: 1, keyPinned: true });
+    expect([...jsonOf(ok).cosigners].sort()).toEqual(['w1', 'w2']);
+    // A policy naming a third witness, required with the other two, is not met by this report.
+    const policy = readFileSync(join(c.dir, 'witness-policy'), 'utf8').replace('group all 2 w1 w2', 'group all 2 w1 w3').replace(/^(witness w2 .*)$/m, '$1\nwitness w3 ' + generateCosignerKey('w3.example').vkey);
+    writeFileSync(join(profile, 'stricter-policy'), policy);
+    const unmet = await runCli(['report', 'verify', file, '--policy', join(profile, 'stricter-policy'), '--json']);
+    expect(unmet.code).toBe(1);
+    expect(jsonOf(unmet).error.code).toBe('POLICY_UNMET');
   });
 });
