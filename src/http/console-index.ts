@@ -15,6 +15,7 @@
 // Rows are a pure function of one entry (entryRows), so build and audit agree.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { chmodSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { hmacValue } from '../capture/pg/entries.js';
 import { fromBase64, toBase64 } from '../ledger/bytes.js';
@@ -144,6 +145,8 @@ export class ConsoleIndex {
     // The key's fingerprint, not the key: an index made under another hmac.key is rebuilt.
     this.#keyId = hmacValue(o.hmacKey, 'ilog-console-index/v1');
     this.#db = new Database(file);
+    // Person names, purposes and record tags: as private as the log itself (SQLite gives its -wal and -shm files the same mode).
+    if (file !== ':memory:') chmodSync(file, 0o600);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL'); // a cache: a power loss costs a rebuild, never a wrong answer
     this.#db.exec(`

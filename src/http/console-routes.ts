@@ -122,11 +122,14 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
   const index = ConsoleIndex.open(o.indexFile ?? ':memory:', { storage: o.storage, vkey: o.logVkey, origin: o.origin, hmacKey: o.hmacKey, clock });
   // The audit re-reads the whole log in the background, a block per event-loop turn.
   const audit = () => void index.audit().catch((e: unknown) => app.log.error({ err: e }, 'console index audit failed'));
-  const auditTimer = setTimeout(function again() {
-    audit();
-    if (o.auditMs !== 0) auditTimer.refresh();
-  }, o.auditMs || 6 * 3600_000);
-  auditTimer.unref();
+  const auditTimer =
+    o.auditMs === 0
+      ? undefined
+      : setTimeout(function again() {
+          audit();
+          auditTimer?.refresh();
+        }, o.auditMs ?? 6 * 3600_000);
+  auditTimer?.unref();
   setImmediate(audit);
   // New signed checkpoints are indexed in the background; a query indexes at most a bounded batch itself.
   let catching: Promise<void> | undefined;

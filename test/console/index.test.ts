@@ -3,7 +3,7 @@
 // restart; a stale, foreign, edited or truncated index is detected and rebuilt.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -81,6 +81,7 @@ describe('console index', () => {
     const ix = indexOf(dir);
     expect(ix.size).toBe(storage.size());
     expect(ix.status().rebuilt?.reason).toBe('new');
+    expect(statSync(join(dir, 'console-index.db')).mode & 0o777).toBe(0o600);
     for (const v of ['0', '3', '6', 'nobody']) {
       const found = findRecordAccesses(ix, storage, KEY, v);
       expect(found.accesses.map((a) => a.index)).toEqual(scan(v));
