@@ -124,34 +124,53 @@ async function openAlert(id) {
   await showEvidence(id);
 }
 
-async function showEvidence(id) {
-  const ev = await api(`/ui/api/alerts/${id}/evidence`);
-  const cpEl = $('#checkpoint-status');
-  const body = $('#evidence tbody');
-  body.replaceChildren();
+/**
+ * Checks proven entries from the server ({checkpoint, logVkey, entries, pending}) here:
+ * the checkpoint's signature, then each entry's inclusion proof. Says so in `cpEl`;
+ * returns a function that appends an entry's proof status to a table row.
+ */
+async function checkProofs(p, cpEl) {
   let cp;
   try {
-    cp = await verifyCheckpoint(ev.checkpoint, ev.logVkey);
+    if (!p.checkpoint) throw new Error('the log has no published checkpoint yet');
+    cp = await verifyCheckpoint(p.checkpoint, p.logVkey);
     if (cp.origin !== state.origin) throw new Error(`the checkpoint is for ${cp.origin}, not ${state.origin}`);
-    cpEl.textContent = `Checkpoint of size ${cp.size} verified against the log key ${ev.logVkey}`;
+    cpEl.textContent = `Checkpoint of size ${cp.size} verified against the log key ${p.logVkey}`;
     cpEl.className = 'ok';
   } catch (e) {
     cpEl.textContent = `Checkpoint NOT verified: ${e.message}`;
     cpEl.className = 'bad';
   }
-  for (const e of ev.entries) {
+  if (p.pending.length) cpEl.textContent += `; not yet in a checkpoint: ${p.pending.join(', ')}`;
+  const byIndex = new Map(p.entries.map((e) => [e.index, e]));
+  return async (tr, index) => {
+    const e = byIndex.get(index);
+    if (!e) return cell(tr, 'pending (no checkpoint yet)', 'proof');
+    const ok = cp !== undefined && (await verifyInclusion(new TextEncoder().encode(e.entry), e.index, cp.size, e.proof.map(fromBase64), cp.root));
+    return cell(tr, ok ? `verified (${e.proof.length} hashes to the root of ${cp.size})` : 'NOT verified', ok ? 'ok proof' : 'bad proof');
+  };
+}
+
+/** Fills `body` with the proven entries, each with its proof status. */
+async function provenRows(p, cpEl, body) {
+  const mark = await checkProofs(p, cpEl);
+  body.replaceChildren();
+  for (const e of p.entries) {
     const tr = document.createElement('tr');
     tr.dataset.entry = String(e.index);
     cell(tr, String(e.index));
     const pre = document.createElement('pre');
     pre.textContent = e.entry;
     cell(tr, '').append(pre);
-    const ok = cp !== undefined && (await verifyInclusion(new TextEncoder().encode(e.entry), e.index, cp.size, e.proof.map(fromBase64), cp.root));
-    cell(tr, ok ? `verified (${e.proof.length} hashes to the root of ${cp.size})` : 'NOT verified', ok ? 'ok proof' : 'bad proof');
+    await mark(tr, e.index);
     body.append(tr);
   }
+}
+
+async function showEvidence(id) {
+  const ev = await api(`/ui/api/alerts/${id}/evidence`);
+  await provenRows(ev, $('#checkpoint-status'), $('#evidence tbody'));
   await openSealed(ev.entries.find((e) => e.index === id));
-  if (ev.pending.length) cpEl.textContent += `; not yet in a checkpoint: ${ev.pending.join(', ')}`;
 }
 
 /**
@@ -213,12 +232,18 @@ async function act(which) {
 }
 
 async function lookup() {
-  const { accesses, tag } = await api('/ui/api/lookup', { method: 'POST', body: { value: $('#lookup-value').value, purpose: $('#lookup-purpose').value } });
+  const { accesses, tag, proofs } = await api('/ui/api/lookup', { method: 'POST', body: { value: $('#lookup-value').value, purpose: $('#lookup-purpose').value } });
+  const mark = await checkProofs(proofs, $('#lookup-checkpoint'));
   const body = $('#lookup-results tbody');
   body.replaceChildren();
   for (const x of accesses) {
     const tr = document.createElement('tr');
+    tr.dataset.entry = String(x.index);
     for (const v of [x.index, x.time, x.person, x.source, x.action, x.purpose ?? '']) cell(tr, String(v));
+    // The row shows the server's reading of the entry; the proof is over the entry's exact bytes.
+    const e = proofs.entries.find((p) => p.index === x.index);
+    if (e && JSON.parse(e.entry).person !== x.person) cell(tr, 'NOT the proven entry', 'bad proof');
+    else await mark(tr, x.index);
     body.append(tr);
   }
   status(`${accesses.length} access(es) to the record with tag ${tag.slice(0, 16)}…; this look-up is logged`);
@@ -231,6 +256,17 @@ async function health() {
   fact('signed by', h.checkpoint ? h.checkpoint.signers.join(', ') : '—');
   fact('entries sequenced / integrated', `${h.sequenced} / ${h.integrated}`);
   fact('detector', h.detector ? `at ${h.detector.position} of ${h.detector.logSize}, ${h.detector.lagEntries} entries behind` : 'not running here');
+  const w = h.witnesses;
+  fact('witness policy', w ? `${w.policyMet ? 'met' : 'NOT met'}: published ${w.publishedSize ?? 'nothing'} of ${w.latestSize ?? '—'}` : 'none: checkpoints are not witnessed');
+  for (const x of w?.witnesses ?? []) {
+    fact(`witness ${x.name}`, `${x.cosigned ? 'cosigned the newest checkpoint' : 'has NOT cosigned the newest checkpoint'}; last cosigned size ${x.size ?? '—'}${x.lastError ? `; error: ${x.lastError}` : ''}`);
+  }
+  fact('read tokens (mirrors, auditors)', h.readers === null ? '—' : h.readers.join(', ') || 'none');
+  const audit = h.index.audit;
+  fact('log last verified', audit ? `${audit.time}: ${audit.size} entries re-hashed and proven into the signed tree; ${audit.ok ? 'the console index agreed' : `the console index differed and was rebuilt (${audit.reason})`}` : 'not yet since the server started');
+  fact('console index', `${h.index.size} entries${h.index.rebuilt ? `; rebuilt ${h.index.rebuilt.time} (${h.index.rebuilt.reason})` : ''}`);
+  const r = h.reconciliation;
+  fact('reconciliation', r === null ? 'no pgAudit reconciler here' : r.error ?? `cursor saved ${r.secondsSinceCursor} s ago; ${r.entriesSince} log entries since`);
   show('health');
 }
 
@@ -262,7 +298,8 @@ function chart(title, rows) {
 
 async function timeline() {
   const person = $('#timeline-person').value.trim();
-  const t = await api(`/ui/api/person/${encodeURIComponent(person)}/timeline`);
+  const purpose = $('#timeline-purpose').value.trim();
+  const t = await api(`/ui/api/person/${encodeURIComponent(person)}/timeline${purpose ? `?purpose=${encodeURIComponent(purpose)}` : ''}`);
   $('#timeline-total').textContent = `${t.total} access(es) by ${t.person}`;
   $('#timeline-charts').replaceChildren(
     chart('Accesses per day', t.days),
@@ -271,6 +308,7 @@ async function timeline() {
     chart('Purposes', t.purposes),
     chart('Risk over time (alerts you may see: score)', t.risk.map((a) => [`${a.time.slice(0, 16)} #${a.id} ${a.rule} (${a.severity})`, a.score])),
   );
+  await provenRows(t.recent, $('#timeline-checkpoint'), $('#timeline-recent tbody'));
 }
 
 /** The subject access report for the record (signed by the log, with proofs), saved as a file. */

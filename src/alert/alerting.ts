@@ -26,7 +26,10 @@ import { writeFileDurable } from '../storage/durable-file.js';
 import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
 import { LOG_FILES, readLogConfig, readLogSigner } from '../log/appender-files.js';
 import { registerConsole } from '../http/console-routes.js';
+/** The console's side index (a cache, rebuilt from the log when stale: docs/console.md). */
+const CONSOLE_INDEX_FILE = 'console-index.db';
 import type { PublishedTree } from '../http/log-published.js';
+import type { PublisherStatus } from '../witness/publisher.js';
 import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
@@ -101,7 +104,7 @@ export interface Alerting {
    * `published`: the tree the server publishes (witness-cosigned, docs/witness.md), which the
    * console's proofs and reports then use instead of the latest checkpoint in storage.
    */
-  register(app: FastifyInstance, published?: PublishedTree): Promise<void>;
+  register(app: FastifyInstance, published?: PublishedTree, witnessStatus?: () => PublisherStatus): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,7 +132,7 @@ export function startAlerting(o: AlertingOptions): Alerting {
   return {
     service,
     pipeline,
-    async register(app, published) {
+    async register(app, published, witnessStatus) {
       await app.register(appAccessRoutes, { writer: o.writer, tokens: appTokens(o.dir), ...(o.clock ? { clock: o.clock } : {}) });
       await app.register(alertsRoutes, { service, reviewerTokens: reviewerTokens(o.dir), detectorStatus, findings: () => findings });
       // The reviewers' web console at /ui (docs/console.md).
@@ -146,7 +149,10 @@ export function startAlerting(o: AlertingOptions): Alerting {
         logSigner: { vkey: logVkey, name: logSigner.name, signer: logSigner },
         reviewerTokens: reviewerTokens(o.dir),
         detectorStatus,
+        indexFile: join(o.dir, CONSOLE_INDEX_FILE),
+        dir: o.dir,
         ...(published ? { published } : {}),
+        ...(witnessStatus ? { witnessStatus } : {}),
       });
     },
     async stop() {

@@ -44,6 +44,9 @@ export interface AlertView extends Omit<Finding, 'id' | 'rules'> {
   deliveries: { index: number; time: string; recipient: string; channel: DeliveryChannel; status: 'delivered' | 'failed'; attempts: number; error?: string }[];
 }
 
+/** An alert's facts as raised: enough to filter, order and page a queue, and to decide who may see it. */
+export type RaisedFacts = Pick<AlertView, 'id' | 'time' | 'rule' | 'score' | 'severity' | 'subject' | 'alsoConcerns'>;
+
 export interface Suppression {
   index: number;
   subject?: string;
@@ -231,15 +234,29 @@ export class AlertBook {
 
   list(f: AlertFilter = {}): AlertView[] {
     const out: AlertView[] = [];
+    for (const a of this.#matching(f)) {
+      const v = this.#view(a);
+      if (f.state === undefined || v.state === f.state) out.push(v);
+    }
+    return out;
+  }
+
+  /**
+   * What the alerts matching `f` (without `state`, which needs their reviews) were raised
+   * with, without building their views: a queue pages these, then views one page with get().
+   */
+  raised(f: Omit<AlertFilter, 'state'> = {}): RaisedFacts[] {
+    return [...this.#matching(f)].map(({ id, time, rule, score, severity, subject, alsoConcerns }) => ({ id, time, rule, score, severity, subject, alsoConcerns }));
+  }
+
+  *#matching(f: AlertFilter): Iterable<AlertRecord> {
     for (const a of this.#alerts.values()) {
       if (f.subject !== undefined && a.subject !== f.subject) continue;
       if (f.severity !== undefined && a.severity !== f.severity) continue;
       if (f.since !== undefined && a.time < f.since) continue;
       if (f.until !== undefined && a.time > f.until) continue;
-      const v = this.#view(a);
-      if (f.state === undefined || v.state === f.state) out.push(v);
+      yield a;
     }
-    return out;
   }
 
   /** The counted suppression in force at `now` for this alert's rule and people, never one whose author it concerns. */

@@ -8,7 +8,8 @@
 import type { Finding } from '../detect/finding.js';
 import { IlogError } from '../ledger/errors.js';
 import type { AlertLog } from './alert-log.js';
-import { AlertBook, type AlertFilter, type AlertView, type Suppression } from './book.js';
+import { AlertBook, type AlertFilter, type AlertView, type RaisedFacts, type Suppression } from './book.js';
+import { pageAlerts, type AlertPage } from './filter.js';
 import { renderMessage, type AlertMessage, type Channel } from './channels/index.js';
 import { channelsFor, Deliverer, type DeliveryOutcome } from './deliverer.js';
 import { rfc3339 } from './entries.js';
@@ -285,6 +286,19 @@ export class AlertService implements Notifier {
   async list(filter: AlertFilter = {}): Promise<AlertView[]> {
     await this.refresh();
     return this.#book.list(filter);
+  }
+
+  /**
+   * One page of the alerts matching `q` that `keep` accepts (ordered, filtered by rule and
+   * score, cut by pageAlerts); `total` counts every match. Without a state filter only the
+   * page's views are built: a queue of 10,000 alerts costs one page of views, not 10,000.
+   */
+  async page(q: AlertPage, keep: (a: RaisedFacts) => boolean): Promise<{ items: AlertView[]; total: number; next?: number }> {
+    await this.refresh();
+    const { rule: _r, minScore: _m, sort: _s, limit: _l, offset: _o, ...filter } = q;
+    if (filter.state !== undefined) return pageAlerts(this.#book.list(filter).filter(keep), q);
+    const { items, ...rest } = pageAlerts(this.#book.raised(filter).filter(keep), q);
+    return { ...rest, items: items.map((a) => this.#book.get(a.id)!) };
   }
 
   async get(id: number): Promise<AlertView | undefined> {

@@ -145,7 +145,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {
         if (!o.metricsListen) registerOpsRoutes(a, readTokens ? { ...ops, authorizeMetrics: readAuth(dir) } : ops);
-        if (alerting) await alerting.register(a, witnessing?.published);
+        if (alerting) await alerting.register(a, witnessing?.published, witnessing && (() => witnessing!.publisher.status()));
         else if (appApi) await registerAppApi(a, dir, appender);
       },
     });

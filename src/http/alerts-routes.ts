@@ -56,8 +56,7 @@ export const alertsRoutes: FastifyPluginAsync<AlertsRoutesOptions> = async (app,
 
   app.get('/v1/alerts', async (req) => {
     const q = parseAlertPage((req.query ?? {}) as Record<string, unknown>);
-    const { rule: _r, minScore: _m, sort: _s, limit: _l, offset: _o, ...filter } = q;
-    const page = pageAlerts((await o.service.list(filter)).filter(visible(req)), q);
+    const page = await o.service.page(q, visible(req));
     return { alerts: page.items, total: page.total, ...(page.next !== undefined ? { next: page.next } : {}) };
   });
 

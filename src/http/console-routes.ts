@@ -7,12 +7,17 @@
 //                                     of a bearer token; reviews stay signed in the browser
 //   GET  /ui/api/alerts/:id/evidence  the cited entries with inclusion proofs to the latest
 //                                     signed checkpoint, for the page to verify itself
-//   GET  /ui/api/person/:name/timeline  a person's accesses per day and hour, tables, purposes, risk
-//   GET  /ui/api/health               log health: published checkpoint and its signers, detector lag
+//   GET  /ui/api/person/:name/timeline  a person's accesses per day and hour, tables, purposes, risk;
+//                                     only for a person an alert routed to the viewer is about, or
+//                                     with a stated ?purpose= that is logged
+//   GET  /ui/api/health               log health: published checkpoint, its signers and the witnesses,
+//                                     read tokens (mirrors), last verification, reconciliation and detector lag
 //   POST /ui/api/lookup               "who accessed record X" (HMAC of X with hmac.key)
 //   POST /ui/api/report               the subject access report for record X (JSON or HTML)
 // Every answer that shows data is preceded by an `access` entry (source `console`,
 // the viewer as person, a purpose) made durable first: no log entry, no data.
+// Look-ups, reports and timelines read the console index (console-index.ts); every
+// entry they show is re-read from the log and comes with an inclusion proof.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
@@ -25,7 +30,8 @@ import { isEligible } from '../alert/router.js';
 import { parseOrThrow } from '../alert/invalid-field.js';
 import { toBase64 } from '../ledger/bytes.js';
 import { IlogError } from '../ledger/errors.js';
-import { inclusionProof } from '../ledger/merkle.js';
+import { leafHash } from '../ledger/hash.js';
+import { inclusionProof, verifyInclusion } from '../ledger/merkle.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { alertsRoutes } from './alerts-routes.js';
@@ -33,10 +39,14 @@ import { installErrorHandler } from './app-errors.js';
 import { ConsoleSessions } from './console-session.js';
 import { publishedTree, type PublishedTree } from './log-published.js';
 import type { TokenStore } from '../capture/app/token-store.js';
-import { findRecordAccesses } from './console-lookup.js';
-import { personTimeline } from './console-timeline.js';
+import { ConsoleIndex } from './console-index.js';
+import { entryText, findRecordAccesses } from './console-lookup.js';
+import { alertsViewedBy, personTimeline } from './console-timeline.js';
 import type { GovernanceSigner } from '../governance/signing.js';
 import { buildAccessReport, renderReportHtml } from '../report/access-report.js';
+import type { PublisherStatus } from '../witness/publisher.js';
+import { parseNote } from '../ledger/note.js';
+import { logHealthFacts } from './console-health.js';
 
 export interface ConsoleOptions {
   service: AlertService;
@@ -56,6 +66,14 @@ export interface ConsoleOptions {
   detectorStatus?: () => Record<string, unknown>;
   /** The published tree (witness-cosigned checkpoints); default: the latest checkpoint in storage. */
   published?: PublishedTree;
+  /** The witness publisher's state, on a log with a witness policy (docs/witness.md). */
+  witnessStatus?: () => PublisherStatus;
+  /** The data directory, for the health page: read tokens (mirrors) and the reconciler's cursor. */
+  dir?: string;
+  /** The console index's SQLite file (default: in memory, rebuilt at each start). */
+  indexFile?: string;
+  /** How often the index is audited against the log (ms, default 6 h; 0: only once, after start). */
+  auditMs?: number;
   idleMs?: number;
   clock?: () => number;
 }
@@ -89,16 +107,57 @@ function fileUnder(base: string, rel: string): string | undefined {
 
 export const loginBody = z.object({ reviewer: z.string().min(1).max(256), nonce: z.string().min(16).max(100), sig: z.string().min(1).max(200) }).strict();
 export const personParam = z.object({ name: z.string().min(1).max(256) });
+const purposeField = z.string().trim().min(3, 'a purpose is required').max(1000);
+const timelineQuery = z.object({ purpose: purposeField.optional() });
 const idParam = z.object({ id: z.string().regex(/^\d{1,15}$/, 'an alert id (a log index)').transform(Number) });
-const lookupFields = { value: z.string().min(1).max(1000), purpose: z.string().trim().min(3, 'a purpose is required').max(1000) };
+const lookupFields = { value: z.string().min(1).max(1000), purpose: purposeField };
 export const lookupBody = z.object(lookupFields).strict();
 export const reportBody = z.object({ ...lookupFields, format: z.enum(['json', 'html']).default('json') }).strict();
 
-export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): Promise<void> {
+export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): Promise<ConsoleIndex> {
   const sessions = new ConsoleSessions({ origin: o.origin, keys: o.keys, isReviewer: (n) => n in o.service.config.reviewers, ...(o.idleMs ? { idleMs: o.idleMs } : {}), ...(o.clock ? { clock: o.clock } : {}) });
   const published = o.published ?? publishedTree(o.storage);
   const tiles = new TileCache((level, index, width) => o.storage.readTile(level, index, width));
   const clock = o.clock ?? Date.now;
+  const index = ConsoleIndex.open(o.indexFile ?? ':memory:', { storage: o.storage, vkey: o.logVkey, origin: o.origin, hmacKey: o.hmacKey, clock });
+  // The audit re-reads the whole log in the background, a block per event-loop turn.
+  const audit = () => void index.audit().catch((e: unknown) => app.log.error({ err: e }, 'console index audit failed'));
+  const auditTimer =
+    o.auditMs === 0
+      ? undefined
+      : setTimeout(function again() {
+          audit();
+          auditTimer?.refresh();
+        }, o.auditMs ?? 6 * 3600_000);
+  auditTimer?.unref();
+  setImmediate(audit);
+  // New signed checkpoints are indexed in the background; a query indexes at most a bounded batch itself.
+  let catching: Promise<void> | undefined;
+  const catchUpTimer = setInterval(() => {
+    catching ??= index.catchUp().catch((e: unknown) => app.log.error({ err: e }, 'console index catch-up failed')).finally(() => (catching = undefined));
+  }, 1000);
+  catchUpTimer.unref();
+  app.addHook('onClose', async () => {
+    clearTimeout(auditTimer);
+    clearInterval(catchUpTimer);
+    await catching;
+    index.close();
+  });
+
+  /** Entries with inclusion proofs to the published checkpoint (checked here too); newer ones are pending. */
+  const proven = (indexes: number[], required = true) => {
+    const cp = published.latest();
+    if (!cp && !required) return { checkpoint: null, logVkey: o.logVkey, entries: [], pending: indexes };
+    if (!cp) throw new IlogError('NOT_FOUND', 'the log has no signed checkpoint yet; wait for the checkpointer');
+    const nodes = tiles.nodeReader(cp.size);
+    const entries = indexes.filter((i) => i < cp.size).map((i) => {
+      const entry = entryText(o.storage, i);
+      const proof = inclusionProof(i, cp.size, nodes);
+      verifyInclusion(i, cp.size, leafHash(new TextEncoder().encode(entry)), proof, cp.root);
+      return { index: i, entry, proof: proof.map(toBase64) };
+    });
+    return { checkpoint: cp.note, logVkey: o.logVkey, entries, pending: indexes.filter((i) => i >= cp.size) };
+  };
 
   /** Logs that `person` is shown `what` for `purpose`; resolves once durable (fail closed). */
   const logView = (person: string, what: string[], purpose: string, action = 'view') =>
@@ -150,66 +209,75 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
     // names that person); refusals (404 as for a missing alert) show nothing and log nothing.
     const viewer = (req: FastifyRequest): string => sessions.require(req).reviewer;
     const UNLOGGED = new Set(['/ui/api/login/challenge', '/ui/api/me']);
+    /** A purpose a handler stated for its view (default: alert review). */
+    const purposes = new WeakMap<FastifyRequest, string>();
     api.addHook('onSend', async (req, reply, payload) => {
       const route = req.routeOptions.url ?? '';
       if (req.method !== 'GET' || reply.statusCode !== 200 || UNLOGGED.has(route)) return payload;
       const { id, name } = (req.params ?? {}) as { id?: string; name?: string };
-      await logView(viewer(req), [route.replace(':id', id ?? ':id').replace(':name', name ?? ':name')], 'alert review');
+      await logView(viewer(req), [route.replace(':id', id ?? ':id').replace(':name', name ?? ':name')], purposes.get(req) ?? 'alert review');
       return payload;
     });
-    await api.register(alertsRoutes, { prefix: '/ui/api', service: o.service, reviewerTokens: o.reviewerTokens, authenticate: viewer });
+    await api.register(alertsRoutes, { prefix: '/ui/api', service: o.service, reviewerTokens: o.reviewerTokens, authenticate: viewer, ...(o.detectorStatus ? { detectorStatus: o.detectorStatus } : {}) });
 
     api.get('/ui/api/alerts/:id/evidence', async (req) => {
       const me = viewer(req);
       const { id } = parseOrThrow(idParam, req.params ?? {});
       const a = await o.service.get(id);
       if (!a || !isEligible(o.service.config, me, a)) throw new IlogError('ALERT_NOT_FOUND', `no alert ${id} you may see`, { alert: id });
-      const cp = published.latest();
-      if (!cp) throw new IlogError('NOT_FOUND', 'the log has no signed checkpoint yet; wait for the checkpointer');
-      const cited = [...new Set([...(a.entries ?? []), a.id])].filter((i) => i < cp.size).sort((x, y) => x - y);
-      const dec = new TextDecoder();
-      return {
-        checkpoint: cp.note,
-        logVkey: o.logVkey,
-        entries: cited.map((index) => {
-          const bytes = o.storage.readEntries(index, index + 1)[0]!;
-          return { index, entry: dec.decode(bytes), proof: inclusionProof(index, cp.size, tiles.nodeReader(cp.size)).map(toBase64) };
-        }),
-        pending: [...(a.entries ?? [])].filter((i) => i >= cp.size),
-      };
+      const p = proven([...new Set([...(a.entries ?? []), a.id])].sort((x, y) => x - y));
+      return { ...p, pending: p.pending.filter((i) => i !== a.id) };
     });
 
-    // Log health: the published checkpoint and who signed it, sequencing and integration, detector lag.
+    // Log health (docs/console.md "Log health").
     api.get('/ui/api/health', async (req) => {
       viewer(req);
       const cp = published.latest();
-      const signers = cp ? [...cp.note.matchAll(/^\u2014 (\S+) /gm)].map((m) => m[1]!) : [];
       return {
-        checkpoint: cp ? { origin: cp.origin, size: cp.size, signers } : null,
+        checkpoint: cp ? { origin: cp.origin, size: cp.size, signers: parseNote(cp.note).signatures.map((x) => x.name) } : null,
         sequenced: o.storage.size(),
         integrated: o.storage.integratedSize(),
         detector: o.detectorStatus?.() ?? null,
+        witnesses: o.witnessStatus?.() ?? null,
+        index: index.status(),
+        ...logHealthFacts(o.dir, o.storage.size(), clock),
       };
     });
 
     // A person's timeline, and the risk of the alerts about them that this viewer may see.
+    // Who may see it (docs/console.md "Who sees a timeline"): a reviewer to whom an alert about
+    // the person is routed (their group's case), or anyone stating a purpose, which is logged
+    // with the view. Console views of alerts the viewer may not see (those about themselves)
+    // are left out of every timeline, so nobody sees traces of alerts about themselves.
     api.get('/ui/api/person/:name/timeline', async (req) => {
       const me = viewer(req);
       const { name } = parseOrThrow(personParam, req.params ?? {});
-      const risk = (await o.service.list({ subject: name }))
-        .filter((a) => isEligible(o.service.config, me, a))
-        .map((a) => ({ id: a.id, time: a.time, score: a.score, severity: a.severity, rule: a.rule }))
-        .sort((a, b) => a.time.localeCompare(b.time));
-      return { ...personTimeline(o.storage, name), risk };
+      const { purpose } = parseOrThrow(timelineQuery, req.query ?? {});
+      const about = (await o.service.list({ subject: name })).filter((a) => isEligible(o.service.config, me, a));
+      // Only the alerts this person's views name can leave traces in their timeline: those
+      // the viewer may see are shown; any other (or named by a view logged meanwhile) is not.
+      const shown: number[] = [];
+      for (const id of alertsViewedBy(index, o.storage, o.hmacKey, name)) {
+        const a = await o.service.get(id);
+        if (a && isEligible(o.service.config, me, a)) shown.push(id);
+      }
+      const inScope = about.some((a) => a.recipients.includes(me));
+      if (!inScope && purpose === undefined) {
+        throw new IlogError('PURPOSE_REQUIRED', `no alert about ${name} is routed to you: state a purpose to see their timeline (it is logged)`, { person: name });
+      }
+      purposes.set(req, purpose ?? 'alert review');
+      const risk = about.map((a) => ({ id: a.id, time: a.time, score: a.score, severity: a.severity, rule: a.rule })).sort((a, b) => a.time.localeCompare(b.time));
+      const t = personTimeline(index, o.storage, o.hmacKey, name, shown);
+      return { ...t, recent: proven(t.recent, false), risk };
     });
 
     api.post('/ui/api/lookup', async (req) => {
       const me = viewer(req);
       const { value, purpose } = parseOrThrow(lookupBody, req.body ?? {});
-      const found = findRecordAccesses(o.storage, o.hmacKey, value);
+      const found = findRecordAccesses(index, o.storage, o.hmacKey, value);
       // The look-up is itself an access: by the reviewer, to the record (named by its HMAC tag only).
       const logged = await logView(me, [found.tag], purpose, 'lookup');
-      return { tag: found.tag, logged, accesses: found.accesses };
+      return { tag: found.tag, logged, accesses: found.accesses, proofs: proven(found.accesses.map((a) => a.index), false) };
     });
 
     api.post('/ui/api/report', async (req, reply) => {
@@ -217,7 +285,7 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       const { value, purpose, format } = parseOrThrow(reportBody, req.body ?? {});
       const cp = published.latest();
       if (!cp) throw new IlogError('NOT_FOUND', 'the log has no signed checkpoint yet; wait for the checkpointer');
-      const found = findRecordAccesses(o.storage, o.hmacKey, value);
+      const found = findRecordAccesses(index, o.storage, o.hmacKey, value);
       await logView(me, [found.tag], purpose, 'report');
       const report = buildAccessReport({
         origin: o.origin,
@@ -233,4 +301,5 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       return reply.type('text/html; charset=utf-8').header('content-disposition', 'attachment; filename="access-report.html"').send(renderReportHtml(report));
     });
   });
+  return index;
 }

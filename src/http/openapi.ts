@@ -107,8 +107,12 @@ function consolePaths(paths: Record<string, Record<string, Json>>): Record<strin
     '/ui/api/me': { get: c('who is signed in, and the CSRF token') },
     ...Object.fromEntries(alertApi),
     '/ui/api/alerts/{id}/evidence': { get: c('the cited entries with inclusion proofs to the published checkpoint', { parameters: pathParams(idParam) }) },
-    '/ui/api/health': { get: c('log health: published checkpoint and its signers, detector lag') },
-    '/ui/api/person/{name}/timeline': { get: c("a person's accesses per day and hour, tables, purposes, risk", { parameters: pathParams(personParam) }) },
+    '/ui/api/health': { get: c('log health: checkpoint and its signers, witnesses, read tokens, last verification, console index, reconciliation and detector lag') },
+    '/ui/api/person/{name}/timeline': {
+      get: c("a person's accesses per day and hour, tables, purposes, risk, newest accesses with proofs", {
+        parameters: [...pathParams(personParam), query('purpose', 'why (logged); required unless an alert about the person is routed to the viewer')],
+      }),
+    },
     '/ui/api/lookup': { post: c('who accessed a record (logged, purpose required)', { requestBody: jsonBody(lookupBody) }) },
     '/ui/api/report': { post: c('the subject access report for a record, JSON or HTML (logged, purpose required)', { requestBody: jsonBody(reportBody) }) },
   };

@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
@@ -19,7 +19,7 @@ import { signReview } from '../../src/alert/review.js';
 import { loadSigner } from '../../src/governance/signing.js';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { hmacValue } from '../../src/capture/pg/entries.js';
-import { consoleLog, type ConsoleLog } from './fixture.js';
+import { consoleLog, launchChromium, signedInPage, type ConsoleLog } from './fixture.js';
 
 describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', () => {
   let c: ConsoleLog;
@@ -33,13 +33,7 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
   beforeAll(async () => {
     c = await consoleLog((hmac) => [hmac('42')]);
     profile = mkdtempSync(join(tmpdir(), 'ilog-chromium-'));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      // Playwright refuses --user-data-dir with launch(); it gives each launch a fresh temporary
-      // profile of its own, and each reviewer below gets a fresh context (no shared cookies).
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      env: { ...process.env, TMPDIR: profile },
-    });
+    browser = await launchChromium(profile);
     // carol, through the capture proxy writing to this log, reads patient 42's record.
     cluster = await startPgCluster();
     cluster.psql("CREATE TABLE patients (id int primary key, name text); INSERT INTO patients SELECT g, 'p' || g FROM generate_series(1, 100) g;");
@@ -66,16 +60,7 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function signedIn(name: string): Promise<Page> {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(`${c.url}/ui/`);
-    await page.getByLabel('Reviewer key file').setInputFiles(c.keyFile(name));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(async () => `${await page.locator('#whoami').textContent()}${await page.locator('#status').textContent()}`, { timeout: 20_000 }).toBe(`Signed in as ${name}`);
-    await page.locator('#queue').waitFor();
-    return page;
-  }
+  const signedIn = (name: string): Promise<Page> => signedInPage(browser, c, name);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- entries of every kind, read back for assertions
   type Entry = { index: number } & Record<string, any>;
@@ -204,7 +189,11 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     await page.getByRole('button', { name: 'Look up' }).click();
     const rows = page.locator('#lookup-results tbody tr');
     await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
-    expect(await rows.first().textContent()).toBe(`${access}${entries()[access]!.time as string}carolpg-proxyselectjust curious`);
+    const cells = await rows.first().locator('td').allTextContents();
+    expect(cells.slice(0, 6).join('')).toBe(`${access}${entries()[access]!.time as string}carolpg-proxyselectjust curious`);
+    // The page checked the entry's inclusion proof against the signed checkpoint itself.
+    expect(cells[6]).toMatch(/^verified \(\d+ hashes to the root of \d+\)$/);
+    expect(await page.locator('#lookup-checkpoint').getAttribute('class')).toBe('ok');
     const lookups = entries().filter((e) => e.kind === 'access' && e.source === 'console' && e.action === 'lookup');
     expect(lookups).toHaveLength(1);
     expect(lookups[0]).toMatchObject({ person: 'alice', purpose: 'alert follow-up' });
@@ -248,6 +237,10 @@ describe.skipIf(skipWithoutPg())('reviewers’ console in headless Chromium', ()
     expect(await page.getByRole('meter', { name: new RegExp(`^${hour}: [1-9]`) }).count()).toBe(1);
     expect(await page.locator('#timeline-charts caption', { hasText: 'Risk over time' }).locator('..').textContent()).toContain(`#${alertId} watchlist (high)`);
     expect(entries().some((e) => e.source === 'console' && e.person === 'alice' && e.resource.ids.includes('/ui/api/person/carol/timeline'))).toBe(true);
+    // Her newest accesses, each proven into the signed checkpoint in the page (her proxied access among them).
+    await expect.poll(() => page.locator('#timeline-checkpoint').getAttribute('class'), { timeout: 20_000 }).toBe('ok');
+    expect(await page.locator(`#timeline-recent tr[data-entry="${access}"] td.proof`).textContent()).toMatch(/^verified/);
+    expect(await page.locator('#timeline-recent td.proof.bad').count()).toBe(0);
 
     // Log health: the published checkpoint and its signer (the log), sequencing, detector position.
     await page.getByRole('button', { name: 'Log health' }).click();
