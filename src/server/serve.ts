@@ -1,20 +1,20 @@
 // Running the log service for a data directory: Appender + HTTP server, and an
 // orderly shutdown on SIGINT/SIGTERM (stop accepting, finish in-flight requests,
-// commit and sign what is queued, close storage). Shared by `serve` and `demo`.
+// commit and sign what is queued, close storage). Shared by `serve` and `demo`
 // Alerting joins when the data directory asks for it (docs/alert.md "Running
 // it"): `alerts.json` starts the detector, the alert service and the alerts
 // API; `apps.json` alone adds just the application capture API (POST /v1/access).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Alerting } from '../alert/alerting.js';
+import type { Alerting } from './alerting.js';
 import type { Channel } from '../alert/channels/index.js';
 import { Appender } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
 import { logNodeStarted } from '../log/node-started.js';
 import { isLoopback, readAuth } from '../http/log-read-auth.js';
-import { portError } from '../demo/ports.js';
+import { portError } from './demo/ports.js';
 import { guardDataDir } from './private-data.js';
 import { startWitnessPublishing, type WitnessPublishing } from '../witness/log-publishing.js';
 import type { RunningGovernance } from '../governance/service.js';
@@ -25,7 +25,6 @@ import { Metrics } from '../export/metrics.js';
 import { LogMetrics } from '../export/log-metrics.js';
 import { cosignMetrics, detectorMetrics } from '../export/component-metrics.js';
 import { registerOpsRoutes, startOpsServer, type OpsEndpoints, type ReadinessCheck } from '../export/health.js';
-export { DEFAULT_LISTEN } from './serve-defaults.js';
 
 export interface RunningLog {
   url: string;
@@ -52,7 +51,7 @@ export interface LogServiceOptions {
   logger?: Logger;
 }
 
-// Kept in step with ALERT_FILES (src/alert/alerting.ts); repeated so a plain
+// Kept in step with ALERT_FILES (src/server/alerting.ts); repeated so a plain
 // `ilog serve` does not load the alert area unless the directory uses it.
 const ROUTING_FILE = 'alerts.json';
 const APPS_FILE = 'apps.json';
@@ -60,7 +59,7 @@ const APPS_FILE = 'apps.json';
 /** Starts alerting or the bare app API according to the files in `dir`. */
 async function alertingFor(dir: string, appender: Appender, o: LogServiceOptions, keys: ReviewerKeys): Promise<{ alerting?: Alerting; appApi: boolean }> {
   if (existsSync(join(dir, ROUTING_FILE))) {
-    const { startAlerting } = await import('../alert/alerting.js');
+    const { startAlerting } = await import('./alerting.js');
     let channels: Channel[] | undefined;
     if (o.alertChannels) {
       const { channelsFor } = await import('../alert/deliverer.js');
@@ -102,9 +101,18 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   let governance: RunningGovernance | undefined;
   // pgAudit reconciler (docs/reconcile.md), when <dir>/reconcile.json names the audited server.
   let reconciler: { stop(): Promise<void> } | undefined;
+  // Stops what has started, in reverse order of start; the appender last but the lease.
+  const stopParts = async (): Promise<void> => {
+    await reconciler?.stop();
+    await governance?.stop();
+    await witnessing?.stop();
+    await alerting?.stop();
+    await appender.close();
+    await lease?.release();
+  };
   try {
     // Reviewers' keys come from the governance replay, which starts below: read it on every use.
-    const { policyReviewerKeys } = await import('../governance/reviewer-keys.js');
+    const { policyReviewerKeys } = await import('./reviewer-keys.js');
     const extra = await alertingFor(dir, appender, o, policyReviewerKeys(() => governance?.view.policy));
     alerting = extra.alerting;
     appApi = extra.appApi;
@@ -150,12 +158,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       },
     });
   } catch (e) {
-    await reconciler?.stop();
-    await governance?.stop();
-    await witnessing?.stop();
-    await alerting?.stop();
-    await appender.close();
-    await lease?.release();
+    await stopParts();
     throw e;
   }
   let url: string;
@@ -169,12 +172,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     }
   } catch (e) {
     await app.close();
-    await reconciler?.stop();
-    await governance?.stop();
-    await witnessing?.stop();
-    await alerting?.stop();
-    await appender.close();
-    await lease?.release();
+    await stopParts();
     throw portError(e, { host, port }, o.listenFlag ?? '--listen');
   }
   let stopping: Promise<void> | undefined;
@@ -182,12 +180,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     (stopping ??= (async () => {
       await opsServer?.app.close();
       await app.close();
-      await reconciler?.stop();
-      await governance?.stop();
-      await witnessing?.stop();
-      await alerting?.stop();
-      await appender.close();
-      await lease?.release();
+      await stopParts();
     })());
   // Fail closed: a node that lost the lease may already have a successor; it stops serving now.
   void lease?.lost.then((e) => {
@@ -211,7 +204,7 @@ async function governanceFor(dir: string, appender: Appender, notifier: Notifier
   const { isGoverned } = await import('../governance/genesis.js');
   if (!isGoverned(dir)) return undefined;
   const { startGovernance } = await import('../governance/service.js');
-  const { breakglassNotifier } = await import('../governance/notify.js');
+  const { breakglassNotifier } = await import('./breakglass-notifier.js');
   return startGovernance(dir, {
     append: (es) => appender.appendMany(es),
     ...(notifier ? { notify: breakglassNotifier(notifier, appender.origin) } : {}),
@@ -237,7 +230,7 @@ async function notifyPolicyUnmet(notifier: Notifier, origin: string, u: { size: 
 
 async function registerAppApi(app: FastifyInstance, dir: string, appender: Appender): Promise<void> {
   const { appAccessRoutes } = await import('../http/app-access.js');
-  const { appTokens } = await import('../alert/alerting.js');
+  const { appTokens } = await import('./alerting.js');
   await app.register(appAccessRoutes, { writer: appender, tokens: appTokens(dir) });
 }
 

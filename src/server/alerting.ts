@@ -14,20 +14,20 @@ import { appAccessRoutes } from '../http/app-access.js';
 import { alertsRoutes } from '../http/alerts-routes.js';
 import { IlogError } from '../ledger/errors.js';
 import type { LogStorage } from '../storage/log-storage.js';
-import type { Channel } from './channels/index.js';
-import './entries.js';
-import { startPipeline, type FindingSource, type Pipeline } from './pipeline.js';
-import type { Sleep } from './retry.js';
-import { loadRoutingConfig } from './routing-config.js';
-import { AlertService, type Sealing } from './service.js';
+import type { Channel } from '../alert/channels/index.js';
+import '../alert/entries.js';
+import { startPipeline, type FindingSource, type Pipeline } from '../alert/pipeline.js';
+import type { Sleep } from '../alert/retry.js';
+import { loadRoutingConfig } from '../alert/routing-config.js';
+import { AlertService, type Sealing } from '../alert/service.js';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { loadHmacKey } from '../capture/pg/entries.js';
 import { writeFileDurable } from '../storage/durable-file.js';
-import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
+import { NO_REVIEWER_KEYS, type ReviewerKeys } from '../alert/review.js';
 import { LOG_FILES, readLogConfig, readLogSigner } from '../log/appender-files.js';
 import { registerConsole } from '../http/console-routes.js';
 import type { PublishedTree } from '../http/log-published.js';
-import { storageAlertLog, type EntryWriter } from './storage-log.js';
+import { storageAlertLog, type EntryWriter } from '../alert/storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
 const MAX_FINDINGS = 10_000;
