@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Alerting } from './alerting.js';
 import type { Channel } from '../alert/channels/index.js';
-import { Appender } from '../log/appender.js';
+import { Appender, type AppenderOptions } from '../log/appender.js';
 import { readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
 import { logNodeStarted } from '../log/node-started.js';
@@ -76,13 +76,18 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   guardDataDir(dir, [ROUTING_FILE, APPS_FILE, 'reviewers.json'].map((f) => join(dir, f)));
   const token = readLogToken(dir);
   const readTokens = o.readTokens ?? !isLoopback(host);
+  // A standby loads its modules and connects to the store before it waits for the lease, so that
+  // taking over costs no start-up (6–12 s under load, against a 5 s target for failover).
+  await preload(dir);
+  const opened = await openStore();
   const lease = await sequencerLease();
   const metrics = new Metrics('serve');
   const logMetrics = new LogMetrics(metrics);
   let appender: Appender;
   try {
-    appender = await Appender.open(dir, { onCommit: logMetrics.onCommit });
+    appender = await Appender.open(dir, { onCommit: logMetrics.onCommit, ...opened?.appender });
   } catch (e) {
+    await opened?.close();
     await lease?.release();
     throw e;
   }
@@ -108,6 +113,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
     await witnessing?.stop();
     await alerting?.stop();
     await appender.close();
+    await opened?.close();
     await lease?.release();
   };
   try {
@@ -191,6 +197,38 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, metricsUrl: opsServer?.url ?? url, stop };
 }
 
+/** The modules startLogService imports on demand, loaded now (the alert area only when the directory uses it). */
+async function preload(dir: string): Promise<void> {
+  const alerts = existsSync(join(dir, ROUTING_FILE));
+  await Promise.all([
+    import('./reviewer-keys.js'),
+    import('../governance/genesis.js'),
+    import('../governance/service.js'),
+    import('./breakglass-notifier.js'),
+    import('../capture/pgaudit/start-reconciler.js'),
+    ...(alerts ? [import('./alerting.js'), import('../alert/deliverer.js'), import('../alert/routing-config.js')] : []),
+    ...(!alerts && existsSync(join(dir, APPS_FILE)) ? [import('../http/app-access.js'), import('./alerting.js')] : []),
+  ]);
+}
+
+/** On a PostgreSQL store, its reader (the synchronous bridge) and writer, opened for Appender.open. */
+async function openStore(): Promise<{ appender: Pick<AppenderOptions, 'storage' | 'writer'>; close(): Promise<void> } | undefined> {
+  const { storeUrl } = await import('../storage/open-storage.js');
+  const url = storeUrl();
+  if (url === undefined) return undefined;
+  const { PostgresLogStorage } = await import('../storage/postgres/postgres-sync.js');
+  const { PostgresLogStore } = await import('../storage/postgres/postgres-store.js');
+  const { logWriter } = await import('../log/appender-writer.js');
+  const storage = PostgresLogStorage.open(url);
+  try {
+    // The writer's store is closed by the appender (logWriter); the reader is ours to close.
+    return { appender: { storage, writer: logWriter(await PostgresLogStore.open(url)) }, close: async () => storage.close() };
+  } catch (e) {
+    storage.close();
+    throw e;
+  }
+}
+
 /** On a PostgreSQL store, wait for the sequencer lease (docs/storage.md); SQLite needs none. */
 async function sequencerLease(): Promise<{ lost: Promise<Error>; release(): Promise<void> } | undefined> {
   const { storeUrl } = await import('../storage/open-storage.js');
@@ -202,7 +240,7 @@ async function sequencerLease(): Promise<{ lost: Promise<Error>; release(): Prom
 
 async function governanceFor(dir: string, appender: Appender, notifier: Notifier | undefined): Promise<RunningGovernance | undefined> {
   const { isGoverned } = await import('../governance/genesis.js');
-  if (!isGoverned(dir)) return undefined;
+  if (!isGoverned(dir, appender.storage)) return undefined;
   const { startGovernance } = await import('../governance/service.js');
   const { breakglassNotifier } = await import('./breakglass-notifier.js');
   return startGovernance(dir, {
