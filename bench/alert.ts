@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { appTokens, startAlerting } from '../src/alert/alerting.js';
+import { appTokens, startAlerting } from '../src/server/alerting.js';
 import { Appender } from '../src/log/appender.js';
 import { initLog } from '../src/log/appender-init.js';
 import { startSmtpSink } from '../test/alert/helpers/smtp.js';

@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAlertService, reviewerTokens } from '../src/alert/alerting.js';
+import { openAlertService, reviewerTokens } from '../src/server/alerting.js';
 import { generateReviewerKey } from '../src/alert/reviewer-key.js';
 import { hmacValue, loadHmacKey } from '../src/capture/pg/entries.js';
 import { loadSigner, sign } from '../src/governance/signing.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
-import { startAlerting } from '../src/alert/alerting.js';
+import { startAlerting } from '../src/server/alerting.js';
 import { loadParser } from '../src/capture/pg/classify.js';
 import { hmacValue, loadHmacKey } from '../src/capture/pg/entries.js';
 import { splitCsvRecords } from '../src/capture/pgaudit/csv-records.js';

@@ -1,5 +1,5 @@
 // Storage backends benchmark (docs/storage.md); prints one JSON line per figure.
-//   npm run bench:storage -- [--seconds 10] [--restart-entries 1000000] [--skip-pg] [--restart-only]
+//   npm run bench:storage -- [--seconds 10] [--restart-entries 1000000] [--skip-pg] [--restart-only] [--pg-only] [--writers 1,4]
 // 1. durable appends/s and append → integrated p99 through Appender on SQLite
 //    and on PostgreSQL (a throw-away PostgreSQL 15 cluster, fsync on), with 1
 //    and 4 writers (4 Appenders, each its own connection/writer, on one store);
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     'restart-entries': { type: 'string', default: '1000000' },
     'skip-pg': { type: 'boolean', default: false },
     'restart-only': { type: 'boolean', default: false },
+    'pg-only': { type: 'boolean', default: false },
+    writers: { type: 'string', default: '1,4' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -118,7 +120,8 @@ async function restart(n: number): Promise<void> {
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'ilog-bench-storage-'));
 try {
-  for (const writers of args['restart-only'] ? [] : [1, 4]) {
+  const writerCounts = args.writers.split(',').map(Number);
+  for (const writers of args['restart-only'] || args['pg-only'] ? [] : writerCounts) {
     const dir = join(tmp, `sqlite-${writers}`);
     await initLog(dir, { origin: 'bench.example/sqlite' });
     await appendLoad('sqlite', dir, writers);
@@ -126,7 +129,7 @@ try {
   if (!args['skip-pg'] && !args['restart-only']) {
     const cluster = await startPgCluster({ pgaudit: false, conf: ['fsync = on', 'synchronous_commit = on'] });
     try {
-      for (const writers of [1, 4]) {
+      for (const writers of writerCounts) {
         const dir = join(tmp, `pg-${writers}`);
         const store = `${cluster.url}?schema=bench${writers}`;
         process.env.ILOG_STORE = store; // initLog opens the log through storage/open-storage.ts
@@ -138,7 +141,7 @@ try {
       await cluster.stop();
     }
   }
-  await restart(RESTART_N);
+  if (!args['pg-only']) await restart(RESTART_N);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -103,6 +103,17 @@ interface StoredSuppression extends Suppression {
   signed: boolean;
 }
 
+/**
+ * The book as data, for a snapshot bound to a signed checkpoint (log/state-snapshot.ts):
+ * what `apply` built from entries [0, next). Review signatures were checked when applied;
+ * whether a review counts is still decided when an alert is read.
+ */
+export interface AlertBookState {
+  next: number;
+  alerts: (Omit<AlertRecord, 'since'> & { since: [string, number][] })[];
+  suppressions: StoredSuppression[];
+}
+
 export class AlertBook {
   readonly #alerts = new Map<number, AlertRecord>();
   readonly #byFinding = new Map<string, number>();
@@ -113,6 +124,26 @@ export class AlertBook {
 
   constructor(rules: BookRules) {
     this.#rules = rules;
+  }
+
+  snapshot(): AlertBookState {
+    return structuredClone({
+      next: this.next,
+      alerts: [...this.#alerts.values()].map((a) => ({ ...a, since: [...a.since] })),
+      suppressions: this.#suppressions,
+    });
+  }
+
+  /** Starts from a snapshot's state (an empty book only): `apply` then takes entries from `state.next` on. */
+  restore(state: AlertBookState): void {
+    if (this.next !== 0) throw new Error('AlertBook.restore: the book has already applied entries');
+    const s = structuredClone(state);
+    for (const a of s.alerts) {
+      this.#alerts.set(a.id, { ...a, since: new Map(a.since) });
+      if (!this.#byFinding.has(a.finding)) this.#byFinding.set(a.finding, a.id);
+    }
+    this.#suppressions.push(...s.suppressions);
+    this.next = s.next;
   }
 
   /** Applies one log entry (any kind; non-alert entries are skipped). Entries must come in index order. */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../detect/finding.js';
 import { ALERT_STATES, type AlertFilter } from './book.js';
-import { parseOrThrow } from './invalid-field.js';
+import { parseOrThrow } from '../ledger/invalid-field.js';
 
 const time = z.string().datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 

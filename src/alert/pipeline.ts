@@ -1,8 +1,9 @@
 // Detector → alerts (DESIGN.md "Flow"): follow the log in index order, let the
 // detector judge each entry, raise an alert for each Finding. No cursor: the
 // detector's baselines are derived from every entry, so the pipeline replays
-// from entry 0 on start, and AlertService raises once per finding id, so the
-// replay re-raises nothing. Alert entries themselves are fed to the detector
+// from entry 0 on start — or from `from`, the size of a signed snapshot the
+// detector was restored from — and AlertService raises once per finding id, so
+// the replay re-raises nothing. Alert entries themselves are fed to the detector
 // too (it ignores kinds it does not know).
 import type { Finding } from '../detect/finding.js';
 import type { LogStorage } from '../storage/log-storage.js';
@@ -31,10 +32,10 @@ export function startPipeline(
   storage: LogStorage,
   detector: FindingSource,
   sink: FindingSink,
-  opts: { pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void; onFinding?: (f: Finding) => void; sign?: (index: number) => Promise<unknown> } = {},
+  opts: { from?: number; onPosition?: (next: number) => void; pollMs?: number; tickMs?: number; clock?: () => number; onError?: (e: unknown) => void; onFinding?: (f: Finding) => void; sign?: (index: number) => Promise<unknown> } = {},
 ): Pipeline {
-  const follower = new Follower(storage, { from: 0, pollMs: opts.pollMs ?? 20, ...(opts.sign ? { sign: opts.sign } : {}) });
-  let next = 0;
+  const follower = new Follower(storage, { from: opts.from ?? 0, pollMs: opts.pollMs ?? 20, ...(opts.sign ? { sign: opts.sign } : {}) });
+  let next = opts.from ?? 0;
   let stopped = false;
   const waiters: { index: number; resolve: () => void }[] = [];
   // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
@@ -70,6 +71,8 @@ export function startPipeline(
       for (const f of detector.observe(index, entry)) await raise(f);
       if (stopped) return;
       next = index + 1;
+      // Every entry below `next` is judged and its findings raised: the detector may be snapshotted here.
+      opts.onPosition?.(next);
       for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.index <= next) waiters.splice(i, 1)[0]!.resolve();
     }
   })();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SEVERITIES } from '../detect/finding.js';
 import { IlogError } from '../ledger/errors.js';
-import { invalidField } from './invalid-field.js';
+import { invalidField } from '../ledger/invalid-field.js';
 
 const name = z.string().min(1).max(128);
 const url = z.string().url().refine((u) => /^https?:/.test(u), 'http(s) URL');

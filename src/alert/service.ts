@@ -8,7 +8,7 @@
 import type { Finding } from '../detect/finding.js';
 import { IlogError } from '../ledger/errors.js';
 import type { AlertLog } from './alert-log.js';
-import { AlertBook, type AlertFilter, type AlertView, type RaisedFacts, type Suppression } from './book.js';
+import { AlertBook, type AlertBookState, type AlertFilter, type AlertView, type RaisedFacts, type Suppression } from './book.js';
 import { pageAlerts, type AlertPage } from './filter.js';
 import { renderMessage, type AlertMessage, type Channel } from './channels/index.js';
 import { channelsFor, Deliverer, type DeliveryOutcome } from './deliverer.js';
@@ -46,6 +46,10 @@ export interface AlertServiceOptions {
   channels?: Channel[];
   /** Background failures (escalation check, logging a delivery); default: a process warning. */
   onError?: (e: unknown) => void;
+  /** Start from this book (a sound snapshot, log/state-snapshot.ts): the first refresh reads only the entries after it. */
+  restored?: AlertBookState;
+  /** When to snapshot the book (a SnapshotSchedule): refresh stops at the due checkpoint's size and hands over the book. */
+  snapshots?: { due(position: number): number | undefined; take(size: number, state: AlertBookState): unknown };
 }
 
 export class AlertService implements Notifier {
@@ -62,6 +66,7 @@ export class AlertService implements Notifier {
   readonly #inflight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   readonly #onError: (e: unknown) => void;
+  readonly #snapshots: AlertServiceOptions['snapshots'];
 
   constructor(o: AlertServiceOptions) {
     this.#log = o.log;
@@ -70,6 +75,8 @@ export class AlertService implements Notifier {
     this.#keys = o.keys;
     this.#sealing = o.sealing;
     this.#book = new AlertBook({ origin: o.origin, keys: o.keys, eligible: (r, a) => isEligible(o.config, r, a) });
+    if (o.restored) this.#book.restore(o.restored);
+    this.#snapshots = o.snapshots;
     this.#clock = o.clock ?? Date.now;
     this.#onError = o.onError ?? ((e) => process.emitWarning(`ilog alerts: ${e instanceof Error ? e.message : String(e)}`));
     this.#deliverer = new Deliverer(o.config, o.channels ?? channelsFor(o.config, this.#clock), o.sleep ?? realSleep);
@@ -262,10 +269,19 @@ export class AlertService implements Notifier {
 
   /** Reads entries other processes appended since the last look (opening sealed alerts with the server key). */
   async refresh(): Promise<void> {
+    // A snapshot due at a checkpoint ahead: read up to its size first, hand the book over there.
+    let mark = this.#snapshots?.due(this.#book.next);
+    const handOver = (): void => {
+      if (mark === undefined || this.#book.next !== mark) return;
+      this.#snapshots!.take(mark, this.#book.snapshot());
+      mark = undefined;
+    };
     for (;;) {
-      const batch = await this.#log.read(this.#book.next, READ_CHUNK);
+      handOver();
+      const max = mark !== undefined && mark > this.#book.next ? Math.min(READ_CHUNK, mark - this.#book.next) : READ_CHUNK;
+      const batch = await this.#log.read(this.#book.next, max);
       for (const { index, entry } of batch) this.#book.apply(index, await this.#open(entry));
-      if (batch.length < READ_CHUNK) return;
+      if (batch.length < max) return handOver();
     }
   }
 

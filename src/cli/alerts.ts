@@ -21,12 +21,12 @@ interface ReviewerOptions extends GlobalOptions {
  * reviewer's machine; the log counts them only if the quorum registered the key.
  */
 async function asReviewer<T>(opts: ReviewerOptions, fn: (svc: AlertService, me: ReviewerSigner) => Promise<T>): Promise<T> {
-  const { openAlertService } = await import('../alert/alerting.js');
+  const { openAlertService } = await import('../server/alerting.js');
   const { readReviewerKey } = await import('../alert/reviewer-key.js');
   const { Appender } = await import('../log/appender.js');
   const { ProvenLog } = await import('../log/proven-log.js');
   const { replayStorage } = await import('../governance/replay.js');
-  const { policyReviewerKeys } = await import('../governance/reviewer-keys.js');
+  const { policyReviewerKeys } = await import('../server/reviewer-keys.js');
   const file = opts.key ?? process.env.ILOG_REVIEWER_KEY;
   if (!file) throw new IlogError('UNAUTHORIZED', 'pass your reviewer key file with --key or set ILOG_REVIEWER_KEY (make one with `ilog reviewer keygen`)');
   const key = readReviewerKey(file);
@@ -127,7 +127,7 @@ export function register(program: Command): void {
     .option('--revoke')
     .action(
       action<GlobalOptions & { revoke?: boolean }, [string]>(async (opts, reviewer) => {
-        const { ALERT_FILES, reviewerTokens } = await import('../alert/alerting.js');
+        const { ALERT_FILES, reviewerTokens } = await import('../server/alerting.js');
         const { loadRoutingConfig } = await import('../alert/routing-config.js');
         const store = reviewerTokens(opts.dir);
         if (opts.revoke) {

@@ -15,7 +15,7 @@ export function register(program: Command): void {
       .option('--context', 'may send context (directory, relationships) through POST /v1/context'),
   ).action(
     action<GlobalOptions & { backfill?: boolean; context?: boolean }, [string]>(async (opts, name) => {
-      const { appTokens } = await import('../alert/alerting.js');
+      const { appTokens } = await import('../server/alerting.js');
       const scopes = [...(opts.backfill ? ['backfill'] : []), ...(opts.context ? ['context'] : [])];
       const token = appTokens(opts.dir).add(name, new Date(), scopes);
       printResult(opts.json, { name, token, source: `app:${name}` }, `${token}\n(store it now: ilog keeps only its hash; entries from this app have source "app:${name}")`);
@@ -23,14 +23,14 @@ export function register(program: Command): void {
   );
   withCommonOptions(app.command('remove <name>').description("revoke an application's token")).action(
     action<GlobalOptions, [string]>(async (opts, name) => {
-      const { appTokens } = await import('../alert/alerting.js');
+      const { appTokens } = await import('../server/alerting.js');
       appTokens(opts.dir).remove(name);
       printResult(opts.json, { name, removed: true }, `removed ${name}`);
     }),
   );
   withCommonOptions(app.command('list').description('applications with a token')).action(
     action<GlobalOptions, []>(async (opts) => {
-      const { appTokens } = await import('../alert/alerting.js');
+      const { appTokens } = await import('../server/alerting.js');
       const names = appTokens(opts.dir).names();
       printResult(opts.json, { apps: names }, names.join('\n'));
     }),

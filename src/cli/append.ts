@@ -86,7 +86,7 @@ function tokenFor(opts: AppendOptions): string | undefined {
 }
 
 async function appendRemote(url: string, token: string | undefined, entries: Uint8Array[], progress: Progress): Promise<Appended> {
-  const { LogClient } = await import('../http/log-client.js');
+  const { LogClient } = await import('../log/log-client.js');
   const { decodeUtf8 } = await import('../ledger/bytes.js');
   const client = new LogClient(url, token === undefined ? {} : { token });
   let first = -1;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { issueField } from '../alert/invalid-field.js';
+import { issueField } from '../ledger/invalid-field.js';
 import { IlogError } from '../ledger/errors.js';
 
 /** A secret: `{file: path}` (trailing newline dropped), `{env: NAME}`, or the value itself (discouraged). */

@@ -56,14 +56,14 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   const { initLog } = await import('../log/appender-init.js');
   const { LOG_FILES } = await import('../log/appender-files.js');
   const { defaultOrigin } = await import('./init.js');
-  const { readCredentials, writeCredentials, newPassword } = await import('../demo/credentials.js');
-  const { writeDemoAlertConfig } = await import('../demo/config-files.js');
+  const { readCredentials, writeCredentials, newPassword } = await import('../server/demo/credentials.js');
+  const { writeDemoAlertConfig } = await import('../server/demo/config-files.js');
   const { loadHmacKey, hmacValue } = await import('../capture/pg/entries.js');
-  const { assertPortFree, portError } = await import('../demo/ports.js');
+  const { assertPortFree, portError } = await import('../server/demo/ports.js');
 
   // Lock first: two demos racing on one directory must not both create the log.
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const { lockDemoDir } = await import('../demo/run-lock.js');
+  const { lockDemoDir } = await import('../server/demo/run-lock.js');
   const release = lockDemoDir(opts.dir);
   const stack = new Stack();
   stack.push('demo lock', async () => release());
@@ -91,27 +91,27 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       writeDemoAlertConfig(opts.dir, (v) => hmacValue(key, v));
     }
     say(`ilog demo: starting the demo company database${firstSetup ? ' (first start: creating and seeding it, this takes a while)' : ''}…`);
-    const { startCompanyDb } = await import('../demo/company-db.js');
-    const { withDefaultWasmTiering } = await import('../demo/wasm-scope.js');
+    const { startCompanyDb } = await import('../server/demo/company-db.js');
+    const { withDefaultWasmTiering } = await import('../server/demo/wasm-scope.js');
     mkdirSync(join(opts.dir, 'demo-db'), { recursive: true });
     const db = await withDefaultWasmTiering(() => startCompanyDb({ dataDir: join(opts.dir, 'demo-db'), ...dbAt })).catch((e: unknown) => {
       throw portError(e, dbAt, '--db-listen');
     });
     stack.push('demo database', () => db.stop());
 
-    const { startLogService } = await import('./serve-log.js');
-    const { withDemoInbox } = await import('../demo/inbox.js');
+    const { startLogService } = await import('../server/serve.js');
+    const { withDemoInbox } = await import('../server/demo/inbox.js');
     const running = await startLogService(opts.dir, opts.listen, { alertChannels: withDemoInbox((t) => (opts.json ? process.stderr : process.stdout).write(t + '\n')) });
     stack.push('log service', () => running.stop());
 
-    const { ensurePerson, hasPerson } = await import('../demo/person.js');
+    const { ensurePerson, hasPerson } = await import('../server/demo/person.js');
     if (firstSetup) {
       if (hasPerson(opts.dir, running.appender.storage, PERSON)) {
         throw new IlogError('DEMO_CREDENTIALS_LOST', `${PERSON} exists in the log but ${opts.dir}/demo-credentials.txt is gone; start afresh with another --dir`, { dir: opts.dir });
       }
       creds = { password: newPassword() };
       if (running.features.alerting) {
-        const { reviewerTokens } = await import('../alert/alerting.js');
+        const { reviewerTokens } = await import('../server/alerting.js');
         const tokens = reviewerTokens(opts.dir);
         if (!tokens.names().includes(REVIEWER)) creds.reviewerToken = tokens.add(REVIEWER);
       }
@@ -120,9 +120,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const password = creds!.password;
     await ensurePerson(opts.dir, running.appender, PERSON, PERSON_ROLE, () => password);
     // The reviewer signs reviews with their own key, registered by the admin key (docs/alert.md).
-    const reviewerKey = running.features.alerting ? await (await import('../demo/reviewer.js')).ensureReviewerKey(opts.dir, REVIEWER) : undefined;
+    const reviewerKey = running.features.alerting ? await (await import('../server/demo/reviewer.js')).ensureReviewerKey(opts.dir, REVIEWER) : undefined;
 
-    const { startDemoProxy } = await import('../demo/proxy.js');
+    const { startDemoProxy } = await import('../server/demo/proxy.js');
     const proxy = await startDemoProxy({
       dir: opts.dir,
       appender: running.appender,
@@ -132,7 +132,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     });
     stack.push('capture proxy', () => proxy.close());
 
-    const { banner, psqlCommand, connectionUrl } = await import('../demo/banner.js');
+    const { banner, psqlCommand, connectionUrl } = await import('../server/demo/banner.js');
     const facts = {
       dir: opts.dir,
       origin: running.appender.origin,
@@ -147,7 +147,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       ...(creds!.reviewerToken ? { reviewerToken: creds!.reviewerToken } : {}),
       ...(reviewerKey ? { reviewerKey } : {}),
     };
-    const { stopOnSignals } = await import('./serve-log.js');
+    const { stopOnSignals } = await import('../server/serve.js');
     stopOnSignals(() => stack.unwind(), () => say('ilog demo: stopped'));
     printResult(opts.json, { url: running.url, proxy: facts.proxy, db: facts.db, person: PERSON, password, purpose: PURPOSE, connection: connectionUrl(facts), psql: psqlCommand(facts), origin: facts.origin, dir: opts.dir, created, alerting: facts.alerting }, banner(facts));
   } catch (e) {

@@ -77,10 +77,10 @@ export function register(program: Command): void {
       const credentials = (role: string): UpstreamCredentials | undefined =>
         cfg.roles?.[role] !== undefined ? { user: role, password: cfg.roles[role]! } : role === up.credentials.user ? up.credentials : undefined;
 
-      const { guardDataDir } = await import('./private-data.js');
+      const { guardDataDir } = await import('../server/private-data.js');
       guardDataDir(opts.dir, opts.config ? [opts.config] : []);
       const { Appender } = await import('../log/appender.js');
-      const { startProxy } = await import('../capture/pg/start.js');
+      const { startProxy } = await import('../server/proxy.js');
       if (opts.writer !== 'auto' && opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be auto, thread or inline');
       const { Metrics } = await import('../export/metrics.js');
       const { LogMetrics } = await import('../export/log-metrics.js');

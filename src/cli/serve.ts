@@ -1,6 +1,6 @@
 // `ilog serve`: the log service over HTTP (tlog-tiles read API, proofs, POST /add),
 // plus the application capture API and alerting when the data directory has
-// `apps.json` / `alerts.json` (see serve-log.ts).
+// `apps.json` / `alerts.json` (see src/server/serve.ts).
 import type { Command } from 'commander';
 import { action, withCommonOptions } from './common.js';
 import { note, printResult, usageError, type GlobalOptions } from './output.js';
@@ -21,7 +21,7 @@ export function register(program: Command): void {
   ).action(
     action<GlobalOptions & { listen: string; requireReadToken?: boolean; publicRead?: boolean; metricsListen?: string; logFormat: string; logLevel: string; config?: string }, []>(async (opts) => {
       if (opts.requireReadToken && opts.publicRead) throw usageError('--require-read-token and --public-read contradict each other');
-      const { startLogService, stopOnSignals } = await import('./serve-log.js');
+      const { startLogService, stopOnSignals } = await import('../server/serve.js');
       const readTokens = opts.requireReadToken ? true : opts.publicRead ? false : undefined;
       const { loadConfig } = await import('./config-file.js');
       const cfg = loadConfig(opts.config);

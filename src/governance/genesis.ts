@@ -5,6 +5,7 @@
 import { IlogError } from '../ledger/errors.js';
 import { verifierFromKey } from '../ledger/note.js';
 import { openLogStorage } from '../storage/open-storage.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import { genesisGovernanceSchema } from './entries.js';
 
 /** The genesis fields for `vkeys` and `quorum`; throws USAGE on a bad key, a repeated admin or an impossible quorum. */
@@ -27,15 +28,16 @@ export function governanceGenesis(vkeys: readonly string[], quorum: number): { a
 }
 
 /** Whether the log in `dir` names admins in its genesis (then locks, persons and policy are governed). */
-export function isGoverned(dir: string): boolean {
-  const storage = openLogStorage(dir, { readonly: true });
+export function isGoverned(dir: string, open?: Pick<LogStorage, 'readEntries'>): boolean {
+  // A log already open is read as it is: opening a PostgreSQL store again starts a worker and connects (seconds, on a failover's path).
+  const storage = open ?? openLogStorage(dir, { readonly: true });
   try {
     const first = storage.readEntries(0, 1)[0];
     if (!first) return false;
     const g = JSON.parse(Buffer.from(first).toString('utf8')) as { admins?: unknown };
     return Array.isArray(g.admins) && g.admins.length > 0;
   } finally {
-    storage.close();
+    if (!open) (storage as LogStorage).close();
   }
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseCheckpoint } from '../ledger/checkpoint.js';
 import { encodeEntry } from '../ledger/entry.js';
 import { parseNote } from '../ledger/note.js';
-import { LogClient } from '../http/log-client.js';
+import { LogClient } from '../log/log-client.js';
 import { openLogStorage } from '../storage/open-storage.js';
 import { LOG_FILES } from '../log/appender-files.js';
 import { ProvenLog } from '../log/proven-log.js';

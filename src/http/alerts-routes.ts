@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { pageAlerts, parseAlertPage } from '../alert/filter.js';
 import type { Finding } from '../detect/finding.js';
-import { parseOrThrow } from '../alert/invalid-field.js';
+import { parseOrThrow } from '../ledger/invalid-field.js';
 import { isEligible } from '../alert/router.js';
 import type { AlertService, SignedAct } from '../alert/service.js';
 import type { TokenStore } from '../capture/app/token-store.js';

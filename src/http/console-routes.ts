@@ -27,7 +27,7 @@ import { z } from 'zod';
 import type { AlertService } from '../alert/service.js';
 import type { ReviewerKeys } from '../alert/review.js';
 import { isEligible } from '../alert/router.js';
-import { parseOrThrow } from '../alert/invalid-field.js';
+import { parseOrThrow } from '../ledger/invalid-field.js';
 import { toBase64 } from '../ledger/bytes.js';
 import { IlogError } from '../ledger/errors.js';
 import { leafHash } from '../ledger/hash.js';

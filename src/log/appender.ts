@@ -103,6 +103,8 @@ export class Appender {
   readonly #timers: NodeJS.Timeout[] = [];
   #lastCheckpointAt = 0;
   #integratedSize: number;
+  /** End of the last batch this appender committed: indexes below it exist without asking storage (a round trip on PostgreSQL). */
+  #committedEnd = 0;
   #closed = false;
   /** The last background failure (storage error), kept for stats and retried on the next poll. */
   lastError: unknown;
@@ -115,6 +117,7 @@ export class Appender {
     this.#integrator = new Integrator(storage, writer, opts);
     this.#sequencer = new Sequencer((entries) => writer.appendBatch(entries), opts, (first, entries) => {
       this.#integrator.offer(first, entries);
+      this.#committedEnd = Math.max(this.#committedEnd, first + entries.length);
       // Integration writes share the writer thread with append commits, in order: one sent
       // after every small commit sat in front of the next append commit and doubled its
       // latency (bench:proxy). So integrate right away only for a full step or for
@@ -197,7 +200,7 @@ export class Appender {
   /** Resolves with a signed checkpoint containing entry `index` and the inclusion proof. */
   awaitIntegrated(index: number): Promise<Integrated> {
     if (this.#closed) return Promise.reject(new IlogError('CLOSED', 'the log is closed; reopen it'));
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.storage.size()) {
+    if (!Number.isSafeInteger(index) || index < 0 || (index >= this.#committedEnd && index >= this.storage.size())) {
       return Promise.reject(new IlogError('INDEX_OUT_OF_RANGE', 'no entry has this index yet; append it first', { index }));
     }
     const latest = this.#checkpointer.latest();

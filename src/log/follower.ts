@@ -18,7 +18,7 @@ import { decodeEntry, type Entry } from '../ledger/entry.js';
 import { IlogError } from '../ledger/errors.js';
 import { parseCheckpoint } from '../ledger/checkpoint.js';
 import { openNote, parseNote, verifierFromKey } from '../ledger/note.js';
-import { LogClient } from '../http/log-client.js';
+import { LogClient } from './log-client.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { ProvenLog, type EntryReader } from './proven-log.js';
 import { writeFileDurable } from '../storage/durable-file.js';

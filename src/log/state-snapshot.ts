@@ -181,3 +181,73 @@ export function replayFromSnapshot<T>(
   }
   return { from, applied, ...(snap && 'refused' in snap ? { refused: snap.refused } : {}) };
 }
+
+/**
+ * When a component that follows the log (the alert book, the detector) should
+ * snapshot itself, and at which signed checkpoint: at most every `everyMs`, at the
+ * latest checkpoint at or beyond the component's position. The component calls
+ * `due(position)` as it advances and `take(size, state)` once its state covers
+ * exactly the entries [0, size).
+ */
+export class SnapshotSchedule {
+  readonly #dir: string;
+  readonly #name: string;
+  readonly #log: Pick<LogStorageReader, 'latestCheckpoint'>;
+  readonly #verifier: Verifier;
+  readonly #signer: Signer;
+  readonly #everyMs: number;
+  readonly #clock: () => number;
+  readonly #onError: (e: unknown) => void;
+  #last: number;
+  #target: { note: string; size: number } | undefined;
+
+  /** `onError`: a snapshot that cannot be saved (disk full) is reported and skipped; the component goes on. */
+  constructor(o: { dir: string; name: string; log: Pick<LogStorageReader, 'latestCheckpoint'>; verifier: Verifier; signer: Signer; everyMs: number; clock?: () => number; onError?: (e: unknown) => void }) {
+    this.#dir = o.dir;
+    this.#name = o.name;
+    this.#log = o.log;
+    this.#verifier = o.verifier;
+    this.#signer = o.signer;
+    this.#everyMs = o.everyMs;
+    this.#clock = o.clock ?? Date.now;
+    this.#onError = o.onError ?? ((e) => process.emitWarning(`ilog: snapshot ${o.name} not saved: ${String(e)}`));
+    this.#last = this.#clock();
+  }
+
+  /** The size of the checkpoint to snapshot at, when a snapshot is due and one lies at or beyond `position`. */
+  due(position: number): number | undefined {
+    if (this.#clock() - this.#last < this.#everyMs) return undefined;
+    if (this.#target === undefined || this.#target.size < position) {
+      try {
+        const note = this.#log.latestCheckpoint();
+        this.#target = note === undefined ? undefined : { note, size: openCheckpoint(note, [this.#verifier]).checkpoint.size };
+      } catch (e) {
+        this.#onError(e);
+        this.#last = this.#clock(); // try again after the interval
+        return undefined;
+      }
+    }
+    return this.#target !== undefined && this.#target.size >= position ? this.#target.size : undefined;
+  }
+
+  /** Saves `state`, which covers exactly the entries [0, size), if `size` is the due checkpoint's. */
+  take(size: number, state: unknown): boolean {
+    if (this.#target?.size !== size || size === 0) return false;
+    const note = this.#target.note;
+    this.#last = this.#clock();
+    this.#target = undefined;
+    try {
+      saveSnapshot(this.#dir, this.#name, note, this.#verifier, this.#signer, state);
+      return true;
+    } catch (e) {
+      this.#onError(e);
+      return false;
+    }
+  }
+
+  /** The next `due` ignores the interval (a last snapshot on stop). */
+  now(): void {
+    this.#last = -Infinity;
+    this.#target = undefined;
+  }
+}

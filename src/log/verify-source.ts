@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { IlogError } from '../ledger/errors.js';
 import { decodeBundle, entriesPath, TILE_WIDTH } from '../ledger/tiles.js';
-import { LogClient } from '../http/log-client.js';
+import { LogClient } from './log-client.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { openLogStorage, storeUrl } from '../storage/open-storage.js';
 import { TilesDir } from '../storage/tiles-dir/tiles-dir.js';

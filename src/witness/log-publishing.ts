@@ -2,7 +2,7 @@
 // directory with a `witness-policy` file (C2SP tlog-policy) publishes only
 // checkpoints that meet it; without the file nothing changes.
 //
-// Wiring (http/log-server.ts and cli/serve-log.ts):
+// Wiring (http/log-server.ts and server/serve.ts):
 //   const w = startWitnessPublishing(dir, storage, { log: (l) => process.stderr.write(l + '\n') });
 //   createLogServer({ storage, ..., published: w?.published, health: w?.health });
 //   on shutdown: await w?.stop();

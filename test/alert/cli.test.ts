@@ -5,7 +5,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appTokens } from '../../src/alert/alerting.js';
+import { appTokens } from '../../src/server/alerting.js';
 import { Appender } from '../../src/log/appender.js';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { governedDir, type GovDir } from '../governance/fixture.js';

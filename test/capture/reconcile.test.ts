@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startAlerting } from '../../src/alert/alerting.js';
+import { startAlerting } from '../../src/server/alerting.js';
 import { loadHmacKey } from '../../src/capture/pg/entries.js';
 import { Reconciler } from '../../src/capture/pgaudit/reconciler.js';
 import { checkServerSettings } from '../../src/capture/pgaudit/server-settings.js';

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLogService } from '../../src/cli/serve-log.js';
+import { startLogService } from '../../src/server/serve.js';
 import { initLog } from '../../src/log/appender-init.js';
 import { codeHash, configHash, ilogVersion } from '../../src/log/node-started.js';
 import { decodeEntry } from '../../src/ledger/entry.js';

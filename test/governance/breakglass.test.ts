@@ -6,7 +6,7 @@ import { act, approve, propose } from '../../src/governance/actions.js';
 import { buildChange } from '../../src/governance/change-args.js';
 import { GovernanceLoop, type BreakglassNotice } from '../../src/governance/loop.js';
 import { GovernedLocks } from '../../src/governance/lock-state.js';
-import { breakglassNotifier } from '../../src/governance/notify.js';
+import { breakglassNotifier } from '../../src/server/breakglass-notifier.js';
 import type { NotifyEvent } from '../../src/alert/notifier.js';
 import { submit } from '../../src/governance/target.js';
 import { GovernanceView } from '../../src/governance/view.js';

@@ -3,8 +3,8 @@
 // log client and the mirrors' source pass $ILOG_READ_TOKEN / readToken.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLogService } from '../../src/cli/serve-log.js';
-import { LogClient } from '../../src/http/log-client.js';
+import { startLogService } from '../../src/server/serve.js';
+import { LogClient } from '../../src/log/log-client.js';
 import { readTokenStore } from '../../src/http/log-read-auth.js';
 import { initLog } from '../../src/log/appender-init.js';
 import { HttpTlogSource } from '../../src/witness/tlog-source.js';

@@ -5,7 +5,7 @@
 // The body is attacker-controlled: strict schema, bounded sizes, and every
 // rejection names the offending field.
 import { z } from 'zod';
-import { parseOrThrow } from '../../alert/invalid-field.js';
+import { parseOrThrow } from '../../ledger/invalid-field.js';
 import { IlogError } from '../../ledger/errors.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);

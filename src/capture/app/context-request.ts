@@ -9,7 +9,7 @@
 // Applications send them through POST /v1/context, operators through
 // `ilog import --context`; both validate with this schema before appending.
 import { z } from 'zod';
-import { parseOrThrow } from '../../alert/invalid-field.js';
+import { parseOrThrow } from '../../ledger/invalid-field.js';
 
 const name = z.string().trim().min(1).max(256);
 const instant = z.string().max(40).refine((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 time');

@@ -125,13 +125,21 @@ export class PostgresLogStore implements LogStore {
   async appendBatch(entries: readonly Uint8Array[]): Promise<{ first: number; count: number }> {
     checkEntries(entries);
     if (entries.length === 0) return { first: await this.size(), count: 0 };
-    const first = await this.#tx(async (c) => {
-      const row = (await c.query(`UPDATE ${this.#s}.head SET next = next + $1 WHERE id = 1 RETURNING next - $1 AS first`, [entries.length])).rows[0];
-      const first = Number(row.first);
-      await c.query(`INSERT INTO ${this.#s}.entries (idx, data) SELECT $1::bigint + o - 1, d FROM unnest($2::bytea[]) WITH ORDINALITY AS t(d, o)`, [first, entries.map(asBuffer)]);
-      return first;
-    });
-    return { first, count: entries.length };
+    // One statement, one round trip, its own transaction: the head row is locked only while
+    // PostgreSQL inserts and commits, never across a round trip to this process (four writers
+    // queue on that lock; with BEGIN, UPDATE, INSERT, COMMIT as four round trips a writer held
+    // it through its event loop's stalls: 5,400 appends/s with 4 writers). A data-modifying
+    // WITH runs exactly once, whether or not the outer SELECT reads it.
+    // The entries travel as one binary parameter and their lengths (node-postgres sends a
+    // Buffer as binary but a bytea[] as hex text: twice the bytes, and 7 µs of CPU per entry).
+    const rows = await this.#q<{ first: string }>(
+      `WITH h AS (UPDATE ${this.#s}.head SET next = next + $1 WHERE id = 1 RETURNING next - $1 AS first),
+            l AS (SELECT o, len, sum(len) OVER (ORDER BY o) - len AS off FROM unnest($3::int[]) WITH ORDINALITY AS t(len, o)),
+            i AS (INSERT INTO ${this.#s}.entries (idx, data) SELECT h.first + l.o - 1, substring($2::bytea FROM (l.off + 1)::int FOR l.len) FROM h, l)
+       SELECT first FROM h`,
+      [entries.length, Buffer.concat(entries.map(asBuffer)), `{${entries.map((e) => e.byteLength).join(',')}}`],
+    );
+    return { first: Number(rows[0]!.first), count: entries.length };
   }
 
   async size(): Promise<number> {

@@ -14,7 +14,7 @@ import { IlogError } from '../../ledger/errors.js';
 import { parseStoreUrl, pgError, redact } from './postgres-store.js';
 
 export interface LeaseOptions {
-  /** How often a standby tries to take the lease, and the holder checks its session (ms, default 500). */
+  /** How often a standby tries to take the lease, and the holder checks its session (ms, default 250). */
   pollMs?: number;
   /** Called once while the lease is held by someone else. */
   onStandby?: () => void;
@@ -45,13 +45,15 @@ export class SequencerLease {
   /** Wait until this process holds the lease (standing by while another holds it). */
   static async acquire(url: string, opts: LeaseOptions = {}): Promise<SequencerLease> {
     const { connectionString, schema } = parseStoreUrl(url);
-    const pollMs = opts.pollMs ?? 500;
+    const pollMs = opts.pollMs ?? 250;
     const client = new pg.Client({ connectionString, keepAlive: true, keepAliveInitialDelayMillis: 1000 });
     client.on('error', () => {}); // before the lease exists, failures surface through the queries below
     try {
       await client.connect();
-      // Let the server notice a vanished holder host within seconds, not the kernel's two hours.
-      await client.query('SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 3');
+      // Let the server notice a vanished holder host within seconds, not the kernel's two hours:
+      // keepalives after 1 s of silence, 2 unanswered 1 s apart end the session (≈ 3 s), and
+      // so does data unacknowledged for 3 s (tcp_user_timeout); then the lock is free.
+      await client.query('SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000');
       // Operators see who holds the lease and who stands by in pg_stat_activity.application_name.
       await client.query("SET application_name = 'ilog standby'");
       let told = false;

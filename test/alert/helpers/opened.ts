@@ -1,7 +1,7 @@
 // Log entries with sealed alert bodies opened (src/alert/seal.ts), for tests
 // that read alerts straight from the log: with the keys a harness made, or with
 // the server's alert key in a data directory (`alert-server.age`, `hmac.key`).
-import { serverSealing } from '../../../src/alert/alerting.js';
+import { serverSealing } from '../../../src/server/alerting.js';
 import { openRaised } from '../../../src/alert/seal.js';
 
 type Keys = { identity: string; tagKey: Uint8Array };

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IlogError } from '../ledger/errors.js';
-import { writeFileDurable } from '../storage/durable-file.js';
+import { IlogError } from '../../ledger/errors.js';
+import { writeFileDurable } from '../../storage/durable-file.js';
 
 export const CREDENTIALS_FILE = 'demo-credentials.txt';
 

@@ -9,7 +9,7 @@
 // Existing files are never overwritten: edit them to try real channels.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurable } from '../storage/durable-file.js';
+import { writeFileDurable } from '../../storage/durable-file.js';
 import { VIP_PATIENT_IDS, patientMrn } from './company-db.js';
 
 export const DEMO_INBOX_HOST = 'inbox.demo.invalid';

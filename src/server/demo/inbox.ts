@@ -3,8 +3,8 @@
 // routing can be watched without an SMTP server or a webhook receiver. It only
 // reaches webhook addresses on the reserved `.invalid` demo host; every other
 // contact goes through the real channels unchanged.
-import type { Channel } from '../alert/channels/index.js';
-import type { ReviewerContact } from '../alert/routing-config.js';
+import type { Channel } from '../../alert/channels/index.js';
+import type { ReviewerContact } from '../../alert/routing-config.js';
 import { DEMO_INBOX_HOST } from './config-files.js';
 
 function inboxReviewer(contact: ReviewerContact): string | undefined {

@@ -8,32 +8,38 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenStore } from '../capture/app/token-store.js';
 import type { DetectorConfigInput } from '../detect/config.js';
-import { Detector } from '../detect/detector.js';
+import { Detector, type DetectorSnapshot } from '../detect/detector.js';
 import type { Finding } from '../detect/finding.js';
 import { appAccessRoutes } from '../http/app-access.js';
 import { alertsRoutes } from '../http/alerts-routes.js';
 import { IlogError } from '../ledger/errors.js';
 import type { LogStorage } from '../storage/log-storage.js';
-import type { Channel } from './channels/index.js';
-import './entries.js';
-import { startPipeline, type FindingSource, type Pipeline } from './pipeline.js';
-import type { Sleep } from './retry.js';
-import { loadRoutingConfig } from './routing-config.js';
-import { AlertService, type Sealing } from './service.js';
+import type { Channel } from '../alert/channels/index.js';
+import '../alert/entries.js';
+import { startPipeline, type FindingSource, type Pipeline } from '../alert/pipeline.js';
+import type { Sleep } from '../alert/retry.js';
+import { loadRoutingConfig } from '../alert/routing-config.js';
+import { AlertService, type Sealing } from '../alert/service.js';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { loadHmacKey } from '../capture/pg/entries.js';
 import { writeFileDurable } from '../storage/durable-file.js';
-import { NO_REVIEWER_KEYS, type ReviewerKeys } from './review.js';
-import { LOG_FILES, readLogConfig, readLogSigner } from '../log/appender-files.js';
+import { NO_REVIEWER_KEYS, type ReviewerKeys } from '../alert/review.js';
+import { LOG_FILES, readLogConfig, readLogSigner, readLogVkey } from '../log/appender-files.js';
 import { registerConsole } from '../http/console-routes.js';
 /** The console's side index (a cache, rebuilt from the log when stale: docs/console.md). */
 const CONSOLE_INDEX_FILE = 'console-index.db';
 import type { PublishedTree } from '../http/log-published.js';
+import { storageAlertLog, type EntryWriter } from '../alert/storage-log.js';
+import type { AlertBookState } from '../alert/book.js';
+import { verifierFromKey } from '../ledger/note.js';
+import { loadSnapshot, SnapshotSchedule } from '../log/state-snapshot.js';
 import type { PublisherStatus } from '../witness/publisher.js';
-import { storageAlertLog, type EntryWriter } from './storage-log.js';
 
 /** Findings below the alert budget kept for GET /v1/findings (the log and a replay hold them all). */
 const MAX_FINDINGS = 10_000;
+
+/** Snapshots of the alert book and the detector (log/state-snapshot.ts), `<dir>/snapshots/<name>.json`. */
+export const SNAPSHOTS = Object.freeze({ book: 'alert-book', detector: 'detector' });
 
 export const ALERT_FILES = Object.freeze({ routing: 'alerts.json', apps: 'apps.json', reviewers: 'reviewers.json', detector: 'detector.json', serverKey: 'alert-server.age' });
 
@@ -45,16 +51,52 @@ export const reviewerTokens = (dir: string): TokenStore => new TokenStore(join(d
  * uses for one command). `keys` are the reviewers' keys the governance replay
  * knows (none: no review can be made or counted).
  */
-export function openAlertService(dir: string, writer: EntryWriter, storage: LogStorage, o: { keys?: ReviewerKeys; clock?: () => number; sleep?: Sleep; channels?: Channel[] } = {}): AlertService {
+export function openAlertService(
+  dir: string,
+  writer: EntryWriter,
+  storage: LogStorage,
+  o: { keys?: ReviewerKeys; clock?: () => number; sleep?: Sleep; channels?: Channel[]; snapshots?: SnapshotSchedule } = {},
+): AlertService {
   const { keys, ...rest } = o;
+  // The book from its signed snapshot when sound (else from entry 0): a start reads only the entries after it.
+  const snap = loadSnapshot<AlertBookState>(dir, SNAPSHOTS.book, storage, verifierFromKey(readLogVkey(dir)));
+  if (snap && 'refused' in snap) process.emitWarning(`ilog alerts: the alert book's snapshot was refused (${snap.refused}); reading the log from entry 0`);
   return new AlertService({
     log: storageAlertLog(writer, storage),
     config: loadRoutingConfig(join(dir, ALERT_FILES.routing)),
     origin: readLogConfig(dir).origin,
     keys: keys ?? NO_REVIEWER_KEYS,
     sealing: serverSealing(dir),
+    ...(snap && 'state' in snap && snap.state.next === snap.size ? { restored: snap.state } : {}),
     ...rest,
   });
+}
+
+/** Snapshot schedules for the book and the detector, when this process can sign with the log key. */
+function snapshotSchedules(dir: string, storage: LogStorage, everyMs: number): { book: SnapshotSchedule; detector: SnapshotSchedule } | undefined {
+  let signer;
+  try {
+    signer = readLogSigner(dir);
+  } catch {
+    return undefined; // a process that cannot read the log key cannot seal a snapshot
+  }
+  const base = { dir, log: storage, verifier: verifierFromKey(readLogVkey(dir)), signer, everyMs };
+  return { book: new SnapshotSchedule({ ...base, name: SNAPSHOTS.book }), detector: new SnapshotSchedule({ ...base, name: SNAPSHOTS.detector }) };
+}
+
+/** The detector from its signed snapshot when sound and made with this config, else a fresh one (replay from entry 0). */
+function restoredDetector(dir: string, storage: LogStorage, config: DetectorConfigInput): { detector: Detector; from: number } {
+  const snap = loadSnapshot<DetectorSnapshot>(dir, SNAPSHOTS.detector, storage, verifierFromKey(readLogVkey(dir)));
+  if (snap && 'state' in snap && snap.state.next === snap.size) {
+    try {
+      return { detector: Detector.restore(snap.state, config), from: snap.size };
+    } catch (e) {
+      process.emitWarning(`ilog alerts: the detector's snapshot does not fit (${String(e)}); replaying the log from entry 0`);
+    }
+  } else if (snap) {
+    process.emitWarning(`ilog alerts: the detector's snapshot was refused (${'refused' in snap ? snap.refused : 'its position is not its checkpoint'}); replaying the log from entry 0`);
+  }
+  return { detector: new Detector(config), from: 0 };
 }
 
 /**
@@ -94,6 +136,8 @@ export interface AlertingOptions {
   tickMs?: number;
   /** Reviewers' registered keys (the server passes the governance view's). */
   keys?: ReviewerKeys;
+  /** Snapshot the alert book and the detector at most this often (ms, default 60,000), at a signed checkpoint. */
+  snapshotEveryMs?: number;
 }
 
 export interface Alerting {
@@ -109,12 +153,27 @@ export interface Alerting {
 }
 
 export function startAlerting(o: AlertingOptions): Alerting {
-  const service = openAlertService(o.dir, o.writer, o.storage, { ...(o.keys ? { keys: o.keys } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.sleep ? { sleep: o.sleep } : {}), ...(o.channels ? { channels: o.channels } : {}) });
-  const detector = o.detector ?? new Detector(readDetectorConfig(o.dir));
+  const schedules = snapshotSchedules(o.dir, o.storage, o.snapshotEveryMs ?? 60_000);
+  const service = openAlertService(o.dir, o.writer, o.storage, {
+    ...(o.keys ? { keys: o.keys } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.sleep ? { sleep: o.sleep } : {}),
+    ...(o.channels ? { channels: o.channels } : {}),
+    ...(schedules ? { snapshots: schedules.book } : {}),
+  });
+  const { detector, from } = o.detector ? { detector: o.detector, from: 0 } : restoredDetector(o.dir, o.storage, readDetectorConfig(o.dir));
+  // The detector's state after exactly the entries [0, next), sealed at a signed checkpoint of that size.
+  const snapshotDetector = (next: number, now = false): void => {
+    if (!schedules || !(detector instanceof Detector)) return;
+    if (now) schedules.detector.now();
+    if (schedules.detector.due(next) === next) schedules.detector.take(next, detector.snapshot());
+  };
   service.start(o.tickMs);
   const findings: Finding[] = [];
   const writer = o.writer;
   const pipeline = startPipeline(o.storage, detector, service, {
+    from,
+    onPosition: (next) => snapshotDetector(next),
     ...(writer.awaitIntegrated ? { sign: (i: number) => writer.awaitIntegrated!(i) } : {}),
     onError: (e) => process.emitWarning(`ilog alerts: ${String(e)}`),
     onFinding: (f) => {
@@ -157,6 +216,14 @@ export function startAlerting(o: AlertingOptions): Alerting {
     },
     async stop() {
       await pipeline.stop();
+      // Last snapshots, where the detector and the book stand at a signed checkpoint.
+      try {
+        snapshotDetector(pipeline.position(), true);
+        schedules?.book.now();
+        await service.refresh();
+      } catch (e) {
+        process.emitWarning(`ilog alerts: could not save a snapshot on stop: ${String(e)}`);
+      }
       await service.stop();
     },
   };

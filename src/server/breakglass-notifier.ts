@@ -3,7 +3,7 @@
 // about the person, routed to reviewers other than that person, delivered and
 // acknowledged like any other. Pass the result as `notify` to startGovernance.
 import type { Notifier } from '../alert/notifier.js';
-import type { BreakglassNotice } from './loop.js';
+import type { BreakglassNotice } from '../governance/loop.js';
 
 export function breakglassNotifier(notifier: Notifier, origin: string): (n: BreakglassNotice) => Promise<void> {
   return async (n) => {

@@ -5,7 +5,7 @@
 // V8 reads these flags when a module is compiled, so the demo compiles PGlite
 // under V8's defaults and puts the proxy's flags back afterwards.
 import { setFlagsFromString } from 'node:v8';
-import '../capture/pg/wasm-flags.js'; // the state restored below is the one this module sets
+import '../../capture/pg/wasm-flags.js'; // the state restored below is the one this module sets
 
 export async function withDefaultWasmTiering<T>(fn: () => Promise<T>): Promise<T> {
   setFlagsFromString('--wasm-lazy-compilation');

@@ -3,15 +3,15 @@
 // refuses stores edited behind the log's back, STORE_DIVERGES), the proxy's own
 // simple replay otherwise — plus the value HMAC key. `ilog proxy` and `ilog demo`
 // both start the proxy through here.
-import { ReplayedDirectory, VerifierStore } from '../directory.js';
-import { ReplayedLocks } from '../locks.js';
-import { isGoverned } from '../../governance/genesis.js';
-import { startGovernance } from '../../governance/service.js';
-import type { Appender } from '../../log/appender.js';
-import { isIntegrityFailure } from '../../log/proven-log.js';
-import { loadHmacKey } from './entries.js';
-import { followLog } from './replay.js';
-import { ProxyServer, type ProxyOptions } from './server.js';
+import { ReplayedDirectory, VerifierStore } from '../capture/directory.js';
+import { ReplayedLocks } from '../capture/locks.js';
+import { isGoverned } from '../governance/genesis.js';
+import { startGovernance } from '../governance/service.js';
+import type { Appender } from '../log/appender.js';
+import { isIntegrityFailure } from '../log/proven-log.js';
+import { loadHmacKey } from '../capture/pg/entries.js';
+import { followLog } from '../capture/pg/replay.js';
+import { ProxyServer, type ProxyOptions } from '../capture/pg/server.js';
 
 export interface StartProxyOptions extends Omit<ProxyOptions, 'log' | 'users' | 'locks' | 'hmacKey' | 'livePurposePattern'> {
   dir: string;
@@ -29,7 +29,7 @@ export interface StartedProxy {
 
 export async function startProxy(o: StartProxyOptions): Promise<StartedProxy> {
   const { dir, appender, governanceLoop, report, ...server } = o;
-  const gov = isGoverned(dir) ? startGovernance(dir, governanceLoop ? { append: (es) => appender.appendMany(es) } : {}) : undefined;
+  const gov = isGoverned(dir, appender.storage) ? startGovernance(dir, governanceLoop ? { append: (es) => appender.appendMany(es) } : {}) : undefined;
   const store = gov ? undefined : new VerifierStore(dir);
   const directory = store ? new ReplayedDirectory(store) : undefined;
   const locks = gov ? undefined : new ReplayedLocks();

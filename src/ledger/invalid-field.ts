@@ -3,7 +3,7 @@
 // an unknown key is named itself, not its parent. Shared by the app API, the
 // alert API and the routing config so every rejection reads the same way.
 import type { z } from 'zod';
-import { IlogError, type ErrorCode } from '../ledger/errors.js';
+import { IlogError, type ErrorCode } from './errors.js';
 
 export function issueField(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String);

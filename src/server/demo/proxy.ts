@@ -3,8 +3,8 @@
 // The demo's upstream is PGlite, which accepts any role without a password, so
 // every person's role is logged in as itself. The demo's log service runs the
 // governance loop (if the log is governed), so the proxy does not.
-import { startProxy } from '../capture/pg/start.js';
-import type { Appender } from '../log/appender.js';
+import { startProxy } from '../proxy.js';
+import type { Appender } from '../../log/appender.js';
 import { portError } from './ports.js';
 
 export interface DemoProxy {

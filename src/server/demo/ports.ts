@@ -1,6 +1,6 @@
 // A port already taken is the most common way for `npm start` to fail on a
 // developer machine: say which address and which flag moves it.
-import { IlogError } from '../ledger/errors.js';
+import { IlogError } from '../../ledger/errors.js';
 
 /** Turns EADDRINUSE / EACCES from listen() into a PORT_IN_USE IlogError naming `flag`; other errors pass through. */
 export function portError(e: unknown, at: { host: string; port: number }, flag: string): unknown {

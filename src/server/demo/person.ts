@@ -3,17 +3,17 @@
 // admin key beside the directory (governance/persons.ts); on an older demo
 // log, the SCRAM verifier in proxy.db first, then a `user.added` entry that
 // commits to it. Idempotent: a person already in the log is left alone.
-import { ReplayedDirectory, VerifierStore, checkPerson, checkRole, userAddedEntry } from '../capture/directory.js';
-import { replayOnce } from '../capture/pg/replay.js';
-import { makeVerifier } from '../capture/pg/scram.js';
-import type { Appender } from '../log/appender.js';
-import type { LogStorage } from '../storage/log-storage.js';
-import { assertAccepted } from '../governance/actions.js';
-import { defaultAdminKeyFile, findAdminSigner } from '../governance/admin-key.js';
-import { isGoverned } from '../governance/genesis.js';
-import { addPerson } from '../governance/persons.js';
-import { GovernanceView } from '../governance/view.js';
-import { IlogError } from '../ledger/errors.js';
+import { ReplayedDirectory, VerifierStore, checkPerson, checkRole, userAddedEntry } from '../../capture/directory.js';
+import { replayOnce } from '../../capture/pg/replay.js';
+import { makeVerifier } from '../../capture/pg/scram.js';
+import type { Appender } from '../../log/appender.js';
+import type { LogStorage } from '../../storage/log-storage.js';
+import { assertAccepted } from '../../governance/actions.js';
+import { defaultAdminKeyFile, findAdminSigner } from '../../governance/admin-key.js';
+import { isGoverned } from '../../governance/genesis.js';
+import { addPerson } from '../../governance/persons.js';
+import { GovernanceView } from '../../governance/view.js';
+import { IlogError } from '../../ledger/errors.js';
 
 function replayedDirectory(storage: LogStorage, store: VerifierStore): ReplayedDirectory {
   const directory = new ReplayedDirectory(store);

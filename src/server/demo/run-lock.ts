@@ -4,7 +4,7 @@
 // process that no longer exists (a crash, kill -9) is taken over.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IlogError } from '../ledger/errors.js';
+import { IlogError } from '../../ledger/errors.js';
 
 const FILE = 'demo.pid';
 

@@ -5,12 +5,12 @@
 // reviewer.key` would. Idempotent: an existing key file is kept.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatReviewerKey, generateReviewerKey } from '../alert/reviewer-key.js';
-import { assertAccepted, propose } from '../governance/actions.js';
-import { defaultAdminKeyFile, findAdminSigner } from '../governance/admin-key.js';
-import { isGoverned } from '../governance/genesis.js';
-import { IlogError } from '../ledger/errors.js';
-import { writeFileDurable } from '../storage/durable-file.js';
+import { formatReviewerKey, generateReviewerKey } from '../../alert/reviewer-key.js';
+import { assertAccepted, propose } from '../../governance/actions.js';
+import { defaultAdminKeyFile, findAdminSigner } from '../../governance/admin-key.js';
+import { isGoverned } from '../../governance/genesis.js';
+import { IlogError } from '../../ledger/errors.js';
+import { writeFileDurable } from '../../storage/durable-file.js';
 
 /** The reviewer's key file, made and registered on first use; undefined on an ungoverned (old) demo log. */
 export async function ensureReviewerKey(dir: string, reviewer: string): Promise<string | undefined> {

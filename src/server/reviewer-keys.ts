@@ -2,7 +2,7 @@
 // policy: reviewers' keys exist only as the quorum registered them
 // (change `reviewer.key`), so holding the log's write token adds no reviewer.
 import type { ReviewerKeys } from '../alert/review.js';
-import { reviewerKeyAt, type Policy } from './policy.js';
+import { reviewerKeyAt, type Policy } from '../governance/policy.js';
 
 /** `policy()` is read on every call: a running view's policy keeps up with the log. */
 export function policyReviewerKeys(policy: () => Policy | undefined): ReviewerKeys {
