@@ -150,7 +150,10 @@ export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs:
       proc.kill('SIGTERM');
       await new Promise((r) => proc.on('close', r));
       if (process.env.ILOG_BENCH_KEEP) console.error(`ilog bench dir kept: ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
+      else {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(`${dir}.admin.key`, { force: true }); // `ilog init` writes it beside the directory
+      }
     },
   };
 }

@@ -9,8 +9,8 @@
 // random tag literal that each statement carries; a multiset, so a repeated
 // tag needs as many entries). Runs the built CLI: `npm run build` first.
 // Usage: npm run soak -- --minutes 60 [--kill-every 3] [--clients 8]
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { hmacValue, loadHmacKey } from '../src/capture/pg/entries.js';
 import { SqliteLogStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { freePort, startPgCluster } from '../test/helpers/pg-cluster.js';
+import { Daemon, ilog, requireBuild } from './ilog-process.js';
 
 const run = promisify(execFile);
 const arg = (name: string, def: number): number => {
@@ -27,11 +28,9 @@ const arg = (name: string, def: number): number => {
 const MINUTES = arg('minutes', 60);
 const KILL_EVERY = arg('kill-every', 3);
 const CLIENTS = arg('clients', 8);
-const ROOT = join(import.meta.dirname, '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 const emit = (o: object): void => console.log(JSON.stringify({ bench: 'soak', at: new Date().toISOString(), ...o }));
 
-if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+requireBuild();
 
 const cluster = await startPgCluster({ pgaudit: false, conf: [`log_statement = 'all'`, `log_line_prefix = '%u '`] });
 const pgLog = join(cluster.socketDir, 'postgres.log');
@@ -39,52 +38,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ilog-soak-'));
 const script = join(dir, '..', `ilog-soak-${process.pid}.sql`);
 const pgbenchLogs = mkdtempSync(join(tmpdir(), 'ilog-soak-pgbench-'));
 
-async function cli(args: string[], input = ''): Promise<string> {
-  const p = spawn(process.execPath, [MAIN, ...args, '--dir', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  p.stdin.end(input);
-  let out = '';
-  p.stdout.on('data', (d: Buffer) => (out += d));
-  p.stderr.on('data', (d: Buffer) => (out += d));
-  const code = await new Promise<number>((r) => p.on('close', (c) => r(c ?? 1)));
-  if (code !== 0) throw new Error(`ilog ${args.join(' ')} exited ${code}: ${out}`);
-  return out;
-}
-
-/** A long-running ilog process that can be killed and restarted. */
-class Daemon {
-  proc: ChildProcess | undefined;
-  restarts = 0;
-  constructor(readonly name: string, readonly args: string[]) {}
-  async start(): Promise<void> {
-    const p = spawn(process.execPath, [MAIN, ...this.args, '--dir', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = p;
-    let err = '';
-    p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      p.stdout!.on('data', (d: Buffer) => (out += d) && out.includes('"url"') && resolve());
-      p.on('close', (c) => reject(new Error(`${this.name} exited ${c} while starting: ${err}`)));
-    });
-  }
-  kill9(): void {
-    this.proc?.kill('SIGKILL');
-  }
-  async stop(): Promise<number> {
-    const p = this.proc!;
-    if (p.exitCode !== null) return p.exitCode;
-    p.kill('SIGTERM');
-    return new Promise((r) => p.on('close', (c) => r(c ?? 1)));
-  }
-  stats(): { rss_mb: number; fds: number } {
-    const pid = this.proc?.pid;
-    try {
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-      return { rss_mb: Math.round(rss), fds: readdirSync(`/proc/${pid}/fd`).length };
-    } catch {
-      return { rss_mb: NaN, fds: NaN };
-    }
-  }
-}
+const cli = (args: string[], input = ''): Promise<string> => ilog(dir, args, input);
 
 /** pgbench through the proxy; returns its per-transaction latencies (ms) and counts. */
 async function pgbench(port: number, seconds: number, rate?: number): Promise<{ lat: number[]; tps: number; failed: boolean }> {
@@ -126,8 +80,8 @@ await new Promise<void>((r) => hook.listen(hookPort, '127.0.0.1', r));
 
 const servePort = await freePort();
 const proxyPort = await freePort();
-const serve = new Daemon('serve', ['serve', '--listen', `127.0.0.1:${servePort}`]);
-const proxy = new Daemon('proxy', ['proxy', '--upstream', `postgres://soak:soak-upstream@127.0.0.1:${cluster.port}/postgres`, '--listen', `127.0.0.1:${proxyPort}`]);
+const serve = new Daemon('serve', dir, ['serve', '--listen', `127.0.0.1:${servePort}`]);
+const proxy = new Daemon('proxy', dir, ['proxy', '--upstream', `postgres://soak:soak-upstream@127.0.0.1:${cluster.port}/postgres`, '--listen', `127.0.0.1:${proxyPort}`]);
 let exitCode = 0;
 try {
   await run('pgbench', ['-i', '-q', '-s', '1', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', 'postgres'], { env: { ...process.env, PGPASSWORD: cluster.password } });

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     action<GlobalOptions & { sign?: boolean }, []>(async (opts) => {
       if (opts.sign) {
         const { Appender } = await import('../log/appender.js');
-        const appender = await Appender.open(opts.dir, { writerThread: false });
+        const appender = await Appender.open(opts.dir, { writerThread: false, olderSchema: true });
         try {
           await appender.checkpoint();
         } finally {

@@ -34,5 +34,6 @@ import { register as reconcile } from './reconcile.js';
 import { register as reviewer } from './reviewer.js';
 import { register as report } from './report.js';
 import { register as exportCommand } from './export.js';
+import { register as migrate } from './migrate.js';
 
-export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, witness, mirror, restore, propose, approve, policy, lockdown, breakglass, proxy, user, lock, alerts, app, tail, importHistory, reconcile, readToken, reviewer, exportCommand, report];
+export const commands: ((program: Command) => void)[] = [keygen, init, vkey, serve, append, verify, proof, checkpoint, demo, witness, mirror, restore, propose, approve, policy, lockdown, breakglass, proxy, user, lock, alerts, app, tail, importHistory, reconcile, readToken, reviewer, exportCommand, report, migrate];

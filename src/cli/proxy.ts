@@ -45,7 +45,7 @@ export function register(program: Command): void {
       .option('--purpose-pattern <regex>', 'a stated purpose must match this (e.g. "^[A-Z]+-[0-9]+")')
       .option('--log-timeout <ms>', 'refuse a statement when its entry is not durable within this time', parseCount, 2000)
       .option('--no-overlap', 'hold even proven read-only statements until their entry is durable (strictly log-first; slower)')
-      .option('--writer <thread|inline>', 'where log commits run: a writer thread (default) or inline on the main thread (one thread hop less per commit; the event loop waits for each fsync)', 'thread')
+      .option('--writer <auto|thread|inline>', 'where log commits run: inline on the main thread while commits take under 1 ms, else on a writer thread (auto, default); always on the writer thread; always inline (the event loop waits for each fsync)', 'auto')
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
       .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz over HTTP on this address')
@@ -84,7 +84,7 @@ export function register(program: Command): void {
       guardDataDir(opts.dir, opts.config ? [opts.config] : []);
       const { Appender } = await import('../log/appender.js');
       const { startProxy } = await import('../capture/pg/start.js');
-      if (opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be thread or inline');
+      if (opts.writer !== 'auto' && opts.writer !== 'thread' && opts.writer !== 'inline') throw usageError('--writer must be auto, thread or inline');
       const { Metrics } = await import('../export/metrics.js');
       const { LogMetrics } = await import('../export/log-metrics.js');
       const { ProxyMetricsRecorder } = await import('../export/proxy-metrics.js');
@@ -92,7 +92,7 @@ export function register(program: Command): void {
       if (!opts.metrics && opts.metricsListen) throw usageError('--no-metrics and --metrics-listen exclude each other');
       const metrics = new Metrics('proxy');
       const logMetrics = new LogMetrics(metrics);
-      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'thread', ...(opts.metrics ? { onCommit: logMetrics.onCommit } : {}) });
+      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'auto' ? 'auto' : opts.writer === 'thread', ...(opts.metrics ? { onCommit: logMetrics.onCommit } : {}) });
       if (opts.metrics) logMetrics.attach(appender, opts.dir);
       let sessions = (): number => 0;
       const proxyMetrics = opts.metrics ? new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() }) : undefined;

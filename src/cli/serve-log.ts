@@ -146,7 +146,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       ...(readTokens ? { readAuthorize: readAuth(dir) } : {}),
       ...(witnessing ? { published: witnessing.published, health: witnessing.health } : {}),
       extend: async (a) => {
-        if (!o.metricsListen) registerOpsRoutes(a, ops);
+        if (!o.metricsListen) registerOpsRoutes(a, readTokens ? { ...ops, authorizeMetrics: readAuth(dir) } : ops);
         if (alerting) await alerting.register(a, witnessing?.published);
         else if (appApi) await registerAppApi(a, dir, appender);
       },

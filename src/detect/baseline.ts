@@ -2,6 +2,7 @@
 // updated one entry at a time. Everything here is plain data with a JSON form,
 // so the detector's whole state can be snapshotted and restored, and is exactly
 // what replaying the same entries from index 0 would rebuild.
+import { CAP, TailCounts, type DayCase, type TailJSON } from './calibration.js';
 import type { DetectorConfig } from './config.js';
 import { HourHistogram } from './stats/hour-histogram.js';
 import { NameCounts } from './stats/name-counts.js';
@@ -57,8 +58,6 @@ export class PersonState {
   lastAddressTime = Number.NEGATIVE_INFINITY;
   overlapDays: number[] = [];
   cooldown = new Map<string, Cooldown>();
-  /** When each rule last raised a finding about this person (for corroboration). */
-  recent = new Map<string, number>();
   /** Foreign records this person engaged with today (covering another team). */
   dayForeignEngaged = 0;
   /** Tables and catalogs touched today, and log1p(their count) per active day: the account's map of the system. */
@@ -68,6 +67,9 @@ export class PersonState {
   reconLevel = 1;
   /** A return to a foreign record this long after the first look counts as working with it (from config). */
   engageAfterMs: number;
+  /** Their person-days by the strongest signal per rule (calibration.ts), and their latest day cases. */
+  tails = new TailCounts(CAP.person);
+  cases: DayCase[] = [];
 
   constructor(cfg: DetectorConfig) {
     this.names = new NameCounts(cfg.limits.names);
@@ -103,11 +105,12 @@ export class PersonState {
       lastAddressTime: Number.isFinite(this.lastAddressTime) ? this.lastAddressTime : null,
       overlapDays: this.overlapDays,
       cooldown: [...this.cooldown],
-      recent: [...this.recent],
       dayForeignEngaged: this.dayForeignEngaged,
       dayRelations: [...this.dayRelations],
       dailyRelations: this.dailyRelations.toJSON(),
       reconLevel: this.reconLevel,
+      tails: this.tails.toJSON(),
+      cases: this.cases,
     };
   }
 
@@ -132,11 +135,12 @@ export class PersonState {
     p.lastAddressTime = j.lastAddressTime ?? Number.NEGATIVE_INFINITY;
     p.overlapDays = j.overlapDays;
     p.cooldown = new Map(j.cooldown);
-    p.recent = new Map(j.recent);
     p.dayForeignEngaged = j.dayForeignEngaged;
     p.dayRelations = new Set(j.dayRelations);
     p.dailyRelations = Welford.from(j.dailyRelations, DAY_WINDOW);
     p.reconLevel = j.reconLevel;
+    p.tails = TailCounts.from(j.tails, CAP.person);
+    p.cases = j.cases;
     return p;
   }
 }
@@ -161,11 +165,12 @@ export interface PersonJSON {
   lastAddressTime: number | null;
   overlapDays: number[];
   cooldown: [string, Cooldown][];
-  recent: [string, number][];
   dayForeignEngaged: number;
   dayRelations: string[];
   dailyRelations: WelfordState;
   reconLevel: number;
+  tails: TailJSON;
+  cases: DayCase[];
 }
 
 export class GroupState {
@@ -182,6 +187,8 @@ export class GroupState {
   ruleCounts: Record<string, number> = {};
   /** Client address → up to SHARED_TERMINAL persons of this role seen using it (ward terminals are shared). */
   terminals = new Map<string, string[]>();
+  /** The role's person-days by the strongest signal per rule (calibration.ts). */
+  tails = new TailCounts(CAP.role);
 
   constructor(cfg: DetectorConfig) {
     this.names = new NameCounts(cfg.limits.names * 4);
@@ -219,6 +226,7 @@ export class GroupState {
       personDays: this.personDays,
       ruleCounts: this.ruleCounts,
       terminals: [...this.terminals],
+      tails: this.tails.toJSON(),
     };
   }
 
@@ -234,6 +242,7 @@ export class GroupState {
     g.lastDay = j.lastDay ?? Number.NaN;
     g.names = new NameCounts(cfg.limits.names * 4, j.names);
     g.readRows = new Map(j.readRows.map(([k, w]) => [k, Welford.from(w, WINDOW * 4)]));
+    g.tails = TailCounts.from(j.tails, CAP.role);
     return g;
   }
 }
@@ -249,6 +258,7 @@ export interface GroupJSON {
   personDays: number;
   ruleCounts: Record<string, number>;
   terminals: [string, string[]][];
+  tails: TailJSON;
 }
 
 export function rememberAddress(p: PersonState, address: string, time: number, index: number, day: number): void {

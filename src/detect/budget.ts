@@ -93,16 +93,20 @@ export class AlertBudget {
     return this.#threshold;
   }
 
-  /** Decide one finding; `alertable` false (backfill) records it but never pages. A held finding may still come back from roll(). */
-  decide(f: Finding, alertable: boolean): BudgetDecision {
+  /**
+   * Decide one finding; `alertable` false (backfill) records it but never pages. A held finding may still come back from roll().
+   * `evidence` (0-100, the rules' own strengths) decides while the detector is cold: no rarity can be known without history.
+   */
+  decide(f: Finding, alertable: boolean, evidence = f.score): BudgetDecision {
     const { subject, score } = f;
     this.#today.set(subject, Math.max(this.#today.get(subject) ?? 0, score));
     const rarity = this.#rarity(score);
-    if (!alertable || score < this.threshold()) return { alert: false, rarity };
+    const judged = this.#history.length < MIN_DAYS ? Math.max(score, evidence) : score;
+    if (!alertable || judged < this.threshold()) return { alert: false, rarity };
     const before = this.#alertedToday.get(subject);
     if (before !== undefined && score < before + ESCALATE) return { alert: false, rarity };
     // Until the organisation has history there is nothing to rank against: alert at once.
-    if ((score >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
+    if ((judged >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
       this.#spend(subject, score);
       return { alert: true, rarity };
     }
@@ -118,7 +122,7 @@ export class AlertBudget {
   /** The strongest held cases of the day, one per person not yet alerted, within what is left of the allowance. */
   #promote(): Finding[] {
     const out: Finding[] = [];
-    const held = this.#held.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    const held = this.#held.sort((a, b) => b.score - a.score || (b.risk ?? 0) - (a.risk ?? 0) || (a.id < b.id ? -1 : 1));
     this.#held = [];
     for (const f of held) {
       if (this.#allowance < 1) break;

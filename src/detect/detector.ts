@@ -11,6 +11,7 @@ import { isRead, viewEntry, type AccessView, type EventView, type ObjectsView, t
 import type { Finding } from './finding.js';
 import { RiskBook, type RiskExplanation, type RiskJSON } from './risk.js';
 import { AlertBudget, type BudgetJSON } from './budget.js';
+import { CAP, caseOf, describeRarity, learnSignals, rarityOf, TailCounts, type TailJSON } from './calibration.js';
 import { ContextBook, type ContextBookJSON } from './context/context-book.js';
 import { LearnedGroups, type LearnedGroupsJSON } from './context/learned-groups.js';
 import { reconSignals } from './rules/recon.js';
@@ -38,7 +39,20 @@ const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'by
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
 const RECENT_ACCESS = 4096;
-const CORROBORATION_MS = 86_400_000;
+/**
+ * Signals of one person-day are not independent (who works at night also meets new tables at night): the rarest
+ * counts in full, each further rule at CORRELATED of its surprise. Tuned on ward and services (1 vs 0.5).
+ */
+const CORRELATED = 0.5;
+function caseRisk(surprises: number[]): number {
+  surprises.sort((a, b) => b - a);
+  return surprises.reduce((sum, x, i) => sum + (i === 0 ? x : CORRELATED * x), 0);
+}
+
+/** Decades of rarity (calibration.ts) per halving of the distance to 100: 2.5 → 50, 5 → 75, 7.5 → 88. */
+const HALF_SCORE_DECADES = 2.5;
+/** A fact rule at this strength (a relative's record, a self-grant, a bypass) scores its strength, whatever its rarity. */
+const FACT_STRENGTH = 0.9;
 
 /** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
 const DAY_EVIDENCE = 32;
@@ -50,7 +64,7 @@ interface Pending {
 }
 
 export interface DetectorSnapshot {
-  v: 3;
+  v: 4;
   /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
   config: string;
   next: number;
@@ -66,6 +80,7 @@ export interface DetectorSnapshot {
   context: ContextBookJSON;
   learned: LearnedGroupsJSON;
   budget: BudgetJSON;
+  tails: TailJSON;
   now: number | null;
 }
 
@@ -96,6 +111,8 @@ export class Detector {
   #context: ContextBook;
   #learned: LearnedGroups;
   #budget: AlertBudget;
+  /** Everyone's person-days by the strongest signal per rule (calibration.ts). */
+  #tails = new TailCounts(CAP.all);
   /** Time of the latest entry observed: the budget's day follows the log, not the findings' own (earlier) times. */
   #now = Number.NaN;
   /** Diagnostics: told why an access raised nothing (explained, dropped, below minScore). Not part of the state. */
@@ -242,7 +259,12 @@ export class Detector {
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
     const p = this.#person(v.person, v.time);
     const g = this.#group(v.group, v.time);
-    if (p.day !== day) g.personDays++;
+    if (p.day !== day) {
+      g.personDays++;
+      p.tails.newDay();
+      g.tails.newDay();
+      this.#tails.newDay();
+    }
     rollDay(p, day, cfg);
     if (g.lastDay !== day) {
       g.lastDay = day;
@@ -380,46 +402,65 @@ export class Detector {
       const c = p.cooldown.get(keyOf(s));
       return !c || t - c.time >= (FACT_RULES.has(s.rule) ? factMs : cooldownMs) || s.strength > c.strength + 0.1;
     });
+    // Calibrate: judge each signal by how rare it is here (before it is learned), then learn every signal, cooled down or not.
+    const levels = { person: p.tails, role: g?.tails, all: this.#tails };
+    const rarities = kept.map((s) => rarityOf(levels, s.rule, s.strength));
+    const day = Math.floor((t + cfg.utcOffsetMinutes * 60_000) / DAY);
+    const todays = caseOf(p.cases, day);
+    learnSignals(levels, todays, signals);
     if (kept.length === 0) {
       this.trace?.(index, 'cooldown', `${signals.map((s) => s.rule).join(', ')} already reported lately`);
       return [];
     }
     countSignals(g, raw.filter((_, i) => kept.includes(signals[i]!)));
-    // Converging evidence: other rules flagged this person recently.
-    const others = [...p.recent].filter(([r, at]) => t - at < CORROBORATION_MS && !kept.some((s) => s.rule === r)).map(([r]) => r);
-    if (others.length > 0)
-      kept.push({ rule: 'pattern', strength: Math.min(0.5, 0.25 * others.length), reason: `also flagged in the last 24 hours for: ${others.sort().join(', ')}` });
-    const score = combine(kept);
-    if (score < cfg.minScore) {
-      this.trace?.(index, 'below-min', `score ${score} (${kept.map((s) => s.rule).join(', ')}) under minScore ${cfg.minScore}`);
+    // The risk of the person's day: the largest surprise per rule of this finding, plus the other rules that flagged them today.
+    const own = new Map<string, number>();
+    kept.forEach((s, i) => own.set(s.rule, Math.max(own.get(s.rule) ?? 0, rarities[i]!.surprise)));
+    const others = Object.entries(todays?.surprise ?? {}).filter(([r]) => !own.has(r));
+    const risk = caseRisk([...own.values(), ...others.map(([, x]) => x)]);
+    const reasons = kept.map((s, i) => ({ s, surprise: rarities[i]!.surprise, reason: `${s.reason} (${describeRarity(rarities[i]!.p)})` }));
+    if (others.length > 0) {
+      others.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      const list = others.map(([r, x]) => `${r} (${describeRarity(10 ** -x)})`).join(', ');
+      const pattern: Signal = { rule: 'pattern', strength: Math.min(0.5, 0.25 * others.length), reason: `also flagged today for: ${list}` };
+      kept.push(pattern);
+      reasons.push({ s: pattern, surprise: others.reduce((a, [, x]) => a + x, 0), reason: pattern.reason });
+    }
+    // Which findings exist is the rules' evidence (noisy-OR of their strengths, as minScore always meant); how they rank, their rarity.
+    const evidence = combine(kept);
+    if (evidence < cfg.minScore) {
+      this.trace?.(index, 'below-min', `evidence ${evidence} (${kept.map((s) => s.rule).join(', ')}) under minScore ${cfg.minScore}`);
       return [];
     }
-    kept.sort((a, b) => b.strength - a.strength);
+    const fact = Math.max(0, ...kept.filter((s) => FACT_RULES.has(s.rule) && s.strength >= FACT_STRENGTH).map((s) => Math.round(100 * s.strength)));
+    const score = Math.max(fact, Math.round(100 * (1 - 2 ** (-risk / HALF_SCORE_DECADES))));
+    if (todays) for (const [r, x] of own) todays.surprise[r] = Math.max(todays.surprise[r] ?? 0, x);
+    // Strongest first: policy facts, then the rarest signals.
+    const weight = (x: (typeof reasons)[number]) => (FACT_RULES.has(x.s.rule) && x.s.strength >= FACT_STRENGTH ? 100 : 0) + x.surprise;
+    reasons.sort((a, b) => weight(b) - weight(a));
     for (const [k, c] of p.cooldown) if (t - c.time >= Math.max(cooldownMs, factMs)) p.cooldown.delete(k);
-    for (const s of kept) {
-      if (s.rule === 'pattern') continue;
-      p.cooldown.set(keyOf(s), { time: t, strength: s.strength });
-      p.recent.set(s.rule, t);
-    }
+    for (const s of kept) if (s.rule !== 'pattern') p.cooldown.set(keyOf(s), { time: t, strength: s.strength });
     const concerns = new Set(kept.flatMap((s) => s.concerns ?? []));
     concerns.delete(subject);
     const entries = [...new Set([index, ...kept.flatMap((s) => s.entries ?? [])])].sort((a, b) => a - b);
-    const top = kept[0]!;
+    const top = reasons[0]!.s;
     // Accesses logged long after they happened (import, backfill) teach but never page anyone.
     const alertable = !(this.#now - t > cfg.budget.backfillHours * 3_600_000);
     const finding: Finding = {
       id: `${top.rule}:${index}`,
       rule: top.rule,
-      rules: [...new Set(kept.map((s) => s.rule))],
+      rules: [...new Set(reasons.map((x) => x.s.rule))],
       subject,
       alsoConcerns: [...concerns].sort(),
-      severity: severityOf(score, cfg),
+      // Severity is the evidence (the rules' own strengths, noisy-OR); the score is its rarity here.
+      severity: severityOf(evidence, cfg),
       score,
-      reasons: kept.map((s) => s.reason),
+      risk: Math.round(risk * 100) / 100,
+      reasons: reasons.map((x) => x.reason),
       entries,
       time: new Date(t).toISOString(),
     };
-    const decision = this.#budget.decide(finding, alertable);
+    const decision = this.#budget.decide(finding, alertable, evidence);
     // A path around the log (pgAudit reconciler) always pages: the budget is for judgement calls, not for bypasses.
     finding.alert = decision.alert || (alertable && kept.some((s) => s.rule === 'bypass'));
     if (decision.rarity !== undefined) finding.rarity = decision.rarity;
@@ -430,7 +471,7 @@ export class Detector {
   /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
   snapshot(): DetectorSnapshot {
     return structuredClone({
-      v: 3,
+      v: 4,
       config: configFingerprint(this.config),
       next: this.#next,
       persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
@@ -445,6 +486,7 @@ export class Detector {
       context: this.#context.toJSON(),
       learned: this.#learned.toJSON(),
       budget: this.#budget.toJSON(),
+      tails: this.#tails.toJSON(),
       now: Number.isFinite(this.#now) ? this.#now : null,
     } satisfies DetectorSnapshot);
   }
@@ -452,7 +494,7 @@ export class Detector {
   /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
   static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
     const d = new Detector(config);
-    if (snapshot?.v !== 3 || snapshot.config !== configFingerprint(d.config))
+    if (snapshot?.v !== 4 || snapshot.config !== configFingerprint(d.config))
       throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
         expected: configFingerprint(d.config),
         found: snapshot?.config,
@@ -471,6 +513,7 @@ export class Detector {
     d.#proposals = new Map(snapshot.proposals);
     d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays });
     d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
+    d.#tails = TailCounts.from(snapshot.tails, CAP.all);
     d.#now = snapshot.now ?? Number.NaN;
     d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand, d.config.budget.minPerDay);
     d.#budgetDay = snapshot.budget.day ?? Number.NaN;

@@ -17,8 +17,10 @@ export interface Finding {
   /** Others it concerns (e.g. the admin granted a role, the colleague looked up). */
   alsoConcerns: string[];
   severity: Severity;
-  /** 0..100 anomaly score. */
+  /** 0..100 risk: how rare the person's day with these signals is in this organisation (detect/calibration.ts). */
   score: number;
+  /** The calibrated risk itself: −log10 of the estimated share of person-days this rare (sum over rules). */
+  risk?: number;
   /** Plain-language reasons, most important first. */
   reasons: string[];
   /** Log indexes of the entries that triggered it. */

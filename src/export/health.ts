@@ -3,7 +3,7 @@
 // reachable — each check names its reason when it fails). Served on the main
 // HTTP server, or on their own port with --metrics-listen (startOpsServer) where
 // the main port is public or speaks another protocol (the proxy).
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 import type { Metrics } from './metrics.js';
@@ -17,6 +17,12 @@ export interface ReadinessCheck {
 export interface OpsEndpoints {
   metrics: Metrics;
   checks: ReadinessCheck[];
+  /**
+   * Checks a /metrics request (throws to refuse): on a main port whose reads need
+   * a token, the same read token. /healthz and /readyz stay open for probes; they
+   * say only whether the process works, and why not.
+   */
+  authorizeMetrics?: (req: FastifyRequest) => void;
 }
 
 export interface Readiness {
@@ -41,7 +47,8 @@ export async function readiness(checks: readonly ReadinessCheck[]): Promise<Read
 
 /** Registers /metrics, /healthz and /readyz on `app`. */
 export function registerOpsRoutes(app: FastifyInstance, ops: OpsEndpoints): void {
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    ops.authorizeMetrics?.(req);
     const text = await ops.metrics.text();
     return reply.type(ops.metrics.contentType).send(text);
   });

@@ -85,6 +85,9 @@ export function applyChange(p: Policy, c: Change, by: Provenance): boolean {
       p.reviewerKeyHistory.push(k);
       return false;
     }
+    case 'storage.migrate':
+      p.storageMigrations.set(c.store, { value: { from: c.from, to: c.to }, madeBy: by });
+      return false;
     case 'lock.lift':
       p.locks.delete(c.person);
       return false;

@@ -103,6 +103,10 @@ export function buildChange(op: string, args: string[], o: ChangeOptions, policy
       raw = { reviewer: arg(args, 0, '<reviewer>'), vkey: pub.vkey, recipient: pub.recipient };
       break;
     }
+    case 'storage.migrate':
+      // The exact command is in the STORAGE_MIGRATION_REQUIRED error of `ilog serve` / `ilog migrate`.
+      raw = { store: arg(args, 0, '<sqlite|postgres>'), from: Number(arg(args, 1, '<from version>')), to: Number(arg(args, 2, '<to version>')) };
+      break;
     case 'lockdown.lift':
       raw = {};
       break;

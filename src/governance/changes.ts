@@ -33,6 +33,9 @@ export const changeSchema = z.discriminatedUnion('op', [
   // with and the age X25519 recipient alert bodies are encrypted to. Only the quorum names them,
   // so the log's write token cannot add a reviewer; a new entry for the same reviewer rotates.
   z.object({ op: z.literal('reviewer.key'), reviewer: reviewerName, vkey: vkeyString, recipient: ageRecipient, base }).strict(),
+  // A schema migration of the log's store (docs/storage.md "Upgrades"): `ilog migrate` runs
+  // only the step from `from` to `to` that an applied proposal names.
+  z.object({ op: z.literal('storage.migrate'), store: z.enum(['sqlite', 'postgres']), from: z.number().int().min(1).max(1000), to: z.number().int().min(2).max(1000), base }).strict(),
   // The fail-open direction of emergency actions needs the quorum.
   z.object({ op: z.literal('lock.lift'), person: personName, base }).strict(),
   z.object({ op: z.literal('lockdown.lift'), base }).strict(),
@@ -63,6 +66,8 @@ export function itemOf(c: Change): string {
       return 'alert-routing';
     case 'reviewer.key':
       return `reviewer:${c.reviewer}`;
+    case 'storage.migrate':
+      return `storage:${c.store}`;
     case 'lock.lift':
       return `lock:${c.person}`;
     case 'lockdown.lift':
@@ -98,6 +103,9 @@ export function checkChanges(changes: readonly Change[]): void {
       if (c.quorum > c.admins.length) {
         throw new IlogError('INVALID_CHANGE', `quorum ${c.quorum} exceeds the ${c.admins.length} admins`, { quorum: c.quorum });
       }
+    }
+    if (c.op === 'storage.migrate' && c.to <= c.from) {
+      throw new IlogError('INVALID_CHANGE', `a migration goes to a newer schema: ${c.from} → ${c.to}`, { from: c.from, to: c.to });
     }
     if (c.op === 'person.update' && c.role === undefined && c.vkey === undefined) {
       throw new IlogError('INVALID_CHANGE', 'person.update changes nothing; give --role or --person-vkey', { person: c.person });

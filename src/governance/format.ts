@@ -20,6 +20,7 @@ export function formatPolicy(p: Policy): string {
   if (p.logKey && p.logKey.madeBy.index !== 0) out.push(`log key ${p.logKey.value} — ${by(p.logKey.madeBy)}`);
   if (p.alertRouting) out.push(`alert routing — ${by(p.alertRouting.madeBy)}`);
   for (const r of p.reviewers.values()) out.push(`reviewer ${r.reviewer} ${r.vkey} — ${by(r.madeBy)}`);
+  for (const [store, m] of p.storageMigrations) out.push(`storage migration ${store} ${m.value.from} → ${m.value.to} — ${by(m.madeBy)}`);
   out.push(p.lockdown ? `LOCKDOWN: ${p.lockdown.reason} — ${by(p.lockdown.madeBy)}` : 'lockdown: none');
   for (const l of p.locks.values()) out.push(`locked ${l.person}: ${l.reason} — ${by(l.madeBy)}`);
   for (const g of p.grants.values()) {

@@ -9,6 +9,7 @@
 // before them, and a refused or unsigned entry cannot push the clock forward.
 import { z } from 'zod';
 import { IlogError } from '../ledger/errors.js';
+import { storageMigratedSchema, type StorageMigratedEntry } from '../ledger/entries/storage-migrated.js';
 import { applyChange, inapplicable } from './apply.js';
 import { checkChanges, type Change } from './changes.js';
 import {
@@ -47,7 +48,8 @@ export function isGovernanceKind(kind: string): boolean {
     kind.startsWith('lock.') ||
     kind.startsWith('lockdown.') ||
     kind.startsWith('breakglass.') ||
-    kind.startsWith('user.')
+    kind.startsWith('user.') ||
+    kind === 'storage.migrated'
   );
 }
 
@@ -159,12 +161,28 @@ export class PolicyMachine {
         if (g) g.notified ??= index;
         return [];
       }
+      case 'storage.migrated':
+        this.#migrated(index, parse(storageMigratedSchema, entry));
+        return [];
       case 'genesis':
         throw new Refused('INVALID', 'a second genesis entry means nothing');
       default:
         if (kind.startsWith('user.')) throw new Refused('UNSIGNED', 'persons are governed: propose person.add / person.update / person.remove');
         throw new Refused('INVALID', `unknown governance entry kind ${kind}`);
     }
+  }
+
+  /** A migration counts only as the quorum approved it: that store, those versions, that proposal. */
+  #migrated(index: number, e: StorageMigratedEntry): void {
+    const p = this.policy;
+    const approved = p.storageMigrations.get(e.store);
+    if (!approved || approved.madeBy.index !== e.approval || approved.value.from !== e.from || approved.value.to !== e.to) {
+      throw new Refused('UNAPPROVED', `no applied storage.migrate ${e.store} ${e.from} → ${e.to} at entry ${e.approval}`);
+    }
+    if (p.storageMigrated.some((m) => m.store === e.store && m.approval === e.approval)) {
+      throw new Refused('REPLAYED', `the migration approved at entry ${e.approval} was already recorded`);
+    }
+    p.storageMigrated.push({ store: e.store, from: e.from, to: e.to, index, approval: e.approval });
   }
 
   /** Checks every signed body the same way: origin, id, validity window, signer, signature, replay. */

@@ -109,6 +109,10 @@ export interface Policy {
   reviewers: Map<string, ReviewerKey>;
   /** Every reviewer key ever registered, in log order: a review is checked against the key in force at its index. */
   reviewerKeyHistory: ReviewerKey[];
+  /** Per store ('sqlite', 'postgres'): the schema migration the quorum approved last. */
+  storageMigrations: Map<string, Setting<{ from: number; to: number }>>;
+  /** Per store: the migrations `ilog migrate` recorded (`storage.migrated`), in log order. */
+  storageMigrated: { store: string; from: number; to: number; index: number; approval: number }[];
   locks: Map<string, Lock>;
   lockdown: { reason: string; madeBy: Provenance } | undefined;
   grants: Map<number, Grant>;
@@ -142,6 +146,8 @@ export function emptyPolicy(): Policy {
     alertRouting: undefined,
     reviewers: new Map(),
     reviewerKeyHistory: [],
+    storageMigrations: new Map(),
+    storageMigrated: [],
     locks: new Map(),
     lockdown: undefined,
     grants: new Map(),
@@ -184,6 +190,8 @@ export function policyToJSON(p: Policy): Record<string, unknown> {
     witnessPolicy: p.witnessPolicy ?? null,
     alertRouting: p.alertRouting ?? null,
     reviewers: [...p.reviewers.values()].sort((a, b) => a.reviewer.localeCompare(b.reviewer)),
+    storageMigrations: Object.fromEntries(p.storageMigrations),
+    storageMigrated: p.storageMigrated,
     locks: [...p.locks.values()].sort((a, b) => a.person.localeCompare(b.person)),
     lockdown: p.lockdown ?? null,
     grants: [...p.grants.values()],

@@ -20,14 +20,18 @@ export function replayPolicy(entries: Iterable<Record<string, unknown>>): Policy
 
 const KIND = Buffer.from('"kind":"');
 // First letters of the kinds the machine reads: genesis, governance.*, lock.*,
-// lockdown.*, breakglass.*, user.* (bypass.* also passes; it is parsed and ignored).
+// lockdown.*, breakglass.*, user.* (bypass.* also passes; it is parsed and
+// ignored), and storage.migrated, matched whole (access entries carry nested
+// "kind":"select" and the like).
 const FIRST = new Set([0x67, 0x6c, 0x62, 0x75]);
+const STORAGE = Buffer.from('storage.');
 
 /** Whether an encoded entry may be one the machine looks at (one scan, no parsing). */
 export function mayGovern(bytes: Uint8Array): boolean {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = b.indexOf(KIND); at >= 0; at = b.indexOf(KIND, at + KIND.length)) {
-    if (FIRST.has(b[at + KIND.length]!)) return true;
+    const k = at + KIND.length;
+    if (FIRST.has(b[k]!) || b.subarray(k, k + STORAGE.length).equals(STORAGE)) return true;
   }
   return false;
 }

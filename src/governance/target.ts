@@ -64,7 +64,7 @@ export async function submit(t: Target, entries: object[]): Promise<number[]> {
   // storage serialises writers across processes), and signed before returning,
   // so replays — which trust only what a signed checkpoint proves — see them now.
   const { Appender } = await import('../log/appender.js');
-  const appender = await Appender.open(t.dir, { writerThread: false });
+  const appender = await Appender.open(t.dir, { writerThread: false, olderSchema: true });
   try {
     const indexes = await appender.appendMany(bytes);
     await appender.checkpoint();

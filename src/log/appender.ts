@@ -14,12 +14,14 @@ import type { Signer } from '../ledger/note.js';
 import { checkEntries } from '../storage/args.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import { SqliteLogStorage, type SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
+import { SCHEMA_VERSION } from '../storage/sqlite/schema.js';
 import { TileCache } from '../storage/tile-cache.js';
 import { readLogConfig, readLogSigner } from './appender-files.js';
 import { storeUrl } from '../storage/open-storage.js';
 import { PostgresLogStore } from '../storage/postgres/postgres-store.js';
 import { PostgresLogStorage } from '../storage/postgres/postgres-sync.js';
 import { backgroundThreadWriter, inlineWriter, logWriter, type StorageWriter, type WriterOpStats } from './appender-writer.js';
+import { adaptiveWriter } from './adaptive-writer.js';
 import { Checkpointer } from './checkpointer.js';
 import { Integrator, type IntegratorOptions } from './integrator.js';
 import { Sequencer, type SequencerOptions, type SequencerStats } from './sequencer.js';
@@ -31,10 +33,19 @@ export interface AppenderOptions extends SequencerOptions, IntegratorOptions {
   writer?: StorageWriter;
   /** A postgres:// store instead of `<dir>/log.db` (default $ILOG_STORE; see storage/open-storage.ts). */
   store?: string;
-  /** Run SQLite writes on a worker thread once it has started (default true; injected backends write inline). */
-  writerThread?: boolean;
+  /**
+   * Run SQLite writes on a worker thread once it has started (default true; injected backends write inline);
+   * 'auto': append commits on the calling thread while they are quick, on the worker thread while they are slow (adaptive-writer.ts).
+   */
+  writerThread?: boolean | 'auto';
   /** Options for `<dir>/log.db` (ignored with `storage`). */
   sqlite?: SqliteStorageOptions;
+  /**
+   * Open a `log.db` whose schema is older than this ilog's (default false:
+   * STORAGE_MIGRATION_REQUIRED). Only the governance commands that approve the
+   * migration, and the checkpoint they sign, write to one.
+   */
+  olderSchema?: boolean;
   /** Sign a checkpoint of new entries at least this often (ms, default 1,000). */
   checkpointIntervalMs?: number;
   /** When awaitIntegrated() callers wait, sign at most this often (ms, default 200). */
@@ -147,7 +158,12 @@ export class Appender {
       }
     }
     const storage = SqliteLogStorage.open(dir, opts.sqlite);
-    const writer = opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
+    if (storage.schemaVersion < SCHEMA_VERSION && !opts.olderSchema) {
+      storage.close();
+      throw migrationRequired(storage.schemaVersion);
+    }
+    const writer =
+      opts.writerThread === 'auto' ? adaptiveWriter(storage, dir, opts.sqlite) : opts.writerThread !== false ? backgroundThreadWriter(storage, dir, opts.sqlite) : inlineWriter(storage);
     return new Appender(config.origin, storage, true, writer, signer, opts);
   }
 
@@ -322,4 +338,14 @@ export class Appender {
   #integrated(index: number, cp: StoredCheckpoint): Integrated {
     return { checkpoint: cp.note, size: cp.size, proof: inclusionProof(index, cp.size, this.#tiles.nodeReader(cp.size)) };
   }
+}
+
+/** The error of a process that will not run on a `log.db` older than its code: what the admins do next. */
+export function migrationRequired(version: number): IlogError {
+  return new IlogError(
+    'STORAGE_MIGRATION_REQUIRED',
+    `log.db has schema version ${version}; this ilog runs on version ${SCHEMA_VERSION}. The migration runs only under a quorum-approved proposal: ` +
+      `ilog propose storage.migrate sqlite ${version} ${SCHEMA_VERSION} --key <admin key>, the approvals it needs, then ilog migrate`,
+    { version, target: SCHEMA_VERSION },
+  );
 }

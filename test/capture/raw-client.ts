@@ -11,6 +11,8 @@ export interface RawConn {
   received: { type: string; code?: string; tag?: string; status?: string }[];
   closed: Promise<void>;
   isClosed(): boolean;
+  /** Resolves when a ReadyForQuery arrives after frame `from`, the connection closes, or `ms` pass; true on ReadyForQuery. */
+  readyAfter(from: number, ms: number): Promise<boolean>;
 }
 
 export function openSocket(port: number): Promise<Socket> {
@@ -25,7 +27,9 @@ export async function rawLogin(port: number, user: string, password: string, opt
   const frames = new FrameReader();
   const received: RawConn['received'] = [];
   let closedFlag = false;
-  const closed = new Promise<void>((r) => socket.on('close', () => ((closedFlag = true), r())));
+  const waiters = new Set<() => void>();
+  const wake = (): void => waiters.forEach((w) => w());
+  const closed = new Promise<void>((r) => socket.on('close', () => ((closedFlag = true), r(), wake())));
   socket.on('error', () => {});
   const scram = new ScramClient(password);
   await new Promise<void>((resolve, reject) => {
@@ -54,10 +58,27 @@ export async function rawLogin(port: number, user: string, password: string, opt
           : t === 'Z' ? { type: t, status: String.fromCharCode(f.body[0] ?? 0) }
           : { type: t },
         );
+        if (t === 'Z') wake();
       }
     });
     socket.once('close', () => reject(new Error('closed during login')));
     socket.write(startupPacket({ user, database: 'postgres', ...(options ? { options } : {}) }));
   });
-  return { socket, received, closed, isClosed: () => closedFlag };
+  const readyAfter = (from: number, ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        const ready = received.slice(from).some((f) => f.type === 'Z');
+        if (!ready && !closedFlag) return;
+        done(ready);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      const done = (ready: boolean): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(ready);
+      };
+      waiters.add(check);
+      check();
+    });
+  return { socket, received, closed, isClosed: () => closedFlag, readyAfter };
 }

@@ -63,6 +63,18 @@ describe('alert budget', () => {
     expect(b.decide(finding('bob', 85), true).alert).toBe(false); // the day's one slot is used
   });
 
+  it('judges by the rules’ evidence while cold (no rarity is known yet), by the calibrated score once warm', () => {
+    const cold = new AlertBudget(50);
+    cold.roll(0, 1000);
+    expect(cold.decide(finding('ann', 58), true, 80).alert).toBe(true); // a watch-listed look-up on day one: rarity unknown, evidence 80
+    expect(cold.decide(finding('bob', 58), true, 60).alert).toBe(false);
+    const warm = new AlertBudget(50);
+    for (let d = 0; d < 4; d++) day(warm, d, 1000, 300, (i) => i % 70);
+    warm.roll(4, 1000);
+    warm.decide(finding('cat', 40), true, 95);
+    expect(warm.roll(5, 1000).map((f) => f.subject)).not.toContain('cat'); // strong evidence, common here: not an alert
+  });
+
   it('names how rare a score is in this organisation once it has history', () => {
     const b = new AlertBudget(5);
     for (let d = 0; d < 5; d++) day(b, d, 100, 10, (i) => i * 10);

@@ -56,14 +56,14 @@ describe('off-hours together', () => {
   it('weakens a night session when others of the role are also working outside their hours (an incident)', () => {
     const s = new Stream();
     desks(s, [['erin', '10.0.1.1'], ['finn', '10.0.1.2'], ['gus', '10.0.1.3']]);
-    const [first] = s.push(view('erin', AFTER + 2 * HOUR, 'r-1', { role: 'engineer', client: { address: '10.0.1.1' } }));
-    const [second] = s.push(view('finn', AFTER + 2 * HOUR + 20 * 60_000, 'r-1', { role: 'engineer', client: { address: '10.0.1.2' } }));
+    const [first] = s.push(view('erin', AFTER + 1 * HOUR, 'r-1', { role: 'engineer', client: { address: '10.0.1.1' } }));
+    const [second] = s.push(view('finn', AFTER + 1 * HOUR + 20 * 60_000, 'r-1', { role: 'engineer', client: { address: '10.0.1.2' } }));
     expect(first?.rule).toBe('off-hours');
     expect(second?.rule).toBe('off-hours');
     expect(second!.score).toBeLessThan(first!.score);
     expect(second?.reasons[0]).toContain('1 other in their role `engineer` also working off-hours');
     // Alone on another night: not weakened by company (only by off-hours having become a little commoner in the role).
-    const [lone] = s.push(view('gus', AFTER + DAY + 2 * HOUR, 'r-1', { role: 'engineer', client: { address: '10.0.1.3' } }));
+    const [lone] = s.push(view('gus', AFTER + DAY + 1 * HOUR, 'r-1', { role: 'engineer', client: { address: '10.0.1.3' } }));
     expect(lone!.score).toBeGreaterThan(second!.score);
     expect(lone?.reasons[0]).not.toContain('also working off-hours');
   });

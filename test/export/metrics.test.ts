@@ -173,3 +173,31 @@ describe('ilog serve /metrics', () => {
     expect(ready.status).toBe(200);
   }, 60_000);
 });
+
+describe('ilog serve /metrics where reads need a token', () => {
+  let dir: string;
+  let serve: ServeHandle;
+  let token: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ilog-metrics-token-'));
+    expect((await runCli(['init', '--origin', 'test.example/metrics-token'], { dir })).code).toBe(0);
+    const added = await runCli(['read-token', 'add', 'prometheus', '--json'], { dir });
+    token = (JSON.parse(added.stdout) as { token: string }).token;
+    serve = await startServe({ dir, args: ['--require-read-token'] });
+  }, 120_000);
+  afterAll(async () => {
+    await serve?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(`${dir}.admin.key`, { force: true });
+  });
+
+  it('asks /metrics on the main port for the read token; probes stay open', async () => {
+    expect((await fetch(`${serve.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${serve.url}/metrics`, { headers: { authorization: 'Bearer ilog_read_wrong' } })).status).toBe(401);
+    const ok = await fetch(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('ilog_log_size');
+    expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${serve.url}/readyz`)).status).toBe(200);
+  }, 60_000);
+});

@@ -48,6 +48,7 @@ describe('replay', () => {
     }
     expect(mayGovern(canonicalBytes(access(1, time(), 'x')))).toBe(false);
     expect(mayGovern(canonicalBytes({ v: 1, kind: 'lockdown.set', time: time() }))).toBe(true);
+    expect(mayGovern(canonicalBytes({ v: 1, kind: 'storage.migrated', time: time() }))).toBe(true);
   });
 
   it('a proposal whose body was altered after signing is refused (its id covers origin, nonce, expiry and changes)', () => {

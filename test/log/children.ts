@@ -13,7 +13,7 @@ export interface AppendChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-export function spawnAppendChild(dir: string, tag: string, count: number, inFlight = 20, writer: 'thread' | 'inline' = 'thread'): AppendChild {
+export function spawnAppendChild(dir: string, tag: string, count: number, inFlight = 20, writer: 'thread' | 'inline' | 'auto' = 'thread'): AppendChild {
   const args = ['--import', 'tsx', CHILD, dir, tag, String(count), String(inFlight), writer];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const acks: [number, number][] = [];

@@ -25,8 +25,8 @@ describe('crash safety', () => {
     const acked: { index: number; tag: string; n: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const tag = `r${round}`;
-      // Vary the load, and the writer: even rounds commit on the writer thread once it is up.
-      const child = spawnAppendChild(dir, tag, -1, 1 + (round % 4) * 30, round % 2 === 0 ? 'thread' : 'inline');
+      // Vary the load, and the writer: on the writer thread once it is up, inline, or moving between the two by commit time.
+      const child = spawnAppendChild(dir, tag, -1, 1 + (round % 4) * 30, (['thread', 'inline', 'auto'] as const)[round % 3]!);
       await child.acked(1 + Math.floor(Math.random() * 400));
       await new Promise((r) => setTimeout(r, Math.random() * 50));
       child.proc.kill('SIGKILL');

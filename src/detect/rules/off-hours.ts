@@ -48,7 +48,7 @@ export function offHoursSignals(ctx: AccessContext): Signal[] {
   return [
     {
       rule: 'off-hours',
-      strength: rule.strength * (0.4 + 0.6 * ramp(away, 2, 5)) * (others > 0 ? TOGETHER_FACTOR : 1),
+      strength: rule.strength * (0.4 + 0.6 * ramp(away, 2, 8)) * (others > 0 ? TOGETHER_FACTOR : 1),
       reason: `active at ${String(hour).padStart(2, '0')}:00, ${away} hours outside their usual hours (${p.hours.usualHours(USUAL)}; ${fmt(share * 100)}% of their past activity at this hour${together})`,
     },
   ];

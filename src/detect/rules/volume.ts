@@ -52,10 +52,14 @@ export function readRowsSignals(p: PersonState, g: GroupState, source: string, r
   ];
 }
 
-/** How far past the thresholds (0..1): by standard scores, or by the plain ratio for people with a wide spread. */
+/**
+ * How far past the thresholds (0..1): by standard scores, or by the plain ratio for people with a wide spread.
+ * Wide ranges (up to minZ + 12 sd, 10,000× minRatio): the strength is what calibration.ts ranks by rarity,
+ * so a whole-table export must not land in the same bin as a report 100× the usual.
+ */
 function magnitude(z: number, ratio: number, rule: DetectorConfig['rules']['bulk']): number {
   const lo = Math.log10(rule.minRatio);
-  return Math.max(ramp(z, rule.minZ, rule.minZ + 4), ramp(Math.log10(ratio), lo, lo + 2));
+  return Math.max(ramp(z, rule.minZ, rule.minZ + 12), ramp(Math.log10(ratio), lo, lo + 4));
 }
 
 /** Close the previous day: fold its distinct-record count into the daily norm and the CUSUM. */

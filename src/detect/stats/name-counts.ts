@@ -26,7 +26,13 @@ export class NameCounts {
     if (this.counts.size >= this.cap) {
       let least: string | undefined;
       let leastCount = Number.POSITIVE_INFINITY;
-      for (const [n, k] of this.counts) if (k < leastCount) [least, leastCount] = [n, k];
+      // The first least-seen name in insertion order; no count is below 1, so the first 1 ends the scan.
+      for (const [n, k] of this.counts)
+        if (k < leastCount) {
+          least = n;
+          leastCount = k;
+          if (k <= 1) break;
+        }
       if (least !== undefined) this.counts.delete(least);
     }
     this.counts.set(name, 1);

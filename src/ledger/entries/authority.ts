@@ -8,7 +8,7 @@
 // are true (a refusal that happened, a break-glass grant that ran out).
 
 /** Families of kinds that carry authority (DESIGN.md "Governance, locks, alerts"). */
-const AUTHORITY_FAMILIES = ['governance.', 'lock.', 'lockdown.', 'breakglass.', 'user.', 'alert.', 'bypass.'];
+const AUTHORITY_FAMILIES = ['governance.', 'lock.', 'lockdown.', 'breakglass.', 'user.', 'alert.', 'bypass.', 'storage.'];
 
 /** Signed kinds: accepted on the write path only with a `signature` (replay verifies it). */
 const SIGNED_KINDS = new Set(['governance.proposal', 'governance.approval', 'lock.set', 'lockdown.set', 'breakglass.request']);
@@ -38,6 +38,7 @@ export function writeTokenRefusal(entry: { kind?: unknown; signature?: unknown; 
   if (SIGNED_KINDS.has(kind)) return entry.signature === undefined ? `an unsigned ${kind} carries no authority: sign it with an admin key (ilog lock/lockdown/propose/approve --key)` : undefined;
   if (kind === 'genesis') return 'a log has one genesis, entry 0, written by `ilog init`';
   if (kind.startsWith('node.')) return `${kind} is written by the ilog process that starts, not through the write API`;
+  if (kind.startsWith('storage.')) return `${kind} is written by \`ilog migrate\` with the migration it records, under a quorum-approved storage.migrate proposal`;
   if (kind.startsWith('alert.') || kind.startsWith('bypass.')) return `${kind} entries are written by the alert service and the reconciler, not through the write API`;
   return `${kind} is decided by the quorum: propose it (ilog propose … --key, or ilog user / ilog unlock with --key)`;
 }

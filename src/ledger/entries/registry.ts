@@ -12,6 +12,7 @@ import { KIND_RE } from './common.js';
 import { ENTRY_FAMILIES, familyEntrySchema } from './families.js';
 import { genesisSchema } from './genesis.js';
 import { outcomeLostSchema, outcomeSchema } from './outcome.js';
+import { storageMigratedSchema } from './storage-migrated.js';
 
 export type EntrySchema = z.ZodType<Record<string, unknown>>;
 
@@ -23,6 +24,7 @@ const exact = new Map<string, EntrySchema>([
   // The reconciler's kinds live here so that every process decodes them strictly (no import needed).
   ['bypass.detected', bypassDetectedSchema as EntrySchema],
   ['access.objects', accessObjectsSchema as EntrySchema],
+  ['storage.migrated', storageMigratedSchema as EntrySchema],
 ]);
 const families = new Map<string, EntrySchema>(ENTRY_FAMILIES.map((f) => [f, familyEntrySchema as EntrySchema]));
 

@@ -7,10 +7,33 @@
 // tiles        the latest width of every hash tile; full tiles never change again.
 // tree         one row: integrated size and root, updated with the tiles it describes.
 // checkpoints  every signed checkpoint, by size (history for verifiers and witnesses).
+// migrations   (version 2) every schema migration the file went through: from, to, the
+//              log index of the approved proposal that allowed it and of the
+//              `storage.migrated` entry that records it (docs/storage.md "Upgrades").
 //
-// PRAGMA user_version records the schema version; opening a newer file fails.
+// PRAGMA user_version records the schema version. Opening a newer file fails;
+// an older one opens for reading and for the governance commands that approve
+// its migration (the four tables above are the same in every version: a
+// migration only adds), while `serve` and `proxy` refuse to start on it until
+// `ilog migrate` has run under a quorum-approved `storage.migrate` proposal.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** The oldest schema this code reads and appends to (entries, tiles, tree, checkpoints unchanged since). */
+export const OLDEST_SCHEMA_VERSION = 1;
+
+/** Schema steps, each from version `to - 1`; run only by `ilog migrate` (governance/migration.ts). */
+export const MIGRATIONS: readonly { to: number; sql: string }[] = [
+  {
+    to: 2,
+    sql: `CREATE TABLE migrations (
+  version  INTEGER PRIMARY KEY,
+  from_version INTEGER NOT NULL,
+  approval INTEGER NOT NULL,
+  entry    INTEGER NOT NULL,
+  applied  TEXT NOT NULL
+);`,
+  },
+];
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS entries (
@@ -33,5 +56,12 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   size    INTEGER PRIMARY KEY,
   note    TEXT NOT NULL,
   created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS migrations (
+  version  INTEGER PRIMARY KEY,
+  from_version INTEGER NOT NULL,
+  approval INTEGER NOT NULL,
+  entry    INTEGER NOT NULL,
+  applied  TEXT NOT NULL
 );
 `;

@@ -16,7 +16,7 @@ import { encodeBundle, partialTiles, TILE_WIDTH } from '../../ledger/tiles.js';
 import { fsyncDir } from '../durable-file.js';
 import { checkEntries, checkIndex, checkIntegration, checkTileRef } from '../args.js';
 import type { Integration, LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
-import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, OLDEST_SCHEMA_VERSION, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { sqliteErrors } from './sqlite-errors.js';
 
 export interface SqliteStorageOptions {
@@ -53,9 +53,12 @@ export class SqliteLogStorage implements LogStorage {
   readonly #integrateTx;
   readonly #checkpointTx;
 
-  private constructor(path: string, db: Database.Database) {
+  #schemaVersion: number;
+
+  private constructor(path: string, db: Database.Database, schemaVersion: number) {
     this.path = path;
     this.#db = db;
+    this.#schemaVersion = schemaVersion;
     this.#stmt = {
       next: db.prepare('SELECT coalesce(max(idx) + 1, 0) FROM entries').pluck(),
       insertEntry: db.prepare('INSERT INTO entries (idx, data) VALUES (?, ?)'),
@@ -108,10 +111,10 @@ export class SqliteLogStorage implements LogStorage {
       try {
         if (!opts.readonly) initialise(db, opts);
         const version = db.pragma('user_version', { simple: true }) as number;
-        if (version !== SCHEMA_VERSION) {
-          throw new IlogError('STORAGE_VERSION', `log.db has schema version ${version}; this ilog reads version ${SCHEMA_VERSION} (upgrade ilog)`, { path, version });
+        if (version > SCHEMA_VERSION || version < OLDEST_SCHEMA_VERSION) {
+          throw new IlogError('STORAGE_VERSION', `log.db has schema version ${version}; this ilog reads versions ${OLDEST_SCHEMA_VERSION} to ${SCHEMA_VERSION} (${version > SCHEMA_VERSION ? 'upgrade ilog' : 'migrate it with an older ilog first'})`, { path, version });
         }
-        return new SqliteLogStorage(path, db);
+        return new SqliteLogStorage(path, db, version);
       } catch (e) {
         db.close();
         throw e;
@@ -221,6 +224,38 @@ export class SqliteLogStorage implements LogStorage {
     return sqliteErrors(() => this.#stmt.checkpoints.all(fromSize, limit) as StoredCheckpoint[]);
   }
 
+  /** The file's schema version: SCHEMA_VERSION, or an older one `ilog migrate` has not moved yet. */
+  get schemaVersion(): number {
+    return this.#schemaVersion;
+  }
+
+  /**
+   * Moves the file to SCHEMA_VERSION and appends `entry` (the `storage.migrated`
+   * record) in one write transaction: the schema never changes without its
+   * record in the log, nor the record without the change. The caller has checked
+   * the quorum's approval (`approval`, the proposal's index). Returns the entry's index.
+   */
+  migrateSchema(entry: Uint8Array, approval: number): number {
+    checkEntries([entry]);
+    const from = this.#schemaVersion;
+    const index = sqliteErrors(() =>
+      this.#db
+        .transaction(() => {
+          const current = this.#db.pragma('user_version', { simple: true }) as number;
+          if (current !== from) throw new IlogError('STORAGE_VERSION', `log.db moved from schema version ${from} to ${current} while migrating`, { path: this.path, from, current });
+          for (const step of MIGRATIONS) if (step.to > from && step.to <= SCHEMA_VERSION) this.#db.exec(step.sql);
+          const at = this.#stmt.next.get() as number;
+          this.#stmt.insertEntry.run(at, asBuffer(entry));
+          this.#db.prepare('INSERT INTO migrations (version, from_version, approval, entry, applied) VALUES (?, ?, ?, ?, ?)').run(SCHEMA_VERSION, from, approval, at, new Date().toISOString());
+          this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+          return at;
+        })
+        .immediate(),
+    );
+    this.#schemaVersion = SCHEMA_VERSION;
+    return index;
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }
@@ -238,11 +273,12 @@ function initialise(db: Database.Database, opts: SqliteStorageOptions): void {
   db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(autocheckpoint))}`);
   const fresh = db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) return false;
+    // Only a new file gets the schema: an existing one keeps its version until `ilog migrate`.
+    if (version !== 0) return false;
     db.exec(SCHEMA);
     db.prepare('INSERT OR IGNORE INTO tree (id, size, root) VALUES (1, 0, ?)').run(asBuffer(EMPTY_ROOT));
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    return version === 0;
+    return true;
   }).immediate();
   // A new file's directory entry must be durable too, or a power loss could drop log.db whole.
   if (fresh) fsyncDir(dirname(db.name));
