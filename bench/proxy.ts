@@ -7,7 +7,7 @@
 // p50/p99 latency per transaction and what the target added over direct, and
 // the CPU µs per statement of the pgbouncer / ilog process (from /proc). One
 // more line with the machine: cores, load, fdatasync latency of the log's disk.
-// Usage: npm run bench:proxy [-- --seconds 8 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
+// Usage: npm run bench:proxy [-- --seconds 8 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap,ilog-no-metrics --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
 //   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy.
 import { execFile } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -108,6 +108,8 @@ try {
   if (ONLY?.includes('ilog-inline')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-inline', ['--writer', 'inline']));
   if (ONLY?.includes('ilog-thread')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-thread', ['--writer', 'thread']));
   if (ONLY?.includes('ilog-no-overlap')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-no-overlap', ['--no-overlap']));
+  // What metrics cost: the same proxy keeping none (compare cpu_us_per_stmt with `ilog`'s).
+  if (ONLY?.includes('ilog-no-metrics')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-no-metrics', ['--no-metrics']));
   targets.push(...running);
   // Not reported: measured, a freshly started proxy used 2,490 µs of CPU per statement in its
   // first 5 s under pgbench (TurboFan compiling) and 750–960 µs after 15 s, at load 16.

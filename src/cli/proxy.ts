@@ -23,6 +23,8 @@ interface ProxyCliOptions extends GlobalOptions {
   config?: string;
   reconcile?: string;
   metricsListen?: string;
+  /** false with --no-metrics. */
+  metrics: boolean;
   logFormat: string;
   logLevel: string;
 }
@@ -47,6 +49,7 @@ export function register(program: Command): void {
       .option('--tls-cert <file>', 'PEM certificate for TLS toward clients')
       .option('--tls-key <file>', 'PEM private key for TLS toward clients')
       .option('--metrics-listen <host:port>', 'serve /metrics, /healthz and /readyz over HTTP on this address')
+      .option('--no-metrics', 'keep no metrics at all (nothing counted per statement or commit; measures what metrics cost: docs/export.md)')
       .option('--log-format <format>', 'log lines on stderr: json (one JSON object per line) or pretty', 'json')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
       .option('--reconcile <url>', 'also run the pgAudit reconciler, connecting as this monitoring role (postgres://…; docs/reconcile.md)')
@@ -86,12 +89,13 @@ export function register(program: Command): void {
       const { LogMetrics } = await import('../export/log-metrics.js');
       const { ProxyMetricsRecorder } = await import('../export/proxy-metrics.js');
       const { startOpsServer, tcpReachable } = await import('../export/health.js');
+      if (!opts.metrics && opts.metricsListen) throw usageError('--no-metrics and --metrics-listen exclude each other');
       const metrics = new Metrics('proxy');
       const logMetrics = new LogMetrics(metrics);
-      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'auto' ? 'auto' : opts.writer === 'thread', onCommit: logMetrics.onCommit });
-      logMetrics.attach(appender, opts.dir);
+      const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'auto' ? 'auto' : opts.writer === 'thread', ...(opts.metrics ? { onCommit: logMetrics.onCommit } : {}) });
+      if (opts.metrics) logMetrics.attach(appender, opts.dir);
       let sessions = (): number => 0;
-      const proxyMetrics = new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() });
+      const proxyMetrics = opts.metrics ? new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() }) : undefined;
       const report = (e: unknown): void => logger.error({ component: 'proxy', ...(e instanceof Error && 'code' in e ? { code: (e as { code: unknown }).code } : {}) }, e instanceof Error ? e.message : String(e));
       // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({
@@ -105,7 +109,7 @@ export function register(program: Command): void {
         purposePattern: opts.purposePattern ?? cfg.purposePattern,
         logTimeoutMs: opts.logTimeout !== 2000 ? opts.logTimeout : (cfg.logTimeoutMs ?? 2000),
         overlapReads: opts.overlap,
-        metrics: proxyMetrics,
+        ...(proxyMetrics ? { metrics: proxyMetrics } : {}),
         ...(tls ? { tls } : {}),
       }).catch(async (e: unknown) => {
         await appender.close();
@@ -130,11 +134,13 @@ export function register(program: Command): void {
       let reconciler: { stop(): Promise<void> } | undefined;
       if (opts.reconcile) {
         const { startReconciler } = await import('../capture/pgaudit/start-reconciler.js');
-        reconciler = await startReconciler({ dir: opts.dir, appender, monitorUrl: opts.reconcile, report }).catch(async (e: unknown) => {
+        const started = await startReconciler({ dir: opts.dir, appender, monitorUrl: opts.reconcile, report }).catch(async (e: unknown) => {
           await close();
           await appender.close();
           throw e;
         });
+        if (opts.metrics) (await import('../export/component-metrics.js')).reconcilerMetrics(metrics, started);
+        reconciler = started;
       }
       // Signals are handled before the ready line: whoever reads it may signal at once.
       const signalled = new Promise<void>((resolve) => {

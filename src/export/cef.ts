@@ -50,7 +50,7 @@ export function toCef(r: ExportRecord): string {
     ['cs5Label', 'relations'],
     ['cs5', Array.isArray(e.relations) ? (e.relations as string[]).join(',') : undefined],
     ['cs6Label', 'entry'],
-    ['cs6', JSON.stringify(e)],
+    ['cs6', r.text ?? JSON.stringify(e)], // the entry as stored (record.ts), else re-serialised
   ];
   const extension = fields
     .filter(([k, v], i) => v !== undefined && v !== null && !(k.endsWith('Label') && (fields[i + 1]![1] === undefined || fields[i + 1]![1] === null)))

@@ -2,6 +2,7 @@
 // detector, the witness publisher (cosigning), witnesses and mirrors. Each takes
 // plain accessors, so this module depends on no other area.
 import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { Metrics } from './metrics.js';
 
 /** Detector lag (entries the detector has not yet seen) and entries it has scored since the process started. */
@@ -9,6 +10,25 @@ export function detectorMetrics(m: Metrics, d: { position: () => number; logSize
   const start = d.position();
   m.gauge('ilog_detector_lag_entries', 'log entries the detector has not observed yet', () => Math.max(0, d.logSize() - d.position()));
   m.counterFrom('ilog_detector_entries_total', 'log entries the detector observed and scored since this process started', () => d.position() - start);
+}
+
+/** The pgAudit reconciler: how far its cursor is behind the audited server's log, and records it read since the process started. */
+export function reconcilerMetrics(m: Metrics, r: { server: string; lagBytes: () => number; records: number }): void {
+  new Gauge({
+    name: 'ilog_reconciler_lag_bytes',
+    help: "bytes of the audited server's log (csvlog) past the reconciler's cursor, not yet read and matched; absent while the log directory cannot be read",
+    labelNames: ['server'],
+    registers: [m.registry],
+    collect() {
+      this.reset(); // no sample rather than 0 when the directory cannot be read: that is not a reconciler that caught up
+      try {
+        this.set({ server: r.server }, r.lagBytes());
+      } catch {
+        // reported by the reconciler itself when it next reads
+      }
+    },
+  });
+  m.counterFrom('ilog_reconciler_records_total', "records of the audited server's log the reconciler read since this process started", () => r.records);
 }
 
 /** Cosigning requests to witnesses: pass the returned function as the publisher's `onCosign`. */

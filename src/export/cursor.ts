@@ -4,10 +4,10 @@
 // kill of the exporter (kill -9) never loses a record and repeats at most the
 // batch in flight. The new cursor is written and fsynced to a temporary file,
 // renamed over the old one, and the directory fsynced. See docs/export.md.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IlogError } from '../ledger/errors.js';
-import { fsyncDir } from '../storage/durable-file.js';
 
 export interface CursorState {
   v: 1;
@@ -44,24 +44,29 @@ export class ExportCursor {
     return this.#state.next;
   }
 
-  /** Everything before `next` has left the process: the cursor says so, durably. */
-  settle(next: number): void {
+  /**
+   * Everything before `next` has left the process: the cursor says so, durably. Asynchronous
+   * (the writes and fsyncs run on libuv's threads), so the exporter renders the next batch
+   * meanwhile; it sends that batch only once this resolved.
+   */
+  async settle(next: number): Promise<void> {
     if (next === this.#state.next) return;
-    this.#write(next, true);
-    fsyncDir(dirname(this.path));
-  }
-
-  #write(next: number, sync: boolean): void {
     const state: CursorState = { ...this.#state, next };
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
+    const file = await open(tmp, 'w', 0o644);
     try {
-      writeSync(fd, JSON.stringify(state) + '\n');
-      if (sync) fsyncSync(fd);
+      await file.writeFile(JSON.stringify(state) + '\n');
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
-    renameSync(tmp, this.path);
+    await rename(tmp, this.path);
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
     this.#state = state;
   }
 }

@@ -2,6 +2,7 @@
 // can ask ilog for its inclusion proof: `ilog proof inclusion <index>`), the
 // log's origin, and the entry exactly as the log holds it (confidential alert
 // bodies stay as they are in the entry: encrypted where the alert area encrypts them).
+import { isUtf8 } from 'node:buffer';
 import { leafHash } from '../ledger/hash.js';
 
 export interface ExportRecord {
@@ -10,10 +11,24 @@ export interface ExportRecord {
   leafHash: string;
   origin: string;
   entry: Record<string, unknown> & { kind: string; time: string };
+  /**
+   * The entry as the log holds it (the bytes the leaf hash covers, and their text), written
+   * into the jsonl, OCSF and CEF forms instead of re-serialising `entry`; absent unless the
+   * bytes are UTF-8 on one line (JSON whitespace spans lines: never in canonical entries), so
+   * that every form stays one line of UTF-8.
+   */
+  bytes?: Uint8Array;
+  text?: string;
 }
 
-export function exportRecord(origin: string, index: number, bytes: Uint8Array): ExportRecord {
-  return { index, leafHash: Buffer.from(leafHash(bytes)).toString('hex'), origin, entry: JSON.parse(Buffer.from(bytes).toString('utf8')) as ExportRecord['entry'] };
+/** The record of entry `index`; `hashHex` is its leaf hash when the caller hashed the batch already. */
+export function exportRecord(origin: string, index: number, bytes: Uint8Array, hashHex?: string): ExportRecord {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const entry = JSON.parse(text) as ExportRecord['entry'];
+  const oneLine = text.indexOf('\n') < 0 && text.indexOf('\r') < 0 && isUtf8(bytes);
+  const r: ExportRecord = { index, leafHash: hashHex ?? Buffer.from(leafHash(bytes)).toString('hex'), origin, entry };
+  if (oneLine) (r.bytes = bytes), (r.text = text);
+  return r;
 }
 
 export const EXPORT_FORMATS = ['ocsf', 'cef', 'jsonl'] as const;
@@ -22,4 +37,16 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** The jsonl form: one JSON object per line, the entry untouched under `entry`. */
 export function toJsonl(r: ExportRecord): string {
   return JSON.stringify({ index: r.index, leafHash: r.leafHash, origin: r.origin, entry: r.entry });
+}
+
+/**
+ * A rendering in three parts, text, entry bytes, text (the exporter copies the entry's bytes
+ * into its output as they are instead of re-encoding it); without bytes, the whole rendering is the head.
+ */
+export type RenderedParts = [head: string, entry: Uint8Array | undefined, tail: string];
+
+/** toJsonl in parts: the same object, the entry as stored. */
+export function jsonlParts(r: ExportRecord): RenderedParts {
+  if (r.bytes === undefined) return [toJsonl(r), undefined, ''];
+  return [`{"index":${r.index},"leafHash":"${r.leafHash}","origin":${JSON.stringify(r.origin)},"entry":`, r.bytes, '}'];
 }

@@ -38,12 +38,6 @@ export function syslogMessage(r: ExportRecord, body: string): string {
   return `<${pri}>1 ${r.entry.time} ${HOST} ilog - ${printable(r.entry.kind, 32)} ${sd} ${BOM}${body}`;
 }
 
-/** Octet-counting frame: the message's length in bytes, a space, the message. */
-export function frame(message: string): Buffer {
-  const body = Buffer.from(message, 'utf8');
-  return Buffer.concat([Buffer.from(`${body.length} `, 'ascii'), body]);
-}
-
 /** Where exported bytes go. write() hands them to the OS at once when it can. */
 export interface Sink {
   /** Writes `chunk`; returns how many of its bytes are still in this process (not yet in the kernel). */

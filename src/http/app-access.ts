@@ -9,13 +9,13 @@
 // resources, sensitive subjects) as a `context.update` entry, for apps holding
 // the `context` permission: context explains accesses away, so it is logged.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { accessEntryBytes } from '../capture/app/access-bytes.js';
-import { accessEntryFromRequest } from '../capture/app/access-request.js';
+import { accessEntryJson, utf8Many } from '../capture/app/access-bytes.js';
+import { accessEntryFromRequest, type AccessEntryOptions } from '../capture/app/access-request.js';
 import { contextEntry } from '../capture/app/context-request.js';
 import type { TokenStore } from '../capture/app/token-store.js';
 import { IlogError } from '../ledger/errors.js';
 import { bearer, installErrorHandler } from './app-errors.js';
-import { duplicateKey, useStrictJson } from './json-body.js';
+import { duplicateKey, repeatsAKey, useStrictJson } from './json-body.js';
 
 export interface AppAccessOptions {
   /** The log writer (the Appender): resolves with the index once durable, may throw PUSHBACK; appendMany commits a batch at once (objects, or canonical entry bytes from the fast path). */
@@ -37,12 +37,14 @@ function ndjson(text: string): unknown[] {
     const line = lines[i]!.trim();
     if (line === '') continue;
     if (line.length > ITEM_LIMIT) throw new IlogError('BODY_TOO_LARGE', `line ${i + 1} is over ${ITEM_LIMIT} bytes`, { field: String(out.length) });
+    let value: unknown;
     try {
-      out.push(JSON.parse(line));
+      value = JSON.parse(line);
     } catch {
       throw new IlogError('INVALID_JSON', `line ${i + 1} is not valid JSON`, { field: String(out.length) });
     }
-    const dup = duplicateKey(line); // no last-one-wins in a batch either (json-body.ts)
+    out.push(value);
+    const dup = repeatsAKey(line, value) ? duplicateKey(line) : undefined; // no last-one-wins in a batch either (json-body.ts)
     if (dup) throw new IlogError('DUPLICATE_KEY', `line ${i + 1} names "${dup.key}" twice; send each field once`, { field: `${out.length - 1}.${dup.key}` });
     if (out.length > MAX_BATCH) throw new IlogError('BODY_TOO_LARGE', `more than ${MAX_BATCH} accesses in one request; split the batch`, { field: 'body' });
   }
@@ -61,6 +63,17 @@ function entriesOf<T>(items: readonly unknown[], build: (item: unknown) => T): T
       throw e;
     }
   });
+}
+
+/**
+ * A batch's entries: plain valid accesses take the fast path (canonical text at once,
+ * access-bytes.ts; the whole batch encoded into one buffer); the rest the schema path, which names errors.
+ */
+function batchEntries(items: readonly unknown[], opts: AccessEntryOptions, build: (item: unknown) => object): (object | Uint8Array)[] {
+  const built = entriesOf(items, (item) => accessEntryJson(item, opts) ?? build(item));
+  const bytes = utf8Many(built.filter((e): e is string => typeof e === 'string'));
+  let k = 0;
+  return built.map((e) => (typeof e === 'string' ? bytes[k++]! : e));
 }
 
 export const appAccessRoutes: FastifyPluginAsync<AppAccessOptions> = async (app, o) => {
@@ -93,10 +106,8 @@ export const appAccessRoutes: FastifyPluginAsync<AppAccessOptions> = async (app,
       const index = await o.writer.append(entry);
       return reply.code(201).send({ index, source: entry.source });
     }
-    // Plain valid accesses take the fast path (canonical bytes at once, access-bytes.ts); the rest the schema path, which names errors.
-    const opts = { app: name, nowMs, backfill: o.tokens.allows(name, 'backfill') };
-    const entries = entriesOf(items, (item) => accessEntryBytes(item, opts) ?? build(item));
     if (!o.writer.appendMany) throw new IlogError('NOT_ALLOWED', 'this server cannot commit batches; send accesses one at a time');
+    const entries = batchEntries(items, { app: name, nowMs, backfill: o.tokens.allows(name, 'backfill') }, build);
     const indexes = await o.writer.appendMany(entries);
     return reply.code(201).send({ indexes, count: indexes.length, source: `app:${name}` });
   });

@@ -115,17 +115,21 @@ export function threadWriter(dir: string, storageOptions: SqliteStorageOptions =
     ops,
     appendBatch(entries) {
       // One transferable buffer per batch instead of one structured clone per entry.
-      const lengths = new Uint32Array(entries.length);
+      const n = entries.length;
+      const lengths = new Uint32Array(n);
       let total = 0;
-      entries.forEach((e, i) => {
-        lengths[i] = e.byteLength;
-        total += e.byteLength;
-      });
+      for (let i = 0; i < n; i++) total += lengths[i] = entries[i]!.byteLength;
+      // Entries that lie back to back in one buffer (a POST /v1/access batch is encoded
+      // into one) are copied as one run, not with a set() per entry.
       const data = new Uint8Array(total);
       let off = 0;
-      for (const e of entries) {
-        data.set(e, off);
-        off += e.byteLength;
+      for (let i = 0; i < n; ) {
+        const first = entries[i++]!;
+        const start = first.byteOffset;
+        let end = start + first.byteLength;
+        for (; i < n && entries[i]!.buffer === first.buffer && entries[i]!.byteOffset === end; i++) end += entries[i]!.byteLength;
+        data.set(end - start === first.byteLength ? first : new Uint8Array(first.buffer, start, end - start), off);
+        off += end - start;
       }
       return call<number>({ op: 'append', data: data.buffer, lengths }, [data.buffer, lengths.buffer as ArrayBuffer]);
     },

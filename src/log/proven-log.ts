@@ -111,9 +111,14 @@ export class ProvenLog implements EntryReader {
    * checkpoint. Throws TILE_MISMATCH naming the first entry that is not.
    */
   readEntries(from: number, to: number, limit = 65_536): Uint8Array[] {
+    return this.readProven(from, to, limit).entries;
+  }
+
+  /** readEntries, with the leaf hashes that proved them (HASH_SIZE bytes each, in order): a follower that needs them hashes nothing twice. */
+  readProven(from: number, to: number, limit = 65_536): { entries: Uint8Array[]; hashes: Uint8Array } {
     const size = this.size();
     const end = Math.min(to, size, from + limit);
-    if (!(from < end)) return [];
+    if (!(from < end)) return { entries: [], hashes: new Uint8Array(0) };
     const proven = this.#proven!;
     // Whole tiles: a tile's inclusion proof covers every entry in it.
     const first = Math.floor(from / TILE_WIDTH) * TILE_WIDTH;
@@ -125,7 +130,7 @@ export class ProvenLog implements EntryReader {
       const width = Math.min(TILE_WIDTH, last - at);
       this.#proveTile(proven, at / TILE_WIDTH, hashes.subarray((at - first) * HASH_SIZE, (at - first + width) * HASH_SIZE));
     }
-    return entries.slice(from - first, end - first);
+    return { entries: entries.slice(from - first, end - first), hashes: hashes.subarray((from - first) * HASH_SIZE, (end - first) * HASH_SIZE) };
   }
 
   #open(note: string): Checkpoint {

@@ -23,7 +23,7 @@ import type { ReviewerKeys } from '../alert/review.js';
 import type { Logger } from 'pino';
 import { Metrics } from '../export/metrics.js';
 import { LogMetrics } from '../export/log-metrics.js';
-import { cosignMetrics, detectorMetrics } from '../export/component-metrics.js';
+import { cosignMetrics, detectorMetrics, reconcilerMetrics } from '../export/component-metrics.js';
 import { registerOpsRoutes, startOpsServer, type OpsEndpoints, type ReadinessCheck } from '../export/health.js';
 
 export interface RunningLog {
@@ -147,9 +147,11 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
       readTokens,
     });
     const { startConfiguredReconciler } = await import('../capture/pgaudit/start-reconciler.js');
-    reconciler = await startConfiguredReconciler(dir, appender, (e) =>
+    const configured = await startConfiguredReconciler(dir, appender, (e) =>
       o.logger ? o.logger.error({ component: 'reconciler', err: e }, e instanceof Error ? e.message : String(e)) : process.stderr.write(`ilog reconcile: ${e instanceof Error ? e.message : String(e)}\n`),
     );
+    if (configured) reconcilerMetrics(metrics, configured);
+    reconciler = configured;
     app = await createLogServer({
       storage: appender.storage,
       writer: appender,

@@ -2,7 +2,7 @@
 // (accessEntryFromRequest + encodeEntry): it must accept plain requests, never
 // accept what the schemas refuse, and write exactly the same canonical bytes.
 import { describe, expect, it } from 'vitest';
-import { accessEntryBytes } from '../../src/capture/app/access-bytes.js';
+import { accessEntryBytes, utf8Many } from '../../src/capture/app/access-bytes.js';
 import { accessEntryFromRequest, type AccessEntryOptions } from '../../src/capture/app/access-request.js';
 import { decodeEntry, encodeEntry } from '../../src/ledger/entry.js';
 
@@ -96,5 +96,12 @@ describe('the batch API fast path (access-bytes.ts)', () => {
     expect(accessEntryBytes({ actor: 'a', action: 'view', resource: { type: 't', id: 'x' } }, { ...opts, app: 'has space' })).toBeUndefined();
     const old = accessEntryBytes({ actor: 'a', action: 'view', resource: { type: 't', id: 'x' }, time: '2026-11-01T00:00:00Z' }, { ...opts, backfill: true });
     expect(decodeEntry(old!)).toMatchObject({ accessedAt: '2026-11-01T00:00:00.000Z', time: new Date(NOW).toISOString() });
+  });
+
+  it('utf8Many encodes a batch as each text alone would be, ASCII or not', () => {
+    for (const texts of [['{"a":1}', '', '{"b":"x"}'], ['{"a":"é"}', '{"b":"😀"}', 'plain'], []]) {
+      expect(utf8Many(texts).map((b) => Buffer.from(b).toString())).toEqual(texts);
+      expect(utf8Many(texts).map((b) => b.byteLength)).toEqual(texts.map((t) => Buffer.byteLength(t)));
+    }
   });
 });

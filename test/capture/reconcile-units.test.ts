@@ -15,6 +15,9 @@ import { settingProblems } from '../../src/capture/pgaudit/server-settings.js';
 import { StatementViews } from '../../src/capture/pgaudit/statement-view.js';
 import { loadParser } from '../../src/capture/pg/classify.js';
 import { validateEntry } from '../../src/ledger/index.js';
+import { reconcilerMetrics } from '../../src/export/component-metrics.js';
+import { Metrics } from '../../src/export/metrics.js';
+import { parsePrometheusText, sumOf } from '../helpers/prom-text.js';
 
 const q = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
@@ -84,6 +87,31 @@ describe('gaps in the server log', () => {
     };
     return { dir, pump, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   };
+
+  it("tells how far it is behind the server log's end (the reconciler lag metric), across rotation", async () => {
+    const { dir, cleanup } = await setup();
+    const a = join(dir, 'postgresql-2026-12-06_210000.csv');
+    const b = join(dir, 'postgresql-2026-12-06_210100.csv');
+    const one = csv({ line: 1, message: audit(1, 'select 1'), session: 's1' });
+    writeFileSync(a, one + one);
+    const tail = new ServerLogTail(dir, undefined, 'start');
+    expect(tail.behind()).toBe(2 * one.length); // nothing read yet
+    expect(new ServerLogTail(dir, undefined, 'end').behind()).toBe(0);
+    expect(tail.read().records).toBeDefined();
+    expect(tail.behind()).toBe(0);
+    appendFileSync(a, one);
+    writeFileSync(b, one + one);
+    expect(tail.behind()).toBe(3 * one.length); // the rest of the current file and the newer one
+    const m = new Metrics('unit');
+    reconcilerMetrics(m, { server: 'db:5432', lagBytes: () => tail.behind(), records: 2 });
+    const f = parsePrometheusText(await m.text());
+    expect(sumOf(f, 'ilog_reconciler_lag_bytes', { server: 'db:5432' })).toBe(3 * one.length);
+    expect(sumOf(f, 'ilog_reconciler_records_total')).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
+    // An unreadable log directory gives no sample, not 0 (a reconciler that caught up).
+    expect(parsePrometheusText(await m.text()).get('ilog_reconciler_lag_bytes')?.samples).toEqual([]);
+    cleanup();
+  });
 
   it('a file truncated under the reader, a file removed before it was read, and lines missing for a backend', async () => {
     const { dir, pump, cleanup } = await setup();

@@ -97,4 +97,17 @@ describe('the commands read it', () => {
     }
     expect(proxy.output().stderr + proxy.output().stdout).not.toContain('Top-Secret-Pw');
   }, 180_000);
+
+  it('ilog proxy --no-metrics runs without metrics, and refuses --metrics-listen beside it', async () => {
+    const both = await runCli(['proxy', '--dir', dir, '--upstream', 'postgres://postgres@127.0.0.1:1/postgres', '--no-metrics', '--metrics-listen', '127.0.0.1:0']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('USAGE');
+    const proxy = await startServe({ dir, command: 'proxy', args: ['--upstream', 'postgres://postgres@127.0.0.1:1/postgres', '--no-metrics'] });
+    try {
+      expect(proxy.output().stdout).toContain('"url"'); // listening, with no metrics URL to offer
+      expect(proxy.output().stdout).not.toContain('/metrics');
+    } finally {
+      await proxy.stop();
+    }
+  }, 180_000);
 });

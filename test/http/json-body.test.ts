@@ -2,7 +2,7 @@
 // string forms that could fool a scanner (escaped quotes, backslash runs, names
 // that differ only in escaping, structural characters inside strings).
 import { describe, expect, it } from 'vitest';
-import { duplicateKey } from '../../src/http/json-body.js';
+import { duplicateKey, repeatsAKey } from '../../src/http/json-body.js';
 
 describe('duplicateKey', () => {
   it.each([
@@ -19,5 +19,18 @@ describe('duplicateKey', () => {
   ])('%s', (text, expected) => {
     JSON.parse(text); // every case is valid JSON: duplicateKey scans only what JSON.parse accepted
     expect(duplicateKey(text)).toEqual(expected);
+    // The cheap test every body gets first agrees on every case.
+    expect(repeatsAKey(text, JSON.parse(text))).toBe(expected !== undefined);
+  });
+
+  it('repeatsAKey counts members against parsed keys, however deep, with "__proto__" and colons in strings', () => {
+    const deep = '['.repeat(100_000) + '{"a":1,"a":2}' + ']'.repeat(100_000);
+    expect(repeatsAKey(deep, JSON.parse(deep))).toBe(true);
+    const ok = '['.repeat(100_000) + '{"a":1,"b":"x:y"}' + ']'.repeat(100_000);
+    expect(repeatsAKey(ok, JSON.parse(ok))).toBe(false);
+    expect(repeatsAKey('{"__proto__":1,"a":{"b:":":"}}', JSON.parse('{"__proto__":1,"a":{"b:":":"}}'))).toBe(false);
+    expect(repeatsAKey('{"__proto__":1,"__proto__":2}', JSON.parse('{"__proto__":1,"__proto__":2}'))).toBe(true);
+    const escaped = JSON.stringify({ 'a\\': 1, b: '\\":', c: { 'a\\': 2 } }); // backslashes before quotes, a colon in a string
+    expect(repeatsAKey(escaped, JSON.parse(escaped))).toBe(false);
   });
 });

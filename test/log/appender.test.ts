@@ -97,6 +97,20 @@ describe('Appender', () => {
     other.close();
   });
 
+  it('hands the writer thread entries that share a buffer, back to back or not, byte for byte', async () => {
+    // Views of one buffer (how POST /v1/access encodes a batch): runs are copied at once; a gap, another buffer or an overlap starts a new run.
+    const texts = ['{"a":1}', '{"b":22}', '{"c":333}', '{"d":4444}'];
+    const shared = Buffer.from(texts.join('') + '~' + texts[0]);
+    const views: Uint8Array[] = [];
+    for (let off = 0, i = 0; i < texts.length; off += texts[i]!.length, i++) views.push(shared.subarray(off, off + texts[i]!.length));
+    const afterGap = shared.subarray(shared.length - texts[0]!.length);
+    const batch = [views[0]!, views[1]!, new Uint8Array(Buffer.from('{"x":0}')), views[2]!, views[3]!, afterGap, views[0]!, views[0]!];
+    const indexes = await appender.appendMany(batch);
+    const other = SqliteLogStorage.open(dir);
+    expect(other.readEntries(indexes[0]!, indexes.at(-1)! + 1).map((b) => Buffer.from(b).toString())).toEqual(batch.map((b) => Buffer.from(b).toString()));
+    other.close();
+  });
+
   it('does not put an integration write behind every small commit; deferred entries ride along', async () => {
     const quiet = await Appender.open(dir, { pollIntervalMs: 60_000, checkpointIntervalMs: 60_000, deferMs: 60_000 });
     const before = quiet.stats();

@@ -70,13 +70,21 @@ export function accessEntryFromRequest(body: unknown, o: AccessEntryOptions): Re
   };
 }
 
+let lastMs = NaN;
+let lastIso = '';
+/** new Date(ms).toISOString(), remembered: a batch's accesses share one `now`. */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) (lastIso = new Date(ms).toISOString()), (lastMs = ms);
+  return lastIso;
+}
+
 /**
  * A reported time is accepted within a window around now, so an app cannot backdate or postdate
  * accesses freely. An app with the backfill permission may report older accesses: the entry is
  * then dated when it is logged and the original time is a separate field, so the log stays honest.
  */
 export function accessTime(reported: string | undefined, o: AccessEntryOptions): { time: string; accessedAt?: string } {
-  const now = new Date(o.nowMs).toISOString();
+  const now = isoTime(o.nowMs);
   if (reported === undefined) return { time: now };
   const ms = RFC3339.test(reported) ? Date.parse(reported) : NaN;
   if (!Number.isFinite(ms)) throw new IlogError('INVALID_FIELD', 'time must be RFC 3339, e.g. 2026-01-31T09:15:00.000Z', { field: 'time' });

@@ -70,6 +70,16 @@ export class Reconciler {
     if (o.own) this.#matcher.addOwn(o.own);
   }
 
+  /** The audited server's name in entries. */
+  get server(): string {
+    return this.#o.server;
+  }
+
+  /** Bytes of the audited server's log this reconciler has not read yet (ServerLogTail.behind). */
+  lagBytes(): number {
+    return this.#tail.behind();
+  }
+
   /** One round: returns the number of server log records processed. */
   async step(maxBytes?: number): Promise<number> {
     // Statement texts are normalised by PostgreSQL's parser (WASM): it must be loaded first.

@@ -87,6 +87,27 @@ export class ServerLogTail {
     return this.#pos ? { ...this.#pos } : undefined;
   }
 
+  /**
+   * Bytes of the server's log not read yet: the rest of the current file and every newer
+   * file (the reconciler's lag behind the server log's end). Without a position yet, what
+   * the first read would cover.
+   */
+  behind(): number {
+    const files = readdirSync(this.dir).filter(isCsv).sort();
+    const size = (f: string): number => {
+      try {
+        return statSync(join(this.dir, f)).size;
+      } catch {
+        return 0; // rotated away meanwhile
+      }
+    };
+    const pos = this.#pos;
+    if (!pos) return this.#from === 'start' ? files.reduce((n, f) => n + size(f), 0) : 0;
+    let n = Math.max(0, size(pos.file) - pos.offset);
+    for (const f of files) if (f > pos.file) n += size(f);
+    return n;
+  }
+
   /** Reads up to about `maxBytes` of complete records from where it stands. */
   read(maxBytes = 4 * 1024 * 1024): TailChunk {
     const segments: Segment[] = [];
