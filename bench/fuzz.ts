@@ -8,7 +8,7 @@
 // proxy crashed (it exited, or wrote an uncaught error), canary rows PostgreSQL
 // holds, and how many of them have no access entry (must be 0).
 // Usage: npm run build && npm run fuzz -- [--inputs 1000000] [--minutes M] [--conns 32] [--seed 20261127]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hmacValue, loadHmacKey } from '../src/capture/pg/entries.js';
@@ -30,8 +30,9 @@ const r = prng(arg('seed', 20261127));
 const emit = (o: object): void => console.log(JSON.stringify({ bench: 'fuzz', ...o }));
 
 requireBuild();
-const cluster = await startPgCluster({ pgaudit: false });
-cluster.psql(`CREATE TABLE canary (n bigint); CREATE ROLE fuzz LOGIN PASSWORD 'fuzz-upstream'; GRANT ALL ON canary TO fuzz`);
+// Every statement PostgreSQL ran is in its log, kept with the data directory of a failed run.
+const cluster = await startPgCluster({ pgaudit: false, conf: [`log_statement = 'all'`, `log_line_prefix = '%u %p '`] });
+cluster.psql(`CREATE TABLE canary (n text); CREATE ROLE fuzz LOGIN PASSWORD 'fuzz-upstream'; GRANT ALL ON canary TO fuzz`);
 const dir = mkdtempSync(join(tmpdir(), 'ilog-fuzz-'));
 await ilog(dir, ['init', '--origin', 'fuzz.example/log']);
 await ilog(dir, ['user', 'add', 'fuzzer', '--upstream-role', 'fuzz', '--password-stdin'], 'fuzz-password\n');
@@ -90,7 +91,7 @@ try {
   const rssEnd = proxy.stats().rss_mb;
   const exit = await proxy.stop();
   // Every canary row that reached PostgreSQL has an access entry carrying its value's HMAC.
-  const rows = cluster.psql('SELECT n FROM canary').split('\n').filter(Boolean);
+  const rows = cluster.psql(`SELECT encode(convert_to(n, 'UTF8'), 'hex') FROM canary`).split('\n').filter(Boolean).map((h) => Buffer.from(h, 'hex').toString('utf8'));
   const key = loadHmacKey(dir);
   const logged = new Set<string>();
   const storage = SqliteLogStorage.open(dir);
@@ -104,11 +105,14 @@ try {
     from += batch.length;
   }
   storage.close();
-  const unlogged = rows.filter((v) => !logged.has(hmacValue(key, v))).length;
-  emit({ phase: 'end', inputs: sent, mutated, logins, pre_login: preLogin, seconds: Math.round((Date.now() - started) / 1000), crashed, proxy_exit: exit, canary_rows: rows.length, rows_without_entry: unlogged, log_entries: size, proxy_rss_start_mb: rssStart, proxy_rss_max_mb: Math.max(rssMax, rssEnd), proxy_rss_end_mb: rssEnd, ...(crashed ? { proxy_stderr: proxy.stderr } : {}) });
+  const missing = rows.filter((v) => !logged.has(hmacValue(key, v)));
+  const unlogged = missing.length;
+  emit({ phase: 'end', inputs: sent, mutated, logins, pre_login: preLogin, seconds: Math.round((Date.now() - started) / 1000), crashed, proxy_exit: exit, canary_rows: rows.length, rows_without_entry: unlogged, log_entries: size, proxy_rss_start_mb: rssStart, proxy_rss_max_mb: Math.max(rssMax, rssEnd), proxy_rss_end_mb: rssEnd, ...(crashed ? { proxy_stderr: proxy.stderr } : {}), ...(unlogged > 0 ? { rows_without_entry_values: missing.slice(0, 50), kept: dir } : {}) });
   if (crashed || exit !== 0 || unlogged > 0 || rows.length === 0) process.exitCode = 1;
+  // The evidence stays for a failed run: the log and the PostgreSQL statement log.
+  if (unlogged === 0) rmSync(dir, { recursive: true, force: true });
+  else copyFileSync(join(cluster.socketDir, 'postgres.log'), join(dir, 'postgres.log'));
 } finally {
   if (!proxy.exited()) proxy.kill9();
   await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
