@@ -31,7 +31,7 @@ export function mayGovern(bytes: Uint8Array): boolean {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = b.indexOf(KIND); at >= 0; at = b.indexOf(KIND, at + KIND.length)) {
     const k = at + KIND.length;
-    if (FIRST.has(b[k]!) || b.subarray(k, k + STORAGE.length).equals(STORAGE)) return true;
+    if (FIRST.has(b[k]!) || (b[k] === 0x73 && b.subarray(k, k + STORAGE.length).equals(STORAGE))) return true;
   }
   return false;
 }
