@@ -21,17 +21,19 @@ export const SCHEMA_VERSION = 2;
 /** The oldest schema this code reads and appends to (entries, tiles, tree, checkpoints unchanged since). */
 export const OLDEST_SCHEMA_VERSION = 1;
 
-/** Schema steps, each from version `to - 1`; run only by `ilog migrate` (governance/migration.ts). */
-export const MIGRATIONS: readonly { to: number; sql: string }[] = [
-  {
-    to: 2,
-    sql: `CREATE TABLE migrations (
+const MIGRATIONS_TABLE = `CREATE TABLE migrations (
   version  INTEGER PRIMARY KEY,
   from_version INTEGER NOT NULL,
   approval INTEGER NOT NULL,
   entry    INTEGER NOT NULL,
   applied  TEXT NOT NULL
-);`,
+);`;
+
+/** Schema steps, each from version `to - 1`; run only by `ilog migrate` (governance/migration.ts). */
+export const MIGRATIONS: readonly { to: number; sql: string }[] = [
+  {
+    to: 2,
+    sql: MIGRATIONS_TABLE,
   },
 ];
 
@@ -57,11 +59,5 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   note    TEXT NOT NULL,
   created TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS migrations (
-  version  INTEGER PRIMARY KEY,
-  from_version INTEGER NOT NULL,
-  approval INTEGER NOT NULL,
-  entry    INTEGER NOT NULL,
-  applied  TEXT NOT NULL
-);
+${MIGRATIONS_TABLE}
 `;
