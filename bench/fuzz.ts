@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hmacValue, loadHmacKey } from '../src/capture/pg/entries.js';
 import { SqliteLogStorage } from '../src/storage/sqlite/sqlite-storage.js';
-import { junkStartup as junkBytes, mutate, prng, validBatch } from '../test/capture/fuzz-gen.js';
+import { canaryRows, junkStartup as junkBytes, mutate, prng, validBatch } from '../test/capture/fuzz-gen.js';
 import { openSocket, rawLogin } from '../test/capture/raw-client.js';
 import { freePort, startPgCluster } from '../test/helpers/pg-cluster.js';
 import { Daemon, ilog, requireBuild } from './ilog-process.js';
@@ -91,7 +91,7 @@ try {
   const rssEnd = proxy.stats().rss_mb;
   const exit = await proxy.stop();
   // Every canary row that reached PostgreSQL has an access entry carrying its value's HMAC.
-  const rows = cluster.psql(`SELECT encode(convert_to(n, 'UTF8'), 'hex') FROM canary`).split('\n').filter(Boolean).map((h) => Buffer.from(h, 'hex').toString('utf8'));
+  const rows = canaryRows((sql) => cluster.psql(sql));
   const key = loadHmacKey(dir);
   const logged = new Set<string>();
   const storage = SqliteLogStorage.open(dir);

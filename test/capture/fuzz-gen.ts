@@ -63,3 +63,8 @@ export function junkStartup(r: () => number): Buffer {
   if (r() < 0.5 && len >= 8) junk.writeInt32BE(len, 0);
   return junk;
 }
+
+/** The canary rows PostgreSQL holds, read hex-encoded so that a byte the mutations put in a value (a newline) survives. */
+export function canaryRows(psql: (sql: string) => string): string[] {
+  return psql(`SELECT encode(convert_to(n, 'UTF8'), 'hex') FROM canary`).split('\n').filter(Boolean).map((h) => Buffer.from(h, 'hex').toString('utf8'));
+}
