@@ -112,6 +112,18 @@ try {
   // The evidence stays for a failed run: the log and the PostgreSQL statement log.
   if (unlogged === 0) rmSync(dir, { recursive: true, force: true });
   else copyFileSync(join(cluster.socketDir, 'postgres.log'), join(dir, 'postgres.log'));
+} catch (e) {
+  // The end check itself failed (run 3 of a 1M-input fuzz lost its result to a psql output limit):
+  // say so as a JSON line and keep the evidence, the canary table included, before the cluster goes.
+  process.exitCode = 1;
+  try {
+    copyFileSync(join(cluster.socketDir, 'postgres.log'), join(dir, 'postgres.log'));
+    cluster.psql(`COPY canary TO '${join(cluster.socketDir, 'canary.copy')}'`);
+    copyFileSync(join(cluster.socketDir, 'canary.copy'), join(dir, 'canary.copy'));
+  } catch {
+    /* the error below is what matters */
+  }
+  emit({ phase: 'end', error: String(e).slice(0, 2000), kept: dir });
 } finally {
   if (!proxy.exited()) proxy.kill9();
   await cluster.stop();

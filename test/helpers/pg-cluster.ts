@@ -128,6 +128,8 @@ export async function startPgCluster(opts: StartOptions = {}): Promise<PgCluster
       return execFileSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', db, '-c', sql], {
         encoding: 'utf8',
         env: { ...process.env, PGPASSWORD: password },
+        // A fuzz run's canary table is several MB of output; the default 1 MB ended one with ENOBUFS.
+        maxBuffer: 1 << 30,
       }).trim();
     },
     async stop(): Promise<void> {
