@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { freePort, type PgCluster } from '../test/helpers/pg-cluster.js';
 
 const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
+const MAIN_HERE = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 /** USER_HZ: /proc reports CPU time in these ticks (100 on every Linux this runs on; getconf CLK_TCK). */
 const TICKS_PER_S = 100;
 
@@ -126,8 +126,9 @@ export async function startPgbouncer(cluster: PgCluster, poolSize: number): Prom
 }
 
 /** `ilog proxy` on a fresh log in `base` (a directory on the file system whose fdatasync is reported). */
-export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs: string[], name = 'ilog', proxyArgs: string[] = []): Promise<Running> {
+export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs: string[], name = 'ilog', proxyArgs: string[] = [], checkout?: string): Promise<Running> {
   const dir = mkdtempSync(join(base, 'ilog-bench-proxy-'));
+  const MAIN = checkout ? join(checkout, 'src', 'cli', 'main.ts') : MAIN_HERE;
   const cli = (args: string[], input?: string) =>
     new Promise<void>((resolve, reject) => {
       const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--dir', dir], { stdio: ['pipe', 'ignore', 'inherit'] });

@@ -7,8 +7,8 @@
 // p50/p99 latency per transaction and what the target added over direct, and
 // the CPU µs per statement of the pgbouncer / ilog process (from /proc). One
 // more line with the machine: cores, load, fdatasync latency of the log's disk.
-// Usage: npm run bench:proxy [-- --seconds 8 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap,ilog-no-metrics --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
-//   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy.
+// Usage: npm run bench:proxy [-- --seconds 8 --repeat 1 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap,ilog-no-metrics --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
+//   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_BASE=<checkout> with --only ilog,ilog-base runs that checkout's proxy beside this one; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy.
 import { execFile } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +23,8 @@ const opt = (name: string): string | undefined => (argv.indexOf(`--${name}`) > 0
 const SECONDS = Number(opt('seconds') ?? 8);
 const SCALE = Number(opt('scale') ?? 5);
 const ONLY = opt('only')?.split(',');
+/** Rounds over the scenarios (each round runs every target in turn: interleaved A/B on a noisy machine). */
+const REPEAT = Number(opt('repeat') ?? 1);
 const PG_FSYNC = opt('pg-fsync') ?? 'on';
 /** Seconds of pgbench (-S c8 simple, then prepared) against each proxy before measuring: a fresh proxy spends its first seconds compiling (JIT). */
 const WARMUP = Number(opt('warmup') ?? 2);
@@ -108,13 +110,18 @@ try {
   if (ONLY?.includes('ilog-inline')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-inline', ['--writer', 'inline']));
   if (ONLY?.includes('ilog-thread')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-thread', ['--writer', 'thread']));
   if (ONLY?.includes('ilog-no-overlap')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-no-overlap', ['--no-overlap']));
+  // A/B against another checkout of ilog (e.g. a `git worktree` of main), in the same run: ILOG_BENCH_BASE=<dir> --only ilog,ilog-base.
+  if (ONLY?.includes('ilog-base')) {
+    if (!process.env.ILOG_BENCH_BASE) throw new Error('ilog-base needs ILOG_BENCH_BASE=<another checkout of ilog>');
+    running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-base', [], process.env.ILOG_BENCH_BASE));
+  }
   // What metrics cost: the same proxy keeping none (compare cpu_us_per_stmt with `ilog`'s).
   if (ONLY?.includes('ilog-no-metrics')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-no-metrics', ['--no-metrics']));
   targets.push(...running);
   // Not reported: measured, a freshly started proxy used 2,490 µs of CPU per statement in its
   // first 5 s under pgbench (TurboFan compiling) and 750–960 µs after 15 s, at load 16.
   if (WARMUP > 0) for (const t of running) for (const s of ALL.slice(0, 2)) await pgbench(t, s, WARMUP);
-  for (const s of SCENARIOS) {
+  for (let round_ = 0; round_ < REPEAT; round_++) for (const s of SCENARIOS) {
     let base: Result | undefined;
     for (const t of targets) {
       const r = await pgbench(t, s);

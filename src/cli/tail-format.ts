@@ -38,11 +38,17 @@ function accessLine(e: Json): string {
   const parts = [str(e.person) ?? '?', str(e.action) ?? '?', what, e.purpose !== undefined ? `purpose="${str(e.purpose)}"` : 'no purpose', `via ${str(e.source) ?? '?'}`];
   // SQL whitespace is insignificant: fold it (newlines included) before escaping the rest.
   if (st && typeof st.text === 'string') parts.push(`"${clip(escapeControls(st.text.replace(/\s+/g, ' ')), 100)}"`);
+  // The access entry's own outcome (the proxy's reads: docs/proxy.md).
+  if (typeof e.outcome === 'object' && e.outcome !== null) parts.push('→', resultLine(e.outcome as Json));
   return parts.filter(Boolean).join('  ');
 }
 
 function outcomeLine(e: Json): string {
-  const bits = [`→ #${str(e.access) ?? '?'}`, str(e.status) ?? '?'];
+  return `→ #${str(e.access) ?? '?'}  ${resultLine(e)}`;
+}
+
+function resultLine(e: Json): string {
+  const bits = [str(e.status) ?? '?'];
   if (e.command !== undefined) bits.push(str(e.command)!);
   if (e.sqlstate !== undefined) bits.push(`SQLSTATE ${str(e.sqlstate)}`);
   if (e.rows !== undefined) bits.push(`rows=${str(e.rows)}`);

@@ -138,8 +138,14 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
     recordIds,
     statementKind: kind ? normaliseStatementKind(kind) : undefined,
     statementText: statement ? str(statement.text) : undefined,
-    rows: num(e.rows),
+    rows: num(e.rows) ?? ownRows(e),
   };
+}
+
+/** Rows of an access entry that carries its own outcome (the proxy's reads: docs/proxy.md); undefined when it failed. */
+function ownRows(e: Record<string, unknown>): number | undefined {
+  const o = obj(e.outcome);
+  return o && o.status !== 'error' ? num(o.rows) : undefined;
 }
 
 /** An admin's name is the first field of their vkey (`name+keyhash+key`, C2SP signed-note). */

@@ -91,7 +91,8 @@ export function findRecordAccesses(index: ConsoleIndex, storage: LogStorage, key
 
 function recordAccess(storage: LogStorage, index: number, outcome: number | undefined): RecordAccess {
   const e = JSON.parse(entryText(storage, index)) as Record<string, unknown> & { statement?: { text?: string }; resource?: { type: string; ids?: string[] } };
-  const o = outcome === undefined ? undefined : (JSON.parse(entryText(storage, outcome)) as { status?: unknown });
+  // An outcome entry, or the access entry's own outcome (the proxy's reads: docs/proxy.md).
+  const o = outcome === undefined ? (e.outcome as { status?: unknown } | undefined) : (JSON.parse(entryText(storage, outcome)) as { status?: unknown });
   return {
     index,
     time: String(e.time),
@@ -102,6 +103,7 @@ function recordAccess(storage: LogStorage, index: number, outcome: number | unde
     ...(e.resource ? { resource: e.resource } : {}),
     ...(Array.isArray(e.relations) ? { relations: e.relations as string[] } : {}),
     ...(e.statement?.text ? { statement: e.statement.text } : {}),
-    ...(outcome !== undefined ? { outcome, ...(typeof o?.status === 'string' ? { status: o.status } : {}) } : {}),
+    ...(outcome !== undefined ? { outcome } : {}),
+    ...(typeof o?.status === 'string' ? { status: o.status } : {}),
   };
 }

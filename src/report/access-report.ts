@@ -135,7 +135,8 @@ export function renderReportHtml(r: AccessReport): string {
   const rows = r.accesses
     .map((a) => {
       const e = JSON.parse(a.entry) as Record<string, unknown>;
-      const out = a.outcome ? (JSON.parse(a.outcome.entry) as Record<string, unknown>) : undefined;
+      // An outcome entry, or the access entry's own outcome (the proxy's reads: docs/proxy.md).
+      const out = a.outcome ? (JSON.parse(a.outcome.entry) as Record<string, unknown>) : (e.outcome as Record<string, unknown> | undefined);
       const cells = [a.index, e.accessedAt ?? e.time, e.person, e.purpose ?? '(none given)', e.action, e.source, out ? `${String(out.status)}${out.rows !== undefined ? `, ${String(out.rows)} rows` : ''}` : 'not logged'];
       return `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
     })

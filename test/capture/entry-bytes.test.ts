@@ -4,7 +4,7 @@
 // readable back by decodeEntry; whatever encodeEntry refuses, the hot path
 // refuses too.
 import { describe, expect, it } from 'vitest';
-import { accessEntry, accessEntryBytes, hmacValue, outcomeEntry, outcomeEntryBytes, type SessionFacts, type StatementFacts } from '../../src/capture/pg/entries.js';
+import { accessEntry, accessEntryBytes, hmacValue, outcomeEntry, outcomeEntryBytes, type SessionFacts, type StatementFacts, type StatementOutcome } from '../../src/capture/pg/entries.js';
 import { decodeEntry, encodeEntry } from '../../src/ledger/index.js';
 
 let seed = 7;
@@ -42,30 +42,34 @@ function statement(): StatementFacts {
   };
 }
 
+function outcome(): StatementOutcome {
+  return {
+    status: pick(['ok', 'error'] as const),
+    ...(rnd(2) ? { rows: rnd(1e5) } : {}),
+    ...(rnd(2) ? { sqlstate: pick(['42P01', 'IL002', '00000']) } : {}),
+    ...(rnd(2) ? { command: pick(['SELECT 1', 'INSERT 0 5', text(20)]) } : {}),
+    durationMs: pick([0, Math.random() * 1000, 1e-7, 123456.789]),
+  };
+}
+
 describe('canonical entries by construction', () => {
   it('access entries: same bytes as encodeEntry, over many random inputs', () => {
     for (let i = 0; i < 3000; i++) {
       const s = session();
       const st = statement();
-      const bytes = Buffer.from(accessEntryBytes(s, st));
+      // Half of them carry their own outcome (a statement overlapped with its entry).
+      const o = rnd(2) ? outcome() : undefined;
+      const bytes = Buffer.from(accessEntryBytes(s, st, o));
       const obj = JSON.parse(bytes.toString('utf8'));
       expect(Buffer.from(encodeEntry(obj)).equals(bytes)).toBe(true);
       expect(() => decodeEntry(bytes)).not.toThrow();
-      expect(obj).toEqual(JSON.parse(JSON.stringify({ ...accessEntry(s, st), time: obj.time })));
+      expect(obj).toEqual(JSON.parse(JSON.stringify({ ...accessEntry(s, st, o), time: obj.time })));
     }
   });
 
   it('outcome entries: same bytes as encodeEntry, over many random inputs', () => {
     for (let i = 0; i < 3000; i++) {
-      const o = {
-        access: rnd(1e6),
-        session: Math.random().toString(16).slice(2),
-        status: pick(['ok', 'error'] as const),
-        ...(rnd(2) ? { rows: rnd(1e5) } : {}),
-        ...(rnd(2) ? { sqlstate: pick(['42P01', 'IL002', '00000']) } : {}),
-        ...(rnd(2) ? { command: pick(['SELECT 1', 'INSERT 0 5', text(20)]) } : {}),
-        durationMs: pick([0, Math.random() * 1000, 1e-7, 123456.789]),
-      };
+      const o = { access: rnd(1e6), session: Math.random().toString(16).slice(2), ...outcome() };
       const bytes = Buffer.from(outcomeEntryBytes(o));
       const obj = JSON.parse(bytes.toString('utf8'));
       expect(Buffer.from(encodeEntry(obj)).equals(bytes)).toBe(true);

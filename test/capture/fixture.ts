@@ -80,6 +80,14 @@ export interface ProxyFixture {
   close(): Promise<void>;
 }
 
+/**
+ * How access `index` ended: the access entry's own `outcome` (a statement overlapped with its entry,
+ * docs/proxy.md) or the `outcome` entry naming it; undefined while neither is in the log.
+ */
+export function outcomeOf(entries: Entry[], index: number): Record<string, unknown> | undefined {
+  return (entries[index]?.kind === 'access' ? entries[index].outcome : undefined) ?? entries.find((e) => e.kind === 'outcome' && e.access === index);
+}
+
 /** Polls `fn` until it returns a truthy value (bounded: `tries` × `everyMs`). */
 export async function waitFor<T>(fn: () => T | Promise<T>, tries = 100, everyMs = 50): Promise<T> {
   for (let i = 0; ; i++) {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cstr, int16, int32, message } from '../../src/capture/pg/protocol/messages.js';
 import { IlogError } from '../../src/ledger/errors.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { startProxy, waitFor, type ProxyFixture } from './fixture.js';
+import { outcomeOf, startProxy, waitFor, type ProxyFixture } from './fixture.js';
 import { rawLogin, type RawConn } from './raw-client.js';
 
 const skip = skipWithoutPg();
@@ -85,6 +85,24 @@ describe.skipIf(skip)('pg proxy overlapped reads keep the promise', () => {
     expect(serverLog()).not.toMatch(/INSERT INTO written/);
   });
 
+  it('a long answer (over 64 kB) does not wait in memory for its outcome, and still leaks no row when the log fails', async () => {
+    // 2,500 rows of two md5 texts (proven read-only: no function call): the entry is appended while the rows arrive, the outcome follows as its own entry.
+    let from = raw.received.length;
+    raw.socket.write(message('Q', cstr('SELECT a.secret, b.secret FROM held_rows a, held_rows b /* overlap-marker-6 */')));
+    expect((await untilReady(from)).filter((f) => f.type === 'D')).toHaveLength(2500);
+    const a = fx.log.entries().find((e) => e.kind === 'access' && e.statement?.text.includes('overlap-marker-6'))!;
+    expect(a.outcome).toBeUndefined();
+    expect(await waitFor(() => fx.log.entries().find((e) => e.kind === 'outcome' && e.access === a.index))).toMatchObject({ status: 'ok', rows: 2500 });
+    // The same when the log fills up meanwhile: the refusal, not one row.
+    fx.log.commitFault = { delayMs: 400, error: diskFull() };
+    from = raw.received.length;
+    raw.socket.write(message('Q', cstr('SELECT a.secret, b.secret FROM held_rows a, held_rows b /* overlap-marker-7 */')));
+    const got = await untilReady(from);
+    expect(got.filter((f) => f.type === 'D')).toHaveLength(0);
+    expect(got.find((f) => f.type === 'E')?.code).toBe('IL002');
+    expect(serverLog()).toMatch(/overlap-marker-7/);
+  });
+
   it('a write is never sent upstream before its entry is durable; a read runs at once but its rows wait', async () => {
     let release!: () => void;
     const c = new pg.Client(fx.client('olga', 'olga-pw', { options: '-c ilog.purpose=T-12' }));
@@ -117,7 +135,7 @@ describe.skipIf(skip)('pg proxy overlapped reads keep the promise', () => {
       expect(access?.action).toBe('insert');
       // Outcomes of overlapped statements name their access entry, once it is known.
       const readAccess = entries.find((e) => e.kind === 'access' && e.statement?.text.includes('overlap-marker-3'))!;
-      await waitFor(() => fx.log.entries().some((e) => e.kind === 'outcome' && e.access === readAccess.index && e.rows === 1));
+      await waitFor(() => outcomeOf(fx.log.entries(), readAccess.index)?.rows === 1);
     } finally {
       release();
       fx.log.commitGate = undefined;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cstr, int16, int32, message } from '../../src/capture/pg/protocol/messages.js';
 import { IlogError } from '../../src/ledger/errors.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { startProxy, waitFor, type ProxyFixture } from './fixture.js';
+import { outcomeOf, startProxy, waitFor, type ProxyFixture } from './fixture.js';
 import { rawLogin, type RawConn } from './raw-client.js';
 
 const skip = skipWithoutPg();
@@ -89,7 +89,7 @@ describe.skipIf(skip)('pg proxy: writes inside a transaction overlap the log, CO
       const insert = accessOf('tx-marker-1')!;
       expect(insert.action).toBe('insert');
       expect(insert.index).toBeLessThan(accessOf('tx-marker-2')!.index);
-      await waitFor(() => fx.log.entries().some((e) => e.kind === 'outcome' && e.access === insert.index && e.rows === 1));
+      await waitFor(() => outcomeOf(fx.log.entries(), insert.index)?.rows === 1);
     } finally {
       open();
     }

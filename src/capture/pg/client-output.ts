@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { CoalescedWriter } from './coalesced-writer.js';
 import { errorResponse, type ErrorFields } from './protocol/messages.js';
+import type { StatementOutcome } from './entries.js';
 import type { Tracked } from './pending.js';
 
 const Z = 0x5a; // ReadyForQuery
@@ -22,11 +23,47 @@ export class Hold {
   /** Statements whose access indexes become known when the entries are durable. */
   readonly tracked: Tracked[] = [];
   readonly settled: Promise<void>;
+  /** Bytes of answer held while the entries are not appended yet (see later). */
+  bytes = 0;
   #settle!: () => void;
+  /** Set while the entries wait for the answer (see later): appends them, with the outcomes it has. */
+  #append: ((outcomes?: (StatementOutcome | undefined)[]) => void) | undefined;
+  #outcomes: (StatementOutcome | undefined)[] = [];
+  #answered = 0;
 
   /** `extended`: an Execute, after whose refusal PostgreSQL's client expects nothing until ReadyForQuery. */
   constructor(readonly extended: boolean) {
     this.settled = new Promise((r) => (this.#settle = r));
+  }
+
+  /**
+   * The entries are appended once every statement's answer is in, each with its outcome
+   * (one entry per statement instead of two); or earlier, without outcomes, by start().
+   * Returns what the append resolves with.
+   */
+  later<T>(append: (outcomes?: (StatementOutcome | undefined)[]) => Promise<T>): Promise<T> {
+    return new Promise((resolve) => (this.#append = (o) => resolve(append(o))));
+  }
+
+  /** Whether the entries still wait for the answer (later()). */
+  get waiting(): boolean {
+    return this.#append !== undefined;
+  }
+
+  /** Takes a statement's outcome into its entry; false when the entries are appended already (the outcome gets its own entry). */
+  answer(t: Tracked, o: StatementOutcome): boolean {
+    const i = this.tracked.indexOf(t);
+    if (this.#append === undefined || i < 0 || this.#outcomes[i] !== undefined) return false;
+    this.#outcomes[i] = o;
+    if (++this.#answered === this.tracked.length) this.start();
+    return true;
+  }
+
+  /** Appends the entries now (with the outcomes taken so far): something waits on them, or the answer is long. */
+  start(): void {
+    const append = this.#append;
+    this.#append = undefined;
+    append?.(this.#answered > 0 ? this.#outcomes : undefined);
   }
 
   ok(access: number[]): void {

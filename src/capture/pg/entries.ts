@@ -75,7 +75,7 @@ function cut(text: string, max: number): string {
  * order (UTF-16 code units; keep it so when adding a field — entry-bytes.test.ts
  * fails otherwise), so JSON.stringify of it is its canonical form: see accessEntryBytes.
  */
-export function accessEntry(s: SessionFacts, st: StatementFacts): object {
+export function accessEntry(s: SessionFacts, st: StatementFacts, outcome?: StatementOutcome): object {
   const truncated = st.normalized.length > MAX_TEXT || st.values.length > MAX_VALUES;
   const values = st.values.length > MAX_VALUES ? st.values.slice(0, MAX_VALUES) : st.values;
   const up = st.upstream;
@@ -85,6 +85,7 @@ export function accessEntry(s: SessionFacts, st: StatementFacts): object {
     client: { address: s.client.address, application: s.client.application },
     database: s.database,
     kind: 'access',
+    ...(outcome ? { outcome: outcomeFields(outcome) } : {}),
     person: s.person,
     ...(st.purpose !== undefined ? { purpose: st.purpose } : {}),
     relations: st.relations,
@@ -147,13 +148,13 @@ function usualStatement(st: StatementFacts): boolean {
  * schema constrains is checked here — the session's facts once, the statement's
  * fields by how the proxy makes them. Anything unusual takes the slow path.
  */
-export function accessEntryBytes(s: SessionFacts, st: StatementFacts): Uint8Array {
-  const entry = accessEntry(s, st);
+export function accessEntryBytes(s: SessionFacts, st: StatementFacts, outcome?: StatementOutcome): Uint8Array {
+  const entry = accessEntry(s, st, outcome);
   if (!checkedFacts.has(s)) {
     encodeEntry(entry); // throws INVALID_ENTRY for facts the schema refuses
     checkedFacts.add(s);
   }
-  return usualStatement(st) ? bytesOf(entry) : encodeEntry(entry);
+  return usualStatement(st) && (outcome === undefined || usualOutcome(outcome)) ? bytesOf(entry) : encodeEntry(entry);
 }
 
 /** UTF-8 JSON of an object built in canonical key order; oversized entries get encodeEntry's ENTRY_TOO_LARGE. */
@@ -162,14 +163,29 @@ function bytesOf(entry: object): Uint8Array {
   return bytes.byteLength > MAX_ENTRY_SIZE ? encodeEntry(entry) : bytes;
 }
 
-export interface OutcomeFacts {
-  access: number;
-  session: string;
+/** How one statement ended, as PostgreSQL answered it. */
+export interface StatementOutcome {
   status: 'ok' | 'error';
   rows?: number;
   sqlstate?: string;
   command?: string;
   durationMs: number;
+}
+
+export interface OutcomeFacts extends StatementOutcome {
+  access: number;
+  session: string;
+}
+
+/** The outcome fields shared by an `outcome` entry and an `access` entry's own `outcome`, in RFC 8785 order. */
+function outcomeFields(o: StatementOutcome): object {
+  return {
+    ...(o.command ? { command: o.command } : {}),
+    durationMs: Math.round(o.durationMs * 1000) / 1000,
+    ...(o.rows !== undefined ? { rows: o.rows } : {}),
+    ...(o.sqlstate ? { sqlstate: o.sqlstate } : {}),
+    status: o.status,
+  };
 }
 
 /** The outcome entry of one statement, keys in RFC 8785 order (see accessEntry). */
@@ -188,10 +204,14 @@ export function outcomeEntry(o: OutcomeFacts): { access: number; session: string
   };
 }
 
+/** Outcome values from upstream that the schema constrains, as the proxy makes them; anything unusual takes encodeEntry's path. */
+function usualOutcome(o: StatementOutcome): boolean {
+  return Number.isFinite(o.durationMs) && o.durationMs >= 0 && (o.rows === undefined || (Number.isSafeInteger(o.rows) && o.rows >= 0)) &&
+    (!o.sqlstate || /^[0-9A-Z]{5}$/.test(o.sqlstate)) && (!o.command || wellFormed(o.command));
+}
+
 /** outcomeEntry's canonical bytes (see accessEntryBytes); values from upstream that the schema may refuse take the slow path. */
 export function outcomeEntryBytes(o: OutcomeFacts, entry: object = outcomeEntry(o)): Uint8Array {
-  const usual =
-    Number.isSafeInteger(o.access) && o.access >= 0 && o.session !== '' && Number.isFinite(o.durationMs) && o.durationMs >= 0 &&
-    (o.rows === undefined || (Number.isSafeInteger(o.rows) && o.rows >= 0)) && (!o.sqlstate || /^[0-9A-Z]{5}$/.test(o.sqlstate)) && (!o.command || wellFormed(o.command));
+  const usual = Number.isSafeInteger(o.access) && o.access >= 0 && o.session !== '' && usualOutcome(o);
   return usual ? bytesOf(entry) : encodeEntry(entry);
 }

@@ -5,7 +5,7 @@ import { IlogError } from '../../ledger/errors.js';
 import type { LockState } from '../locks.js';
 import { appendDurable, type AccessLog } from './access-log.js';
 import type { StatementInfo } from './classify.js';
-import { accessEntryBytes, hmacValue, outcomeEntry, outcomeEntryBytes, type OutcomeFacts, type SessionFacts } from './entries.js';
+import { accessEntryBytes, hmacValue, outcomeEntry, outcomeEntryBytes, type OutcomeFacts, type SessionFacts, type StatementFacts, type StatementOutcome } from './entries.js';
 import type { OutcomeWriter } from './outcome-writer.js';
 import type { ErrorFields } from './protocol/messages.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
@@ -104,22 +104,33 @@ export function screen(ctx: GateContext, facts: SessionFacts, cands: Candidate[]
 }
 
 /** Appends the candidates' access entries; resolves once they are durable (or with the refusal). Appending starts at once, in call order. */
-export async function logAccess(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
-  const entries = cands.map((c) =>
-    accessEntryBytes(facts, {
-      kind: c.info.kind,
-      action: c.info.action,
-      relations: c.relations ?? c.info.relations,
-      unresolved: c.unresolved,
-      body: c.info.body,
-      byProxy: c.byProxy,
-      normalized: c.info.normalized,
-      values: [...(c.boundValues ?? []), ...c.info.literals.map((l) => hmacValue(ctx.hmacKey, l))],
-      purpose: c.purpose,
-      // Numbered now, synchronously: admit runs in arrival order, which is the order statements are sent.
-      upstream: up && c.query ? { pid: up.pid, ...(up.port !== undefined ? { port: up.port } : {}), seq: ++up.seq, query: c.query } : undefined,
-    }),
-  );
+export function logAccess(ctx: GateContext, facts: SessionFacts, cands: Candidate[], up?: UpstreamRun): Promise<GateResult> {
+  return appendAccess(ctx, facts, statementFacts(ctx, cands, up));
+}
+
+/**
+ * What the candidates' access entries will say, numbered on the upstream backend now (call it in the order
+ * the statements are sent); appendAccess writes them, at once or — a read whose answer is held — with its outcome.
+ */
+export function statementFacts(ctx: GateContext, cands: Candidate[], up?: UpstreamRun): StatementFacts[] {
+  return cands.map((c) => ({
+    kind: c.info.kind,
+    action: c.info.action,
+    relations: c.relations ?? c.info.relations,
+    unresolved: c.unresolved,
+    body: c.info.body,
+    byProxy: c.byProxy,
+    normalized: c.info.normalized,
+    values: [...(c.boundValues ?? []), ...c.info.literals.map((l) => hmacValue(ctx.hmacKey, l))],
+    purpose: c.purpose,
+    // Numbered now, synchronously: admit runs in arrival order, which is the order statements are sent.
+    upstream: up && c.query ? { pid: up.pid, ...(up.port !== undefined ? { port: up.port } : {}), seq: ++up.seq, query: c.query } : undefined,
+  }));
+}
+
+/** Appends access entries (each with its statement's outcome when `outcomes` has one); resolves once they are durable (or with the refusal). */
+export async function appendAccess(ctx: GateContext, facts: SessionFacts, statements: StatementFacts[], outcomes?: (StatementOutcome | undefined)[]): Promise<GateResult> {
+  const entries = statements.map((st, i) => accessEntryBytes(facts, st, outcomes?.[i]));
   const start = performance.now();
   // Refused after all: record that the logged access never ran.
   const late = (index: number): void => recordOutcome(ctx, { access: index, session: facts.session, status: 'error', sqlstate: SQLSTATE.LOG_UNAVAILABLE, durationMs: performance.now() - start });

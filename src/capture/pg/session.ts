@@ -11,7 +11,7 @@ import type { Analyzer, StatementInfo } from './classify.js';
 import { hmacValue, type SessionFacts } from './entries.js';
 import { ClientOutput, Hold } from './client-output.js';
 import { CoalescedWriter } from './coalesced-writer.js';
-import { admit, logAccess, purposeProblem, recordOutcome, screen, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
+import { admit, appendAccess, purposeProblem, recordOutcome, screen, statementFacts, type Candidate, type GateContext, type GateResult, type UpstreamRun } from './gate.js';
 import { PendingQueue, type Finished, type PendingItem } from './pending.js';
 import type { FrameReader, Frame } from './protocol/frames.js';
 import {
@@ -52,6 +52,8 @@ const TX_FAILED: ErrorFields = {
 const PLAIN_REQUESTS = new Set(['P', 'B', 'D', 'C', 'H', 'S']);
 /** Requests read ahead of what has been sent on; past this the client is paused. */
 const MAX_STEPS = 1024;
+/** An overlapped statement's entry waits for its answer (to carry the outcome) until this much of the answer is held. */
+const EARLY_APPEND_BYTES = 64 * 1024;
 
 export class Session {
   readonly facts: SessionFacts;
@@ -70,6 +72,8 @@ export class Session {
   #syncs = 0;
   /** Settles when every overlapped request so far knows whether its entry is durable. */
   #holdsSettled: Promise<unknown> = Promise.resolve();
+  /** Overlapped requests whose entries wait for their answer (Hold.later); appended at once when anything waits on them. */
+  #later = new Set<Hold>();
   #out: ClientOutput;
   /** Requests on their way upstream, one write per burst. */
   #upOut: CoalescedWriter;
@@ -152,6 +156,7 @@ export class Session {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#appendWaiting();
     this.#upOut.flush();
     this.#out.commit();
     if (!this.#up.socket.destroyed) this.#up.socket.end(message('X'));
@@ -164,6 +169,7 @@ export class Session {
   #upstreamGone(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#appendWaiting();
     this.#out.commit();
     this.#client.end();
     this.#onClose();
@@ -184,7 +190,10 @@ export class Session {
     try {
       for (let f = this.#creader.next(); f; f = this.#creader.next()) {
         const t = String.fromCharCode(f.type);
-        this.#steps.push({ t, run: t === 'Q' || t === 'E' || t === 'F' ? this.#gated(t, f) : this.#plain(t, f) });
+        const gated = t === 'Q' || t === 'E' || t === 'F';
+        // Pipelined behind statements still waiting for their answers: their entries go first, the log keeps arrival order.
+        if (gated) this.#appendWaiting();
+        this.#steps.push({ t, run: gated ? this.#gated(t, f) : this.#plain(t, f) });
       }
     } catch (e) {
       // Answer in order, after the requests before the bad one; read nothing more.
@@ -210,12 +219,14 @@ export class Session {
         let run = step.run;
         if (run instanceof Promise) {
           up.flush();
+          this.#appendWaiting();
           run = await run;
         }
         this.#steps.shift();
         const pending = run(this.#skipUntilSync && step.t !== 'S');
         if (pending) {
           up.flush();
+          this.#appendWaiting();
           await pending;
         }
       }
@@ -230,6 +241,16 @@ export class Session {
 
   #forward(f: Frame): void {
     this.#upOut.write(f.raw);
+  }
+
+  /**
+   * Appends the entries that wait for their statements' answers, without the outcomes not yet in:
+   * something is about to wait on them (a log-first request, COMMIT, the backend's answer to a later
+   * request that PostgreSQL sends only at Sync), or the session ends.
+   */
+  #appendWaiting(): void {
+    for (const h of this.#later) h.start();
+    this.#later.clear();
   }
 
   /** Requests that do not run SQL themselves: bookkeeping now, then forwarded as is. */
@@ -315,7 +336,13 @@ export class Session {
     const hold = new Hold(extended);
     let sent = false;
     let syncs = 0;
-    const logged = logAccess(this.#ctx, this.facts, cands, this.#run);
+    // Numbered now, in arrival order; appended once the answer is in, each entry with its statement's outcome.
+    const statements = statementFacts(this.#ctx, cands, this.#run);
+    this.#later.add(hold);
+    const logged = hold.later((outcomes) => {
+      this.#later.delete(hold);
+      return appendAccess(this.#ctx, this.facts, statements, outcomes);
+    });
     this.#holdsSettled = Promise.all([this.#holdsSettled, hold.settled]);
     void logged.then((r) => {
       // Before anything waiting on this hold runs (COMMIT among them): the transaction must not commit.
@@ -334,6 +361,7 @@ export class Session {
       if (this.#up.socket.isPaused() && this.#out.held < MAX_BUFFERED) this.#up.socket.resume();
     });
     return (skip) => {
+      if (skip || this.#txFailed) hold.start(); // never sent: no answer to wait for
       if (skip) return void logged.then((r) => this.#afterGate(r, false, () => {})(true));
       // The transaction can no longer commit: refused in order, before anything after it is sent.
       if (this.#txFailed) return logged.then((r) => this.#afterGate(r, extended, () => {})(false));
@@ -559,6 +587,8 @@ export class Session {
           finished = this.#pending.onUpstream(t);
         } else if (t !== 'D' && t !== 'N' && t !== 'A' && t !== 'S' && t !== 'd') finished = this.#pending.onUpstream(t);
         if (finished) for (const x of finished) this.#outcome(x);
+        // A long answer is not held for the outcome: its entry is appended now, the outcome follows on its own.
+        if (hold?.waiting && (hold.bytes += f.raw.length) > EARLY_APPEND_BYTES) hold.start();
         this.#out.push(f.raw, f.type, hold);
         this.#flushInjected();
       }
@@ -577,17 +607,12 @@ export class Session {
 
   #outcome(x: Finished, durationMs = performance.now() - x.stmt.start): void {
     const hold = x.stmt.hold;
+    const o = { status: x.status, rows: x.command ? rowsFromTag(x.command) : undefined, sqlstate: x.sqlstate, command: x.command, durationMs };
+    // An overlapped statement whose entry waits for its answer: the outcome goes into that entry.
+    if (hold?.answer(x.stmt, o)) return void this.#ctx.metrics?.statement(o.status, o.sqlstate);
     // An overlapped statement's index is known once its entry is durable; refused, it gets no outcome here (gate's late path).
     if (hold?.state === 'wait') return void hold.settled.then(() => this.#outcome(x, durationMs));
     if (hold?.state === 'failed') return;
-    recordOutcome(this.#ctx, {
-      access: x.stmt.access,
-      session: this.facts.session,
-      status: x.status,
-      rows: x.command ? rowsFromTag(x.command) : undefined,
-      sqlstate: x.sqlstate,
-      command: x.command,
-      durationMs,
-    });
+    recordOutcome(this.#ctx, { access: x.stmt.access, session: this.facts.session, ...o });
   }
 }

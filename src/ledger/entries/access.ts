@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { baseEntryShape, hex256Schema, nonEmpty, timeSchema } from './common.js';
+import { statementOutcomeShape } from './outcome.js';
 
 export const accessSchema = z.strictObject({
   ...baseEntryShape,
@@ -42,6 +43,12 @@ export const accessSchema = z.strictObject({
     })
     .optional(),
   rows: z.number().int().nonnegative().optional(),
+  /**
+   * PostgreSQL proxy: how the statement ended, when the entry was written after its answer
+   * (a statement proven read-only, whose answer the proxy held until this entry was durable:
+   * docs/proxy.md). Otherwise the outcome is a later `outcome` entry naming this one.
+   */
+  outcome: z.strictObject(statementOutcomeShape).optional(),
   /**
    * When the access itself happened, for accesses imported or backfilled after the fact
    * (`ilog import`, the app API's backfill permission). `time` stays when it was logged.

@@ -3,12 +3,8 @@
 import { z } from 'zod';
 import { baseEntryShape, index, nonEmpty, timeSchema } from './common.js';
 
-export const outcomeSchema = z.strictObject({
-  ...baseEntryShape,
-  kind: z.literal('outcome'),
-  /** Log index of the `access` entry this completes. */
-  access: index,
-  session: z.union([nonEmpty, z.number().int().nonnegative()]).optional(),
+/** How a statement ended: the fields of an `outcome` entry, and of an `access` entry's own `outcome` (access.ts). */
+export const statementOutcomeShape = {
   status: z.enum(['ok', 'error']),
   rows: z.number().int().nonnegative().optional(),
   /** PostgreSQL SQLSTATE (5 characters). */
@@ -16,6 +12,15 @@ export const outcomeSchema = z.strictObject({
   /** CommandComplete tag, e.g. "SELECT 3". */
   command: z.string().optional(),
   durationMs: z.number().nonnegative(),
+};
+
+export const outcomeSchema = z.strictObject({
+  ...baseEntryShape,
+  kind: z.literal('outcome'),
+  /** Log index of the `access` entry this completes. */
+  access: index,
+  session: z.union([nonEmpty, z.number().int().nonnegative()]).optional(),
+  ...statementOutcomeShape,
 });
 
 export type OutcomeEntry = z.infer<typeof outcomeSchema>;
