@@ -17,7 +17,7 @@ import { escalationDue, type EscalationStep } from './escalation.js';
 import type { Notifier, NotifyEvent } from './notifier.js';
 import { realSleep, type Sleep } from './retry.js';
 import { checkReview, type ReviewerKeys } from './review.js';
-import { alertTag, openRaised, seal, type SealedBody } from './seal.js';
+import { openRaised, sealedFields, type SealedBody } from './seal.js';
 import type { GovernanceSigner } from '../governance/signing.js';
 import { signReview } from './review.js';
 import { isEligible, nextLevel, recipientsAt, route, MIN_REVIEWERS, type RouteLevel } from './router.js';
@@ -287,10 +287,7 @@ export class AlertService implements Notifier {
 
   /** The public part in clear, the people only as keyed tags, the rest sealed to the recipients and the server. */
   async #seal(body: SealedBody): Promise<Record<string, unknown>> {
-    const s = await this.#sealing!();
-    const tag = (v: string) => alertTag(s.tagKey, v);
-    const to = [s.recipient, ...body.recipients.flatMap((r) => this.#keys.current(r)?.recipient ?? [])];
-    return { finding: tag(body.finding), sealed: await seal(body, to), subjectTag: tag(body.subject), concernTags: body.alsoConcerns.map(tag), recipientTags: body.recipients.map(tag) };
+    return sealedFields(body, await this.#sealing!(), body.recipients.flatMap((r) => this.#keys.current(r)?.recipient ?? []));
   }
 
   async #open(entry: unknown): Promise<unknown> {
