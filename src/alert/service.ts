@@ -309,9 +309,15 @@ export class AlertService implements Notifier {
   async page(q: AlertPage, keep: (a: RaisedFacts) => boolean): Promise<{ items: AlertView[]; total: number; next?: number }> {
     await this.refresh();
     const { rule: _r, minScore: _m, sort: _s, limit: _l, offset: _o, ...filter } = q;
-    if (filter.state !== undefined) return pageAlerts(this.#book.list(filter).filter(keep), q);
+    if (filter.state !== undefined) return pageAlerts(this.#book.list(filter, keep), q);
     const { items, ...rest } = pageAlerts(this.#book.raised(filter).filter(keep), q);
     return { ...rest, items: items.map((a) => this.#book.get(a.id)!) };
+  }
+
+  /** What each of `ids` was raised with (no view built; ids that name no alert are left out), after one refresh. */
+  async facts(ids: readonly number[]): Promise<RaisedFacts[]> {
+    await this.refresh();
+    return ids.flatMap((id) => this.#book.facts(id) ?? []);
   }
 
   async get(id: number): Promise<AlertView | undefined> {
