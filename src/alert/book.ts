@@ -263,13 +263,21 @@ export class AlertBook {
     return id === undefined ? undefined : this.get(id);
   }
 
-  list(f: AlertFilter = {}): AlertView[] {
+  /** Views of the alerts matching `f` that `keep` accepts (checked on the raised facts, before a view is built). */
+  list(f: AlertFilter = {}, keep?: (a: RaisedFacts) => boolean): AlertView[] {
     const out: AlertView[] = [];
     for (const a of this.#matching(f)) {
+      if (keep && !keep(a)) continue;
       const v = this.#view(a);
       if (f.state === undefined || v.state === f.state) out.push(v);
     }
     return out;
+  }
+
+  /** What alert `id` was raised with (no view built), if the book has it. */
+  facts(id: number): RaisedFacts | undefined {
+    const a = this.#alerts.get(id);
+    return a && { id: a.id, time: a.time, rule: a.rule, score: a.score, severity: a.severity, subject: a.subject, alsoConcerns: a.alsoConcerns };
   }
 
   /**
@@ -277,7 +285,7 @@ export class AlertBook {
    * with, without building their views: a queue pages these, then views one page with get().
    */
   raised(f: Omit<AlertFilter, 'state'> = {}): RaisedFacts[] {
-    return [...this.#matching(f)].map(({ id, time, rule, score, severity, subject, alsoConcerns }) => ({ id, time, rule, score, severity, subject, alsoConcerns }));
+    return [...this.#matching(f)].map((a) => this.facts(a.id)!);
   }
 
   *#matching(f: AlertFilter): Iterable<AlertRecord> {

@@ -83,6 +83,16 @@ export async function unseal(sealed: string, identities: readonly string[]): Pro
 }
 
 /**
+ * The fields of a sealed alert.raised (what AlertService appends): the body sealed to the
+ * server's key and the given recipients (age1…), the people only as keyed tags, the
+ * finding id as its tag. Nothing that names or describes a person stays in clear.
+ */
+export async function sealedFields(body: SealedBody, keys: { recipient: string; tagKey: Uint8Array }, recipients: readonly string[]): Promise<Record<string, unknown>> {
+  const tag = (v: string) => alertTag(keys.tagKey, v);
+  return { finding: tag(body.finding), sealed: await seal(body, [keys.recipient, ...recipients]), subjectTag: tag(body.subject), concernTags: body.alsoConcerns.map(tag), recipientTags: body.recipients.map(tag) };
+}
+
+/**
  * A sealed alert.raised as its clear form, if `keys` open it and the public
  * tags match its body; anything else is returned as it is. A body that does not
  * match its tags (replayed from another alert) is not believed.

@@ -17,7 +17,7 @@ import { escalationDue, type EscalationStep } from './escalation.js';
 import type { Notifier, NotifyEvent } from './notifier.js';
 import { realSleep, type Sleep } from './retry.js';
 import { checkReview, type ReviewerKeys } from './review.js';
-import { alertTag, openRaised, seal, type SealedBody } from './seal.js';
+import { openRaised, sealedFields, type SealedBody } from './seal.js';
 import type { GovernanceSigner } from '../governance/signing.js';
 import { signReview } from './review.js';
 import { isEligible, nextLevel, recipientsAt, route, MIN_REVIEWERS, type RouteLevel } from './router.js';
@@ -287,10 +287,7 @@ export class AlertService implements Notifier {
 
   /** The public part in clear, the people only as keyed tags, the rest sealed to the recipients and the server. */
   async #seal(body: SealedBody): Promise<Record<string, unknown>> {
-    const s = await this.#sealing!();
-    const tag = (v: string) => alertTag(s.tagKey, v);
-    const to = [s.recipient, ...body.recipients.flatMap((r) => this.#keys.current(r)?.recipient ?? [])];
-    return { finding: tag(body.finding), sealed: await seal(body, to), subjectTag: tag(body.subject), concernTags: body.alsoConcerns.map(tag), recipientTags: body.recipients.map(tag) };
+    return sealedFields(body, await this.#sealing!(), body.recipients.flatMap((r) => this.#keys.current(r)?.recipient ?? []));
   }
 
   async #open(entry: unknown): Promise<unknown> {
@@ -312,9 +309,15 @@ export class AlertService implements Notifier {
   async page(q: AlertPage, keep: (a: RaisedFacts) => boolean): Promise<{ items: AlertView[]; total: number; next?: number }> {
     await this.refresh();
     const { rule: _r, minScore: _m, sort: _s, limit: _l, offset: _o, ...filter } = q;
-    if (filter.state !== undefined) return pageAlerts(this.#book.list(filter).filter(keep), q);
+    if (filter.state !== undefined) return pageAlerts(this.#book.list(filter, keep), q);
     const { items, ...rest } = pageAlerts(this.#book.raised(filter).filter(keep), q);
     return { ...rest, items: items.map((a) => this.#book.get(a.id)!) };
+  }
+
+  /** What each of `ids` was raised with (no view built; ids that name no alert are left out), after one refresh. */
+  async facts(ids: readonly number[]): Promise<RaisedFacts[]> {
+    await this.refresh();
+    return ids.flatMap((id) => this.#book.facts(id) ?? []);
   }
 
   async get(id: number): Promise<AlertView | undefined> {

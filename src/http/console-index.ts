@@ -28,7 +28,15 @@ import type { LogStorage } from '../storage/log-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 
 const FORMAT = '1';
+/** Entries per SQLite transaction when the index is built. */
 const BATCH = 16_384;
+/**
+ * Entries the background work (catch-up, audit) handles per event-loop turn: every page
+ * waiting meanwhile waits for the whole turn (re-hash, parse, compare), so a turn must
+ * be a small part of a page's budget (bench/console.ts reports the longest stall).
+ * A multiple of the tile width (256): ProvenLog proves whole tiles.
+ */
+const TURN = 2048;
 
 /** What one entry contributes to the index. */
 export interface EntryRows {
@@ -212,7 +220,7 @@ export class ConsoleIndex {
   /** Indexes up to the newest signed checkpoint a batch per event-loop turn. */
   async catchUp(): Promise<void> {
     while (this.#status.size < this.#proven.size() && this.#db.open) {
-      this.sync(BATCH);
+      this.sync(TURN);
       await yieldToLoop();
     }
   }
@@ -258,15 +266,15 @@ export class ConsoleIndex {
 
   /**
    * Re-derives the rows of every indexed entry from the proven log and compares
-   * them with the stored ones, a block at a time (yielding between blocks). On
+   * them with the stored ones, a block of TURN entries per event-loop turn. On
    * the first difference the index is rebuilt. Returns the audit's outcome.
    */
   async audit(): Promise<NonNullable<IndexStatus['audit']>> {
     const size = this.#status.size;
     const dec = new TextDecoder();
     let reason: string | undefined;
-    for (let from = 0; from < size && !reason; from += BATCH) {
-      const to = Math.min(size, from + BATCH);
+    for (let from = 0; from < size && !reason; from += TURN) {
+      const to = Math.min(size, from + TURN);
       const derived: string[] = [];
       this.#proven.readEntries(from, to).forEach((bytes, i) => derived.push(...rowLines(from + i, entryRows(dec.decode(bytes), this.#o.hmacKey))));
       if (this.#status.size < to) break; // rebuilt meanwhile by a query: that rebuild stands

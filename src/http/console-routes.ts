@@ -256,11 +256,9 @@ export async function registerConsole(app: FastifyInstance, o: ConsoleOptions): 
       const about = (await o.service.list({ subject: name })).filter((a) => isEligible(o.service.config, me, a));
       // Only the alerts this person's views name can leave traces in their timeline: those
       // the viewer may see are shown; any other (or named by a view logged meanwhile) is not.
-      const shown: number[] = [];
-      for (const id of alertsViewedBy(index, o.storage, o.hmacKey, name)) {
-        const a = await o.service.get(id);
-        if (a && isEligible(o.service.config, me, a)) shown.push(id);
-      }
+      // One refresh and no view built per alert: a reviewer's views can name thousands of alerts.
+      const viewed = await o.service.facts(alertsViewedBy(index, o.storage, o.hmacKey, name));
+      const shown = viewed.filter((a) => isEligible(o.service.config, me, a)).map((a) => a.id);
       const inScope = about.some((a) => a.recipients.includes(me));
       if (!inScope && purpose === undefined) {
         throw new IlogError('PURPOSE_REQUIRED', `no alert about ${name} is routed to you: state a purpose to see their timeline (it is logged)`, { person: name });
