@@ -13,21 +13,23 @@ import { EPOCH, generate, type Dataset, type GenOptions } from './generator.js';
 import { Rng } from './rng.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { buildBankOrg } from './shapes/bank.js';
+import { buildClaimsOrg } from './shapes/claims.js';
 import { generateShape } from './shapes/dataset.js';
 import { buildPanelOrg } from './shapes/panel.js';
 import { buildRetailOrg } from './shapes/retail.js';
 import { buildServicesOrg } from './shapes/services.js';
 import { DAY } from './traffic.js';
 
-export const SHAPES = ['ward', 'services', 'panel', 'bank', 'retail'] as const;
+export const SHAPES = ['ward', 'services', 'panel', 'bank', 'retail', 'claims'] as const;
 export type Shape = (typeof SHAPES)[number];
 /**
  * Shapes the detector's settings were tuned on; the others are held out and only reported.
- * `retail` was added after the calibrated-risk detector was tuned, by someone who had not
- * seen its results, and has never been used to change a setting.
+ * `retail` was held out until its misses shaped the level-above and team-coverage changes
+ * (7 December 2026): from then on it is a tuning shape. `claims` was written before the last
+ * of those changes was committed and run once with the final settings; no setting changed after.
  */
-export const TUNING: readonly Shape[] = ['ward', 'services'];
-export const HELD_OUT: readonly Shape[] = ['panel', 'bank', 'retail'];
+export const TUNING: readonly Shape[] = ['ward', 'services', 'retail'];
+export const HELD_OUT: readonly Shape[] = ['panel', 'bank', 'claims'];
 
 export interface EvalOptions extends GenOptions {
   /** Alerts per 1,000 people per day (the detector's budget). */
@@ -97,7 +99,7 @@ export function dataset(o: EvalOptions, inject: boolean): Dataset {
   const shape = o.shape ?? 'ward';
   if (shape === 'ward') return generate({ ...o, inject });
   const rng = new Rng(o.seed).fork(1);
-  const build = { panel: buildPanelOrg, bank: buildBankOrg, retail: buildRetailOrg, services: buildServicesOrg }[shape];
+  const build = { panel: buildPanelOrg, bank: buildBankOrg, retail: buildRetailOrg, services: buildServicesOrg, claims: buildClaimsOrg }[shape];
   const org = build(rng, o.people, o.days);
   return generateShape(org, { ...o, inject, context: o.context ?? false });
 }

@@ -69,6 +69,19 @@ export interface ShapeOrg {
   reporters: Set<string>;
 }
 
+/** A front-line role of a shape: its share of the staff, what it opens, its rate and shifts. */
+export interface RoleSpec {
+  role: string;
+  share: number;
+  types: string[];
+  purpose: string;
+  rate: number;
+  /** [start hour, hours] of the shifts people of the role are drawn onto. */
+  shifts: [number, number][];
+  writes: number;
+  app?: string;
+}
+
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
 export const MIN = 60_000;

@@ -8,20 +8,9 @@
 // shop there too. The context feed holds ticket ownership, return assignment,
 // the picking waves (team ↔ customer, one day) and the loyalty portfolio.
 import type { Rng } from '../rng.js';
-import { DAY, itStaff, ip, nightIncidents, rotating, sensitiveSubjects, WEEKDAYS, type RelItem, type ShapeOrg, type Worker } from './model.js';
+import { DAY, itStaff, ip, nightIncidents, rotating, sensitiveSubjects, WEEKDAYS, type RelItem, type RoleSpec, type ShapeOrg, type Worker } from './model.js';
 
-interface Role {
-  role: string;
-  share: number;
-  types: string[];
-  purpose: string;
-  rate: number;
-  shifts: [number, number][];
-  writes: number;
-  app: string;
-}
-
-const ROLES: Role[] = [
+const ROLES: (RoleSpec & { app: string })[] = [
   { role: 'support', share: 0.42, types: ['customer', 'order', 'ticket'], purpose: 'ticket', rate: 9, shifts: [[6, 8], [14, 8], [22, 8]], writes: 0.3, app: 'helpdesk' },
   { role: 'returns', share: 0.12, types: ['return', 'order', 'customer'], purpose: 'return', rate: 6, shifts: [[8, 8], [10, 8]], writes: 0.4, app: 'oms' },
   { role: 'picker', share: 0.26, types: ['order', 'shipment'], purpose: 'fulfilment', rate: 12, shifts: [[5, 8], [13, 8]], writes: 0.5, app: 'wms' },

@@ -189,6 +189,12 @@ export class GroupState {
   terminals = new Map<string, string[]>();
   /** The role's person-days by the strongest signal per rule (calibration.ts). */
   tails = new TailCounts(CAP.role);
+  /**
+   * log1p(distinct records) per person-day of its members, and their cross-team habit (EWMA over
+   * person-days): the norm a member still warming up is judged by (the level above the person).
+   */
+  daily = new Welford(DAY_WINDOW * 20);
+  foreignRate = 0.02;
 
   constructor(cfg: DetectorConfig) {
     this.names = new NameCounts(cfg.limits.names * 4);
@@ -227,6 +233,8 @@ export class GroupState {
       ruleCounts: this.ruleCounts,
       terminals: [...this.terminals],
       tails: this.tails.toJSON(),
+      daily: this.daily.toJSON(),
+      foreignRate: this.foreignRate,
     };
   }
 
@@ -243,6 +251,8 @@ export class GroupState {
     g.names = new NameCounts(cfg.limits.names * 4, j.names);
     g.readRows = new Map(j.readRows.map(([k, w]) => [k, Welford.from(w, WINDOW * 4)]));
     g.tails = TailCounts.from(j.tails, CAP.role);
+    g.daily = Welford.from(j.daily, DAY_WINDOW * 20);
+    g.foreignRate = j.foreignRate;
     return g;
   }
 }
@@ -259,6 +269,20 @@ export interface GroupJSON {
   ruleCounts: Record<string, number>;
   terminals: [string, string[]][];
   tails: TailJSON;
+  daily: WelfordState;
+  foreignRate: number;
+}
+
+/**
+ * The level a person is judged by when their own history does not suffice (they are still warming up, or a
+ * rule asks what their peers do): their role once it has history of its own, else everyone (the detector's
+ * population level, a GroupState over every person), else nothing yet. A low-volume role (analysts who read a
+ * few records a week) may never warm up; its members are then judged by the organisation, not left silent.
+ */
+export function levelAbove(g: GroupState, all: GroupState, cfg: DetectorConfig): { level: GroupState; who: string } | undefined {
+  if (g.warm(cfg)) return { level: g, who: 'their role' };
+  if (all.warm(cfg)) return { level: all, who: 'the organisation' };
+  return undefined;
 }
 
 export function rememberAddress(p: PersonState, address: string, time: number, index: number, day: number): void {

@@ -72,6 +72,12 @@ export const detectorConfigSchema = z.object({
       learnedGroups: z.boolean().default(true),
       /** A relationship still explains an access this many days after it ended (billing, follow-up). */
       afterDays: z.number().min(0).default(14),
+      /**
+       * A team's relationship explains an access only while the team's relationships cover at most this share of
+       * the subjects others open (context-book.ts): a relationship that covers everyone explains nothing. 0.1: it
+       * must make the access at least ten times likelier than a look-up at a random subject others work on.
+       */
+      maxTeamCoverage: z.number().min(0).max(1).default(0.1),
     }).prefault({}),
   watchlist: z.array(watchEntry).default([]),
   purposes: z.array(purposeRule).default([]),

@@ -64,12 +64,13 @@ interface Pending {
 }
 
 export interface DetectorSnapshot {
-  v: 4;
+  v: 5;
   /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
   config: string;
   next: number;
   persons: [string, PersonJSON][];
   groups: [string, GroupJSON][];
+  everyone: GroupJSON;
   seen: { size: number; bits: string };
   pending: [number, Pending][];
   risk: [string, RiskJSON][];
@@ -113,6 +114,8 @@ export class Detector {
   #budget: AlertBudget;
   /** Everyone's person-days by the strongest signal per rule (calibration.ts). */
   #tails = new TailCounts(CAP.all);
+  /** Everyone as one peer group: the level above a role still warming up (names, norms, habits; baseline.ts levelAbove). */
+  #everyone: GroupState;
   /** Time of the latest entry observed: the budget's day follows the log, not the findings' own (earlier) times. */
   #now = Number.NaN;
   /** Diagnostics: told why an access raised nothing (explained, dropped, below minScore). Not part of the state. */
@@ -126,9 +129,10 @@ export class Detector {
     this.#purposes = compilePurposes(this.config);
     this.#desks = new Desks(this.config.limits.desks);
     this.#teamRe = new RegExp(this.config.rules.foreignRecord.team);
-    this.#context = new ContextBook({ context: this.config.limits.context, afterDays: this.config.context.afterDays });
+    this.#context = new ContextBook({ context: this.config.limits.context, afterDays: this.config.context.afterDays, maxCoverage: this.config.context.maxTeamCoverage });
     this.#learned = new LearnedGroups(this.config.rules.foreignRecord.contextDays, this.config.limits.context);
     this.#budget = new AlertBudget(this.config.budget.perThousand, this.config.budget.minPerDay);
+    this.#everyone = new GroupState(this.config);
   }
 
   /** Where the detector stands: the next index, the latest entry time, today's budget. */
@@ -259,23 +263,25 @@ export class Detector {
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
     const p = this.#person(v.person, v.time);
     const g = this.#group(v.group, v.time);
+    const all = this.#everyone;
     if (p.day !== day) {
       g.personDays++;
       p.tails.newDay();
       g.tails.newDay();
       this.#tails.newDay();
     }
-    rollDay(p, day, cfg);
-    if (g.lastDay !== day) {
-      g.lastDay = day;
-      g.dayCount++;
-    }
+    rollDay(p, day, cfg, g, all);
+    for (const level of [g, all])
+      if (level.lastDay !== day) {
+        level.lastDay = day;
+        level.dayCount++;
+      }
     if (this.#context.resources.size > 0) this.#toSubjects(v);
     const team = this.#context.teamOf(v.person) ?? teamOf(v.group, this.#teamRe);
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
-    const ctx: AccessContext = { index, v, p, g, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
+    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [
@@ -306,22 +312,25 @@ export class Detector {
         p.dayNewIndexes.push(index);
         if (p.dayNewIndexes.length > DAY_EVIDENCE) p.dayNewIndexes.shift();
       }
-      signals.push(...dayVolumeSignals(p, cfg));
+      signals.push(...dayVolumeSignals(p, g, all, cfg));
       if (v.rows !== undefined) signals.push(...this.#learnRows(p, g, v.source, v.rows));
     }
     // Learn from the entry only now that it has been judged.
     p.events++;
     g.events++;
+    all.events++;
     p.hours.add(hour);
     for (const n of names) {
       p.names.add(n);
       g.names.add(n);
+      all.names.add(n);
     }
     for (const k of v.keys) {
       teamKeys.add(k);
       this.#seen.add(k);
     }
     if (learned) for (const k of v.recordIds) learned.learn(v.person, k, day);
+    if (this.#context.relationships.size > 0 && v.recordIds.length > 0) this.#context.observe(team, v.recordIds[0]!, v.time);
     if (v.address !== undefined) {
       rememberAddress(p, v.address, v.time, index, day);
       g.useTerminal(v.address, v.person);
@@ -356,9 +365,10 @@ export class Detector {
   }
 
   #learnRows(p: PersonState, g: GroupState, source: string, rows: number): Signal[] {
-    const signals = readRowsSignals(p, g, source, rows, this.config);
+    const signals = readRowsSignals(p, g, this.#everyone, source, rows, this.config);
     rowsOf(p, source).add(Math.log1p(rows));
     rowsOf(g, source).add(Math.log1p(rows));
+    rowsOf(this.#everyone, source).add(Math.log1p(rows));
     return signals;
   }
 
@@ -471,11 +481,12 @@ export class Detector {
   /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
   snapshot(): DetectorSnapshot {
     return structuredClone({
-      v: 4,
+      v: 5,
       config: configFingerprint(this.config),
       next: this.#next,
       persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
       groups: [...this.#groups].map(([n, g]) => [n, g.toJSON()]),
+      everyone: this.#everyone.toJSON(),
       seen: this.#seen.toJSON(),
       pending: [...this.#pending],
       risk: this.#risk.toJSON(),
@@ -494,7 +505,7 @@ export class Detector {
   /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
   static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
     const d = new Detector(config);
-    if (snapshot?.v !== 4 || snapshot.config !== configFingerprint(d.config))
+    if (snapshot?.v !== 5 || snapshot.config !== configFingerprint(d.config))
       throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
         expected: configFingerprint(d.config),
         found: snapshot?.config,
@@ -503,6 +514,7 @@ export class Detector {
     d.#next = snapshot.next;
     for (const [n, p] of snapshot.persons) d.#persons.set(n, PersonState.from(p, d.config));
     for (const [n, g] of snapshot.groups) d.#groups.set(n, GroupState.from(g, d.config));
+    d.#everyone = GroupState.from(snapshot.everyone, d.config);
     d.#seen = BloomFilter.from(snapshot.seen);
     d.#pending = new Map(snapshot.pending);
     d.#open = OpenLookups.from(snapshot.open);
@@ -511,7 +523,7 @@ export class Detector {
     d.#desks = new Desks(d.config.limits.desks, snapshot.desks);
     d.#risk = RiskBook.from(d.config.riskHalfLifeHours, snapshot.risk);
     d.#proposals = new Map(snapshot.proposals);
-    d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays });
+    d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays, maxCoverage: d.config.context.maxTeamCoverage });
     d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
     d.#tails = TailCounts.from(snapshot.tails, CAP.all);
     d.#now = snapshot.now ?? Number.NaN;

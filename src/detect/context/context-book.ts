@@ -4,6 +4,28 @@
 // belong to which subject, and which subjects are employees or their relatives.
 // Entries are read defensively (the detector never throws on an entry) and every
 // map is bounded, so a flood of context cannot grow the detector without limit.
+//
+// A relationship explains an access only as far as it is specific. A nurse's
+// admission of one patient says a lot about why she opened that chart; a picking
+// wave's relationship with half of today's orders, or the reception team's
+// appointment with every patient of the day, would explain almost any look-up
+// by a member of that team. So the book measures, per team, its coverage: the
+// share of the accesses by everyone outside the team whose subject the team's
+// relationships covered at that moment — the chance that a look-up at a random
+// subject someone works on is "explained" by the team's relationship anyway. A
+// team relationship whose coverage is above `maxCoverage` explains nothing; it is
+// named among the explanations tried.
+//
+// A relationship explains an access only as far as it is specific. A nurse's
+// admission of one patient says a lot about why she opened that chart; a picking
+// wave's relationship with half of today's orders, or the reception team's
+// appointment with every patient of the day, would explain almost any look-up
+// by a member of that team. So the book measures, per team, its coverage: the
+// share of the subjects other people open (everyone outside the team, every
+// access with a subject) that the team's relationships cover at that moment —
+// the chance that a look-up at a random subject someone works on is "explained"
+// by the team's relationship anyway. A team relationship whose coverage is above
+// `coverage.max` explains nothing; it is named among the explanations tried.
 import { NameCounts } from '../stats/name-counts.js';
 
 const DAY = 86_400_000;
@@ -37,6 +59,8 @@ export interface ContextBookJSON {
   resources: [string, string][];
   subjects: [string, SensitiveSubject][];
   kinds: [string, number][];
+  /** Accesses with a subject, and per team: [accesses by others to subjects it covered, accesses by its members]. */
+  coverage: { total: number; teams: [string, number, number][] };
 }
 
 export interface ContextLimits {
@@ -44,7 +68,16 @@ export interface ContextLimits {
   context: number;
   /** A relationship still explains an access this many days after it ended (billing, follow-up). */
   afterDays: number;
+  /** A team relationship explains an access only while its team covers at most this share of what others open. */
+  maxCoverage: number;
 }
+
+/** Coverage counts are halved past this many accesses (recent behaviour weighs more, bounded numbers). */
+const COVERAGE_CAP = 200_000;
+/** Accesses by others a team's coverage needs before it is judged (until then its relationships explain, as before). */
+const COVERAGE_MIN = 1000;
+/** Teams whose coverage is counted (the directory's teams and relationships' teams: bounded like the kinds). */
+const MAX_TEAMS = 4096;
 
 const str = (v: unknown, max = 256): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined);
 const list = (v: unknown): Record<string, unknown>[] =>
@@ -67,6 +100,11 @@ export class ContextBook {
   subjects = new Map<string, SensitiveSubject>();
   /** Relationship kinds seen, so a reason can name what was tried. */
   kinds = new NameCounts(32);
+  /** Coverage (see the head of this file): accesses with a subject, and per team [covered by others, own]. */
+  #total = 0;
+  #teams = new Map<string, [number, number]>();
+  /** The last team relationship refused for its coverage, for the reason a reviewer reads. */
+  #broad: string | undefined;
 
   constructor(readonly limits: ContextLimits) {}
 
@@ -120,6 +158,7 @@ export class ContextBook {
 
   /** A relationship of the person, or of their team, with the subject at time t; the reason it explains the access. */
   explain(person: string, team: string, subject: string, t: number): string | undefined {
+    this.#broad = undefined;
     const rels = this.relationships.get(subject);
     if (!rels) return undefined;
     const after = this.limits.afterDays * DAY;
@@ -127,15 +166,58 @@ export class ContextBook {
       const r = rels[i]!;
       if (t < r.from - DAY || t > r.to + after) continue;
       if (r.person === person) return `their ${r.kind} relationship with the subject`;
-      if (r.team !== undefined && r.team === team) return `their team's ${r.kind} relationship with the subject`;
+      if (r.team !== undefined && r.team === team) {
+        const c = this.coverage(team);
+        if (c === undefined || c <= this.limits.maxCoverage) return `their team's ${r.kind} relationship with the subject`;
+        this.#broad = `their team's ${r.kind} relationship covers ${Math.round(100 * c)}% of the subjects others open, so it explains nothing`;
+      }
     }
     return undefined;
+  }
+
+  /**
+   * Count one access to `subject` by a member of `team` at time t towards the teams' coverage: the team's own
+   * accesses, and for every other team whose relationship covers the subject then, one covered access.
+   */
+  observe(team: string, subject: string, t: number): void {
+    if (++this.#total > COVERAGE_CAP) {
+      this.#total /= 2;
+      for (const c of this.#teams.values()) (c[0] /= 2), (c[1] /= 2);
+    }
+    this.#count(team)[1]++;
+    const rels = this.relationships.get(subject);
+    if (!rels) return;
+    const after = this.limits.afterDays * DAY;
+    let counted: string | undefined;
+    for (let i = rels.length - 1; i >= 0; i--) {
+      const r = rels[i]!;
+      if (r.team === undefined || r.team === team || r.team === counted || t < r.from - DAY || t > r.to + after) continue;
+      this.#count(r.team)[0]++;
+      counted = r.team; // a team's consecutive relationships with one subject count once (not exact for interleaved teams: a bound)
+    }
+  }
+
+  /** Share of the accesses by people outside `team` that its relationships covered; undefined until COVERAGE_MIN such accesses. */
+  coverage(team: string): number | undefined {
+    const c = this.#teams.get(team);
+    const others = this.#total - (c?.[1] ?? 0);
+    return others < COVERAGE_MIN ? undefined : Math.min(1, (c?.[0] ?? 0) / others);
+  }
+
+  #count(team: string): [number, number] {
+    let c = this.#teams.get(team);
+    if (!c) {
+      if (this.#teams.size >= MAX_TEAMS) this.#teams.delete(this.#teams.keys().next().value!);
+      this.#teams.set(team, (c = [0, 0]));
+    }
+    return c;
   }
 
   /** What was tried when nothing explained an access (for reasons a reviewer reads). */
   tried(): string {
     const kinds = [...this.kinds.counts.keys()].slice(0, 6);
-    return kinds.length > 0 ? `no ${kinds.join(', ')} relationship` : 'no relationship feed';
+    const base = kinds.length > 0 ? `no ${kinds.join(', ')} relationship` : 'no relationship feed';
+    return this.#broad ? `${base} that is specific (${this.#broad})` : base;
   }
 
   toJSON(): ContextBookJSON {
@@ -145,6 +227,7 @@ export class ContextBook {
       resources: [...this.resources],
       subjects: [...this.subjects],
       kinds: this.kinds.toJSON(),
+      coverage: { total: this.#total, teams: [...this.#teams].map(([t, [c, o]]) => [t, c, o]) },
     };
   }
 
@@ -155,6 +238,8 @@ export class ContextBook {
     b.resources = new Map(j.resources);
     b.subjects = new Map(j.subjects);
     b.kinds = new NameCounts(32, j.kinds);
+    b.#total = j.coverage.total;
+    b.#teams = new Map(j.coverage.teams.map(([t, c, o]) => [t, [c, o]]));
     return b;
   }
 }

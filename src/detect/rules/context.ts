@@ -15,6 +15,8 @@ export interface AccessContext {
   v: AccessView;
   p: PersonState;
   g: GroupState;
+  /** Everyone: the population level above every role (names, norms and habits of the whole organisation). */
+  all: GroupState;
   cfg: DetectorConfig;
   /** Local hour of day (0-23) and day number since the epoch, after cfg.utcOffsetMinutes. */
   hour: number;

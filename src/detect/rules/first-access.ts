@@ -1,6 +1,9 @@
 // Rule: first-time access to a table, resource type or action (COPY TO, GRANT)
 // for this person, stronger when their peer group (role) has never done it
-// either. Silent during warm-up, when everything is new.
+// either. While the person warms up (everything is new to them) only what is new
+// to the level above counts: their role, or the whole organisation while the
+// role itself is too new or too quiet to have a norm (baseline.ts, levelAbove).
+import { levelAbove } from '../baseline.js';
 import type { AccessView } from '../entry-view.js';
 import type { Signal } from '../signals.js';
 import type { AccessContext } from './context.js';
@@ -21,20 +24,23 @@ function describe(name: string): string {
 export function firstAccessSignals(ctx: AccessContext, names: readonly string[]): Signal[] {
   const { p, g, cfg, v } = ctx;
   const rule = cfg.rules.firstAccess;
-  if (!rule.enabled || !p.warm(cfg, v.time)) return [];
+  if (!rule.enabled) return [];
+  const warm = p.warm(cfg, v.time);
+  const above = levelAbove(g, ctx.all, cfg);
+  if (!warm && !above) return [];
   const personNew: string[] = [];
   const groupNew: string[] = [];
   for (const n of names) {
     if (p.names.has(n)) continue;
-    if (g.warm(cfg) && !g.names.has(n)) groupNew.push(n);
-    else personNew.push(n);
+    if (above && !above.level.names.has(n)) groupNew.push(n);
+    else if (warm) personNew.push(n);
   }
   const out: Signal[] = [];
   if (groupNew.length > 0)
     out.push({
       rule: 'first-access',
       strength: rule.group,
-      reason: `never before touched ${groupNew.map(describe).join(', ')}, nor has anyone in their role \`${v.group}\``,
+      reason: `never before touched ${groupNew.map(describe).join(', ')}, nor has anyone in ${above!.level === g ? `their role \`${v.group}\`` : 'the organisation'}${warm ? '' : ' (they are new: judged by the level above)'}`,
     });
   if (personNew.length > 0)
     out.push({ rule: 'first-access', strength: rule.person, reason: `never before touched ${personNew.map(describe).join(', ')}` });

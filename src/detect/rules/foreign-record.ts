@@ -16,6 +16,7 @@
 //   working another team's list; their glances are dropped.
 // A record looked at again within minutes ("looked twice, did nothing") is a
 // little stronger than a single look (a wrong click is one look).
+import { levelAbove } from '../baseline.js';
 import type { DetectorConfig } from '../config.js';
 import { explainAccess, triedExplanations, type AccessContext } from './context.js';
 import { WRITE_ACTIONS, type OpenLookup, type OpenLookups } from './open-lookups.js';
@@ -50,9 +51,14 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
   const { p, g, cfg, v } = ctx;
   const rule = cfg.rules.foreignRecord;
   if (!rule.enabled || foreign.length === 0 || WRITE_ACTIONS.has(v.action)) return;
-  const surprise = 1 - Math.min(1, p.foreignRate / ROUTINE);
-  if (ctx.trace && !(surprise > 0 && p.warm(cfg, v.time) && g.warm(cfg)))
-    ctx.trace(ctx.index, 'silent', surprise > 0 ? 'person or role still warming up' : `cross-team work is routine for them (${Math.round(p.foreignRate * 100)}% of days)`);
+  // A person still warming up is judged by the habit of the level above (their role, else everyone), not left silent.
+  const warm = p.warm(cfg, v.time);
+  const above = levelAbove(g, ctx.all, cfg);
+  const rate = warm ? p.foreignRate : (above?.level.foreignRate ?? p.foreignRate);
+  const surprise = 1 - Math.min(1, rate / ROUTINE);
+  const report = surprise > 0 && above !== undefined;
+  if (ctx.trace && !report)
+    ctx.trace(ctx.index, 'silent', surprise > 0 ? 'role and organisation still warming up' : `cross-team work is routine for ${warm ? 'them' : above!.who} (${Math.round(rate * 100)}% of days)`);
   // One glance, one finding: several keys of one access describe the same record.
   const key = foreign[0]!;
   if (lookups.has(key, v.person, 'foreign-record')) return;
@@ -70,11 +76,11 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
     closed: false,
     engaged: false,
     teamDrops: true,
-    report: surprise > 0 && p.warm(cfg, v.time) && g.warm(cfg),
+    report,
     signal: {
       rule: 'foreign-record',
       strength: rule.strength * surprise,
-      reason: `opened ${what} that others work with and did not go on to work with it (they work across teams on ${Math.round(p.foreignRate * 100)}% of their days); ${triedExplanations(ctx)}`,
+      reason: `opened ${what} that others work with and did not go on to work with it (${warm ? 'they work' : `they are new; ${above?.who ?? 'their role'} works`} across teams on ${Math.round(rate * 100)}% of ${warm ? 'their' : 'its'} days); ${triedExplanations(ctx)}`,
     },
   });
 }

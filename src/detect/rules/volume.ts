@@ -6,10 +6,14 @@
 //   daily norm, reported when today first passes minRatio×, then 3× that, ...
 // - slow-drip: a one-sided CUSUM (Page 1954) over daily distinct-record z-scores
 //   catches a small excess sustained over days that no single day shows.
+// A person without enough history of their own is judged by the level above
+// (their role's members, then everyone; `dailyNorm`, `rowsNorm`), not left
+// silent: an analyst who reads a few records a month has no daily norm, but
+// their role has one, and so does the organisation.
 import type { GroupState, PersonState } from '../baseline.js';
 import type { DetectorConfig } from '../config.js';
 import { fmt, ramp, type Signal } from '../signals.js';
-import { ewma } from '../stats/welford.js';
+import { ewma, type Welford } from '../stats/welford.js';
 
 const SD_FLOOR = 0.35;
 const MIN_READS = 20;
@@ -20,19 +24,34 @@ const MIN_BULK_ROWS = 25;
 const PEER_Z = 2;
 /** About a month of working days of memory for the cross-team habit. */
 const FOREIGN_DAY_ALPHA = 0.05;
+/** The same habit over a level's person-days (a role or everyone: many person-days a day). */
+const LEVEL_DAY_ALPHA = 0.005;
 
-function rowsNorm(p: PersonState, g: GroupState, source: string): { mean: number; sd: number; whose: string } | undefined {
+/** Person-days (or reads) a level above the person needs before its norm stands in for theirs. */
+const LEVEL_MIN = 4;
+
+function rowsNorm(p: PersonState, g: GroupState, all: GroupState, source: string): { mean: number; sd: number; whose: string } | undefined {
   const mine = p.readRows.get(source);
   if (mine && mine.n >= MIN_READS) return { mean: mine.mean, sd: mine.sd, whose: 'their' };
   const peers = g.readRows.get(source);
-  if (peers && peers.n >= MIN_READS * 4) return { mean: peers.mean, sd: peers.sd, whose: 'their role’s' };
+  if (peers && peers.n >= MIN_READS * LEVEL_MIN) return { mean: peers.mean, sd: peers.sd, whose: 'their role’s' };
+  const everyone = all.readRows.get(source);
+  if (everyone && everyone.n >= MIN_READS * LEVEL_MIN) return { mean: everyone.mean, sd: everyone.sd, whose: 'everyone’s' };
   return undefined;
 }
 
-/** Judge one read of `rows` rows through `source` against the person's (or, while new, their role's) norm. */
-export function readRowsSignals(p: PersonState, g: GroupState, source: string, rows: number, cfg: DetectorConfig): Signal[] {
+/** The daily distinct-record norm a person is judged by: their own, else their role's members', else everyone's. */
+export function dailyNorm(p: PersonState, g: GroupState, all: GroupState): { w: Welford; whose: string } | undefined {
+  if (p.daily.n >= MIN_DAYS) return { w: p.daily, whose: 'their' };
+  if (g.daily.n >= MIN_DAYS * LEVEL_MIN) return { w: g.daily, whose: 'their role’s' };
+  if (all.daily.n >= MIN_DAYS * LEVEL_MIN) return { w: all.daily, whose: 'everyone’s' };
+  return undefined;
+}
+
+/** Judge one read of `rows` rows through `source` against the person's (or, while new, their role's, then everyone's) norm. */
+export function readRowsSignals(p: PersonState, g: GroupState, all: GroupState, source: string, rows: number, cfg: DetectorConfig): Signal[] {
   const rule = cfg.rules.bulk;
-  const norm = rowsNorm(p, g, source);
+  const norm = rowsNorm(p, g, all, source);
   if (!rule.enabled || !norm) return [];
   const x = Math.log1p(rows);
   const usual = Math.expm1(norm.mean);
@@ -62,17 +81,26 @@ function magnitude(z: number, ratio: number, rule: DetectorConfig['rules']['bulk
   return Math.max(ramp(z, rule.minZ, rule.minZ + 12), ramp(Math.log10(ratio), lo, lo + 4));
 }
 
-/** Close the previous day: fold its distinct-record count into the daily norm and the CUSUM. */
-export function rollDay(p: PersonState, day: number, cfg: DetectorConfig): void {
+/**
+ * Close the previous day: fold its distinct-record count into the daily norm and the CUSUM (against the norm the
+ * person is judged by, theirs or the level above), and into the norms of the levels above (role, everyone).
+ */
+export function rollDay(p: PersonState, day: number, cfg: DetectorConfig, g: GroupState, all: GroupState): void {
   if (p.day === day) return;
   if (!Number.isNaN(p.day)) {
     const x = Math.log1p(p.dayDistinct);
-    if (p.daily.n >= MIN_DAYS) p.cusum = Math.max(0, p.cusum + p.daily.z(x, SD_FLOOR) - cfg.rules.bulk.cusumK);
+    const norm = dailyNorm(p, g, all);
+    if (norm) p.cusum = Math.max(0, p.cusum + norm.w.z(x, SD_FLOOR) - cfg.rules.bulk.cusumK);
     p.daily.add(x);
     p.dailyRelations.add(Math.log1p(p.dayRelations.size));
     // Habit: the share of their working days with engaged cross-team work (consults, covering, a billing queue).
     // One record taken over (a transfer in, one consult) is a third of a cross-team day; covering or a billing queue is a whole one.
-    p.foreignRate = ewma(p.foreignRate, Math.min(1, p.dayForeignEngaged / 3), FOREIGN_DAY_ALPHA);
+    const engaged = Math.min(1, p.dayForeignEngaged / 3);
+    p.foreignRate = ewma(p.foreignRate, engaged, FOREIGN_DAY_ALPHA);
+    for (const level of [g, all]) {
+      level.daily.add(x);
+      level.foreignRate = ewma(level.foreignRate, engaged, LEVEL_DAY_ALPHA);
+    }
   }
   p.activeDays++;
   p.day = day;
@@ -86,13 +114,14 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig): void 
   p.reconLevel = 1;
 }
 
-export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] {
+export function dayVolumeSignals(p: PersonState, g: GroupState, all: GroupState, cfg: DetectorConfig): Signal[] {
   const rule = cfg.rules.bulk;
-  if (!rule.enabled || p.daily.n < MIN_DAYS) return [];
+  const norm = dailyNorm(p, g, all);
+  if (!rule.enabled || !norm) return [];
   const today = p.dayDistinct;
-  const usual = Math.expm1(p.daily.mean);
+  const usual = Math.expm1(norm.w.mean);
   const ratio = (today + 1) / (usual + 1);
-  const z = p.daily.z(Math.log1p(today), SD_FLOOR);
+  const z = norm.w.z(Math.log1p(today), SD_FLOOR);
   const out: Signal[] = [];
   const level = p.dayLevel === 1 ? rule.minRatio : p.dayLevel * 3;
   if (ratio >= level && z >= rule.minZ) {
@@ -100,7 +129,7 @@ export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] 
     out.push({
       rule: 'bulk-read',
       strength: rule.strength * (0.55 + 0.45 * magnitude(z, ratio, rule)),
-      reason: `touched ${fmt(today)} distinct records today, ${fmt(ratio)}× their usual (~${fmt(usual)} a day)`,
+      reason: `touched ${fmt(today)} distinct records today, ${fmt(ratio)}× ${norm.whose} usual (~${fmt(usual)} a day)`,
       entries: [...p.dayNewIndexes],
     });
   }
@@ -111,7 +140,7 @@ export function dayVolumeSignals(p: PersonState, cfg: DetectorConfig): Signal[] 
     out.push({
       rule: 'slow-drip',
       strength: rule.strength * (0.6 + 0.4 * ramp(partial, rule.cusumH, rule.cusumH * 2.5)),
-      reason: `has read more distinct records than usual day after day (today ${fmt(today)} vs ~${fmt(usual)} a day; cumulative excess ${fmt(partial)} sd)`,
+      reason: `has read more distinct records than usual day after day (today ${fmt(today)} vs ~${fmt(usual)} a day, ${norm.whose} usual; cumulative excess ${fmt(partial)} sd)`,
       entries: [...p.dayNewIndexes],
     });
   }
