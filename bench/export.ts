@@ -10,7 +10,9 @@
 // for one (run queue, /proc/<tid>/schedstat), and off CPU (blocked: fsync, socket);
 // and the exporter's own stages (read, render, wait for the previous batch's flush and
 // cursor). Then (mode `writers`) the jsonl batch writer alone, fast path against the
-// general path, interleaved, in CPU µs per record. Prints JSON lines. Env: N records (default 200,000), FORMATS (jsonl,ocsf),
+// general path, interleaved, in CPU µs per record. Last, the proxy's metrics calls per
+// statement, on (ProxyMetricsRecorder) against off (no recorder, as `proxy --no-metrics`),
+// interleaved rounds, in CPU ns per statement. Prints JSON lines. Env: N records (default 200,000), FORMATS (jsonl,ocsf,cef),
 // ROUNDS (1), BATCH (2,000), ILOG_BENCH_EXPORT_DIR (keep the generated log there and
 // reuse it: generating 200,000 entries takes a minute on a loaded machine).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -35,7 +37,7 @@ import { openLogStorage } from '../src/storage/open-storage.js';
 const N = Number(process.env.N ?? 200_000);
 const BATCH = Number(process.env.BATCH ?? 2_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
-const FORMATS = (process.env.FORMATS ?? 'jsonl,ocsf').split(',') as ExportFormat[];
+const FORMATS = (process.env.FORMATS ?? 'jsonl,ocsf,cef').split(',') as ExportFormat[];
 /** Which runs (a CPU profile of one: MODES=memory node --cpu-prof --import tsx bench/export.ts). */
 const MODES = new Set((process.env.MODES ?? 'memory,raw-tcp,exporter,writers').split(','));
 
@@ -210,18 +212,30 @@ if (process.argv[2] === 'receiver') {
     const us = (name: string): number => +(cpu[name]! / (100 * M)).toFixed(2);
     console.log(JSON.stringify({ bench: 'export-jsonl-writer', records: 100 * M, fastCpuUsPerRecord: us('fast'), generalCpuUsPerRecord: us('general'), readAndProveCpuUsPerRecord: us('read'), load1: loadavg()[0] }));
   }
+  // The proxy's metrics per statement, on against off, interleaved: the calls the proxy makes per
+  // statement (statement(), logWait()) through the optional recorder it holds (undefined with --no-metrics).
+  const recorder = new ProxyMetricsRecorder(new Metrics('bench'), { storage, sessions: () => 0 });
+  const S = 1_000_000;
+  const perStatement = (rec: ProxyMetricsRecorder | undefined): number => {
+    let sink = 0;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < S; i++) {
+      rec?.statement('ok', undefined);
+      rec?.logWait(0.3 + (i & 7) * 0.1);
+      sink += i & 1;
+    }
+    const c = process.cpuUsage(c0);
+    if (sink < 0) throw new Error('unreachable');
+    return ((c.user + c.system) * 1000) / S;
+  };
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let round = 0; round < 10; round++) {
+    on.push(perStatement(recorder));
+    off.push(perStatement(undefined));
+  }
+  const median = (xs: number[]): number => +[...xs].sort((a, b) => a - b)[xs.length >> 1]!.toFixed(1);
+  console.log(JSON.stringify({ bench: 'proxy-metrics-per-statement', statements: 10 * S, rounds: 10, onCpuNsPerStatement: median(on), offCpuNsPerStatement: median(off), addedCpuNsPerStatement: +(median(on) - median(off)).toFixed(1), load1: loadavg()[0] }));
   storage.close();
   if (!kept) rmSync(dir, { recursive: true, force: true });
-
-  // The proxy's metrics per statement: statement(), logWait(), and the session gauge untouched.
-  const m = new Metrics('bench');
-  const rec = new ProxyMetricsRecorder(m, { storage, sessions: () => 0 });
-  const S = 5_000_000;
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < S; i++) {
-    rec.statement('ok', undefined);
-    rec.logWait(0.3 + (i & 7) * 0.1);
-  }
-  const c = process.cpuUsage(c0);
-  console.log(JSON.stringify({ bench: 'proxy-metrics-per-statement', statements: S, cpuNsPerStatement: +(((c.user + c.system) * 1000) / S).toFixed(1), load1: loadavg()[0] }));
 }

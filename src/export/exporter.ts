@@ -130,7 +130,9 @@ export function startExport(o: ExportOptions): RunningExport {
       }
       o.sink.write(chunk);
       const cursor = o.cursor;
-      previous = cursor ? o.sink.flushed().then(() => cursor.settle(to)) : Promise.resolve();
+      // A file's length goes into the cursor with the index: records and cursor durable together (file-sink.ts).
+      const bytes = o.sink.length?.();
+      previous = cursor ? o.sink.flushed().then(() => cursor.settle(to, bytes)) : Promise.resolve();
       next = to;
     }
     await previous;

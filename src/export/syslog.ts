@@ -54,6 +54,8 @@ export interface Sink {
   write(chunk: Buffer): number;
   /** Resolves once everything written so far has left this process (is in the kernel); rejects if the sink failed. */
   flushed(): Promise<void>;
+  /** A file (file-sink.ts): its length with everything written so far, which the cursor records once flushed() resolved. */
+  length?(): number;
   close(): Promise<void>;
 }
 
