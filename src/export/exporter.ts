@@ -4,8 +4,10 @@
 // each record's leaf hash has an inclusion proof to ask for.
 import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
 import type { EntryReader, ProvenLog } from '../log/proven-log.js';
+import { BatchBuffer } from './batch-buffer.js';
 import { toCef } from './cef.js';
 import type { ExportCursor } from './cursor.js';
+import { JsonlWriter } from './jsonl-writer.js';
 import { ocsfParts } from './ocsf.js';
 import { exportRecord, jsonlParts, type ExportFormat, type ExportRecord, type RenderedParts } from './record.js';
 import { syslogMessage, type Sink } from './syslog.js';
@@ -26,6 +28,19 @@ export interface ExportOptions {
   /** Records per batch (one cursor write each; default 2,000). */
   batch?: number;
   pollMs?: number;
+  /** Filled while the export runs: where its wall time went (bench/export.ts). */
+  timings?: ExportTimings;
+}
+
+/** Wall milliseconds per stage of an export, summed over its batches. */
+export interface ExportTimings {
+  batches: number;
+  /** Reading and proving entries (ProvenLog.readProven). */
+  readMs: number;
+  /** Rendering and framing a batch into its one buffer. */
+  renderMs: number;
+  /** Waiting for the previous batch to leave the process and its cursor to be durable. */
+  waitMs: number;
 }
 
 /** A record's rendering in parts (record.ts RenderedParts). */
@@ -40,33 +55,34 @@ export function render(r: ExportRecord, format: ExportFormat): string {
 
 /**
  * One batch as the bytes to send: every record rendered, syslog-framed (octet counting)
- * or one per line, written into one buffer (one socket write per batch), the entries'
- * stored bytes copied as they are. Each record is written as soon as it is rendered, so
- * its strings die young (holding a batch's renderings until the end made garbage
- * collection a third of OCSF's export time).
+ * or one per line, written into one buffer (one socket write per batch). jsonl records
+ * go through JsonlWriter (no parse, no string per record) when it takes the entry; the
+ * rest are rendered (the entries' stored bytes copied as they are) and written as soon
+ * as each is rendered, so its strings die young (holding a batch's renderings until the
+ * end made garbage collection a third of OCSF's export time).
  */
-function batchBytes(o: ExportOptions, first: number, entries: readonly Uint8Array[], hashes: Uint8Array): Buffer {
-  const hex = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).toString('hex');
-  let out = Buffer.allocUnsafe(entries.length * 1024);
-  let off = 0;
+function batchBytes(o: ExportOptions, first: number, entries: readonly Uint8Array[], hashes: Uint8Array, jsonl: JsonlWriter | undefined): Buffer {
+  // The entries plus a syslog header and jsonl fields each (OCSF grows it once or twice).
+  let size = 0;
+  for (const e of entries) size += e.byteLength + 512;
+  const out = new BatchBuffer(size);
+  let hex: string | undefined;
   for (let i = 0; i < entries.length; i++) {
-    const r = exportRecord(o.origin, first + i, entries[i]!, hex.slice(i * HASH_SIZE * 2, (i + 1) * HASH_SIZE * 2));
+    const bytes = entries[i]!;
+    if (jsonl?.write(out, first + i, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), hashes, i * HASH_SIZE)) continue;
+    hex ??= Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).toString('hex');
+    const r = exportRecord(o.origin, first + i, bytes, hex.slice(i * HASH_SIZE * 2, (i + 1) * HASH_SIZE * 2));
     const [body, entry, tail] = renderParts(r, o.format);
     const head = o.syslog ? syslogMessage(r, body) : body;
     const n = Buffer.byteLength(head) + (entry?.byteLength ?? 0) + Buffer.byteLength(tail);
-    const prefix = o.syslog ? `${n} ` : '';
-    if (off + prefix.length + n + 1 > out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(out.length * 2, off + prefix.length + n + 1));
-      out.copy(grown, 0, 0, off);
-      out = grown;
-    }
-    off += out.write(prefix, off, 'latin1');
-    off += out.write(head, off);
-    if (entry) out.set(entry, off), (off += entry.byteLength);
-    off += out.write(tail, off);
-    if (!o.syslog) out[off++] = 0x0a;
+    out.reserve(n + 8);
+    if (o.syslog) out.digits(n), out.byte(0x20);
+    out.text(head);
+    if (entry) out.bytes(entry);
+    out.text(tail);
+    if (!o.syslog) out.byte(0x0a);
   }
-  return out.subarray(0, off);
+  return out.result();
 }
 
 export interface RunningExport {
@@ -79,6 +95,7 @@ export function startExport(o: ExportOptions): RunningExport {
   let stopped = false;
   let wake: (() => void) | undefined;
   const batch = o.batch ?? 2_000;
+  const jsonl = o.format === 'jsonl' ? new JsonlWriter(o.origin, o.syslog) : undefined;
   const done = (async () => {
     let next = o.cursor?.next ?? o.from ?? 0;
     // The previous batch's delivery to the kernel and cursor move, still running while the
@@ -97,14 +114,25 @@ export function startExport(o: ExportOptions): RunningExport {
         continue;
       }
       const end = Math.min(size, next + batch);
+      const t0 = performance.now();
       const read = o.reader.readProven?.(next, end, batch);
       const entries = read?.entries ?? o.reader.readEntries(next, end);
-      const chunk = batchBytes(o, next, entries, read?.hashes ?? leafHashes(entries));
+      const t1 = performance.now();
+      const chunk = batchBytes(o, next, entries, read?.hashes ?? leafHashes(entries), jsonl);
       const to = next + entries.length;
+      const t2 = performance.now();
       await previous;
+      if (o.timings) {
+        o.timings.batches++;
+        o.timings.readMs += t1 - t0;
+        o.timings.renderMs += t2 - t1;
+        o.timings.waitMs += performance.now() - t2;
+      }
       o.sink.write(chunk);
       const cursor = o.cursor;
-      previous = cursor ? o.sink.flushed().then(() => cursor.settle(to)) : Promise.resolve();
+      // A file's length goes into the cursor with the index: records and cursor durable together (file-sink.ts).
+      const bytes = o.sink.length?.();
+      previous = cursor ? o.sink.flushed().then(() => cursor.settle(to, bytes)) : Promise.resolve();
       next = to;
     }
     await previous;

@@ -11,31 +11,41 @@ import type { ExportRecord } from './record.js';
 /** RFC 5424 facility 13: log audit. */
 const FACILITY = 13;
 const BOM = '\uFEFF';
-const HOST = printable(hostname(), 255);
+/** HOSTNAME of every message: this host, printable. */
+export const SYSLOG_HOST = printable(hostname(), 255);
 
-function printable(s: string, max: number): string {
+/** A header field (RFC 5424 PRINTUSASCII, at most `max` characters; `-`, the NILVALUE, when empty). */
+export function printable(s: string, max: number): string {
   const t = s.replace(/[^\x21-\x7e]/g, '_').slice(0, max);
   return t === '' ? '-' : t;
 }
 
 /** SD-PARAM value escaping (RFC 5424 §6.3.3): `"`, `\` and `]`. */
-function param(v: string): string {
+export function sdParam(v: string): string {
   return v.replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
-/** RFC 5424 severity: bypasses are alerts (1), high alerts critical (2), locks notices (5), the rest informational (6). */
-function severity(e: ExportRecord['entry']): number {
-  if (e.kind === 'bypass.detected') return 1;
-  if (e.kind === 'alert.raised') return e.severity === 'high' || e.severity === 'critical' ? 2 : e.severity === 'medium' ? 4 : 5;
-  if (e.kind.startsWith('lock')) return 5;
-  return 6;
+/**
+ * RFC 5424 PRI: facility 13 × 8 + severity: bypasses are alerts (1), high alerts critical (2),
+ * medium 4, other alerts and locks notices (5), the rest informational (6).
+ */
+export function syslogPri(kind: string, alertSeverity: unknown): number {
+  let severity = 6;
+  if (kind === 'bypass.detected') severity = 1;
+  else if (kind === 'alert.raised') severity = alertSeverity === 'high' || alertSeverity === 'critical' ? 2 : alertSeverity === 'medium' ? 4 : 5;
+  else if (kind.startsWith('lock')) severity = 5;
+  return FACILITY * 8 + severity;
 }
+
+/** Longest MSGID (RFC 5424: 32) and TIMESTAMP the header carries. */
+export const MSGID_MAX = 32;
+export const TIMESTAMP_MAX = 64;
 
 /** One RFC 5424 message carrying `body` (an OCSF, CEF or jsonl rendering of the record). */
 export function syslogMessage(r: ExportRecord, body: string): string {
-  const pri = FACILITY * 8 + severity(r.entry);
-  const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${param(r.origin)}"]`;
-  return `<${pri}>1 ${r.entry.time} ${HOST} ilog - ${printable(r.entry.kind, 32)} ${sd} ${BOM}${body}`;
+  const pri = syslogPri(r.entry.kind, r.entry.severity);
+  const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${sdParam(r.origin)}"]`;
+  return `<${pri}>1 ${printable(String(r.entry.time), TIMESTAMP_MAX)} ${SYSLOG_HOST} ilog - ${printable(r.entry.kind, MSGID_MAX)} ${sd} ${BOM}${body}`;
 }
 
 /** Where exported bytes go. write() hands them to the OS at once when it can. */
@@ -44,6 +54,8 @@ export interface Sink {
   write(chunk: Buffer): number;
   /** Resolves once everything written so far has left this process (is in the kernel); rejects if the sink failed. */
   flushed(): Promise<void>;
+  /** A file (file-sink.ts): its length with everything written so far, which the cursor records once flushed() resolved. */
+  length?(): number;
   close(): Promise<void>;
 }
 
