@@ -12,7 +12,8 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import { asErrorCode, IlogError } from '../../ledger/errors.js';
 import type { Integration, LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
 import { startWorker } from '../worker-thread.js';
-import { redact } from './postgres-store.js';
+import { parseStoreUrl, redact } from './postgres-store.js';
+import { listenCheckpoints } from './checkpoint-channel.js';
 
 /** How long one call may block before the store counts as unreachable (ms). */
 const CALL_TIMEOUT_MS = 30_000;
@@ -22,6 +23,7 @@ export type SyncResponse = { result: unknown } | { error: { code?: string; messa
 
 export class PostgresLogStorage implements LogStorage {
   readonly where: string;
+  readonly #url: string;
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #flag = new Int32Array(new SharedArrayBuffer(4));
@@ -29,6 +31,7 @@ export class PostgresLogStorage implements LogStorage {
 
   private constructor(url: string) {
     this.where = redact(url);
+    this.#url = url;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = startWorker(import.meta.url, 'postgres-sync-worker', { url, port: port2, flag: this.#flag }, [port2]);
@@ -105,6 +108,12 @@ export class PostgresLogStorage implements LogStorage {
 
   checkpoints(fromSize?: number, limit?: number): StoredCheckpoint[] {
     return this.#call('checkpoints', [fromSize, limit]);
+  }
+
+  /** On a connection of its own (LISTEN), not through the worker: notifications arrive on this thread's event loop. */
+  watchCheckpoints(listener: () => void): () => void {
+    const { connectionString, schema } = parseStoreUrl(this.#url);
+    return listenCheckpoints(connectionString, schema, listener);
   }
 
   close(): void {
