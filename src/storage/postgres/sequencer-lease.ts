@@ -16,12 +16,6 @@ import { parseStoreUrl, pgError, redact } from './postgres-store.js';
 export interface LeaseOptions {
   /** How often a standby tries to take the lease, and the holder checks its session (ms, default 250). */
   pollMs?: number;
-  /**
-   * The holder counts the lease as lost when a check is unanswered this long (ms, default 2,000):
-   * less than the 3 s after which PostgreSQL ends a silent holder's session and frees the lock,
-   * so a holder cut off from the database stops serving before a standby can take over.
-   */
-  checkTimeoutMs?: number;
   /** Called once while the lease is held by someone else. */
   onStandby?: () => void;
 }
@@ -52,7 +46,7 @@ export class SequencerLease {
   static async acquire(url: string, opts: LeaseOptions = {}): Promise<SequencerLease> {
     const { connectionString, schema } = parseStoreUrl(url);
     const pollMs = opts.pollMs ?? 250;
-    const client = new pg.Client({ connectionString, keepAlive: true, keepAliveInitialDelayMillis: 1000, query_timeout: opts.checkTimeoutMs ?? 2000 });
+    const client = new pg.Client({ connectionString, keepAlive: true, keepAliveInitialDelayMillis: 1000 });
     client.on('error', () => {}); // before the lease exists, failures surface through the queries below
     try {
       await client.connect();
