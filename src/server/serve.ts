@@ -194,6 +194,7 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   void lease?.lost.then((e) => {
     process.stderr.write(`ilog: ${e.message}\n`);
     process.exitCode = 1;
+    setTimeout(() => process.exit(1), 10_000); // even if stopping hangs on a store that no longer answers
     void stop().finally(() => process.exit(1));
   });
   return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, metricsUrl: opsServer?.url ?? url, stop };

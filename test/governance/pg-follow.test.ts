@@ -20,7 +20,7 @@ beforeAll(async () => {
   url = `${cluster.url}?schema=follow`;
   process.env.ILOG_STORE = url; // initLog, act and submit open the log through storage/open-storage.ts
   g = await governedDir(1, 1);
-}, 120_000);
+}, 600_000); // a cluster and a governed log: minutes at load 60-80
 afterAll(async () => {
   delete process.env.ILOG_STORE;
   g?.cleanup();
@@ -47,5 +47,5 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
     }
     for (let i = 0; i < 200 && sessions() > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(sessions()).toBe(0); // stop() ends the LISTEN connection
-  }, 120_000);
+  }, 600_000);
 });

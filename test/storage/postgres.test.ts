@@ -15,7 +15,7 @@ const skip = skipWithoutPg();
 let cluster: PgCluster;
 beforeAll(async () => {
   if (!skip) cluster = await startPgCluster({ pgaudit: false });
-}, 120_000);
+}, 600_000); // cluster start: minutes at load 60-80
 afterAll(async () => cluster?.stop());
 
 const schemaOf = (dir: string): string => `t_${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`;

@@ -17,6 +17,8 @@ import { listenCheckpoints } from './checkpoint-channel.js';
 
 /** How long one call may block before the store counts as unreachable (ms). */
 const CALL_TIMEOUT_MS = 30_000;
+/** The same for `open`, which also waits for the worker thread to start: loading its modules (compiling them, from source) took over 30 s at load 65. */
+const OPEN_TIMEOUT_MS = 120_000;
 
 export type SyncRequest = { op: keyof LogStorage | 'open'; args: unknown[] };
 export type SyncResponse = { result: unknown } | { error: { code?: string; message: string; evidence?: Record<string, unknown> } };
@@ -54,8 +56,9 @@ export class PostgresLogStorage implements LogStorage {
     if (this.#closed) throw new IlogError('CLOSED', 'the PostgreSQL store is closed; reopen the log');
     Atomics.store(this.#flag, 0, 0);
     this.#port.postMessage({ op, args } satisfies SyncRequest);
-    if (Atomics.wait(this.#flag, 0, 0, CALL_TIMEOUT_MS) === 'timed-out') {
-      throw new IlogError('STORAGE_UNAVAILABLE', `the PostgreSQL store did not answer ${op} within ${CALL_TIMEOUT_MS / 1000} s; check it is up`, { store: this.where, op });
+    const timeout = op === 'open' ? OPEN_TIMEOUT_MS : CALL_TIMEOUT_MS;
+    if (Atomics.wait(this.#flag, 0, 0, timeout) === 'timed-out') {
+      throw new IlogError('STORAGE_UNAVAILABLE', `the PostgreSQL store did not answer ${op} within ${timeout / 1000} s; check it is up`, { store: this.where, op });
     }
     const msg = receiveMessageOnPort(this.#port)?.message as SyncResponse | undefined;
     if (msg === undefined) throw new IlogError('STORAGE_ERROR', 'the PostgreSQL bridge answered nothing', { store: this.where, op });
