@@ -28,6 +28,8 @@ export async function ilog(dir: string, args: string[], input = ''): Promise<str
 export class Daemon {
   proc: ChildProcess | undefined;
   restarts = 0;
+  /** The URL it printed when it started. */
+  url: string | undefined;
   /** The last 4,000 characters of its standard error. */
   stderr = '';
   constructor(readonly name: string, readonly dir: string, readonly args: string[]) {}
@@ -37,7 +39,11 @@ export class Daemon {
     p.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      p.stdout!.on('data', (d: Buffer) => (out += d) && out.includes('"url"') && resolve());
+      p.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        const m = /"url":"([^"]+)"/.exec(out);
+        if (m) (this.url = m[1]), resolve();
+      });
       p.on('close', (c) => reject(new Error(`${this.name} exited ${c} while starting: ${this.stderr}`)));
     });
   }

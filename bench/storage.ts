@@ -1,30 +1,38 @@
 // Storage backends benchmark (docs/storage.md); prints one JSON line per figure.
-//   npm run bench:storage -- [--seconds 10] [--restart-entries 1000000] [--skip-pg] [--restart-only] [--pg-only] [--writers 1,4]
-// 1. durable appends/s and append → integrated p99 through Appender on SQLite
+//   npm run bench:storage -- [--seconds 10] [--writers 1,4] [--restart-entries 1000000]
+//     [--parts append,restart,failover,locks] [--skip-pg] [--restart-only] [--pg-only]
+//     [--failover-rounds 5] [--proxies 4] [--locks 50] [--process-restart-entries 1000000,10000000]
+// append: durable appends/s and append → integrated p99 through Appender on SQLite
 //    and on PostgreSQL (a throw-away PostgreSQL 15 cluster, fsync on), with 1
 //    and 4 writers (4 Appenders, each its own connection/writer, on one store);
-// 2. restart at N entries: replaying the proxy's person directory and governance's
+// restart: restart at N entries: replaying the proxy's person directory and governance's
 //    policy from entry 0 against starting from their signed snapshots
-//    (src/log/state-snapshot.ts).
-// Timings on a shared machine are noisy: each line carries the load average
-// and the process CPU time per append.
+//    (src/log/state-snapshot.ts);
+// failover: two `ilog serve` on one PostgreSQL store, kill -9 of the lease holder →
+//    the standby serving (bench/storage-failover.ts);
+// locks: a lock reaching every one of --proxies `ilog proxy` on one PostgreSQL store
+//    (bench/storage-locks.ts);
+// process-restart (not by default): `ilog serve` and `ilog proxy` started on a bulk-built
+//    log of each size in --process-restart-entries (bench/storage-restart.ts).
+// The last three run the built CLI (npm run build). Timings on a shared machine are
+// noisy: each line carries the load average (and CPU time where it applies).
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ReplayedDirectory, VerifierStore } from '../src/capture/directory.js';
 import { GovernanceView } from '../src/governance/view.js';
-import { leafHashes } from '../src/ledger/hash.js';
-import { verifierFromKey, signNote } from '../src/ledger/note.js';
-import { formatCheckpoint } from '../src/ledger/checkpoint.js';
-import { TileBuilder } from '../src/ledger/tile-builder.js';
+import { verifierFromKey } from '../src/ledger/note.js';
 import { Appender } from '../src/log/appender.js';
 import { initLog } from '../src/log/appender-init.js';
-import { readLogConfig, readLogSigner, readLogVkey } from '../src/log/appender-files.js';
+import { readLogSigner, readLogVkey } from '../src/log/appender-files.js';
 import { ProvenLog } from '../src/log/proven-log.js';
 import { replayFromSnapshot } from '../src/log/state-snapshot.js';
 import { SqliteLogStorage } from '../src/storage/sqlite/sqlite-storage.js';
-import { startPgCluster } from '../test/helpers/pg-cluster.js';
+import { startPgCluster, type PgCluster } from '../test/helpers/pg-cluster.js';
+import { failover } from './storage-failover.js';
+import { lockReach } from './storage-locks.js';
+import { bulkBuild, processRestart, restartDir } from './storage-restart.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +43,11 @@ const { values: args } = parseArgs({
     'restart-only': { type: 'boolean', default: false },
     'pg-only': { type: 'boolean', default: false },
     writers: { type: 'string', default: '1,4' },
+    parts: { type: 'string', default: 'append,restart,failover,locks' },
+    'failover-rounds': { type: 'string', default: '5' },
+    proxies: { type: 'string', default: '4' },
+    locks: { type: 'string', default: '50' },
+    'process-restart-entries': { type: 'string', default: '1000000,10000000' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -42,10 +55,11 @@ const CONCURRENCY = Number(args.concurrency);
 const RESTART_N = Number(args['restart-entries']);
 
 const print = (o: Record<string, unknown>): void => console.log(JSON.stringify({ ...o, load1: Math.round(os.loadavg()[0]! * 100) / 100 }));
-const p99 = (xs: number[]): number => {
+const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.min(s.length - 1, Math.floor(0.99 * s.length))] ?? NaN) * 10) / 10;
+  return Math.round((s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN) * 10) / 10;
 };
+const p99 = (xs: number[]): number => quantile(xs, 0.99);
 const entry = (w: number, i: number): object => ({ v: 1, kind: 'access', time: '2026-12-07T00:00:00.000Z', source: 'app:bench', person: `w${w}-${i}`, action: 'view' });
 
 /** Appends from `writers` Appenders for SECONDS, CONCURRENCY callers each; samples append → integrated. */
@@ -68,26 +82,10 @@ async function appendLoad(backend: string, dir: string, writers: number, store?:
   print({ bench: 'append', backend, writers, appendsPerSec: Math.round(done / SECONDS), appendToIntegratedP99Ms: p99(latencies), samples: latencies.length, cpuUsPerAppend: Math.round(((cpu.user + cpu.system) / done) * 10) / 10 });
 }
 
-/** A log of n entries (user.added for a few persons among access entries), integrated and signed. */
+/** A log of n access entries, integrated and signed. */
 async function bigLog(dir: string, n: number): Promise<void> {
   await initLog(dir, { origin: 'bench.example/restart' });
-  const s = SqliteLogStorage.open(dir);
-  const bytes = (o: object): Uint8Array => Buffer.from(JSON.stringify(o));
-  for (let from = s.size(); from < n; ) {
-    const batch: Uint8Array[] = [];
-    for (let i = 0; i < 10_000 && from + i < n; i++) batch.push(bytes(entry(0, from + i)));
-    s.appendBatch(batch);
-    from += batch.length;
-  }
-  const tree = s.treeState();
-  const up = TileBuilder.open(tree.size, (l, i, w) => s.readTile(l, i, w));
-  for (let from = tree.size; from < n; from += 50_000) {
-    const step = up.append(leafHashes(s.readEntries(from, Math.min(n, from + 50_000))));
-    s.integrate({ fromSize: from, tree: { size: step.size, root: step.root }, tiles: step.tiles });
-  }
-  const t = s.treeState();
-  s.addCheckpoint(t.size, signNote(formatCheckpoint({ origin: readLogConfig(dir).origin, size: t.size, root: t.root, extensions: [] }), readLogSigner(dir)));
-  s.close();
+  bulkBuild(dir, n);
 }
 
 async function restart(n: number): Promise<void> {
@@ -118,17 +116,27 @@ async function restart(n: number): Promise<void> {
   }
 }
 
+const parts = new Set(args['restart-only'] ? ['restart'] : args.parts.split(','));
+if (args['pg-only']) parts.delete('restart');
 const tmp = mkdtempSync(join(os.tmpdir(), 'ilog-bench-storage-'));
+/** A throw-away PostgreSQL 15 (fsync on) for the parts that use one. */
+async function withCluster(fn: (c: PgCluster) => Promise<void>): Promise<void> {
+  const cluster = await startPgCluster({ pgaudit: false, conf: ['fsync = on', 'synchronous_commit = on', 'max_connections = 200'] });
+  try {
+    await fn(cluster);
+  } finally {
+    await cluster.stop();
+  }
+}
 try {
   const writerCounts = args.writers.split(',').map(Number);
-  for (const writers of args['restart-only'] || args['pg-only'] ? [] : writerCounts) {
+  for (const writers of parts.has('append') && !args['pg-only'] ? writerCounts : []) {
     const dir = join(tmp, `sqlite-${writers}`);
     await initLog(dir, { origin: 'bench.example/sqlite' });
     await appendLoad('sqlite', dir, writers);
   }
-  if (!args['skip-pg'] && !args['restart-only']) {
-    const cluster = await startPgCluster({ pgaudit: false, conf: ['fsync = on', 'synchronous_commit = on'] });
-    try {
+  if (!args['skip-pg'] && parts.has('append')) {
+    await withCluster(async (cluster) => {
       for (const writers of writerCounts) {
         const dir = join(tmp, `pg-${writers}`);
         const store = `${cluster.url}?schema=bench${writers}`;
@@ -137,11 +145,33 @@ try {
         await appendLoad('postgres', dir, writers, store);
         delete process.env.ILOG_STORE;
       }
-    } finally {
-      await cluster.stop();
-    }
+    });
   }
-  if (!args['pg-only']) await restart(RESTART_N);
+  if (parts.has('restart')) await restart(RESTART_N);
+  if (!args['skip-pg'] && parts.has('failover')) {
+    await withCluster(async (cluster) => {
+      const ms = await failover(cluster, tmp, Number(args['failover-rounds']));
+      print({ bench: 'failover', what: 'kill -9 of the serving ilog serve → the standby serving', rounds: ms.length, ms, p50Ms: quantile(ms, 0.5), maxMs: Math.max(...ms) });
+    });
+  }
+  if (!args['skip-pg'] && parts.has('locks')) {
+    await withCluster(async (cluster) => {
+      const proxies = Number(args.proxies);
+      const r = await lockReach(cluster, tmp, proxies, Number(args.locks));
+      const sum = (xs: number[]) => ({ p50Ms: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99), maxMs: Math.round(Math.max(...xs)) });
+      print({ bench: 'lock-reach', what: `lock appended → its sessions ended at every one of ${proxies} ilog proxy on one PostgreSQL store`, proxies, locks: r.fromAppend.length, ...sum(r.fromAppend) });
+      print({ bench: 'lock-reach', what: 'checkpoint over the lock stored → sessions ended at every proxy', proxies, locks: r.fromSigned.length, ...sum(r.fromSigned) });
+    });
+  }
+  if (parts.has('process-restart')) {
+    await withCluster(async (cluster) => {
+      for (const n of [10, ...args['process-restart-entries'].split(',').map(Number)]) {
+        const r = await processRestart(restartDir(tmp, n), n, cluster.url);
+        print({ bench: 'process-restart', what: 'spawn → ready (URL printed), first start then again from the snapshots', ...r });
+        rmSync(restartDir(tmp, n), { recursive: true, force: true });
+      }
+    });
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -8,7 +8,10 @@ import { GovernedDirectory } from './directory.js';
 import { GovernedLocks } from './lock-state.js';
 import { GovernanceLoop, type LoopOptions } from './loop.js';
 import { LoopLease } from './loop-lease.js';
-import { assertStoreMatchesPolicy } from './store-check.js';
+import { assertStoreMatchesPolicy, checkStores, replayTo } from './store-check.js';
+import { readSnapshot, snapshotOf, type Snapshot } from './snapshot.js';
+import type { Policy } from './policy.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import { GovernanceView } from './view.js';
 
 export interface GovernanceOptions {
@@ -19,6 +22,8 @@ export interface GovernanceOptions {
   now?: () => number;
   /** Poll interval for new entries (ms, default 50). */
   pollMs?: number;
+  /** Read the log through this open storage (e.g. the appender's; left open) instead of opening another. */
+  storage?: LogStorage;
 }
 
 export interface RunningGovernance {
@@ -31,8 +36,21 @@ export interface RunningGovernance {
 
 /** Throws STORE_DIVERGES when a store disagrees with the log; otherwise starts following it. */
 export function startGovernance(dir: string, o: GovernanceOptions = {}): RunningGovernance {
-  assertStoreMatchesPolicy(dir);
-  const view = GovernanceView.open(dir);
+  // One replay serves the policy and the check of the stores beside the log: from the signed
+  // policy snapshot, stopping where governance.json was written to compare it there (a
+  // governance.json older than the snapshot is compared with a replay up to its size).
+  const snap = readSnapshot(dir);
+  let atSnap: Snapshot | undefined;
+  const view = GovernanceView.open(dir, {
+    ...(o.storage ? { storage: o.storage } : {}),
+    ...(snap && snap !== 'unreadable' ? { pause: { size: snap.size, fn: (p: Policy) => (atSnap = snapshotOf(p)) } } : {}),
+  });
+  try {
+    assertStoreMatchesPolicy(dir, checkStores(dir, view.log, view.policy, (n) => (atSnap && atSnap.size === n ? atSnap : snapshotOf(replayTo(view.log, n)))));
+  } catch (e) {
+    view.close();
+    throw e;
+  }
   const locks = new GovernedLocks(view.policy, o.now);
   view.onEvent((e) => locks.handle(e));
   const store = new VerifierStore(dir);

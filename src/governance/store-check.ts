@@ -8,12 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifierCommitment } from '../capture/directory.js';
 import { IlogError } from '../ledger/errors.js';
-import { ProvenLog } from '../log/proven-log.js';
+import { ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { openLogStorage } from '../storage/open-storage.js';
 import { PolicyMachine } from './machine.js';
 import type { Policy } from './policy.js';
 import { advance } from './replay.js';
-import { readSnapshot, snapshotOf } from './snapshot.js';
+import { readSnapshot, snapshotOf, type Snapshot } from './snapshot.js';
 
 export interface Discrepancy {
   /** The file that disagrees with the log. */
@@ -65,15 +65,13 @@ function checkConfig(dir: string, genesis: Record<string, unknown>): Discrepancy
   return out;
 }
 
-/** governance.json (the snapshot the server writes) must equal the replay of the log up to its size. */
-function checkSnapshot(dir: string, storage: ProvenLog): Discrepancy[] {
+/** governance.json (the snapshot the server writes) must equal the policy the log gives at its size (`at`). */
+function checkSnapshot(dir: string, size: number, at: (size: number) => Snapshot): Discrepancy[] {
   const snap = readSnapshot(dir);
   if (!snap) return [];
   if (snap === 'unreadable') return [{ store: 'governance.json', item: 'file', expected: 'a policy snapshot', found: 'unreadable' }];
-  if (snap.size > storage.size()) return [{ store: 'governance.json', item: 'size', expected: `<= ${storage.size()}`, found: snap.size }];
-  const m = new PolicyMachine();
-  advance(m, { size: () => snap.size, readEntries: (a, b, l) => storage.readEntries(a, Math.min(b, snap.size), l) });
-  const expected = snapshotOf(m.policy);
+  if (snap.size > size) return [{ store: 'governance.json', item: 'size', expected: `<= ${size}`, found: snap.size }];
+  const expected = at(snap.size);
   const out: Discrepancy[] = [];
   for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
     if (JSON.stringify(expected[key]) !== JSON.stringify(snap[key])) out.push({ store: 'governance.json', item: key, expected: expected[key], found: snap[key] });
@@ -81,7 +79,24 @@ function checkSnapshot(dir: string, storage: ProvenLog): Discrepancy[] {
   return out;
 }
 
-/** Every way the stores beside the log disagree with the policy the log says. */
+/** The policy after the first `size` entries of `log`, replayed from entry 0. */
+export function replayTo(log: EntryReader, size: number): Policy {
+  const m = new PolicyMachine();
+  advance(m, { size: () => size, readEntries: (a, b, l) => log.readEntries(a, Math.min(b, size), l) });
+  return m.policy;
+}
+
+/**
+ * The stores beside the log against a replay already made: `policy` is the
+ * replay of every entry `log` proves, `at(size)` governance.json's form of the policy after `size` entries.
+ */
+export function checkStores(dir: string, log: EntryReader, policy: Policy, at: (size: number) => Snapshot = (n) => snapshotOf(replayTo(log, n))): Discrepancy[] {
+  if (!policy.governed) return [];
+  const genesis = JSON.parse(Buffer.from(log.readEntries(0, 1)[0]!).toString('utf8')) as Record<string, unknown>;
+  return [...checkVerifiers(dir, policy), ...checkConfig(dir, genesis), ...checkSnapshot(dir, log.size(), at)];
+}
+
+/** Every way the stores beside the log disagree with the policy the log says (a replay from entry 0). */
 export function checkStoreAgainstPolicy(dir: string): Discrepancy[] {
   const raw = openLogStorage(dir, { readonly: true });
   try {
@@ -89,17 +104,14 @@ export function checkStoreAgainstPolicy(dir: string): Discrepancy[] {
     const storage = ProvenLog.forDir(dir, raw);
     const m = new PolicyMachine();
     advance(m, storage);
-    if (!m.policy.governed) return [];
-    const genesis = JSON.parse(Buffer.from(storage.readEntries(0, 1)[0]!).toString('utf8')) as Record<string, unknown>;
-    return [...checkVerifiers(dir, m.policy), ...checkConfig(dir, genesis), ...checkSnapshot(dir, storage)];
+    return checkStores(dir, storage, m.policy);
   } finally {
     raw.close();
   }
 }
 
 /** Throws STORE_DIVERGES (naming the first discrepancy) unless the stores match the log. */
-export function assertStoreMatchesPolicy(dir: string): void {
-  const found = checkStoreAgainstPolicy(dir);
+export function assertStoreMatchesPolicy(dir: string, found = checkStoreAgainstPolicy(dir)): void {
   if (found.length === 0) return;
   const d = found[0]!;
   throw new IlogError(

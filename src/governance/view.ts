@@ -3,6 +3,7 @@
 // well inside the one-second budget for a lock to reach every proxy). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
 import { openLogStorage } from '../storage/open-storage.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import { isIntegrityFailure, ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { openCheckpoint } from '../ledger/checkpoint.js';
 import { verifierFromKey, type Signer } from '../ledger/note.js';
@@ -23,6 +24,13 @@ function readableSigner(dir: string): Signer | undefined {
   }
 }
 
+export interface ViewOpenOptions {
+  /** Read through this open log (left open by close()) instead of opening `dir`'s. */
+  storage?: LogStorage;
+  /** Called with the policy at `size` when the opening replay passes that size. */
+  pause?: { size: number; fn: (policy: Policy) => void };
+}
+
 export type EventListener = (e: GovernanceEvent) => void;
 
 export class GovernanceView {
@@ -33,11 +41,17 @@ export class GovernanceView {
   readonly #brokenListeners = new Set<(e: unknown) => void>();
   #broken: unknown;
   #timer: NodeJS.Timeout | undefined;
+  readonly #watch: ((listener: () => void) => () => void) | undefined;
+  #unwatch: (() => void) | undefined;
 
-  /** Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from. */
-  constructor(reader: EntryReader, close: () => void = () => {}) {
+  /**
+   * Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from;
+   * `watch` (LogStorageReader.watchCheckpoints) wakes follow() when a checkpoint is stored.
+   */
+  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: () => void) => () => void) {
     this.#reader = reader;
     this.#close = close;
+    this.#watch = watch;
   }
 
   /**
@@ -46,14 +60,22 @@ export class GovernanceView {
    * log/state-snapshot.ts) when it is sound, else from entry 0; then saves a new
    * snapshot at the checkpoint when this process can read the log key.
    */
-  static open(dir: string): GovernanceView {
-    const storage = openLogStorage(dir, { readonly: true });
-    const v = new GovernanceView(ProvenLog.forDir(dir, storage), () => storage.close());
+  static open(dir: string, o: ViewOpenOptions = {}): GovernanceView {
+    const storage = o.storage ?? openLogStorage(dir, { readonly: true });
+    const release = o.storage ? () => {} : () => storage.close();
+    const v = new GovernanceView(ProvenLog.forDir(dir, storage), release, storage.watchCheckpoints?.bind(storage));
     try {
       const verifier = verifierFromKey(readLogVkey(dir));
       const snap = loadSnapshot<Policy>(dir, SNAPSHOT, storage, verifier);
       if (snap && 'state' in snap) v.machine.restore(snap.state);
       const from = v.policy.size;
+      // The opening replay stops once at `o.pause.size` if it passes it (store-check.ts compares governance.json there).
+      if (o.pause && o.pause.size >= from && o.pause.size <= v.#reader.size()) {
+        const reader = v.#reader;
+        const at = o.pause.size;
+        advance(v.machine, { size: () => at, readEntries: (a, b, l) => reader.readEntries(a, Math.min(b, at), l) });
+        o.pause.fn(v.policy);
+      }
       v.refresh();
       const checkpoint = storage.latestCheckpoint();
       if (checkpoint !== undefined && v.policy.size > from && openCheckpoint(checkpoint, [verifier]).checkpoint.size === v.policy.size) {
@@ -61,10 +83,15 @@ export class GovernanceView {
         if (signer) saveSnapshot(dir, SNAPSHOT, checkpoint, verifier, signer, v.machine.snapshot());
       }
     } catch (e) {
-      storage.close();
+      release();
       throw e;
     }
     return v;
+  }
+
+  /** The proven entries this view replays. */
+  get log(): EntryReader {
+    return this.#reader;
   }
 
   get policy(): Policy {
@@ -113,21 +140,29 @@ export class GovernanceView {
     }
   }
 
-  /** Polls for new entries until stop() or an integrity failure; errors go to `onError`. */
+  /**
+   * Polls for new entries until stop() or an integrity failure; errors go to `onError`.
+   * Where the storage tells of new checkpoints (PostgreSQL's LISTEN/NOTIFY), each one
+   * polls at once: a lock reaches the proxies without waiting up to `intervalMs`.
+   */
   follow(intervalMs = 50, onError: (e: unknown) => void = () => {}): void {
     if (this.#timer) return;
     const tick = () => {
+      clearTimeout(this.#timer);
       this.poll(onError);
       if (this.#broken !== undefined) return;
       this.#timer = setTimeout(tick, intervalMs);
       this.#timer.unref();
     };
     tick();
+    if (this.#broken === undefined) this.#unwatch = this.#watch?.(() => this.#timer !== undefined && tick());
   }
 
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 
   close(): void {

@@ -43,8 +43,18 @@ function walk(dir: string): string[] {
   });
 }
 
-/** SHA-256 over (relative path, SHA-256 of contents) of every code file under `tree`, in path order. */
-export function codeHash(tree = loadedTree()): { tree: string; files: number; sha256: string } {
+let loadedHash: { tree: string; files: number; sha256: string } | undefined;
+
+/**
+ * SHA-256 over (relative path, SHA-256 of contents) of every code file under `tree`, in path order.
+ * The loaded tree's is computed once per process (a standby computes it before it takes over).
+ */
+export function codeHash(tree?: string): { tree: string; files: number; sha256: string } {
+  if (tree === undefined) return (loadedHash ??= hashTree(loadedTree()));
+  return hashTree(tree);
+}
+
+function hashTree(tree: string): { tree: string; files: number; sha256: string } {
   const files = walk(tree)
     .map((p) => relative(tree, p).split('\\').join('/'))
     .sort();

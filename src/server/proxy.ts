@@ -29,7 +29,7 @@ export interface StartedProxy {
 
 export async function startProxy(o: StartProxyOptions): Promise<StartedProxy> {
   const { dir, appender, governanceLoop, report, ...server } = o;
-  const gov = isGoverned(dir, appender.storage) ? startGovernance(dir, governanceLoop ? { append: (es) => appender.appendMany(es) } : {}) : undefined;
+  const gov = isGoverned(dir, appender.storage) ? startGovernance(dir, { storage: appender.storage, ...(governanceLoop ? { append: (es) => appender.appendMany(es) } : {}) }) : undefined;
   const store = gov ? undefined : new VerifierStore(dir);
   const directory = store ? new ReplayedDirectory(store) : undefined;
   const locks = gov ? undefined : new ReplayedLocks();

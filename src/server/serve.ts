@@ -10,9 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Alerting } from './alerting.js';
 import type { Channel } from '../alert/channels/index.js';
 import { Appender, type AppenderOptions } from '../log/appender.js';
-import { readLogToken } from '../log/appender-files.js';
+import { readLogSigner, readLogToken } from '../log/appender-files.js';
 import { createLogServer, listen, parseListen } from '../http/log-server.js';
-import { logNodeStarted } from '../log/node-started.js';
+import { codeHash, logNodeStarted } from '../log/node-started.js';
 import { isLoopback, readAuth } from '../http/log-read-auth.js';
 import { portError } from './demo/ports.js';
 import { guardDataDir } from './private-data.js';
@@ -194,14 +194,22 @@ export async function startLogService(dir: string, listenAddr: string, o: LogSer
   void lease?.lost.then((e) => {
     process.stderr.write(`ilog: ${e.message}\n`);
     process.exitCode = 1;
+    setTimeout(() => process.exit(1), 10_000); // even if stopping hangs on a store that no longer answers
     void stop().finally(() => process.exit(1));
   });
   return { url, appender, app, features: { alerting: alerting !== undefined, appApi, readTokens }, metricsUrl: opsServer?.url ?? url, stop };
 }
 
-/** The modules startLogService imports on demand, loaded now (the alert area only when the directory uses it). */
+/**
+ * The modules startLogService imports on demand, loaded now (the alert area only when the directory uses it),
+ * and the first-use costs of what runs after the lease, paid now: the HTTP server's schema compiler
+ * (0.7 s of a failover under load), the code hash of the start record (0.2 s), the log key.
+ */
 async function preload(dir: string): Promise<void> {
   const alerts = existsSync(join(dir, ROUTING_FILE));
+  codeHash();
+  readLogSigner(dir); // the first private key loaded costs 0.3 s under load
+  await (await import('fastify')).default().close();
   await Promise.all([
     import('./reviewer-keys.js'),
     import('../governance/genesis.js'),
@@ -246,6 +254,7 @@ async function governanceFor(dir: string, appender: Appender, notifier: Notifier
   const { startGovernance } = await import('../governance/service.js');
   const { breakglassNotifier } = await import('./breakglass-notifier.js');
   return startGovernance(dir, {
+    storage: appender.storage, // not a second connection (on PostgreSQL a worker thread and a session: 1 s of a failover)
     append: (es) => appender.appendMany(es),
     ...(notifier ? { notify: breakglassNotifier(notifier, appender.origin) } : {}),
   });

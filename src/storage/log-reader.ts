@@ -33,6 +33,8 @@ export interface LogReader {
   latestCheckpoint(): Promise<string | undefined>;
   /** Stored checkpoints with size >= fromSize, ascending, at most `limit` (default 1,000). */
   checkpoints(fromSize?: number, limit?: number): Promise<StoredCheckpoint[]>;
+  /** Optional, as LogStorageReader.watchCheckpoints: a wake-up after any writer stores a checkpoint; MAY miss some, so keep polling. */
+  watchCheckpoints?(listener: () => void): () => void;
   /** Release resources; no method may be called afterwards. */
   close(): Promise<void>;
 }

@@ -100,6 +100,14 @@ export interface LogStorageReader {
   /** Stored checkpoints with size >= fromSize, ascending, at most `limit` (default 1,000). */
   checkpoints(fromSize?: number, limit?: number): StoredCheckpoint[];
 
+  /**
+   * Optional (absent where the backend cannot tell, e.g. SQLite): calls `listener`
+   * soon after a checkpoint is stored by any writer, in any process on any host,
+   * so a follower need not wait for its next poll. Notifications MAY be missed or
+   * repeated: a follower MUST keep polling. Returns the function that stops it.
+   */
+  watchCheckpoints?(listener: () => void): () => void;
+
   /** Release the backend's resources; no method may be called afterwards. */
   close(): void;
 }

@@ -16,7 +16,7 @@ beforeAll(async () => {
   if (skip) return;
   cluster = await startPgCluster({ pgaudit: false });
   tmp = mkdtempSync(join(tmpdir(), 'ilog-pgserve-'));
-}, 120_000);
+}, 600_000); // cluster start: minutes at load 60-80
 afterAll(async () => {
   await cluster?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -36,7 +36,7 @@ describe.skipIf(skip)('one PostgreSQL store, several ilog processes', () => {
     const store = `${cluster.url}?schema=failover`;
     const a = join(tmp, 'a');
     const env = { ILOG_STORE: store };
-    const init = await runCli(['init', '--origin', 'failover.example/log', '--json'], { dir: a, env });
+    const init = await runCli(['init', '--origin', 'failover.example/log', '--json'], { dir: a, env, timeoutMs: 600_000 });
     expect(init.code, init.stderr).toBe(0);
     const b = join(tmp, 'b');
     cpSync(a, b, { recursive: true }); // the second host: same config and keys, same store
@@ -84,7 +84,7 @@ describe.skipIf(skip)('one PostgreSQL store, several ilog processes', () => {
     const store = `${cluster.url}?schema=four`;
     const dir = join(tmp, 'four');
     const env = { ILOG_STORE: store };
-    expect((await runCli(['init', '--origin', 'four.example/log', '--json'], { dir, env })).code).toBe(0);
+    expect((await runCli(['init', '--origin', 'four.example/log', '--json'], { dir, env, timeoutMs: 600_000 })).code).toBe(0);
     const lines = (w: number): string => Array.from({ length: 50 }, (_, i) => JSON.stringify(note(i, `w${w}`))).join('\n') + '\n';
     const runs = await Promise.all([0, 1, 2, 3].map((w) => runCli(['append', '--json'], { dir, env, input: lines(w), timeoutMs: 120_000 })));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);

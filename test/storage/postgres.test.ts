@@ -9,13 +9,13 @@ import { PostgresLogStorage } from '../../src/storage/postgres/postgres-sync.js'
 import { codeOfAsync } from '../helpers/codes.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { describeLogStorage } from './conformance.js';
-import { testEntries } from './fixtures.js';
+import { integrationToAsync, testEntries } from './fixtures.js';
 
 const skip = skipWithoutPg();
 let cluster: PgCluster;
 beforeAll(async () => {
   if (!skip) cluster = await startPgCluster({ pgaudit: false });
-}, 120_000);
+}, 600_000); // cluster start: minutes at load 60-80
 afterAll(async () => cluster?.stop());
 
 const schemaOf = (dir: string): string => `t_${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`;
@@ -39,6 +39,39 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     expect(all).toEqual(all.map((_, i) => i));
     expect(await stores[0]!.size()).toBe(all.length);
     for (const s of stores) await s.close();
+  });
+
+  it('wakes watchers on other connections after each stored checkpoint, and only on their own log', async () => {
+    const writer = await PostgresLogStore.open(storeUrl('watched'));
+    const reader = PostgresLogStorage.open(storeUrl('watched')); // the bridge, as governance reads
+    const other = await PostgresLogStore.open(storeUrl('watched_other'));
+    let seen = 0;
+    let otherSeen = 0;
+    const stop = reader.watchCheckpoints(() => seen++);
+    const stopOther = other.watchCheckpoints(() => otherSeen++);
+    const until = async (cond: () => boolean): Promise<void> => {
+      for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(cond()).toBe(true);
+    };
+    try {
+      await until(() => seen === 1 && otherSeen === 1); // once on connecting: whatever was stored meanwhile
+      await writer.appendBatch(testEntries(0, 3));
+      expect(await writer.integrate(await integrationToAsync(writer, 3))).toBe(true);
+      expect(await writer.addCheckpoint(3, 'note 3')).toBe(true);
+      await until(() => seen === 2);
+      expect(await writer.addCheckpoint(3, 'note 3 again')).toBe(false); // nothing stored, nobody woken
+      await writer.appendBatch(testEntries(3, 2));
+      expect(await writer.integrate(await integrationToAsync(writer, 5))).toBe(true);
+      expect(await writer.addCheckpoint(5, 'note 5')).toBe(true);
+      await until(() => seen === 3);
+      expect(otherSeen).toBe(1);
+    } finally {
+      stop();
+      stopOther();
+      reader.close();
+      await writer.close();
+      await other.close();
+    }
   });
 
   it('refuses bad store URLs and reports an unreachable store with a code', async () => {

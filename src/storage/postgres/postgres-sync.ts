@@ -12,16 +12,20 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import { asErrorCode, IlogError } from '../../ledger/errors.js';
 import type { Integration, LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
 import { startWorker } from '../worker-thread.js';
-import { redact } from './postgres-store.js';
+import { parseStoreUrl, redact } from './postgres-store.js';
+import { listenCheckpoints } from './checkpoint-channel.js';
 
 /** How long one call may block before the store counts as unreachable (ms). */
 const CALL_TIMEOUT_MS = 30_000;
+/** The same for `open`, which also waits for the worker thread to start: loading its modules (compiling them, from source) took over 30 s at load 65. */
+const OPEN_TIMEOUT_MS = 120_000;
 
 export type SyncRequest = { op: keyof LogStorage | 'open'; args: unknown[] };
 export type SyncResponse = { result: unknown } | { error: { code?: string; message: string; evidence?: Record<string, unknown> } };
 
 export class PostgresLogStorage implements LogStorage {
   readonly where: string;
+  readonly #url: string;
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #flag = new Int32Array(new SharedArrayBuffer(4));
@@ -29,6 +33,7 @@ export class PostgresLogStorage implements LogStorage {
 
   private constructor(url: string) {
     this.where = redact(url);
+    this.#url = url;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = startWorker(import.meta.url, 'postgres-sync-worker', { url, port: port2, flag: this.#flag }, [port2]);
@@ -51,8 +56,9 @@ export class PostgresLogStorage implements LogStorage {
     if (this.#closed) throw new IlogError('CLOSED', 'the PostgreSQL store is closed; reopen the log');
     Atomics.store(this.#flag, 0, 0);
     this.#port.postMessage({ op, args } satisfies SyncRequest);
-    if (Atomics.wait(this.#flag, 0, 0, CALL_TIMEOUT_MS) === 'timed-out') {
-      throw new IlogError('STORAGE_UNAVAILABLE', `the PostgreSQL store did not answer ${op} within ${CALL_TIMEOUT_MS / 1000} s; check it is up`, { store: this.where, op });
+    const timeout = op === 'open' ? OPEN_TIMEOUT_MS : CALL_TIMEOUT_MS;
+    if (Atomics.wait(this.#flag, 0, 0, timeout) === 'timed-out') {
+      throw new IlogError('STORAGE_UNAVAILABLE', `the PostgreSQL store did not answer ${op} within ${timeout / 1000} s; check it is up`, { store: this.where, op });
     }
     const msg = receiveMessageOnPort(this.#port)?.message as SyncResponse | undefined;
     if (msg === undefined) throw new IlogError('STORAGE_ERROR', 'the PostgreSQL bridge answered nothing', { store: this.where, op });
@@ -105,6 +111,12 @@ export class PostgresLogStorage implements LogStorage {
 
   checkpoints(fromSize?: number, limit?: number): StoredCheckpoint[] {
     return this.#call('checkpoints', [fromSize, limit]);
+  }
+
+  /** On a connection of its own (LISTEN), not through the worker: notifications arrive on this thread's event loop. */
+  watchCheckpoints(listener: () => void): () => void {
+    const { connectionString, schema } = parseStoreUrl(this.#url);
+    return listenCheckpoints(connectionString, schema, listener);
   }
 
   close(): void {

@@ -8,6 +8,15 @@
 // compare-and-swap keep even two writers from forking the log, see
 // postgres-store.ts). A holder that loses its session MUST stop serving at once
 // (`lost`), since a standby may already have taken over.
+//
+// The holder checks its session every `pollMs` and gives the lease up when a check
+// stays unanswered for `checkDeadlineMs` (2 s, under the ≈ 3 s after which the
+// server frees a silent session's lock), so a holder cut off from PostgreSQL stops
+// about when a standby can take over rather than when its kernel notices. A stall
+// of the holder's own event loop (a blocking read, a long replay) must not count:
+// the answer may be waiting unread in the socket while timers run first. So an
+// overdue check is judged only in a setImmediate callback, which Node runs after
+// the loop's poll phase has read every socket that is ready.
 
 import pg from 'pg';
 import { IlogError } from '../../ledger/errors.js';
@@ -16,6 +25,8 @@ import { parseStoreUrl, pgError, redact } from './postgres-store.js';
 export interface LeaseOptions {
   /** How often a standby tries to take the lease, and the holder checks its session (ms, default 250). */
   pollMs?: number;
+  /** A holder whose check stays unanswered this long (after its event loop has read its sockets) gives the lease up (ms, default 2,000). */
+  checkDeadlineMs?: number;
   /** Called once while the lease is held by someone else. */
   onStandby?: () => void;
 }
@@ -27,7 +38,7 @@ export class SequencerLease {
   readonly #timer: NodeJS.Timeout;
   #released = false;
 
-  private constructor(client: pg.Client, where: string, pollMs: number) {
+  private constructor(client: pg.Client, where: string, pollMs: number, deadlineMs: number) {
     this.#client = client;
     let lose: (e: IlogError) => void = () => {};
     this.lost = new Promise((r) => (lose = r));
@@ -38,7 +49,23 @@ export class SequencerLease {
     };
     client.on('error', onLost);
     client.on('end', () => onLost('connection ended'));
-    this.#timer = setInterval(() => void client.query('SELECT 1').catch(onLost), pollMs);
+    // One check in flight at a time (never queued behind a slow one), sent when it was:
+    let sentAt: number | undefined;
+    const check = (): void => {
+      if (sentAt === undefined) {
+        const at = (sentAt = performance.now());
+        client.query('SELECT 1').then(() => {
+          if (sentAt === at) sentAt = undefined;
+        }, onLost);
+        return;
+      }
+      if (performance.now() - sentAt < deadlineMs) return;
+      const at = sentAt;
+      setImmediate(() => {
+        if (sentAt === at) onLost(`no answer to the lease check for ${Math.round(performance.now() - at)} ms`);
+      });
+    };
+    this.#timer = setInterval(check, pollMs);
     this.#timer.unref();
   }
 
@@ -46,6 +73,7 @@ export class SequencerLease {
   static async acquire(url: string, opts: LeaseOptions = {}): Promise<SequencerLease> {
     const { connectionString, schema } = parseStoreUrl(url);
     const pollMs = opts.pollMs ?? 250;
+    const deadlineMs = opts.checkDeadlineMs ?? 2000;
     const client = new pg.Client({ connectionString, keepAlive: true, keepAliveInitialDelayMillis: 1000 });
     client.on('error', () => {}); // before the lease exists, failures surface through the queries below
     try {
@@ -61,7 +89,7 @@ export class SequencerLease {
         const got = (await client.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`ilog sequencer ${schema}`])).rows[0]?.got === true;
         if (got) {
           await client.query("SET application_name = 'ilog sequencer'");
-          return new SequencerLease(client, redact(url), pollMs);
+          return new SequencerLease(client, redact(url), pollMs, deadlineMs);
         }
         if (!told) (told = true), opts.onStandby?.();
         await new Promise((r) => setTimeout(r, pollMs));
@@ -77,6 +105,7 @@ export class SequencerLease {
     if (this.#released) return;
     this.#released = true;
     clearInterval(this.#timer);
-    await this.#client.end().catch(() => {});
+    // A connection cut off (the deadline above) may never answer the goodbye: wait 1 s at most.
+    await Promise.race([this.#client.end().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
   }
 }
