@@ -199,7 +199,9 @@ describe('foreign record', () => {
     s.push(view('alice', AFTER + 12 * HOUR + 1000, 'p-onc3', { role: 'nurse:cardiology' }));
     s.push(view('alice', AFTER + 20 * HOUR, 'p-1'), view('alice', AFTER + 23 * HOUR, 'p-1'));
     // p-onc: returned after an hour; p-onc2/p-onc3 were never seen by others before (new records, not foreign).
-    expect(s.since(from, 'foreign-record')).toEqual([]);
+    // (carol, still warming up, is judged by the organisation since 07462d4: her opening p-onc2 right after
+    // alice may be a finding about carol; this test is about alice's glances.)
+    expect(s.since(from, 'foreign-record').filter((f) => f.subject === 'alice')).toEqual([]);
   });
 });
 
