@@ -232,20 +232,39 @@ export class AlertBook {
     return this.#keyed(s) && (s.subject === undefined || this.#rules.eligible(s.by, { subject: s.subject, alsoConcerns: [] }));
   }
 
+  /** The counted reviews of one kind, one per reviewer (by name and by key). */
+  #acts(a: AlertRecord, counted: readonly Review[], kind: ReviewKind): Act[] {
+    const out: Act[] = [];
+    for (const r of counted) {
+      if (r.kind !== kind || out.some((x) => x.by === r.by || x.signer === r.signer)) continue;
+      out.push({ index: r.index, by: r.by, signer: r.signer, time: r.time, ...(r.text ? { text: r.text } : {}) });
+    }
+    return out;
+  }
+
+  /** The counted suppression that silences this alert, if any: it counts and its author is not concerned by the alert. */
+  #suppressedBy(a: AlertRecord): number | undefined {
+    if (a.suppressedAt === undefined) return undefined;
+    const s = this.#suppressions.find((x) => x.index === a.suppressedAt);
+    return s && this.#suppressionCounts(s) && this.#rules.eligible(s.by, a) ? s.index : undefined;
+  }
+
+  /**
+   * The alert's state, decided as its view would decide it but without building the view:
+   * a queue filtered by state checks every alert, and most have no review at all.
+   */
+  #state(a: AlertRecord): AlertState {
+    const suppressedBy = this.#suppressedBy(a);
+    if (a.reviews.length === 0) return suppressedBy !== undefined ? 'suppressed' : 'open';
+    const counted = a.reviews.filter((r) => this.#counts(a, r));
+    return stateOf({ closes: this.#acts(a, counted, 'alert.closed'), closesNeeded: a.closesNeeded, suppressedBy, acks: this.#acts(a, counted, 'alert.ack') });
+  }
+
   #view(a: AlertRecord): AlertView {
     const counted = a.reviews.filter((r) => this.#counts(a, r));
-    const acts = (kind: ReviewKind): Act[] => {
-      const out: Act[] = [];
-      for (const r of counted) {
-        if (r.kind !== kind || out.some((x) => x.by === r.by || x.signer === r.signer)) continue;
-        out.push({ index: r.index, by: r.by, signer: r.signer, time: r.time, ...(r.text ? { text: r.text } : {}) });
-      }
-      return out;
-    };
-    const { since: _s, reviews: _r, suppressedAt, ...rest } = a;
-    const s = suppressedAt === undefined ? undefined : this.#suppressions.find((x) => x.index === suppressedAt);
-    // A suppression silences an alert only if it counts and its author is not concerned by this alert.
-    const suppressedBy = s && this.#suppressionCounts(s) && this.#rules.eligible(s.by, a) ? s.index : undefined;
+    const acts = (kind: ReviewKind): Act[] => this.#acts(a, counted, kind);
+    const { since: _s, reviews: _r, suppressedAt: _a, ...rest } = a;
+    const suppressedBy = this.#suppressedBy(a);
     const comments = counted.filter((r) => r.kind === 'alert.comment').map((r) => ({ index: r.index, by: r.by, signer: r.signer, time: r.time, ...(r.text ? { text: r.text } : {}) }));
     const v: AlertView = { ...rest, recipients: [...a.recipients], state: 'open', acks: acts('alert.ack'), closes: acts('alert.closed'), comments, ...(suppressedBy !== undefined ? { suppressedBy } : {}) };
     v.state = stateOf(v);
@@ -266,11 +285,7 @@ export class AlertBook {
   /** Views of the alerts matching `f` that `keep` accepts (checked on the raised facts, before a view is built). */
   list(f: AlertFilter = {}, keep?: (a: RaisedFacts) => boolean): AlertView[] {
     const out: AlertView[] = [];
-    for (const a of this.#matching(f)) {
-      if (keep && !keep(a)) continue;
-      const v = this.#view(a);
-      if (f.state === undefined || v.state === f.state) out.push(v);
-    }
+    for (const a of this.#matching(f)) if (!keep || keep(a)) out.push(this.#view(a));
     return out;
   }
 
@@ -281,10 +296,10 @@ export class AlertBook {
   }
 
   /**
-   * What the alerts matching `f` (without `state`, which needs their reviews) were raised
-   * with, without building their views: a queue pages these, then views one page with get().
+   * What the alerts matching `f` were raised with, without building their views: a
+   * queue pages these, then views one page with get().
    */
-  raised(f: Omit<AlertFilter, 'state'> = {}): RaisedFacts[] {
+  raised(f: AlertFilter = {}): RaisedFacts[] {
     return [...this.#matching(f)].map((a) => this.facts(a.id)!);
   }
 
@@ -294,6 +309,7 @@ export class AlertBook {
       if (f.severity !== undefined && a.severity !== f.severity) continue;
       if (f.since !== undefined && a.time < f.since) continue;
       if (f.until !== undefined && a.time > f.until) continue;
+      if (f.state !== undefined && this.#state(a) !== f.state) continue;
       yield a;
     }
   }
@@ -311,7 +327,7 @@ export class AlertBook {
   }
 }
 
-function stateOf(a: AlertView): AlertState {
+function stateOf(a: Pick<AlertView, 'closes' | 'closesNeeded' | 'suppressedBy' | 'acks'>): AlertState {
   if (a.closes.length >= a.closesNeeded) return 'closed';
   if (a.suppressedBy !== undefined) return 'suppressed';
   return a.acks.length > 0 ? 'acknowledged' : 'open';

@@ -303,13 +303,13 @@ export class AlertService implements Notifier {
 
   /**
    * One page of the alerts matching `q` that `keep` accepts (ordered, filtered by rule and
-   * score, cut by pageAlerts); `total` counts every match. Without a state filter only the
-   * page's views are built: a queue of 10,000 alerts costs one page of views, not 10,000.
+   * score, cut by pageAlerts); `total` counts every match. Only the page's views are built
+   * (a state filter is decided from the reviews without a view): a queue of 10,000 alerts
+   * costs one page of views, not 10,000.
    */
   async page(q: AlertPage, keep: (a: RaisedFacts) => boolean): Promise<{ items: AlertView[]; total: number; next?: number }> {
     await this.refresh();
     const { rule: _r, minScore: _m, sort: _s, limit: _l, offset: _o, ...filter } = q;
-    if (filter.state !== undefined) return pageAlerts(this.#book.list(filter, keep), q);
     const { items, ...rest } = pageAlerts(this.#book.raised(filter).filter(keep), q);
     return { ...rest, items: items.map((a) => this.#book.get(a.id)!) };
   }

@@ -27,7 +27,8 @@ import { ProvenLog } from '../log/proven-log.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { TileCache } from '../storage/tile-cache.js';
 
-const FORMAT = '1';
+/** '2': a person's rows are read from one covering index (a timeline reads them all). */
+const FORMAT = '2';
 /** Entries per SQLite transaction when the index is built. */
 const BATCH = 16_384;
 /**
@@ -37,6 +38,8 @@ const BATCH = 16_384;
  * A multiple of the tile width (256): ProvenLog proves whole tiles.
  */
 const TURN = 2048;
+/** The most used tables and purposes a timeline lists. */
+const TOP = 20;
 
 /** What one entry contributes to the index. */
 export interface EntryRows {
@@ -162,7 +165,8 @@ export class ConsoleIndex {
       CREATE TABLE IF NOT EXISTS tag (tag TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (tag, idx)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS tag_idx ON tag (idx);
       CREATE TABLE IF NOT EXISTS access (idx INTEGER PRIMARY KEY, person TEXT NOT NULL, at TEXT NOT NULL, tables TEXT NOT NULL, purpose TEXT, alert INTEGER);
-      CREATE INDEX IF NOT EXISTS access_person ON access (person, idx);
+      DROP INDEX IF EXISTS access_person;
+      CREATE INDEX IF NOT EXISTS access_person_rows ON access (person, idx, at, alert, purpose, tables);
       CREATE TABLE IF NOT EXISTS outcome (idx INTEGER PRIMARY KEY, access INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS outcome_access ON outcome (access, idx);
     `);
@@ -235,22 +239,33 @@ export class ConsoleIndex {
     return (this.#db.prepare('SELECT min(idx) FROM outcome WHERE access = ?').pluck().get(access) as number | null) ?? undefined;
   }
 
-  /** Counts of `person`'s accesses, leaving out console views of every alert not in `shownAlerts`. */
+  /**
+   * Counts of `person`'s accesses, leaving out console views of every alert not in `shownAlerts`.
+   * One read of their rows from the covering index, counted here: a busy reviewer has tens of
+   * thousands of views, and five grouped queries each filtering on the shown alerts cost 4× more.
+   */
   timeline(person: string, shownAlerts: readonly number[], recent = 20): TimelineCounts {
-    const shown = JSON.stringify(shownAlerts);
-    const where = `person = ? AND at != '' AND (alert IS NULL OR alert IN (SELECT value FROM json_each(?)))`;
-    const q = (sql: string) => this.#db.prepare(sql).raw().all(person, shown) as [string | number, number][];
+    const shown = new Set(shownAlerts);
+    const rows = this.#db.prepare(`SELECT idx, at, alert, purpose, tables FROM access WHERE person = ? AND at != '' ORDER BY idx DESC`).raw().all(person) as [number, string, number | null, string | null, string][];
     const hours = new Array<number>(24).fill(0);
-    for (const [h, n] of q(`SELECT CAST(substr(at, 12, 2) AS INTEGER) h, count(*) FROM access WHERE ${where} GROUP BY h`)) hours[h as number] = n;
-    const byCount = (rows: [string | number, number][]) => rows.map(([k, n]) => [String(k), n] as [string, number]);
-    return {
-      total: hours.reduce((a, b) => a + b, 0),
-      days: byCount(q(`SELECT substr(at, 1, 10) d, count(*) FROM access WHERE ${where} GROUP BY d ORDER BY d`)),
-      hours,
-      tables: byCount(q(`SELECT j.value t, count(*) n FROM access, json_each(access.tables) j WHERE ${where} GROUP BY t ORDER BY n DESC, t LIMIT 20`)),
-      purposes: byCount(q(`SELECT coalesce(purpose, '(none given)') p, count(*) n FROM access WHERE ${where} GROUP BY p ORDER BY n DESC, p LIMIT 20`)),
-      recent: this.#db.prepare(`SELECT idx FROM access WHERE ${where} ORDER BY idx DESC LIMIT ?`).pluck().all(person, shown, recent) as number[],
-    };
+    const days = new Map<string, number>();
+    const tables = new Map<string, number>();
+    const purposes = new Map<string, number>();
+    const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+    const newest: number[] = [];
+    let total = 0;
+    for (const [idx, at, alert, purpose, tablesJson] of rows) {
+      if (alert !== null && !shown.has(alert)) continue;
+      total++;
+      hours[Number(at.slice(11, 13))]!++;
+      bump(days, at.slice(0, 10));
+      for (const t of JSON.parse(tablesJson) as string[]) bump(tables, t);
+      bump(purposes, purpose ?? '(none given)');
+      if (newest.length < recent) newest.push(idx);
+    }
+    const byKey = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || byKey(a, b)).slice(0, TOP);
+    return { total, days: [...days].sort(byKey), hours, tables: top(tables), purposes: top(purposes), recent: newest };
   }
 
   /** The alerts `person`'s console views name (those a viewer's timeline may show once checked). */
