@@ -130,6 +130,12 @@ function run(o: EvalOptions, inject: boolean): Run {
     entries += batch.entries.length;
     thresholds.set(batch.day, detector.status().threshold);
   }
+  // A deployment's clock keeps moving after the last entry: the glances whose window is still
+  // open are judged (their budget day rolls at the next day's start), and the cases held for the
+  // last day's allowance are decided. Without this, misuse on the last day could be alerted only at once.
+  const t0 = performance.now();
+  for (const at of [EPOCH + (o.days + 1.5) * DAY, EPOCH + (o.days + 2.5) * DAY]) for (const f of detector.advance(at)) findings.push(f);
+  ms += performance.now() - t0;
   return { ds, findings, stats: { entries, findings: findings.length, ms: Math.round(ms) }, thresholds, traces };
 }
 

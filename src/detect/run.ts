@@ -70,11 +70,18 @@ export async function runDetector(o: RunOptions): Promise<{ observed: number; fi
   };
   const stop = () => o.source.close?.();
   o.signal?.addEventListener('abort', stop, { once: true });
+  // A sink that failed leaves the snapshot where it was: the restart re-raises from there (same ids).
+  let failed = false;
   try {
     for await (const { index, entry } of o.source) {
       if (o.signal?.aborted) break;
       for (const f of o.detector.observe(index, entry)) {
-        await o.sink(f);
+        try {
+          await o.sink(f);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
         findings++;
       }
       observed++;
@@ -83,7 +90,7 @@ export async function runDetector(o: RunOptions): Promise<{ observed: number; fi
     }
   } finally {
     o.signal?.removeEventListener('abort', stop);
-    save();
+    if (!failed) save();
   }
   return { observed, findings };
 }

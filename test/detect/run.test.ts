@@ -1,7 +1,7 @@
 // run.ts: follower → detector → sink, with the snapshot file as the durable
 // cursor (real files in a temp directory; the source is any async iterable of
 // entries, as the log follower yields them).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,5 +66,11 @@ describe('runDetector', () => {
       }),
     ).rejects.toThrow('alert store down');
     expect(JSON.parse(readFileSync(file, 'utf8')).next).toBeLessThanOrEqual(raiser);
+    // Nor when the last save was long before: the run's end does not save the state past the failed finding.
+    const sparse = join(dir, 'failing-sparse.json');
+    await expect(
+      runDetector({ source: source(entries), sink: () => Promise.reject(new Error('alert store down')), detector: loadDetector(config, sparse), snapshotFile: sparse, snapshotEveryEntries: 1_000_000, snapshotEveryMs: 3_600_000 }),
+    ).rejects.toThrow('alert store down');
+    expect(existsSync(sparse) ? JSON.parse(readFileSync(sparse, 'utf8')).next : 0).toBeLessThanOrEqual(raiser);
   });
 });
