@@ -11,7 +11,10 @@
 //   reached, so more cases compete than there are slots) is held; when the day ends, the strongest held cases (one per
 //   person) are alerted with what is left of the day's allowance.
 // A person's day is one case: a later finding about someone already alerted
-// that day is only alerted when clearly stronger (ESCALATE). The same history
+// for that day is only alerted when clearly stronger (ESCALATE). The case's day is
+// the day of the access, not the day the finding is decided: a look-up judged when
+// its window closes the next morning belongs to the case already alerted the day
+// before, and must not take the next day's slot for the same person. The same history
 // calibrates a finding's rarity: active person-days per case scoring as high.
 import type { Finding } from './finding.js';
 
@@ -27,10 +30,13 @@ const ESCALATE = 15;
 /** Cases a day, in budgets, the learned threshold lets compete for the slots (the allowance caps what is alerted). */
 const TARGET = 2;
 const MAX_HELD = 1000;
+/** How long an alerted case is remembered (days): findings decided up to a day after their access, held one more. */
+const CASE_DAYS = 3;
 
 export interface BudgetJSON {
   day: number | null;
   today: [string, number][];
+  /** Alerted cases: `person/day of the access` → score, kept for CASE_DAYS days. */
   alertedToday: [string, number][];
   history: { day: number; scores: number[]; people: number }[];
   allowance: number;
@@ -48,7 +54,8 @@ export class AlertBudget {
   #day = Number.NaN;
   /** Best score per person today (every case, alerted or not). */
   #today = new Map<string, number>();
-  #alertedToday = new Map<string, number>();
+  /** Alerted cases (`person/access day`) → the score alerted, over the last CASE_DAYS days. */
+  #alertedCases = new Map<string, number>();
   #history: { day: number; scores: number[]; people: number }[] = [];
   /** Alerts left today; what a day leaves unused carries over (at most one day's worth). */
   #allowance = 0;
@@ -58,7 +65,16 @@ export class AlertBudget {
   #held: Finding[] = [];
 
   /** `minPerDay`: a small organisation still gets this many alerts a day (5 per 1,000 of 20 people is one in ten days). */
-  constructor(readonly perThousand: number, readonly minPerDay = 1) {}
+  /** `caseDay`: the budget day of an access time (the detector's day, with its UTC offset). */
+  constructor(
+    readonly perThousand: number,
+    readonly minPerDay = 1,
+    readonly caseDay: (time: string) => number = (t) => Math.floor(Date.parse(t) / 86_400_000),
+  ) {}
+
+  #case(f: Pick<Finding, 'subject' | 'time'>): string {
+    return `${f.subject}/${this.caseDay(f.time)}`;
+  }
 
   get perDay(): number {
     return Math.max(this.minPerDay, (this.perThousand * this.#people) / 1000);
@@ -74,7 +90,7 @@ export class AlertBudget {
     this.#day = day;
     this.#people = people;
     this.#today.clear();
-    this.#alertedToday.clear();
+    for (const k of this.#alertedCases.keys()) if (day - Number(k.slice(k.lastIndexOf('/') + 1)) >= CASE_DAYS) this.#alertedCases.delete(k);
     this.#threshold = undefined;
     const perDay = this.perDay;
     // An unused slot carries over, up to one day's worth: quiet days leave room for a busy one, the average stays within budget.
@@ -103,20 +119,20 @@ export class AlertBudget {
     const rarity = this.#rarity(score);
     const judged = this.#history.length < MIN_DAYS ? Math.max(score, evidence) : score;
     if (!alertable || judged < this.threshold()) return { alert: false, rarity };
-    const before = this.#alertedToday.get(subject);
+    const before = this.#alertedCases.get(this.#case(f));
     if (before !== undefined && score < before + ESCALATE) return { alert: false, rarity };
     // Until the organisation has history there is nothing to rank against: alert at once.
     if ((judged >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
-      this.#spend(subject, score);
+      this.#spend(f);
       return { alert: true, rarity };
     }
     if (this.#held.length < MAX_HELD) this.#held.push({ ...f, ...(rarity !== undefined ? { rarity } : {}) });
     return { alert: false, rarity };
   }
 
-  #spend(subject: string, score: number): void {
+  #spend(f: Pick<Finding, 'subject' | 'time' | 'score'>): void {
     this.#allowance -= 1;
-    this.#alertedToday.set(subject, score);
+    this.#alertedCases.set(this.#case(f), f.score);
   }
 
   /** The strongest held cases of the day, one per person not yet alerted, within what is left of the allowance. */
@@ -126,9 +142,9 @@ export class AlertBudget {
     this.#held = [];
     for (const f of held) {
       if (this.#allowance < 1) break;
-      const before = this.#alertedToday.get(f.subject);
+      const before = this.#alertedCases.get(this.#case(f));
       if (before !== undefined && f.score < before + ESCALATE) continue;
-      this.#spend(f.subject, f.score);
+      this.#spend(f);
       out.push({ ...f, alert: true });
     }
     return out;
@@ -152,7 +168,7 @@ export class AlertBudget {
     return {
       day: Number.isNaN(this.#day) ? null : this.#day,
       today: [...this.#today],
-      alertedToday: [...this.#alertedToday],
+      alertedToday: [...this.#alertedCases],
       history: this.#history,
       allowance: this.#allowance,
       people: this.#people,
@@ -160,11 +176,12 @@ export class AlertBudget {
     };
   }
 
-  static from(j: BudgetJSON, perThousand: number, minPerDay = 1): AlertBudget {
-    const b = new AlertBudget(perThousand, minPerDay);
+  static from(j: BudgetJSON, perThousand: number, minPerDay = 1, caseDay?: (time: string) => number): AlertBudget {
+    const b = new AlertBudget(perThousand, minPerDay, caseDay);
     b.#day = j.day ?? Number.NaN;
     b.#today = new Map(j.today);
-    b.#alertedToday = new Map(j.alertedToday);
+    // A snapshot from before cases were keyed by day names bare persons: those expire with it.
+    b.#alertedCases = new Map(j.alertedToday.filter(([k]) => k.includes('/')));
     b.#history = j.history;
     b.#allowance = j.allowance;
     b.#people = j.people;

@@ -131,7 +131,7 @@ export class Detector {
     this.#teamRe = new RegExp(this.config.rules.foreignRecord.team);
     this.#context = new ContextBook({ context: this.config.limits.context, afterDays: this.config.context.afterDays, maxCoverage: this.config.context.maxTeamCoverage });
     this.#learned = new LearnedGroups(this.config.rules.foreignRecord.contextDays, this.config.limits.context);
-    this.#budget = new AlertBudget(this.config.budget.perThousand, this.config.budget.minPerDay);
+    this.#budget = new AlertBudget(this.config.budget.perThousand, this.config.budget.minPerDay, this.#dayOf);
     this.#everyone = new GroupState(this.config);
   }
 
@@ -192,7 +192,7 @@ export class Detector {
   #clock(t: number): Finding[] {
     if (Number.isFinite(this.#now) && t <= this.#now) return [];
     this.#now = t;
-    const day = Math.floor((t + this.config.utcOffsetMinutes * 60_000) / DAY);
+    const day = this.#day(t);
     if (this.#budgetDay === day) return [];
     this.#budgetDay = day;
     let people = 0;
@@ -200,6 +200,13 @@ export class Detector {
     return this.#budget.roll(day, people);
   }
   #budgetDay = Number.NaN;
+
+  /** The budget's day of a time (ms): days start at midnight in the configured UTC offset. */
+  #day(t: number): number {
+    return Math.floor((t + this.config.utcOffsetMinutes * 60_000) / DAY);
+  }
+  /** The same for a finding's ISO time: the day of the case it belongs to. */
+  readonly #dayOf = (time: string): number => this.#day(Date.parse(time));
 
   /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
   #expire(now: number): Finding[] {
@@ -527,7 +534,7 @@ export class Detector {
     d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
     d.#tails = TailCounts.from(snapshot.tails, CAP.all);
     d.#now = snapshot.now ?? Number.NaN;
-    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand, d.config.budget.minPerDay);
+    d.#budget = AlertBudget.from(snapshot.budget, d.config.budget.perThousand, d.config.budget.minPerDay, d.#dayOf);
     d.#budgetDay = snapshot.budget.day ?? Number.NaN;
     return d;
   }

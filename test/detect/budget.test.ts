@@ -55,6 +55,24 @@ describe('alert budget', () => {
     expect(b.roll(5, 1000).map((f) => f.subject)).toEqual(['cat']); // held until the day ended
   });
 
+  it("counts a person's case by the day of the access, not the day a finding is decided", () => {
+    const b = new AlertBudget(5);
+    const day0 = Math.floor(Date.parse('2026-03-02T00:00:00Z') / 86_400_000);
+    for (let d = day0 - 10; d < day0; d++) day(b, d, 400, 50, (i) => (i * 53 + d) % 70);
+    const at = (subject: string, score: number, time: string): Finding => ({ ...finding(subject, score, `${subject}:${time}`), time });
+    b.roll(day0, 400); // 2 slots a day
+    expect(b.decide(at('rita', 73, '2026-03-02T15:00:00.000Z'), true).alert).toBe(false); // held
+    expect(b.roll(day0 + 1, 400).map((f) => f.subject)).toEqual(['rita']);
+    // The next morning her evening look-ups of the day before are judged (their window closed): the same case,
+    // not clearly stronger, so they do not take the slots of today's cases.
+    b.decide(at('rita', 83, '2026-03-02T22:30:00.000Z'), true);
+    b.decide(at('omar', 72, '2026-03-03T01:30:00.000Z'), true);
+    expect(b.roll(day0 + 2, 400).map((f) => f.subject)).toEqual(['omar']);
+    // A case of hers on another day is a case of its own.
+    b.decide(at('rita', 70, '2026-03-04T09:00:00.000Z'), true);
+    expect(b.roll(day0 + 3, 400).map((f) => f.subject)).toEqual(['rita']);
+  });
+
   it('alerts at once while it has no history, and lets a small organisation have one a day', () => {
     const b = new AlertBudget(5);
     b.roll(0, 20);
