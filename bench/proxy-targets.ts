@@ -128,17 +128,20 @@ export async function startPgbouncer(cluster: PgCluster, poolSize: number): Prom
 /** `ilog proxy` on a fresh log in `base` (a directory on the file system whose fdatasync is reported). */
 export async function startIlogProxy(cluster: PgCluster, base: string, nodeArgs: string[], name = 'ilog', proxyArgs: string[] = [], checkout?: string): Promise<Running> {
   const dir = mkdtempSync(join(base, 'ilog-bench-proxy-'));
-  const MAIN = checkout ? join(checkout, 'src', 'cli', 'main.ts') : MAIN_HERE;
+  // ILOG_BENCH_DIST=1: the built CLI (dist/, `npm run build` first), as deployed; else the sources through tsx.
+  const built = process.env.ILOG_BENCH_DIST === '1';
+  const MAIN = built ? join(checkout ?? join(import.meta.dirname, '..'), 'dist', 'cli', 'main.js') : checkout ? join(checkout, 'src', 'cli', 'main.ts') : MAIN_HERE;
+  const loader = built ? [] : ['--import', 'tsx'];
   const cli = (args: string[], input?: string) =>
     new Promise<void>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--dir', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
+      const p = spawn(process.execPath, [...loader, MAIN, ...args, '--dir', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
       p.stdin.end(input ?? '');
       p.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`ilog ${args[0]} failed`))));
     });
   await cli(['init', '--origin', 'bench.example/proxy']);
   await cli(['user', 'add', 'bench', '--upstream-role', 'postgres', '--password-stdin'], 'bench-password\n');
   const port = await freePort();
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'proxy', '--upstream', cluster.url, '--listen', `127.0.0.1:${port}`, '--dir', dir, '--json', ...proxyArgs], {
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, MAIN, 'proxy', '--upstream', cluster.url, '--listen', `127.0.0.1:${port}`, '--dir', dir, '--json', ...proxyArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@
 // the CPU µs per statement of the pgbouncer / ilog process (from /proc). One
 // more line with the machine: cores, load, fdatasync latency of the log's disk.
 // Usage: npm run bench:proxy [-- --seconds 8 --repeat 1 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap,ilog-no-metrics --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
-//   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_BASE=<checkout> with --only ilog,ilog-base runs that checkout's proxy beside this one; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy.
+//   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_BASE=<checkout> with --only ilog,ilog-base runs that checkout's proxy beside this one; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy; ILOG_BENCH_DIST=1 runs the built CLI (dist/) instead of the sources through tsx.
 import { execFile } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

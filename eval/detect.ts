@@ -23,13 +23,25 @@ const contexts = { both: [true, false], on: [true], off: [false] }[arg('context'
 const seeds = arg('seeds', '1,2,3,4,5').split(',').map(Number);
 const base = { people: num('people', 300), days: num('days', 21), warmupDays: num('warmup', 7), perScenario: num('per-scenario', 1), budgetPer1000: num('budget', 5), inject: true };
 const cleanRun = process.argv.includes('--clean');
+/** `--set a.b=value` (repeatable): detector settings over every shape's own, for a tuning sweep; printed with each run. */
+const settings: Record<string, unknown> = {};
+process.argv.forEach((a, i) => {
+  if (a !== '--set') return;
+  const [path, raw] = (process.argv[i + 1] ?? '').split('=');
+  if (!path || raw === undefined) throw new Error('--set needs path=value, e.g. --set context.maxLearnedTeamCoverage=0.3');
+  const keys = path.split('.');
+  let at = settings;
+  for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  at[keys.at(-1)!] = JSON.parse(raw) as unknown;
+});
+if (Object.keys(settings).length > 0) console.log(JSON.stringify({ type: 'settings', settings }));
 
 const pct = (x: number) => `${Math.round(100 * x)}%`.padStart(5);
 for (const shape of shapes)
   for (const context of contexts) {
     const runs: EvalResult[] = [];
     for (const seed of seeds) {
-      const r = evaluate({ ...base, seed, shape, context, cleanRun });
+      const r = evaluate({ ...base, seed, shape, context, cleanRun, settings });
       runs.push(r);
       for (const s of r.scenarios) console.log(JSON.stringify({ type: 'scenario', shape, context, seed, ...s, ranks: s.ranks.map((x) => (Number.isFinite(x) ? x : null)) }));
       const { scenarios: _s, options: _o, ...summary } = r;

@@ -37,6 +37,19 @@ export interface EvalOptions extends GenOptions {
   shape?: Shape;
   /** Also run the clean traffic for false alerts per day (default true). */
   cleanRun?: boolean;
+  /** Detector settings merged over the shape's own (a tuning sweep: `eval:detect -- --set context.maxLearnedTeamCoverage=0.3`). */
+  settings?: Record<string, unknown>;
+}
+
+/** `base` with `over` merged in, objects member by member (arrays and values replaced). */
+export function mergeSettings<T>(base: T, over: Record<string, unknown> | undefined): T {
+  if (!over) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeSettings(b, v as Record<string, unknown>) : v;
+  }
+  return out as T;
 }
 
 export interface ScenarioResult {
@@ -116,7 +129,7 @@ interface Run {
 
 function run(o: EvalOptions, inject: boolean): Run {
   const ds = dataset(o, inject);
-  const detector = new Detector({ ...ds.detectorConfig, budget: { perThousand: o.budgetPer1000 } });
+  const detector = new Detector(mergeSettings({ ...ds.detectorConfig, budget: { perThousand: o.budgetPer1000 } }, o.settings));
   const traces = new Map<number, string[]>();
   if (inject) detector.trace = (index, stage, why) => void (ds.labels.has(index) && traces.set(index, [...(traces.get(index) ?? []), `${stage}: ${why}`]));
   const findings: Finding[] = [];
