@@ -69,6 +69,41 @@ describe('bounded structures', () => {
     n.add('c');
     expect([...n.counts.keys()].sort()).toEqual(['a', 'c']);
   });
+
+  it('forgets exactly the name a full scan would (the first least-seen in insertion order), also after a restore', () => {
+    // The reference: the scan NameCounts did before it kept the names seen once apart.
+    const reference = (cap: number) => {
+      const m = new Map<string, number>();
+      return {
+        m,
+        add(name: string) {
+          const c = m.get(name);
+          if (c !== undefined) return void m.set(name, c + 1);
+          if (m.size >= cap) {
+            let least: string | undefined;
+            let leastCount = Infinity;
+            for (const [n, k] of m) if (k < leastCount) (least = n), (leastCount = k);
+            m.delete(least!);
+          }
+          m.set(name, 1);
+        },
+      };
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const cap of [1, 3, 16]) {
+      const ref = reference(cap);
+      let n = new NameCounts(cap);
+      for (let i = 0; i < 5000; i++) {
+        // Mostly a few hot names, sometimes a one-off (the case that used to scan the whole map).
+        const name = next() < 0.7 ? `hot${Math.floor(next() * (cap + 2))}` : `once${i}`;
+        ref.add(name);
+        n.add(name);
+        if (i % 997 === 0) n = new NameCounts(cap, n.toJSON()); // a snapshot round trip keeps the order
+        expect([...n.counts], `cap ${cap} step ${i}`).toEqual([...ref.m]);
+      }
+    }
+  });
 });
 
 describe('scores', () => {

@@ -4,9 +4,16 @@
 
 export class NameCounts {
   readonly counts: Map<string, number>;
+  /**
+   * The names seen once, in the order they were added (a Set keeps it): the first of them is the
+   * name a full map forgets, found without scanning. A map full of names seen once each new name
+   * replaces (the common case: one-off tables) would otherwise scan the whole map per name.
+   */
+  readonly #once = new Set<string>();
 
   constructor(readonly cap: number, entries?: [string, number][]) {
     this.counts = new Map(entries);
+    for (const [n, k] of this.counts) if (k === 1) this.#once.add(n);
   }
 
   has(name: string): boolean {
@@ -21,21 +28,31 @@ export class NameCounts {
     const c = this.counts.get(name);
     if (c !== undefined) {
       this.counts.set(name, c + 1);
+      if (c === 1) this.#once.delete(name);
       return;
     }
-    if (this.counts.size >= this.cap) {
-      let least: string | undefined;
-      let leastCount = Number.POSITIVE_INFINITY;
-      // The first least-seen name in insertion order; no count is below 1, so the first 1 ends the scan.
-      for (const [n, k] of this.counts)
-        if (k < leastCount) {
-          least = n;
-          leastCount = k;
-          if (k <= 1) break;
-        }
-      if (least !== undefined) this.counts.delete(least);
-    }
+    if (this.counts.size >= this.cap) this.#forget();
     this.counts.set(name, 1);
+    this.#once.add(name);
+  }
+
+  /** Forgets the first least-seen name in insertion order. */
+  #forget(): void {
+    // No count is below 1: the first name seen once is the one (insertion order of the map and of #once agree).
+    const first = this.#once.values().next();
+    if (!first.done) {
+      this.#once.delete(first.value);
+      this.counts.delete(first.value);
+      return;
+    }
+    let least: string | undefined;
+    let leastCount = Number.POSITIVE_INFINITY;
+    for (const [n, k] of this.counts)
+      if (k < leastCount) {
+        least = n;
+        leastCount = k;
+      }
+    if (least !== undefined) this.counts.delete(least);
   }
 
   toJSON(): [string, number][] {
