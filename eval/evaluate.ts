@@ -125,6 +125,11 @@ interface Run {
   thresholds: Map<number, number>;
   /** Traced reasons per labelled entry index (why it raised nothing). */
   traces: Map<number, string[]>;
+  /**
+   * Finding id → the day it was first decided (the day of the entries being observed when it came out):
+   * the day whose allowance it competed for. A glance judged the next morning competes for the next day's.
+   */
+  decided: Map<string, number>;
 }
 
 function run(o: EvalOptions, inject: boolean): Run {
@@ -136,20 +141,32 @@ function run(o: EvalOptions, inject: boolean): Run {
   const thresholds = new Map<number, number>();
   let entries = 0;
   let ms = 0;
+  const decided = new Map<string, number>();
+  const found = (f: Finding, day: number) => {
+    findings.push(f);
+    if (!decided.has(f.id)) decided.set(f.id, day);
+  };
   for (const batch of ds.days()) {
     const t0 = performance.now();
-    for (const { index, entry } of batch.entries) for (const f of detector.observe(index, entry)) findings.push(f);
+    for (const { index, entry } of batch.entries) for (const f of detector.observe(index, entry)) found(f, batch.day);
     ms += performance.now() - t0;
     entries += batch.entries.length;
     thresholds.set(batch.day, detector.status().threshold);
   }
   // A deployment's clock keeps moving after the last entry: the glances whose window is still
-  // open are judged (their budget day rolls at the next day's start), and the cases held for the
-  // last day's allowance are decided. Without this, misuse on the last day could be alerted only at once.
+  // open are judged, and the cases held for the last days' allowance are decided (up to two days
+  // past the end). Without this, misuse on the last day could be alerted only at once.
   const t0 = performance.now();
-  for (const at of [EPOCH + (o.days + 1.5) * DAY, EPOCH + (o.days + 2.5) * DAY]) for (const f of detector.advance(at)) findings.push(f);
+  // In steps of a minute, as a deployment ticks (every second): a glance is judged as its window closes, not a
+  // day later (a finding judged more than budget.backfillHours after its access is history, and never pages).
+  const last = Date.parse(detector.status().latestEntryTime ?? new Date(EPOCH).toISOString());
+  for (let at = last + 60_000; at <= EPOCH + (o.days + 2) * DAY; at += 60_000) {
+    const day = Math.floor((at - EPOCH) / DAY);
+    for (const f of detector.advance(at)) found(f, day);
+    thresholds.set(day, detector.status().threshold);
+  }
   ms += performance.now() - t0;
-  return { ds, findings, stats: { entries, findings: findings.length, ms: Math.round(ms) }, thresholds, traces };
+  return { ds, findings, stats: { entries, findings: findings.length, ms: Math.round(ms) }, thresholds, traces, decided };
 }
 
 /** Why one missed instance was missed: its best finding against the day's threshold, else what the trace said. */
@@ -158,9 +175,11 @@ function diagnose(x: Dataset['instances'][number], best: Finding | undefined, r:
   for (const i of x.entries) for (const t of r.traces.get(i) ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
   const detail = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([t, n]) => (n > 1 ? `${t} (×${n})` : t));
   if (best) {
-    const threshold = r.thresholds.get(dayOf(best)) ?? 0;
-    // What took the day's slots: the alerts raised about that day, strongest first.
-    const won = alerts.filter((f) => dayOf(f) === dayOf(best)).sort((a, b) => b.score - a.score);
+    // The day whose allowance it competed for is the day it was decided, not the day of the access.
+    const day = r.decided.get(best.id) ?? dayOf(best);
+    const threshold = r.thresholds.get(day) ?? 0;
+    // What took that day's slots: the alerts decided on it, strongest first.
+    const won = alerts.filter((f) => (r.decided.get(f.id) ?? dayOf(f)) === day).sort((a, b) => b.score - a.score);
     const misuse = (f: Finding) => f.entries.some((i) => r.ds.labels.has(i)) || r.ds.instances.some((y) => y.person === f.subject && y.days.includes(dayOf(f)));
     const cause = best.score < threshold ? 'below' : won.length > 0 && won.every(misuse) ? 'crowded' : 'budget';
     const by = cause !== 'below' ? [`outranked by ${won.map((f) => `${f.rules?.join('+') ?? f.rule} ${f.score}${misuse(f) ? ' (misuse)' : ''}`).join(', ') || 'nothing (no slot left)'}`] : [];
