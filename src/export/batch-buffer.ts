@@ -34,6 +34,18 @@ export class BatchBuffer {
     this.#off += n;
   }
 
+  /** Copies `b`, a backslash before each byte `special` marks; reserved by the caller (escapedLength(b, special) bytes). */
+  escapedBytes(b: Uint8Array, special: Uint8Array): void {
+    const buf = this.#buf;
+    let o = this.#off;
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (special[c]) buf[o++] = 0x5c;
+      buf[o++] = c;
+    }
+    this.#off = o;
+  }
+
   byte(c: number): void {
     this.#buf[this.#off++] = c;
   }
@@ -71,4 +83,11 @@ export function digitCount(n: number): number {
   let d = 1;
   while (n >= 10) (n = Math.floor(n / 10)), d++;
   return d;
+}
+
+/** The length of `b` with a backslash before each byte `special` marks (BatchBuffer.escapedBytes). */
+export function escapedLength(b: Uint8Array, special: Uint8Array): number {
+  let n = b.length;
+  for (let i = 0; i < b.length; i++) n += special[b[i]!]!;
+  return n;
 }

@@ -41,11 +41,22 @@ export function syslogPri(kind: string, alertSeverity: unknown): number {
 export const MSGID_MAX = 32;
 export const TIMESTAMP_MAX = 64;
 
-/** One RFC 5424 message carrying `body` (an OCSF, CEF or jsonl rendering of the record). */
-export function syslogMessage(r: ExportRecord, body: string): string {
+/** The UTF-8 BOM that starts every message's body (RFC 5424 §6.4). */
+export const SYSLOG_BOM = Buffer.from(BOM, 'utf8');
+
+/**
+ * An RFC 5424 message's header and structured data, up to the BOM; ASCII unless the origin is
+ * not (the BOM, a two-byte character, kept out of the string makes its UTF-8 encoding cheap).
+ */
+export function syslogHeader(r: ExportRecord): string {
   const pri = syslogPri(r.entry.kind, r.entry.severity);
   const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${sdParam(r.origin)}"]`;
-  return `<${pri}>1 ${printable(String(r.entry.time), TIMESTAMP_MAX)} ${SYSLOG_HOST} ilog - ${printable(r.entry.kind, MSGID_MAX)} ${sd} ${BOM}${body}`;
+  return `<${pri}>1 ${printable(String(r.entry.time), TIMESTAMP_MAX)} ${SYSLOG_HOST} ilog - ${printable(r.entry.kind, MSGID_MAX)} ${sd} `;
+}
+
+/** One RFC 5424 message carrying `body` (an OCSF, CEF or jsonl rendering of the record). */
+export function syslogMessage(r: ExportRecord, body: string): string {
+  return `${syslogHeader(r)}${BOM}${body}`;
 }
 
 /** Where exported bytes go. write() hands them to the OS at once when it can. */
