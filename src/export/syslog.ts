@@ -11,11 +11,13 @@ import type { ExportRecord } from './record.js';
 /** RFC 5424 facility 13: log audit. */
 const FACILITY = 13;
 const BOM = '\uFEFF';
+const PRINTUSASCII = /^[\x21-\x7e]+$/;
 /** HOSTNAME of every message: this host, printable. */
 export const SYSLOG_HOST = printable(hostname(), 255);
 
 /** A header field (RFC 5424 PRINTUSASCII, at most `max` characters; `-`, the NILVALUE, when empty). */
 export function printable(s: string, max: number): string {
+  if (s.length <= max && PRINTUSASCII.test(s)) return s; // the common case, without a new string
   const t = s.replace(/[^\x21-\x7e]/g, '_').slice(0, max);
   return t === '' ? '-' : t;
 }
@@ -41,6 +43,14 @@ export function syslogPri(kind: string, alertSeverity: unknown): number {
 export const MSGID_MAX = 32;
 export const TIMESTAMP_MAX = 64;
 
+// An export has one origin: its SD-PARAM form is made once.
+let lastOrigin = '';
+let lastOriginParam = '';
+function originParam(origin: string): string {
+  if (origin !== lastOrigin) (lastOrigin = origin), (lastOriginParam = sdParam(origin));
+  return lastOriginParam;
+}
+
 /** The UTF-8 BOM that starts every message's body (RFC 5424 §6.4). */
 export const SYSLOG_BOM = Buffer.from(BOM, 'utf8');
 
@@ -50,7 +60,7 @@ export const SYSLOG_BOM = Buffer.from(BOM, 'utf8');
  */
 export function syslogHeader(r: ExportRecord): string {
   const pri = syslogPri(r.entry.kind, r.entry.severity);
-  const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${sdParam(r.origin)}"]`;
+  const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${originParam(r.origin)}"]`;
   return `<${pri}>1 ${printable(String(r.entry.time), TIMESTAMP_MAX)} ${SYSLOG_HOST} ilog - ${printable(r.entry.kind, MSGID_MAX)} ${sd} `;
 }
 
