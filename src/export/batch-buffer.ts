@@ -34,16 +34,15 @@ export class BatchBuffer {
     this.#off += n;
   }
 
-  /** Copies `b`, a backslash before each byte `special` marks; reserved by the caller (escapedLength(b, special) bytes). */
-  escapedBytes(b: Uint8Array, special: Uint8Array): void {
-    const buf = this.#buf;
-    let o = this.#off;
-    for (let i = 0; i < b.length; i++) {
-      const c = b[i]!;
-      if (special[c]) buf[o++] = 0x5c;
-      buf[o++] = c;
+  /** Copies `b`, a backslash before each byte at the offsets `at` (ascending: offsetsOf); reserved by the caller (b.length + at.length bytes). */
+  escapedBytes(b: Uint8Array, at: readonly number[]): void {
+    let s = 0;
+    for (const p of at) {
+      this.bytes(b, s, p);
+      this.#buf[this.#off++] = 0x5c;
+      s = p;
     }
-    this.#off = o;
+    this.bytes(b, s, b.length);
   }
 
   byte(c: number): void {
@@ -85,9 +84,10 @@ export function digitCount(n: number): number {
   return d;
 }
 
-/** The length of `b` with a backslash before each byte `special` marks (BatchBuffer.escapedBytes). */
-export function escapedLength(b: Uint8Array, special: Uint8Array): number {
-  let n = b.length;
-  for (let i = 0; i < b.length; i++) n += special[b[i]!]!;
-  return n;
+/** The offsets in `b` of every byte in `values`, ascending (native searches: a few steps per hit instead of one per byte). */
+export function offsetsOf(b: Buffer, values: readonly number[]): number[] {
+  const at: number[] = [];
+  for (const v of values) for (let i = b.indexOf(v); i >= 0; i = b.indexOf(v, i + 1)) at.push(i);
+  if (values.length > 1 && at.length > 1) at.sort((x, y) => x - y);
+  return at;
 }

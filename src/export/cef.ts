@@ -66,10 +66,8 @@ export function cefParts(r: ExportRecord): RenderedParts {
   return [head, r.bytes, '', true];
 }
 
-/** `\` and `=` as the exporter escapes them in an entry's bytes (cefParts): 1 where a backslash goes before the byte. */
-export const CEF_ESCAPED = new Uint8Array(256);
-CEF_ESCAPED[0x5c] = 1;
-CEF_ESCAPED[0x3d] = 1;
+/** The bytes the exporter puts a backslash before in an entry's bytes (cefParts): `\` and `=`. */
+export const CEF_ESCAPED = [0x5c, 0x3d] as const;
 
 /** The CEF line of `r`. */
 export function toCef(r: ExportRecord): string {

@@ -4,7 +4,7 @@
 // each record's leaf hash has an inclusion proof to ask for.
 import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
 import type { EntryReader, ProvenLog } from '../log/proven-log.js';
-import { BatchBuffer, escapedLength } from './batch-buffer.js';
+import { BatchBuffer, offsetsOf } from './batch-buffer.js';
 import { CEF_ESCAPED, cefParts, toCef } from './cef.js';
 import type { ExportCursor } from './cursor.js';
 import { JsonlWriter } from './jsonl-writer.js';
@@ -79,12 +79,13 @@ function batchBytes(o: ExportOptions, first: number, entries: readonly Uint8Arra
     const r = exportRecord(o.origin, first + i, bytes, hex.slice(i * HASH_SIZE * 2, (i + 1) * HASH_SIZE * 2));
     const [body, entry, tail, cefEscaped] = renderParts(r, o.format);
     const head = o.syslog ? syslogHeader(r) : '';
-    const entryLength = entry === undefined ? 0 : cefEscaped ? escapedLength(entry, CEF_ESCAPED) : entry.byteLength;
+    const escapes = entry && cefEscaped ? offsetsOf(Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength), CEF_ESCAPED) : undefined;
+    const entryLength = (entry?.byteLength ?? 0) + (escapes?.length ?? 0);
     const n = Buffer.byteLength(head) + (o.syslog ? SYSLOG_BOM.length : 0) + Buffer.byteLength(body) + entryLength + Buffer.byteLength(tail);
     out.reserve(n + 8);
     if (o.syslog) out.digits(n), out.byte(0x20), out.text(head), out.bytes(SYSLOG_BOM);
     out.text(body);
-    if (entry) cefEscaped ? out.escapedBytes(entry, CEF_ESCAPED) : out.bytes(entry);
+    if (entry) escapes ? out.escapedBytes(entry, escapes) : out.bytes(entry);
     out.text(tail);
     if (!o.syslog) out.byte(0x0a);
   }

@@ -19,7 +19,7 @@ import { rng } from '../helpers/rng.js';
 const ORIGIN = 'test.example/"export" é]=\\';
 const T = '2026-12-07T03:00:00.000Z';
 
-const ODD_STRINGS = ['', 'plain', 'quo"te', 'back\\slash', 'ctl\u0001\u001f\u007f', 'nl\nline\r\nx\r', 'tab\tx', 'unicode é 😀 \u2028\u2029', '=eq|pipe\\|', '\u0000ilog-entry\u0000', 'constructor', 'toString', '__proto__', '$1 = $2', ']"\\'];
+const ODD_STRINGS = ['', 'plain', 'quo"te', 'back\\slash', 'ctl\u0001\u001f\u007f', 'nl\nline\r\nx\r', 'tab\tx', 'unicode é 😀 \u2028\u2029', '=eq|pipe\\|', '\u0000ilog-entry\u0000', 'constructor', 'toString', '__proto__', '$1 = $2', ']"\\', 'x\\=y=\\'];
 const ODD_VALUES: unknown[] = [...ODD_STRINGS, undefined, null, 0, -1.5, 1e21, true, false, [], ['a', 1, null], { a: 'b"c' }];
 
 function entries(): Uint8Array[] {
