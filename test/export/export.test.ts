@@ -173,14 +173,18 @@ function startForwarder(args: string[]): { child: ChildProcess; exited: Promise<
 
 /**
  * Stops the export three times mid-stream with `signal` (once `progress()`, the share of the
- * stream delivered, reaches 20%, 50% and 80%), then lets a last run finish; returns the stops.
+ * stream delivered, reaches 20%, 50% and 80% and the run has delivered something), then lets a
+ * last run finish; returns the stops.
  * After SIGTERM (a graceful stop: finish the batch, flush, cursor, exit 0) every run must exit 0.
  */
 async function stopThreeTimes(args: string[], progress: () => number, signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
   let stops = 0;
   for (const at of [0.2, 0.5, 0.8]) {
     const f = startForwarder(args);
-    for (let i = 0; i < 4800 && progress() < at; i++) {
+    // Stopped only once this run has delivered something: a run before it may have overshot `at`, and a
+    // SIGTERM before the CLI set its handlers (while it still starts) kills instead of stopping it.
+    const before = progress();
+    for (let i = 0; i < 4800 && (progress() < at || progress() === before); i++) {
       if (f.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 25));
     }
