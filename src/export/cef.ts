@@ -2,7 +2,7 @@
 // CEF" rev. 25: `CEF:0|Vendor|Product|Version|SignatureID|Name|Severity|Extension`.
 // Header fields escape `\` and `|`; extension values escape `\`, `=` and newlines.
 // Log index and leaf hash ride in the custom string fields cs1 / cs2 (labelled).
-import type { ExportRecord } from './record.js';
+import type { ExportRecord, RenderedParts } from './record.js';
 
 const VERSION = '0.1.0';
 
@@ -10,7 +10,10 @@ function header(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
+const EXT_SPECIAL = /[\\=\r\n]/;
+
 function ext(v: string): string {
+  if (!EXT_SPECIAL.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\r\n|\r|\n/g, '\\n');
 }
 
@@ -18,7 +21,7 @@ const SEVERITY: Record<string, number> = { info: 1, low: 3, medium: 5, high: 8, 
 
 function severityOf(e: ExportRecord['entry']): number {
   if (e.kind === 'bypass.detected') return 9;
-  if (typeof e.severity === 'string' && e.severity in SEVERITY) return SEVERITY[e.severity]!;
+  if (typeof e.severity === 'string' && Object.hasOwn(SEVERITY, e.severity)) return SEVERITY[e.severity]!;
   if (e.kind.startsWith('lock')) return 5;
   return 1;
 }
@@ -30,31 +33,44 @@ function nameOf(e: ExportRecord['entry']): string {
   return e.kind;
 }
 
-export function toCef(r: ExportRecord): string {
+/** ` key=value` (escaped), or nothing when the value is undefined or null. */
+function field(key: string, v: unknown): string {
+  return v === undefined || v === null ? '' : ` ${key}=${ext(String(v))}`;
+}
+
+/** A custom string field with its label, both left out when the value is undefined or null. */
+function labelled(n: number, label: string, v: unknown): string {
+  return v === undefined || v === null ? '' : ` cs${n}Label=${label} cs${n}=${ext(String(v))}`;
+}
+
+/**
+ * The CEF line in parts: everything up to `cs6=`, then the entry as stored, whose bytes the
+ * exporter escapes as it copies them (`\` and `=`; a stored entry has no line breaks:
+ * record.ts), instead of escaping its text (the regular expressions over the whole entry
+ * were a third of CEF's rendering); without stored bytes the entry is re-serialised.
+ */
+export function cefParts(r: ExportRecord): RenderedParts {
   const e = r.entry;
-  const fields: [string, unknown][] = [
-    ['rt', Date.parse(e.time)],
-    ['cs1Label', 'logIndex'],
-    ['cs1', r.index],
-    ['cs2Label', 'leafHash'],
-    ['cs2', r.leafHash],
-    ['cs3Label', 'origin'],
-    ['cs3', r.origin],
-    ['suser', e.person ?? e.subject ?? e.by],
-    ['duser', e.role],
-    ['src', (e.client as { address?: string } | undefined)?.address],
-    ['app', e.source],
-    ['act', e.action ?? e.reason],
-    ['cs4Label', 'purpose'],
-    ['cs4', e.purpose],
-    ['cs5Label', 'relations'],
-    ['cs5', Array.isArray(e.relations) ? (e.relations as string[]).join(',') : undefined],
-    ['cs6Label', 'entry'],
-    ['cs6', r.text ?? JSON.stringify(e)], // the entry as stored (record.ts), else re-serialised
-  ];
-  const extension = fields
-    .filter(([k, v], i) => v !== undefined && v !== null && !(k.endsWith('Label') && (fields[i + 1]![1] === undefined || fields[i + 1]![1] === null)))
-    .map(([k, v]) => `${k}=${ext(String(v))}`)
-    .join(' ');
-  return `CEF:0|${header('ilog')}|${header('ilog')}|${VERSION}|${header(e.kind)}|${header(nameOf(e))}|${severityOf(e)}|${extension}`;
+  const head =
+    `CEF:0|ilog|ilog|${VERSION}|${header(e.kind)}|${header(nameOf(e))}|${severityOf(e)}|` +
+    `rt=${ext(String(Date.parse(e.time)))} cs1Label=logIndex cs1=${r.index} cs2Label=leafHash cs2=${ext(r.leafHash)} cs3Label=origin cs3=${ext(r.origin)}` +
+    field('suser', e.person ?? e.subject ?? e.by) +
+    field('duser', e.role) +
+    field('src', (e.client as { address?: string } | undefined)?.address) +
+    field('app', e.source) +
+    field('act', e.action ?? e.reason) +
+    labelled(4, 'purpose', e.purpose) +
+    labelled(5, 'relations', Array.isArray(e.relations) ? (e.relations as string[]).join(',') : undefined) +
+    ' cs6Label=entry cs6=';
+  if (r.bytes === undefined) return [head + ext(JSON.stringify(e)), undefined, ''];
+  return [head, r.bytes, '', true];
+}
+
+/** The bytes the exporter puts a backslash before in an entry's bytes (cefParts): `\` and `=`. */
+export const CEF_ESCAPED = [0x5c, 0x3d] as const;
+
+/** The CEF line of `r`. */
+export function toCef(r: ExportRecord): string {
+  const [head, , , escaped] = cefParts(r);
+  return escaped ? head + ext(r.text!) : head;
 }

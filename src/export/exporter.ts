@@ -4,13 +4,13 @@
 // each record's leaf hash has an inclusion proof to ask for.
 import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
 import type { EntryReader, ProvenLog } from '../log/proven-log.js';
-import { BatchBuffer } from './batch-buffer.js';
-import { toCef } from './cef.js';
+import { BatchBuffer, offsetsOf } from './batch-buffer.js';
+import { CEF_ESCAPED, cefParts, toCef } from './cef.js';
 import type { ExportCursor } from './cursor.js';
 import { JsonlWriter } from './jsonl-writer.js';
-import { ocsfParts } from './ocsf.js';
+import { ocsfParts } from './ocsf-text.js';
 import { exportRecord, jsonlParts, type ExportFormat, type ExportRecord, type RenderedParts } from './record.js';
-import { syslogMessage, type Sink } from './syslog.js';
+import { SYSLOG_BOM, syslogHeader, type Sink } from './syslog.js';
 
 export interface ExportOptions {
   /** The log, proven (ProvenLog): its readProven hands over the leaf hashes it checked. */
@@ -45,10 +45,11 @@ export interface ExportTimings {
 
 /** A record's rendering in parts (record.ts RenderedParts). */
 function renderParts(r: ExportRecord, format: ExportFormat): RenderedParts {
-  return format === 'ocsf' ? ocsfParts(r) : format === 'cef' ? [toCef(r), undefined, ''] : jsonlParts(r);
+  return format === 'ocsf' ? ocsfParts(r) : format === 'cef' ? cefParts(r) : jsonlParts(r);
 }
 
 export function render(r: ExportRecord, format: ExportFormat): string {
+  if (format === 'cef') return toCef(r); // its entry part is escaped
   const [head, entry, tail] = renderParts(r, format);
   return entry === undefined ? head : head + (r.text as string) + tail;
 }
@@ -59,12 +60,16 @@ export function render(r: ExportRecord, format: ExportFormat): string {
  * go through JsonlWriter (no parse, no string per record) when it takes the entry; the
  * rest are rendered (the entries' stored bytes copied as they are) and written as soon
  * as each is rendered, so its strings die young (holding a batch's renderings until the
- * end made garbage collection a third of OCSF's export time).
+ * end made garbage collection a third of OCSF's export time). The syslog header and the
+ * body are written apart: one string holding the BOM (U+FEFF) is a two-byte string, which
+ * took an eighth of OCSF's export time to flatten and encode.
  */
 function batchBytes(o: ExportOptions, first: number, entries: readonly Uint8Array[], hashes: Uint8Array, jsonl: JsonlWriter | undefined): Buffer {
-  // The entries plus a syslog header and jsonl fields each (OCSF grows it once or twice).
+  // The entries plus a syslog header and the format's fields each (an OCSF access event adds
+  // ~1 kB, CEF escapes; sized short, the buffer grew and copied itself a few times a batch).
   let size = 0;
-  for (const e of entries) size += e.byteLength + 512;
+  const extra = o.format === 'jsonl' ? 512 : 1536;
+  for (const e of entries) size += e.byteLength * (o.format === 'cef' ? 2 : 1) + extra;
   const out = new BatchBuffer(size);
   let hex: string | undefined;
   for (let i = 0; i < entries.length; i++) {
@@ -72,13 +77,15 @@ function batchBytes(o: ExportOptions, first: number, entries: readonly Uint8Arra
     if (jsonl?.write(out, first + i, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), hashes, i * HASH_SIZE)) continue;
     hex ??= Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).toString('hex');
     const r = exportRecord(o.origin, first + i, bytes, hex.slice(i * HASH_SIZE * 2, (i + 1) * HASH_SIZE * 2));
-    const [body, entry, tail] = renderParts(r, o.format);
-    const head = o.syslog ? syslogMessage(r, body) : body;
-    const n = Buffer.byteLength(head) + (entry?.byteLength ?? 0) + Buffer.byteLength(tail);
+    const [body, entry, tail, cefEscaped] = renderParts(r, o.format);
+    const head = o.syslog ? syslogHeader(r) : '';
+    const escapes = entry && cefEscaped ? offsetsOf(Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength), CEF_ESCAPED) : undefined;
+    const entryLength = (entry?.byteLength ?? 0) + (escapes?.length ?? 0);
+    const n = Buffer.byteLength(head) + (o.syslog ? SYSLOG_BOM.length : 0) + Buffer.byteLength(body) + entryLength + Buffer.byteLength(tail);
     out.reserve(n + 8);
-    if (o.syslog) out.digits(n), out.byte(0x20);
-    out.text(head);
-    if (entry) out.bytes(entry);
+    if (o.syslog) out.digits(n), out.byte(0x20), out.text(head), out.bytes(SYSLOG_BOM);
+    out.text(body);
+    if (entry) escapes ? out.escapedBytes(entry, escapes) : out.bytes(entry);
     out.text(tail);
     if (!o.syslog) out.byte(0x0a);
   }

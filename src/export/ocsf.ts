@@ -10,6 +10,11 @@ export const OCSF_VERSION = '1.2.0';
 
 type Json = Record<string, unknown>;
 
+/** Own-property look-up (an action or severity named `constructor` must not find Object's). */
+function lookup<T>(table: Record<string, T>, key: unknown): T | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Datastore Activity activity_id per ilog action. */
 const DATASTORE_ACTIVITY: Record<string, [number, string]> = {
   select: [4, 'Query'],
@@ -30,11 +35,22 @@ const SEVERITY: Record<string, [number, string]> = {
   critical: [5, 'Critical'],
 };
 
-function str(v: unknown): string | undefined {
+export interface OcsfClass {
+  uid: number;
+  name: string;
+  category: number;
+  categoryName: string;
+}
+export const DATASTORE_ACTIVITY_CLASS: OcsfClass = { uid: 6005, name: 'Datastore Activity', category: 6, categoryName: 'Application Activity' };
+export const BASE_EVENT_CLASS: OcsfClass = { uid: 0, name: 'Base Event', category: 0, categoryName: 'Uncategorized' };
+export const INFORMATIONAL: [number, string] = [1, 'Informational'];
+export const OTHER: [number, string] = [99, 'Other'];
+
+export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function base(r: ExportRecord, cls: { uid: number; name: string; category: number; categoryName: string }, activity: [number, string], severity: [number, string], message: string): Json {
+function base(r: ExportRecord, cls: OcsfClass, activity: [number, string], severity: [number, string], message: string): Json {
   const metadata: Json = { version: OCSF_VERSION, product: PRODUCT, log_name: r.origin, sequence: r.index, uid: r.leafHash };
   if (str(r.entry.accessedAt)) metadata.original_time = r.entry.accessedAt;
   return {
@@ -54,41 +70,59 @@ function base(r: ExportRecord, cls: { uid: number; name: string; category: numbe
   };
 }
 
-/** The whole entry, under unmapped.ilog (always the event's last member: see ocsfText). */
+/** The whole entry, under unmapped.ilog (always the event's last member: see ocsfSplice). */
 function unmapped(r: ExportRecord, entry: unknown): Json {
   return { ilog: { origin: r.origin, index: r.index, leaf_hash: r.leafHash, kind: r.entry.kind, entry } };
+}
+
+/** What an access entry's Datastore Activity is made of: one derivation for the object form and the text form (ocsf-text.ts). */
+export function accessView(e: ExportRecord['entry']) {
+  const action = String(e.action ?? 'other');
+  const relations = Array.isArray(e.relations) ? (e.relations as unknown[]) : [];
+  const database = str(e.database);
+  const source = String(e.source);
+  const resource = e.resource as { type?: string } | undefined;
+  return {
+    activity: lookup(DATASTORE_ACTIVITY, action) ?? OTHER,
+    message: `${String(e.person)} ${action}${relations.length ? ' ' + relations.join(', ') : ''}${str(e.purpose) ? ` purpose=${String(e.purpose)}` : ''}`,
+    person: String(e.person),
+    role: str(e.role),
+    source,
+    session: e.session !== undefined ? String(e.session) : undefined,
+    client: (e.client ?? {}) as { address?: unknown; application?: unknown },
+    statement: e.statement as { text?: unknown; sha256?: unknown } | undefined,
+    relations,
+    database,
+    // at_least_one of database, databucket, table (class constraint): an app access names its resource as the database.
+    databaseName: database ?? (resource?.type ? `${source}/${resource.type}` : source),
+    typeId: relations.length ? 3 : database ? 1 : 99,
+    type: relations.length ? 'Table' : database ? 'Database' : 'Other',
+  };
 }
 
 // Events are built by assignment, not object spread: spreading base() into a literal cost
 // ~15 µs an event under tsx, half of the whole export (bench:export).
 function access(r: ExportRecord): Json {
-  const e = r.entry;
-  const action = String(e.action ?? 'other');
-  const activity = DATASTORE_ACTIVITY[action] ?? [99, 'Other'];
-  const relations = Array.isArray(e.relations) ? (e.relations as string[]) : [];
-  const client = (e.client ?? {}) as { address?: string; application?: string };
-  const statement = e.statement as { text?: string; sha256?: string } | undefined;
-  const database = str(e.database);
-  const resource = e.resource as { type?: string; ids?: string[] } | undefined;
-  const event = base(r, { uid: 6005, name: 'Datastore Activity', category: 6, categoryName: 'Application Activity' }, activity, [1, 'Informational'], `${String(e.person)} ${action}${relations.length ? ' ' + relations.join(', ') : ''}${str(e.purpose) ? ` purpose=${String(e.purpose)}` : ''}`);
-  const user: Json = { name: String(e.person) };
-  if (str(e.role)) user.account = { name: String(e.role), type_id: 99, type: 'database role' };
-  const actor: Json = { user, app_name: String(e.source) };
-  if (e.session !== undefined) actor.session = { uid: String(e.session) };
+  const v = accessView(r.entry);
+  const event = base(r, DATASTORE_ACTIVITY_CLASS, v.activity, INFORMATIONAL, v.message);
+  const user: Json = { name: v.person };
+  if (v.role) user.account = { name: v.role, type_id: 99, type: 'database role' };
+  const actor: Json = { user, app_name: v.source };
+  if (v.session !== undefined) actor.session = { uid: v.session };
   event.actor = actor;
+  const client = v.client;
   if (client.address) {
     const src: Json = { ip: client.address };
     if (client.application) src.name = client.application;
     event.src_endpoint = src;
-  } else event.src_endpoint = { name: client.application ?? String(e.source) };
-  event.type_id = relations.length ? 3 : database ? 1 : 99;
-  event.type = relations.length ? 'Table' : database ? 'Database' : 'Other';
-  // at_least_one of database, databucket, table (class constraint): an app access names its resource as the database.
-  event.database = { name: database ?? (resource?.type ? `${String(e.source)}/${resource.type}` : String(e.source)), type_id: database ? 1 : 99, type: database ? 'Relational' : 'Other' };
-  if (relations.length) event.table = { name: relations[0] };
-  if (statement?.text) {
-    const query: Json = { query_string: statement.text };
-    if (statement.sha256) query.uid = statement.sha256;
+  } else event.src_endpoint = { name: client.application ?? v.source };
+  event.type_id = v.typeId;
+  event.type = v.type;
+  event.database = { name: v.databaseName, type_id: v.database ? 1 : 99, type: v.database ? 'Relational' : 'Other' };
+  if (v.relations.length) event.table = { name: v.relations[0] };
+  if (v.statement?.text) {
+    const query: Json = { query_string: v.statement.text };
+    if (v.statement.sha256) query.uid = v.statement.sha256;
     event.query_info = query;
   }
   return event;
@@ -110,7 +144,7 @@ function finding(r: ExportRecord): Json {
   const raised = e.kind === 'alert.raised';
   const alertUid = `${r.origin}/${raised ? r.index : String(e.alert ?? e.about ?? r.index)}`;
   const activity: [number, string] = raised ? [1, 'Create'] : e.kind === 'alert.closed' ? [3, 'Close'] : [2, 'Update'];
-  const severity = SEVERITY[String(e.severity)] ?? [raised ? 0 : 1, raised ? 'Unknown' : 'Informational'];
+  const severity = lookup(SEVERITY, String(e.severity)) ?? [raised ? 0 : 1, raised ? 'Unknown' : 'Informational'];
   const reasons = Array.isArray(e.reasons) ? (e.reasons as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   const title = raised ? `${String(e.rule ?? 'alert')}: ${reasons[0] ?? 'alert raised'}` : `${e.kind} of alert ${alertUid}`;
   const status: [number, string] = e.kind === 'alert.closed' ? [4, 'Resolved'] : e.kind === 'alert.suppressed' ? [3, 'Suppressed'] : raised ? [1, 'New'] : [2, 'In Progress'];
@@ -149,14 +183,26 @@ function accountChange(r: ExportRecord, activity: [number, string]): Json {
   };
 }
 
+/** Which mapping an entry kind takes. */
+export function mappingOf(k: string): 'access' | 'finding' | 'account' | 'base' {
+  if (k === 'access') return 'access';
+  if (k === 'bypass.detected' || (k.startsWith('alert.') && k !== 'alert.delivery')) return 'finding';
+  return lookup(ACCOUNT_ACTIVITY, k) ? 'account' : 'base';
+}
+
 /** The OCSF event for one exported record, without unmapped. */
 function event(r: ExportRecord): Json {
   const k = r.entry.kind;
-  if (k === 'access') return access(r);
-  if (k === 'bypass.detected' || (k.startsWith('alert.') && k !== 'alert.delivery')) return finding(r);
-  const account = ACCOUNT_ACTIVITY[k];
-  if (account) return accountChange(r, account);
-  return base(r, { uid: 0, name: 'Base Event', category: 0, categoryName: 'Uncategorized' }, [99, 'Other'], [1, 'Informational'], `${k} #${r.index}`);
+  switch (mappingOf(k)) {
+    case 'access':
+      return access(r);
+    case 'finding':
+      return finding(r);
+    case 'account':
+      return accountChange(r, lookup(ACCOUNT_ACTIVITY, k)!);
+    default:
+      return base(r, BASE_EVENT_CLASS, OTHER, INFORMATIONAL, `${k} #${r.index}`);
+  }
 }
 
 /** The OCSF event for one exported record. */
@@ -172,10 +218,11 @@ const MARK_JSON = JSON.stringify(MARK);
 
 /**
  * JSON.stringify(toOcsf(r)) in parts, the entry as stored in the middle instead of
- * re-serialised. The mark is the last string of the text (unmapped.ilog.entry is its last
- * member), so an entry that contains the mark's text cannot move the split.
+ * re-serialised: the general path (ocsf-text.ts writes the common kinds' text directly,
+ * the same bytes). The mark is the last string of the text (unmapped.ilog.entry is its
+ * last member), so an entry that contains the mark's text cannot move the split.
  */
-export function ocsfParts(r: ExportRecord): RenderedParts {
+export function ocsfSplice(r: ExportRecord): RenderedParts {
   if (r.bytes === undefined) return [JSON.stringify(toOcsf(r)), undefined, ''];
   const ev = event(r);
   ev.unmapped = unmapped(r, MARK);

@@ -41,9 +41,10 @@ export function toJsonl(r: ExportRecord): string {
 
 /**
  * A rendering in three parts, text, entry bytes, text (the exporter copies the entry's bytes
- * into its output as they are instead of re-encoding it); without bytes, the whole rendering is the head.
+ * into its output as they are instead of re-encoding it; `cefEscaped`: with CEF's extension
+ * escaping, cef.ts); without bytes, the whole rendering is the head.
  */
-export type RenderedParts = [head: string, entry: Uint8Array | undefined, tail: string];
+export type RenderedParts = [head: string, entry: Uint8Array | undefined, tail: string, cefEscaped?: boolean];
 
 /** toJsonl in parts: the same object, the entry as stored. */
 export function jsonlParts(r: ExportRecord): RenderedParts {

@@ -11,11 +11,13 @@ import type { ExportRecord } from './record.js';
 /** RFC 5424 facility 13: log audit. */
 const FACILITY = 13;
 const BOM = '\uFEFF';
+const PRINTUSASCII = /^[\x21-\x7e]+$/;
 /** HOSTNAME of every message: this host, printable. */
 export const SYSLOG_HOST = printable(hostname(), 255);
 
 /** A header field (RFC 5424 PRINTUSASCII, at most `max` characters; `-`, the NILVALUE, when empty). */
 export function printable(s: string, max: number): string {
+  if (s.length <= max && PRINTUSASCII.test(s)) return s; // the common case, without a new string
   const t = s.replace(/[^\x21-\x7e]/g, '_').slice(0, max);
   return t === '' ? '-' : t;
 }
@@ -41,11 +43,30 @@ export function syslogPri(kind: string, alertSeverity: unknown): number {
 export const MSGID_MAX = 32;
 export const TIMESTAMP_MAX = 64;
 
+// An export has one origin: its SD-PARAM form is made once.
+let lastOrigin = '';
+let lastOriginParam = '';
+function originParam(origin: string): string {
+  if (origin !== lastOrigin) (lastOrigin = origin), (lastOriginParam = sdParam(origin));
+  return lastOriginParam;
+}
+
+/** The UTF-8 BOM that starts every message's body (RFC 5424 §6.4). */
+export const SYSLOG_BOM = Buffer.from(BOM, 'utf8');
+
+/**
+ * An RFC 5424 message's header and structured data, up to the BOM; ASCII unless the origin is
+ * not (the BOM, a two-byte character, kept out of the string makes its UTF-8 encoding cheap).
+ */
+export function syslogHeader(r: ExportRecord): string {
+  const pri = syslogPri(r.entry.kind, r.entry.severity);
+  const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${originParam(r.origin)}"]`;
+  return `<${pri}>1 ${printable(String(r.entry.time), TIMESTAMP_MAX)} ${SYSLOG_HOST} ilog - ${printable(r.entry.kind, MSGID_MAX)} ${sd} `;
+}
+
 /** One RFC 5424 message carrying `body` (an OCSF, CEF or jsonl rendering of the record). */
 export function syslogMessage(r: ExportRecord, body: string): string {
-  const pri = syslogPri(r.entry.kind, r.entry.severity);
-  const sd = `[ilog@32473 index="${r.index}" leafHash="${r.leafHash}" origin="${sdParam(r.origin)}"]`;
-  return `<${pri}>1 ${printable(String(r.entry.time), TIMESTAMP_MAX)} ${SYSLOG_HOST} ilog - ${printable(r.entry.kind, MSGID_MAX)} ${sd} ${BOM}${body}`;
+  return `${syslogHeader(r)}${BOM}${body}`;
 }
 
 /** Where exported bytes go. write() hands them to the OS at once when it can. */

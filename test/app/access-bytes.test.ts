@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { accessEntryBytes, utf8Many } from '../../src/capture/app/access-bytes.js';
 import { accessEntryFromRequest, type AccessEntryOptions } from '../../src/capture/app/access-request.js';
 import { decodeEntry, encodeEntry } from '../../src/ledger/entry.js';
+import { rng } from '../helpers/rng.js';
 
 const NOW = Date.parse('2026-11-27T09:00:00.000Z');
 const opts: AccessEntryOptions = { app: 'crm', nowMs: NOW };
@@ -15,16 +16,6 @@ function schemaPath(body: unknown, o: AccessEntryOptions): Uint8Array | undefine
   } catch {
     return undefined;
   }
-}
-
-// A small deterministic generator (mulberry32): the same cases every run.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STRINGS = ['agent7', ' padded ', '', '   ', 'é', 'naïve "quoted" \\ back', 'tab\tnew\nline', '😀 pair', '\ud800 lone', 'x'.repeat(256), 'x'.repeat(257), '\u2028sep', 'ctl\u0001', '日本語'];

@@ -173,14 +173,18 @@ function startForwarder(args: string[]): { child: ChildProcess; exited: Promise<
 
 /**
  * Stops the export three times mid-stream with `signal` (once `progress()`, the share of the
- * stream delivered, reaches 20%, 50% and 80%), then lets a last run finish; returns the stops.
+ * stream delivered, reaches 20%, 50% and 80% and the run has delivered something), then lets a
+ * last run finish; returns the stops.
  * After SIGTERM (a graceful stop: finish the batch, flush, cursor, exit 0) every run must exit 0.
  */
 async function stopThreeTimes(args: string[], progress: () => number, signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
   let stops = 0;
   for (const at of [0.2, 0.5, 0.8]) {
     const f = startForwarder(args);
-    for (let i = 0; i < 4800 && progress() < at; i++) {
+    // Stopped only once this run has delivered something: a run before it may have overshot `at`, and a
+    // SIGTERM before the CLI set its handlers (while it still starts) kills instead of stopping it.
+    const before = progress();
+    for (let i = 0; i < 4800 && (progress() < at || progress() === before); i++) {
       if (f.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -202,10 +206,10 @@ async function stopThreeTimes(args: string[], progress: () => number, signal: 'S
  * order kept, each restart repeating less than one batch; so a receiver that drops any index at
  * or below the highest it stored gets every record exactly once, in order.
  */
-async function syslogKillAndResume(receiver: Receiver, url: string, extra: string[], signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+async function syslogKillAndResume(receiver: Receiver, url: string, extra: string[], signal: 'SIGTERM' | 'SIGKILL', format: 'jsonl' | 'ocsf' | 'cef'): Promise<void> {
   const cursor = join(dir, `syslog-${url.slice(0, 3)}-${signal}.cursor`);
   const total = entryBytes.length;
-  const stops = await stopThreeTimes(['--format', 'jsonl', '--syslog', url, '--cursor', cursor, '--batch', '200', ...extra], () => receiver.messages.length / total, signal);
+  const stops = await stopThreeTimes(['--format', format, '--syslog', url, '--cursor', cursor, '--batch', '200', ...extra], () => receiver.messages.length / total, signal);
   await new Promise((r) => setTimeout(r, 200)); // the last bytes cross loopback
   const got = receiver.indexes();
   const all = Array.from({ length: total }, (_, i) => i);
@@ -227,9 +231,12 @@ async function syslogKillAndResume(receiver: Receiver, url: string, extra: strin
     expect(restarts).toBeLessThanOrEqual(stops);
     expect(deduped).toEqual(all);
   }
-  // Each message's body is the jsonl record of that index.
+  // Each message's body is the record of that index in the format asked for.
   const m = receiver.messages[7]!;
-  expect(JSON.parse(m.slice(m.indexOf('\uFEFF') + 1))).toMatchObject({ index: 7, leafHash: leafHex(entryBytes[7]!) });
+  const body = m.slice(m.indexOf('\uFEFF') + 1);
+  if (format === 'jsonl') expect(JSON.parse(body)).toMatchObject({ index: 7, leafHash: leafHex(entryBytes[7]!) });
+  if (format === 'ocsf') expect(JSON.parse(body)).toMatchObject({ metadata: { sequence: 7, uid: leafHex(entryBytes[7]!) }, unmapped: { ilog: { entry: JSON.parse(entryBytes[7]!.toString('utf8')) } } });
+  if (format === 'cef') expect(body).toContain(`cs1Label=logIndex cs1=7 cs2Label=leafHash cs2=${leafHex(entryBytes[7]!)}`);
 }
 
 describe('export to a file (--out) with a cursor', () => {
@@ -251,27 +258,27 @@ describe('export to a file (--out) with a cursor', () => {
 });
 
 describe('syslog forwarder', () => {
-  it('TCP: stopped (SIGTERM) three times mid-stream and restarted, every record arrives exactly once, in order', async () => {
+  it('TCP, jsonl: stopped (SIGTERM) three times mid-stream and restarted, every record arrives exactly once, in order', async () => {
     const receiver = new Receiver();
     await receiver.listen(createServer(receiver.handle));
     try {
-      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], 'SIGTERM');
+      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], 'SIGTERM', 'jsonl');
     } finally {
       await receiver.close();
     }
   }, 1_200_000);
 
-  it('TCP: killed (SIGKILL) three times mid-stream and restarted, nothing is lost and order is kept (repeats bounded by one batch)', async () => {
+  it('TCP, OCSF: killed (SIGKILL) three times mid-stream and restarted, nothing is lost and order is kept (repeats bounded by one batch)', async () => {
     const receiver = new Receiver();
     await receiver.listen(createServer(receiver.handle));
     try {
-      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], 'SIGKILL');
+      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], 'SIGKILL', 'ocsf');
     } finally {
       await receiver.close();
     }
   }, 1_200_000);
 
-  it('TLS (RFC 5425): killed mid-stream and restarted, nothing is lost and order is kept (repeats bounded by one batch)', async () => {
+  it('TLS (RFC 5425), CEF: killed mid-stream and restarted, nothing is lost and order is kept (repeats bounded by one batch)', async () => {
     const certDir = mkdtempSync(join(tmpdir(), 'ilog-syslog-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
     const receiver = new Receiver();
@@ -281,7 +288,7 @@ describe('syslog forwarder', () => {
       const untrusted = startForwarder(['--format', 'jsonl', '--syslog', `tls://127.0.0.1:${receiver.port}`]);
       expect(await untrusted.exited).toBe(1);
       expect(untrusted.stderr()).toContain('SYSLOG_UNAVAILABLE');
-      await syslogKillAndResume(receiver, `tls://127.0.0.1:${receiver.port}`, ['--ca', join(certDir, 'cert.pem')], 'SIGKILL');
+      await syslogKillAndResume(receiver, `tls://127.0.0.1:${receiver.port}`, ['--ca', join(certDir, 'cert.pem')], 'SIGKILL', 'cef');
     } finally {
       await receiver.close();
       rmSync(certDir, { recursive: true, force: true });
