@@ -134,7 +134,8 @@ export class Integrator {
     const storage = this.#storage;
     const stats = this.#stats;
     const t0 = performance.now();
-    const tree = await storage.treeState();
+    // Both at once: on a network store each read waits for a round trip and a turn of the event loop.
+    const [tree, sequenced] = await Promise.all([storage.treeState(), storage.size()]);
     const moved = this.#lastSeen !== undefined && tree.size !== this.#lastSeen;
     this.#lastSeen = tree.size;
     if (yieldToOthers && !(this.#lease ? await this.#lease.hold() : !moved)) {
@@ -143,7 +144,6 @@ export class Integrator {
       stats.readMs += performance.now() - t0;
       return tree;
     }
-    const sequenced = await storage.size();
     if (tree.size >= sequenced) return (stats.readMs += performance.now() - t0), tree;
     if (this.#builder?.size !== tree.size) this.#builder = await this.#openBuilder(tree.size);
     const builder = this.#builder;
