@@ -12,7 +12,7 @@
 // integrator that finds the tree moved by another since its last look leaves
 // the step to that one (yield), and steps again once the tree stands still.
 
-import { leafHashes } from '../ledger/hash.js';
+import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
 import { TileBuilder } from '../ledger/tile-builder.js';
 import { partialTiles } from '../ledger/tiles.js';
 import type { LogReader } from '../storage/log-reader.js';
@@ -25,7 +25,7 @@ export interface IntegratorOptions {
 }
 
 /** The reads an integrator makes (LogReader's; a synchronous LogStorage is wrapped). */
-export type IntegratorReader = Pick<LogReader, 'treeState' | 'size' | 'readEntries' | 'readTile'>;
+export type IntegratorReader = Pick<LogReader, 'treeState' | 'size' | 'readEntries' | 'readTile' | 'readLeafHashes'>;
 
 /** Who integrates in the background among several writers (storage/postgres/integration-lease.ts). */
 export interface IntegratorLease {
@@ -102,24 +102,30 @@ export class Integrator {
   }
 
   /**
-   * Entries [from, to): from memory when offered batches cover them all, else read from
-   * storage in one read (fewer than asked only if storage returns fewer). One read of the
-   * whole step, not one per other writer's run: with 4 writers a step met ~6 runs, and each
-   * read waited for a turn of a busy event loop (≈ 500 ms of reads per step, bench:storage).
+   * Leaf hashes of entries [from, to): hashed from memory where offered batches cover them
+   * from `from` on; the rest of the step, from the first other writer's entry, in one read:
+   * hashes computed by the store where it can (readLeafHashes), else its entries hashed
+   * here. One read of the rest of the step, not one per other writer's run: with 4 writers
+   * a step met ~6 runs, and each read waited for a turn of a busy event loop. Fewer than
+   * asked only if storage returns fewer.
    */
-  async #entries(from: number, to: number): Promise<Uint8Array[]> {
+  async #leafHashes(from: number, to: number): Promise<Uint8Array> {
     for (let head = this.#recent[0]; head && head.first + head.entries.length <= from; head = this.#recent[0]) this.#dropOldest();
-    const out: Uint8Array[] = [];
+    const own: Uint8Array[] = [];
     let pos = from;
     for (const b of this.#recent) {
       if (b.first > pos || pos >= to) break; // a gap: entries another process appended
       const end = Math.min(b.first + b.entries.length, to);
-      for (let i = pos; i < end; i++) out.push(b.entries[i - b.first] as Uint8Array);
+      for (let i = pos; i < end; i++) own.push(b.entries[i - b.first] as Uint8Array);
       pos = end;
     }
-    if (pos >= to) return out;
-    // Only the covered head is kept: what follows the first gap is read with the gap.
-    for (const e of await this.#storage.readEntries(pos, to)) out.push(e);
+    const hashed = leafHashes(own); // batched SIMD: ~2x leafHash in a loop
+    if (pos >= to) return hashed;
+    const storage = this.#storage;
+    const rest = storage.readLeafHashes ? await storage.readLeafHashes(pos, to) : leafHashes(await storage.readEntries(pos, to));
+    const out = new Uint8Array(hashed.byteLength + rest.byteLength);
+    out.set(hashed);
+    out.set(rest, hashed.byteLength);
     return out;
   }
 
@@ -148,16 +154,16 @@ export class Integrator {
     if (this.#builder?.size !== tree.size) this.#builder = await this.#openBuilder(tree.size);
     const builder = this.#builder;
     this.#builder = undefined; // until the step is stored, the builder is ahead of storage
-    const entries = await this.#entries(tree.size, Math.min(sequenced, tree.size + this.#maxStep));
+    const hashes = await this.#leafHashes(tree.size, Math.min(sequenced, tree.size + this.#maxStep));
     const t1 = performance.now();
-    const update = builder.append(leafHashes(entries)); // batched SIMD: ~2x leafHash in a loop
+    const update = builder.append(hashes);
     const next: TreeState = { size: update.size, root: update.root };
     const t2 = performance.now();
     const stored = await this.#writer.integrate({ fromSize: tree.size, tree: next, tiles: update.tiles });
     stats.readMs += t1 - t0;
     stats.hashMs += t2 - t1;
     stats.writeMs += performance.now() - t2;
-    stats.hashed += entries.length;
+    stats.hashed += hashes.byteLength / HASH_SIZE;
     if (!stored) {
       stats.conflicts++;
       const now = await storage.treeState();

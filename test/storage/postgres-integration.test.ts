@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheckpoint } from '../../src/ledger/checkpoint.js';
-import { leafHash } from '../../src/ledger/hash.js';
+import { leafHash, leafHashes } from '../../src/ledger/hash.js';
 import { verifyInclusion } from '../../src/ledger/merkle-verify.js';
 import { openNote, verifierFromKey } from '../../src/ledger/note.js';
 import { Appender } from '../../src/log/appender.js';
 import { initLog } from '../../src/log/appender-init.js';
 import { readLogVkey } from '../../src/log/appender-files.js';
 import { MemoryTree } from '../../src/ledger/memory-tree.js';
+import { PostgresLogStore } from '../../src/storage/postgres/postgres-store.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 
 const skip = skipWithoutPg();
@@ -78,6 +79,14 @@ describe.skipIf(skip)('integration with four writers on one PostgreSQL store', (
       const size = rest[0]!.storage.size();
       expect(size).toBe(1 + 1200 + 900); // genesis, then every append once: no index twice, no gap
       expect(rest[0]!.storage.integratedSize()).toBe(size);
+      // The leaf hashes PostgreSQL computes for integrators are those of the stored entries.
+      const pg = await PostgresLogStore.open(store);
+      try {
+        expect(Buffer.from(await pg.readLeafHashes(7, size))).toEqual(Buffer.from(leafHashes(rest[0]!.storage.readEntries(7, size))));
+        expect((await pg.readLeafHashes(size, size + 5)).byteLength).toBe(0);
+      } finally {
+        await pg.close();
+      }
     } finally {
       for (const a of writers) await a.close();
     }
