@@ -22,6 +22,13 @@ import type { StorageWriter } from './appender-writer.js';
 export interface IntegratorOptions {
   /** Entries hashed per step (default 8,192): bounds memory and how long one step holds the thread. */
   maxStepEntries?: number;
+  /**
+   * With a lease: a writer that does not hold it integrates anyway once the tree has stood
+   * still this long with entries waiting (ms, default 2,000): a holder whose process is alive
+   * but not integrating (a stalled event loop, a lease connection that died unnoticed) only
+   * delays integration, never stops it. Safe: the compare-and-swap decides.
+   */
+  leaseStallMs?: number;
 }
 
 /** The reads an integrator makes (LogReader's; a synchronous LogStorage is wrapped). */
@@ -65,11 +72,17 @@ export class Integrator {
   #recentCount = 0;
   /** The stored tree's size at this integrator's last look (undefined before the first). */
   #lastSeen: number | undefined;
+  /** When the stored tree was last seen to change (or first seen). */
+  #lastMoveAt = 0;
+  /** Since when entries have been seen waiting (undefined: caught up at the last look). */
+  #behindSince: number | undefined;
   readonly #lease: IntegratorLease | undefined;
+  readonly #stallMs: number;
 
   /** Reads through `storage` (or `reader`, asynchronous), writes through `writer` (same log). One step at a time. */
   constructor(storage: LogStorage, writer: StorageWriter, opts: IntegratorOptions = {}, io: { reader?: IntegratorReader; lease?: IntegratorLease } = {}) {
     this.#lease = io.lease;
+    this.#stallMs = opts.leaseStallMs ?? 2000;
     this.#storage = io.reader ?? {
       treeState: async () => storage.treeState(),
       size: async () => storage.size(),
@@ -143,8 +156,9 @@ export class Integrator {
     // Both at once: on a network store each read waits for a round trip and a turn of the event loop.
     const [tree, sequenced] = await Promise.all([storage.treeState(), storage.size()]);
     const moved = this.#lastSeen !== undefined && tree.size !== this.#lastSeen;
+    if (this.#lastSeen === undefined || moved) this.#lastMoveAt = performance.now();
     this.#lastSeen = tree.size;
-    if (yieldToOthers && !(this.#lease ? await this.#lease.hold() : !moved)) {
+    if (yieldToOthers && !(await this.#myTurn(moved, tree.size < sequenced))) {
       // Another integrator is at work: it will store this step too. Look again next time.
       stats.yielded++;
       stats.readMs += performance.now() - t0;
@@ -173,7 +187,18 @@ export class Integrator {
     stats.steps++;
     this.#builder = builder;
     this.#lastSeen = next.size;
+    this.#lastMoveAt = performance.now();
+    this.#behindSince = undefined;
     return next;
+  }
+
+  /** Background steps: the lease holder's; without a lease, whoever finds the tree where it last saw it; anyone once the tree has stalled. */
+  async #myTurn(moved: boolean, behind: boolean): Promise<boolean> {
+    const now = performance.now();
+    this.#behindSince = behind ? (this.#behindSince ?? now) : undefined;
+    if (!this.#lease) return !moved;
+    if (await this.#lease.hold()) return true;
+    return this.#behindSince !== undefined && now - Math.max(this.#lastMoveAt, this.#behindSince) >= this.#stallMs;
   }
 
   /** The right edge of the stored tree of `size`: its partial tiles, read before building (reads may be asynchronous). */

@@ -7,7 +7,10 @@
 // work: safety stays with integrate()'s compare-and-swap, so two holders (a
 // connection that died without the holder noticing) cost a lost step, never a
 // fork. PostgreSQL frees the lock the moment the holder's session ends, and the
-// next writer to ask takes it (each asks on its poll, every 100 ms).
+// next writer to ask takes it (each asks on its poll, every 100 ms). A holder
+// that is alive but not integrating (stalled, or its lease connection died
+// unnoticed) only delays: the others integrate once the tree has stood still
+// with entries waiting for `leaseStallMs` (integrator.ts, default 2 s).
 import pg from 'pg';
 import { parseStoreUrl } from './postgres-store.js';
 
