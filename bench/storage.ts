@@ -73,6 +73,7 @@ async function appendLoad(backend: string, dir: string, writers: number, store?:
   const appenders = await Promise.all(Array.from({ length: writers }, () => Appender.open(dir, store ? { store } : {})));
   const storage = appenders[0]!.storage;
   const latencies: number[] = [];
+  const byWriter: number[][] = appenders.map(() => []);
   let done = 0;
   const tree0 = storage.integratedSize();
   const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -84,7 +85,7 @@ async function appendLoad(backend: string, dir: string, writers: number, store?:
     for (let i = c; performance.now() < end; i += CONCURRENCY) {
       const t = performance.now();
       const index = await a.append(entry(w, i));
-      if (done++ % 200 === 0) void a.awaitIntegrated(index).then(() => latencies.push(performance.now() - t), () => {});
+      if (done++ % 200 === 0) void a.awaitIntegrated(index).then(() => (latencies.push(performance.now() - t), byWriter[w]!.push(performance.now() - t)), () => {});
     }
   })));
   const cpu = process.cpuUsage(cpu0);
@@ -101,7 +102,8 @@ async function appendLoad(backend: string, dir: string, writers: number, store?:
   print({
     bench: 'append', backend, writers, appendsPerSec: Math.round(done / SECONDS), integratedPerSec: Math.round(integrated / runSeconds), backlogAtEnd: backlog,
     appendToIntegratedP99Ms: p99(latencies), samples: latencies.length, cpuUsPerAppend: Math.round(((cpu.user + cpu.system) / done) * 10) / 10,
-    eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e5) / 10, integration: phases, perWriter: appenders.map((a) => summary(a.stats().integration)),
+    eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e5) / 10, integration: phases,
+    perWriter: appenders.map((a, w) => ({ ...summary(a.stats().integration), appendToIntegratedP99Ms: p99(byWriter[w]!) })),
   });
 }
 
