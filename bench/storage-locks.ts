@@ -24,6 +24,18 @@ export interface LockReach {
   fromSigned: number[];
 }
 
+/** Waits at most WAIT_MS for one step of a repetition; a step that does not come fails the bench with what it waited for. */
+const WAIT_MS = 10_000;
+async function bounded<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`lock-reach: waited ${WAIT_MS} ms for ${what}`)), WAIT_MS)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function lockReach(cluster: PgCluster, tmp: string, proxies: number, locks: number): Promise<LockReach> {
   requireBuild();
   const store = `${cluster.url}?schema=locks`;
@@ -51,24 +63,24 @@ export async function lockReach(cluster: PgCluster, tmp: string, proxies: number
     const origin = readLogConfig(dir).origin;
     const out: LockReach = { fromAppend: [], fromSigned: [] };
     for (const person of persons) {
-      const ended = await Promise.all(
+      // Each session's end as a value in a box: an async function that returned the promise
+      // itself would hand Promise.all the session's end to wait for, before any lock (the
+      // hang of 14:00 UTC, 2026-12-07: every session open, the lock never appended).
+      const sessions = await Promise.all(
         daemons.map(async (d) => {
           const u = new URL(d.url!.replace(/^[a-z]+:/, 'http:'));
           const c = new pg.Client({ host: '127.0.0.1', port: Number(u.port), user: person, password: `pw-${person}`, database: 'postgres', options: '-c ilog.purpose=BENCH' });
           clients.push(c);
-          await c.connect();
-          await c.query('SELECT 1');
-          return new Promise<number>((resolve) => {
-            c.on('error', () => resolve(performance.now()));
-            c.on('end', () => resolve(performance.now()));
-          });
+          await bounded(c.connect().then(() => c.query('SELECT 1')), `${person}'s session through ${d.name}`);
+          return { ended: new Promise<number>((resolve) => (c.on('error', () => resolve(performance.now())), c.on('end', () => resolve(performance.now())))) };
         }),
       );
       const t0 = performance.now();
-      await appender.append(buildLock(origin, person, 'bench', admin, Date.now()));
-      await appender.checkpoint();
+      await bounded(appender.append(buildLock(origin, person, 'bench', admin, Date.now())), `the lock on ${person} appended`);
+      await bounded(appender.checkpoint(), `a checkpoint over the lock on ${person}`);
       const signed = performance.now();
-      const last = Math.max(...(await Promise.all(ended)));
+      const ends = await Promise.all(sessions.map((s, k) => bounded(s.ended, `${person}'s session ended by proxy-${k}`)));
+      const last = Math.max(...ends);
       out.fromAppend.push(last - t0);
       out.fromSigned.push(Math.max(0, last - signed));
     }

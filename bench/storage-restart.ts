@@ -6,7 +6,9 @@
 // first start replays from entry 0 and saves the snapshots, the second starts
 // from them. A log of a few entries, started the same way, is the anchor.
 import { join } from 'node:path';
+import { accessEntryFromRequest } from '../src/capture/app/access-request.js';
 import { formatCheckpoint } from '../src/ledger/checkpoint.js';
+import { encodeEntry } from '../src/ledger/entry.js';
 import { leafHashes } from '../src/ledger/hash.js';
 import { signNote } from '../src/ledger/note.js';
 import { TileBuilder } from '../src/ledger/tile-builder.js';
@@ -14,8 +16,12 @@ import { readLogConfig, readLogSigner } from '../src/log/appender-files.js';
 import { SqliteLogStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { Daemon, ilog, requireBuild } from './ilog-process.js';
 
-const access = (i: number): Uint8Array =>
-  Buffer.from(JSON.stringify({ v: 1, kind: 'access', time: '2026-12-07T00:00:00.000Z', source: 'app:bench', person: `person${i % 5000}`, action: 'view', record: `r${i}` }));
+// A valid access entry (what POST /v1/access logs), canonical bytes made once; each entry
+// differs only in its person (5,000) and record (100,000), so the detector has people to learn.
+const TEMPLATE = Buffer.from(
+  encodeEntry(accessEntryFromRequest({ actor: 'PERSON', action: 'view', resource: { type: 'customer', id: 'RECORD' }, purpose: 'support', rows: 1, role: 'support' }, { app: 'bench', nowMs: Date.parse('2026-12-07T00:00:00.000Z') })),
+).toString();
+const access = (i: number): Uint8Array => Buffer.from(TEMPLATE.replace('PERSON', `person${i % 5000}`).replace('RECORD', `c${i % 100_000}`));
 
 /** Appends access entries up to `n` in all, integrates them and signs a checkpoint over the whole log. */
 export function bulkBuild(dir: string, n: number): void {

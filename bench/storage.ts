@@ -5,9 +5,9 @@
 // append: durable appends/s and append → integrated p99 through Appender on SQLite
 //    and on PostgreSQL (a throw-away PostgreSQL 15 cluster, fsync on), with 1
 //    and 4 writers (4 Appenders, each its own connection/writer, on one store);
-// restart: restart at N entries: replaying the proxy's person directory and governance's
-//    policy from entry 0 against starting from their signed snapshots
-//    (src/log/state-snapshot.ts);
+// restart: restart at N entries: replaying the proxy's person directory, governance's
+//    policy, and the alert book with the detector from entry 0 against starting from their
+//    signed snapshots (src/log/state-snapshot.ts; bench/storage-alerting.ts);
 // failover: two `ilog serve` on one PostgreSQL store, kill -9 of the lease holder →
 //    the standby serving (bench/storage-failover.ts);
 // locks: a lock reaching every one of --proxies `ilog proxy` on one PostgreSQL store
@@ -19,6 +19,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ReplayedDirectory, VerifierStore } from '../src/capture/directory.js';
 import { GovernanceView } from '../src/governance/view.js';
@@ -33,6 +34,7 @@ import { startPgCluster, type PgCluster } from '../test/helpers/pg-cluster.js';
 import { failover } from './storage-failover.js';
 import { lockReach } from './storage-locks.js';
 import { bulkBuild, processRestart, restartDir } from './storage-restart.js';
+import { alertingRestart } from './storage-alerting.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,24 +64,47 @@ const quantile = (xs: number[], q: number): number => {
 const p99 = (xs: number[]): number => quantile(xs, 0.99);
 const entry = (w: number, i: number): object => ({ v: 1, kind: 'access', time: '2026-12-07T00:00:00.000Z', source: 'app:bench', person: `w${w}-${i}`, action: 'view' });
 
-/** Appends from `writers` Appenders for SECONDS, CONCURRENCY callers each; samples append → integrated. */
+/**
+ * Appends from `writers` Appenders for SECONDS, CONCURRENCY callers each; samples append → integrated.
+ * Also the integration rate over the run (the tree's growth) and the backlog left at its end (sequenced,
+ * not yet integrated): appends/s above the integrated rate only grow the backlog.
+ */
 async function appendLoad(backend: string, dir: string, writers: number, store?: string): Promise<void> {
   const appenders = await Promise.all(Array.from({ length: writers }, () => Appender.open(dir, store ? { store } : {})));
+  const storage = appenders[0]!.storage;
   const latencies: number[] = [];
+  const byWriter: number[][] = appenders.map(() => []);
   let done = 0;
+  const tree0 = storage.integratedSize();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const cpu0 = process.cpuUsage();
-  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  const end = t0 + SECONDS * 1000;
   await Promise.all(appenders.flatMap((a, w) => Array.from({ length: CONCURRENCY }, async (_, c) => {
     for (let i = c; performance.now() < end; i += CONCURRENCY) {
       const t = performance.now();
       const index = await a.append(entry(w, i));
-      if (done++ % 200 === 0) void a.awaitIntegrated(index).then(() => latencies.push(performance.now() - t), () => {});
+      if (done++ % 200 === 0) void a.awaitIntegrated(index).then(() => (latencies.push(performance.now() - t), byWriter[w]!.push(performance.now() - t)), () => {});
     }
   })));
   const cpu = process.cpuUsage(cpu0);
+  lag.disable();
+  const runSeconds = (performance.now() - t0) / 1000;
+  const integrated = storage.integratedSize() - tree0;
+  const backlog = storage.size() - storage.integratedSize();
   await new Promise((r) => setTimeout(r, 1500)); // let the last sampled entries integrate
+  const summary = (i: object): Record<string, number> => Object.fromEntries(Object.entries(i as Record<string, number>).map(([k, v]) => [k, Math.round(v)]));
+  const phases: Record<string, number> = {};
+  for (const a of appenders) for (const [k, v] of Object.entries(a.stats().integration)) phases[k] = (phases[k] ?? 0) + v;
+  for (const k of ['readMs', 'hashMs', 'writeMs']) phases[k] = Math.round(phases[k]!);
   for (const a of appenders) await a.close();
-  print({ bench: 'append', backend, writers, appendsPerSec: Math.round(done / SECONDS), appendToIntegratedP99Ms: p99(latencies), samples: latencies.length, cpuUsPerAppend: Math.round(((cpu.user + cpu.system) / done) * 10) / 10 });
+  print({
+    bench: 'append', backend, writers, appendsPerSec: Math.round(done / SECONDS), integratedPerSec: Math.round(integrated / runSeconds), backlogAtEnd: backlog,
+    appendToIntegratedP99Ms: p99(latencies), samples: latencies.length, cpuUsPerAppend: Math.round(((cpu.user + cpu.system) / done) * 10) / 10,
+    eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e5) / 10, integration: phases,
+    perWriter: appenders.map((a, w) => ({ ...summary(a.stats().integration), appendToIntegratedP99Ms: p99(byWriter[w]!) })),
+  });
 }
 
 /** A log of n access entries, integrated and signed. */
@@ -111,6 +136,8 @@ async function restart(n: number): Promise<void> {
     };
     const govCold = open();
     print({ bench: 'restart', component: 'governance (GovernanceView.open)', entries: n, fromZeroMs: govCold, fromSnapshotMs: open() });
+    const a = await alertingRestart(dir, n);
+    print({ bench: 'restart', component: 'alert book and detector (startAlerting → log judged and read)', entries: n, fromZeroMs: a.fromZero.ms, fromZeroCpuMs: a.fromZero.cpuMs, fromSnapshotMs: a.fromSnapshots.ms, fromSnapshotCpuMs: a.fromSnapshots.cpuMs, pipelineFrom: a.fromSnapshots.pipelineFrom });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -157,7 +184,11 @@ try {
   if (!args['skip-pg'] && parts.has('locks')) {
     await withCluster(async (cluster) => {
       const proxies = Number(args.proxies);
-      const r = await lockReach(cluster, tmp, proxies, Number(args.locks));
+      const r = await lockReach(cluster, tmp, proxies, Number(args.locks)).catch((e: unknown) => {
+        print({ bench: 'lock-reach', proxies, failed: e instanceof Error ? e.message : String(e) });
+        return undefined;
+      });
+      if (!r) return;
       const sum = (xs: number[]) => ({ p50Ms: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99), maxMs: Math.round(Math.max(...xs)) });
       print({ bench: 'lock-reach', what: `lock appended → its sessions ended at every one of ${proxies} ilog proxy on one PostgreSQL store`, proxies, locks: r.fromAppend.length, ...sum(r.fromAppend) });
       print({ bench: 'lock-reach', what: 'checkpoint over the lock stored → sessions ended at every proxy', proxies, locks: r.fromSigned.length, ...sum(r.fromSigned) });

@@ -5,6 +5,7 @@
 
 import { parseCheckpoint, formatCheckpoint } from '../ledger/checkpoint.js';
 import { parseNote, signNote, type Signer } from '../ledger/note.js';
+import { asyncReader, type LogReader } from '../storage/log-reader.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import type { StorageWriter } from './appender-writer.js';
 
@@ -16,9 +17,12 @@ export class Checkpointer {
   #latest: StoredCheckpoint | undefined;
   #signed = 0;
 
-  /** Reads through `storage`, stores through `writer` (same log). */
-  constructor(storage: LogStorage, writer: StorageWriter, signer: Signer, origin: string) {
+  readonly #reader: Pick<LogReader, 'treeState' | 'latestCheckpoint'>;
+
+  /** Reads through `storage` (after the first look, through `reader` when given: asynchronous), stores through `writer` (same log). */
+  constructor(storage: LogStorage, writer: StorageWriter, signer: Signer, origin: string, reader: Pick<LogReader, 'treeState' | 'latestCheckpoint'> = asyncReader(storage)) {
     this.#storage = storage;
+    this.#reader = reader;
     this.#writer = writer;
     this.#signer = signer;
     this.#origin = origin;
@@ -41,7 +45,7 @@ export class Checkpointer {
    * when `evenEmpty` is false).
    */
   async checkpoint(evenEmpty = false): Promise<StoredCheckpoint | undefined> {
-    const tree = this.#storage.treeState();
+    const tree = await this.#reader.treeState();
     const latest = this.#latest;
     if (latest && latest.size >= tree.size) return latest;
     if (!latest && tree.size === 0 && !evenEmpty) return undefined;
@@ -50,14 +54,16 @@ export class Checkpointer {
       this.#signed++;
       this.#latest = { size: tree.size, note };
     } else {
-      this.#latest = this.#loadLatest(); // someone else stored this size or a larger one
+      this.#latest = parseLatest(await this.#reader.latestCheckpoint()); // someone else stored this size or a larger one
     }
     return this.#latest;
   }
 
   #loadLatest(): StoredCheckpoint | undefined {
-    const note = this.#storage.latestCheckpoint();
-    if (note === undefined) return undefined;
-    return { size: parseCheckpoint(parseNote(note).text).size, note };
+    return parseLatest(this.#storage.latestCheckpoint());
   }
+}
+
+function parseLatest(note: string | undefined): StoredCheckpoint | undefined {
+  return note === undefined ? undefined : { size: parseCheckpoint(parseNote(note).text).size, note };
 }

@@ -25,6 +25,12 @@ export interface LogReader {
   treeState(): Promise<TreeState>;
   /** Entries [from, min(to, size())), in order, at most `limit` (default 65,536). BAD_RANGE on bad bounds. */
   readEntries(from: number, to: number, limit?: number): Promise<Uint8Array[]>;
+  /**
+   * Optional: the RFC 6962 leaf hashes of entries [from, min(to, size())), at most `limit`, 32
+   * bytes each, concatenated; computed by the store (PostgreSQL), so an integrator need not
+   * fetch entries to hash them. MUST equal leafHashes(readEntries(from, to, limit)).
+   */
+  readLeafHashes?(from: number, to: number, limit?: number): Promise<Uint8Array>;
   /** Hash tile (level, index) of `width` (default 256), or undefined if not integrated that far. */
   readTile(level: number, index: number, width?: number): Promise<Uint8Array | undefined>;
   /** Entry bundle `index` of `width` (default 256), tlog-tiles encoding, or undefined unless integrated. */

@@ -7,13 +7,27 @@
 // is what keeps proofs well under a millisecond once tiles are cached.
 
 import { IlogError } from '../ledger/errors.js';
+import { HASH_SIZE } from '../ledger/hash.js';
 import type { NodeReader } from '../ledger/merkle.js';
 import type { TileReader } from '../ledger/tile-builder.js';
 import { TileTree } from '../ledger/tile-tree.js';
 import { tileFor, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.js';
 
+/** Reads a tile asynchronously (a network store's LogReader.readTile). */
+export type AsyncTileReader = (level: number, index: number, width: number) => Promise<Uint8Array | undefined>;
+
+/** Stand-ins while collecting, one per width: building a tile's inner levels costs 255 hashes. */
+const zeroTiles = new Map<number, TileTree>();
+function zeroTile(width: number): TileTree {
+  let t = zeroTiles.get(width);
+  if (!t) zeroTiles.set(width, (t = TileTree.fromTile(new Uint8Array(width * HASH_SIZE))));
+  return t;
+}
+
 export class TileCache {
   readonly #readTile: TileReader;
+  /** While `withTiles` collects: the tiles a computation missed (it sees zero tiles meanwhile). */
+  #missing: Map<string, { level: number; index: number; width: number }> | undefined;
   readonly #capacity: number;
   /** Insertion order is recency order (Map iteration order): first key = least recently used. */
   readonly #tiles = new Map<string, TileTree>();
@@ -38,6 +52,27 @@ export class TileCache {
     return this.#tiles.size;
   }
 
+  /**
+   * Runs `fn` (proofs through nodeReader) once its tiles are cached: a first run against
+   * stand-in tiles collects the tiles it misses, they are read through `readTile` (with no
+   * thread held by a round trip), then `fn` runs for real. A tile still missing then is read
+   * synchronously, as without this.
+   */
+  async withTiles<T>(fn: () => T, readTile: AsyncTileReader): Promise<T> {
+    const missing = new Map<string, { level: number; index: number; width: number }>();
+    this.#missing = missing;
+    try {
+      fn();
+    } catch {
+      // A stand-in tile can make a computation fail; the real run below decides.
+    } finally {
+      this.#missing = undefined;
+    }
+    const read = await Promise.all([...missing.values()].map(async (t) => ({ ...t, data: await readTile(t.level, t.index, t.width) })));
+    for (const t of read) if (t.data !== undefined && t.data.byteLength === t.width * HASH_SIZE) this.#put(`${t.level}/${t.index}`, TileTree.fromTile(t.data));
+    return fn();
+  }
+
   // A partial tile is cached at the widest width seen: narrower trees read the
   // same nodes from it (each width is a prefix of the next).
   #tile(level: number, index: number, width: number): TileTree {
@@ -48,12 +83,25 @@ export class TileCache {
       this.#tiles.set(key, hit);
       return hit;
     }
+    if (this.#missing) {
+      // Collecting: note the tile and answer from zeros (never cached as the tile).
+      this.#missing.set(key, { level, index, width });
+      if (hit) this.#tiles.set(key, hit);
+      return zeroTile(width);
+    }
     const data = this.#readTile(level, index, width);
     if (data === undefined) throw new IlogError('TILE_MISSING', 'a tile this proof needs is not stored; is the tree integrated to this size?', { level, index, width });
     const tree = TileTree.fromTile(data);
     if (tree.width !== width) throw new IlogError('BAD_TILE', 'stored tile has the wrong width', { level, index, width, found: tree.width });
+    this.#put(key, tree);
+    return tree;
+  }
+
+  #put(key: string, tree: TileTree): void {
+    const had = this.#tiles.get(key);
+    if (had && had.width > tree.width) return;
+    this.#tiles.delete(key);
     this.#tiles.set(key, tree);
     if (this.#tiles.size > this.#capacity) this.#tiles.delete(this.#tiles.keys().next().value as string);
-    return tree;
   }
 }

@@ -43,6 +43,26 @@ describe('TileCache', () => {
     expect(cache.size).toBeLessThanOrEqual(2);
   });
 
+  it('withTiles reads the tiles a computation needs through the asynchronous reader first, then computes the same proofs', async () => {
+    let syncReads = 0;
+    const asyncReads: string[] = [];
+    const cache = new TileCache((l, i, w) => (syncReads++, storage.readTile(l, i, w)));
+    const readAsync = async (l: number, i: number, w: number): Promise<Uint8Array | undefined> => (asyncReads.push(`${l}/${i}/${w}`), storage.readTile(l, i, w));
+    for (const size of [257, 65_537, n]) {
+      const indexes = [0, Math.floor(size / 3), Math.floor(size / 2), size - 1];
+      const proofs = await cache.withTiles(() => indexes.map((index) => inclusionProof(index, size, cache.nodeReader(size))), readAsync);
+      expect(proofs.map(hex)).toEqual(indexes.map((index) => hex(inclusionProof(index, size, oracle.nodes))));
+    }
+    expect(asyncReads.length).toBeGreaterThan(0);
+    expect(new Set(asyncReads).size).toBe(asyncReads.length); // each missing tile read once
+    expect(syncReads).toBe(0);
+    // A tile the asynchronous reader cannot give is still read synchronously: the result is never wrong.
+    const fallback = new TileCache((l, i, w) => (syncReads++, storage.readTile(l, i, w)));
+    const proof = await fallback.withTiles(() => inclusionProof(5, n, fallback.nodeReader(n)), async () => undefined);
+    expect(hex(proof)).toEqual(hex(inclusionProof(5, n, oracle.nodes)));
+    expect(syncReads).toBeGreaterThan(0);
+  });
+
   it('reports a tile that is not stored', () => {
     const cache = new TileCache(() => undefined);
     expect(() => inclusionProof(0, 10, cache.nodeReader(10))).toThrow(expect.objectContaining({ code: 'TILE_MISSING' }));

@@ -158,8 +158,37 @@ export class PostgresLogStore implements LogStore {
     checkIndex(to, 'to');
     checkIndex(limit, 'limit');
     if (to <= from || limit === 0) return [];
-    const rows = await this.#q<{ data: Buffer }>(`SELECT data FROM ${this.#s}.entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3`, [from, to, limit]);
-    return rows.map((r) => r.data);
+    // One row whatever the range: the entries as one bytea (one native hex decode) and their
+    // lengths, cut apart here. A row per entry cost a parse and an object per entry on the
+    // reading thread, and an integrator reads back every other writer's entries.
+    const row = (await this.#q<{ data: Buffer | null; lens: number[] | null }>(
+      `SELECT string_agg(data, ''::bytea ORDER BY idx) AS data, array_agg(length(data) ORDER BY idx) AS lens
+       FROM (SELECT idx, data FROM ${this.#s}.entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3) e`,
+      [from, to, limit],
+    ))[0];
+    if (!row?.data || !row.lens) return [];
+    const out: Uint8Array[] = [];
+    let off = 0;
+    for (const len of row.lens) out.push(row.data.subarray(off, (off += len)));
+    return out;
+  }
+
+  /**
+   * LogReader.readLeafHashes: the RFC 6962 leaf hashes of entries [from, min(to, size())),
+   * computed by PostgreSQL (`sha256(0x00 || data)`): an integrator reading back other writers'
+   * entries takes 32 bytes per entry instead of the entry (as hex text, twice its size).
+   */
+  async readLeafHashes(from: number, to: number, limit = DEFAULT_READ_LIMIT): Promise<Uint8Array> {
+    checkIndex(from, 'from');
+    checkIndex(to, 'to');
+    checkIndex(limit, 'limit');
+    if (to <= from || limit === 0) return new Uint8Array(0);
+    const row = (await this.#q<{ h: Buffer | null }>(
+      `SELECT string_agg(sha256('\\x00'::bytea || data), ''::bytea ORDER BY idx) AS h
+       FROM (SELECT idx, data FROM ${this.#s}.entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3) e`,
+      [from, to, limit],
+    ))[0];
+    return row?.h ?? new Uint8Array(0);
   }
 
   async treeState(): Promise<TreeState> {
@@ -170,32 +199,70 @@ export class PostgresLogStore implements LogStore {
 
   async integrate(step: Integration): Promise<boolean> {
     checkIntegration(step);
+    const seen = new Set<string>();
+    for (const t of step.tiles) {
+      const key = `${t.level}/${t.index}`;
+      if (seen.has(key)) throw new IlogError('INTEGRATION_CONFLICT', 'an integration writes one tile twice', { level: t.level, index: t.index });
+      seen.add(key);
+    }
+    const edge = partialTiles(step.tree.size);
+    // Three round trips whatever the step's size (BEGIN, the locked compare, then the checks and
+    // writes as one statement; COMMIT), where one query per tile took ~2 per tile: with four
+    // writers each round trip waited for a busy event loop while the tree row stayed locked,
+    // and integration ran at 744 entries/s against 18,883 appends/s (bench:storage, load 10).
     return this.#tx(async (c) => {
-      await c.query('SET LOCAL synchronous_commit = off');
-      const size = Number((await c.query(`SELECT size FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`)).rows[0]?.size);
+      const size = Number((await c.query(`SELECT size, set_config('synchronous_commit', 'off', true) FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`)).rows[0]?.size);
       if (size !== step.fromSize) return false;
-      const sequenced = Number((await c.query(`SELECT next FROM ${this.#s}.head WHERE id = 1`)).rows[0]?.next);
+      // After the lock: a new snapshot (READ COMMITTED) sees every tile a previous holder stored.
+      // The tiles travel as one binary parameter (their widths say where each is cut); nothing is
+      // written unless every check holds, and the checks' findings come back as evidence.
+      const r = (await c.query<{ next: string; bad: TileConflict[] | null; edge: TileConflict[] | null }>(
+        `WITH n AS (
+           SELECT level, idx, width, substring($4::bytea FROM (off + 1)::int FOR width * ${HASH_SIZE}) AS data
+           FROM (SELECT level, idx, width, (sum(width) OVER (ORDER BY o) - width) * ${HASH_SIZE} AS off
+                 FROM unnest($1::int[], $2::bigint[], $3::int[]) WITH ORDINALITY AS u(level, idx, width, o)) q),
+         bad AS (
+           SELECT n.level, n.idx AS index, o.width AS stored, n.width FROM n JOIN ${this.#s}.tiles o ON o.level = n.level AND o.idx = n.idx
+           WHERE o.width > n.width OR substring(n.data FROM 1 FOR o.width * ${HASH_SIZE}) <> o.data),
+         edge AS (
+           SELECT e.level, e.idx AS index, coalesce(n.width, o.width, 0) AS stored, e.width
+           FROM unnest($5::int[], $6::bigint[], $7::int[]) AS e(level, idx, width)
+           LEFT JOIN n ON n.level = e.level AND n.idx = e.idx
+           LEFT JOIN ${this.#s}.tiles o ON o.level = e.level AND o.idx = e.idx
+           WHERE coalesce(n.width, o.width, 0) <> e.width),
+         h AS (SELECT next FROM ${this.#s}.head WHERE id = 1),
+         ok AS (SELECT NOT EXISTS (SELECT 1 FROM bad) AND NOT EXISTS (SELECT 1 FROM edge) AND $8 <= (SELECT next FROM h) AS ok),
+         up AS (
+           INSERT INTO ${this.#s}.tiles (level, idx, width, data) SELECT level, idx, width, data FROM n WHERE (SELECT ok FROM ok)
+           ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data),
+         tr AS (UPDATE ${this.#s}.tree SET size = $8, root = $9 WHERE id = 1 AND (SELECT ok FROM ok))
+         SELECT (SELECT next FROM h) AS next, (SELECT json_agg(bad) FROM bad) AS bad, (SELECT json_agg(edge) FROM edge) AS edge`,
+        [
+          `{${step.tiles.map((t) => t.level).join(',')}}`,
+          `{${step.tiles.map((t) => t.index).join(',')}}`,
+          `{${step.tiles.map((t) => t.data.byteLength / HASH_SIZE).join(',')}}`,
+          Buffer.concat(step.tiles.map((t) => asBuffer(t.data))),
+          `{${edge.map((t) => t.level).join(',')}}`,
+          `{${edge.map((t) => t.index).join(',')}}`,
+          `{${edge.map((t) => t.width).join(',')}}`,
+          step.tree.size,
+          asBuffer(step.tree.root),
+        ],
+      )).rows[0]!;
+      const sequenced = Number(r.next);
       if (step.tree.size > sequenced) {
         throw new IlogError('INTEGRATION_CONFLICT', 'cannot integrate entries that are not sequenced', { size: step.tree.size, sequenced });
       }
-      for (const t of step.tiles) {
-        const width = t.data.byteLength / HASH_SIZE;
-        const old = (await c.query<{ width: number; data: Buffer }>(`SELECT width, data FROM ${this.#s}.tiles WHERE level = $1 AND idx = $2`, [t.level, t.index])).rows[0];
-        if (old && (old.width > width || !bytesEqual(old.data, t.data.subarray(0, old.width * HASH_SIZE)))) {
-          throw new IlogError('INTEGRATION_CONFLICT', 'a tile write does not extend the stored tile; the integrator is inconsistent with storage', {
-            level: t.level, index: t.index, storedWidth: old.width, width,
-          });
-        }
-        await c.query(
-          `INSERT INTO ${this.#s}.tiles (level, idx, width, data) VALUES ($1, $2, $3, $4) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data`,
-          [t.level, t.index, width, asBuffer(t.data)],
-        );
+      if (r.bad) {
+        const t = r.bad[0]!;
+        throw new IlogError('INTEGRATION_CONFLICT', 'a tile write does not extend the stored tile; the integrator is inconsistent with storage', {
+          level: t.level, index: Number(t.index), storedWidth: t.stored, width: t.width,
+        });
       }
-      for (const ref of partialTiles(step.tree.size)) {
-        const stored = (await c.query<{ width: number }>(`SELECT width FROM ${this.#s}.tiles WHERE level = $1 AND idx = $2`, [ref.level, ref.index])).rows[0]?.width;
-        if (stored !== ref.width) throw new IlogError('INTEGRATION_CONFLICT', 'integration leaves a right-edge tile of the wrong width', { ...ref, stored: stored ?? 0 });
+      if (r.edge) {
+        const t = r.edge[0]!;
+        throw new IlogError('INTEGRATION_CONFLICT', 'integration leaves a right-edge tile of the wrong width', { level: t.level, index: Number(t.index), width: t.width, stored: t.stored });
       }
-      await c.query(`UPDATE ${this.#s}.tree SET size = $1, root = $2 WHERE id = 1`, [step.tree.size, asBuffer(step.tree.root)]);
       return true;
     });
   }
@@ -250,6 +317,14 @@ export class PostgresLogStore implements LogStore {
   async close(): Promise<void> {
     await this.#pool.end().catch(() => {});
   }
+}
+
+/** A tile the integrate checks refused: where, the width stored (or about to be), the width expected. */
+interface TileConflict {
+  level: number;
+  index: number | string;
+  stored: number;
+  width: number;
 }
 
 function asBuffer(b: Uint8Array): Buffer {
