@@ -25,6 +25,13 @@ export interface Pipeline {
   position(): number;
   /** Resolves once every entry below `index` has been judged and its findings raised. */
   reached(index: number): Promise<void>;
+  /**
+   * Whether every finding the detector has produced so far was raised (or kept as a finding):
+   * only then may the detector's state be snapshotted. Not while findings that fell due on the
+   * clock are still being raised, and never again once a raise was given up because the
+   * pipeline stopped (the next start replays from the last snapshot and raises them then).
+   */
+  settled(): boolean;
   stop(): Promise<void>;
 }
 
@@ -40,6 +47,8 @@ export function startPipeline(
   const waiters: { index: number; resolve: () => void }[] = [];
   // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
   // logged or the pipeline stops (then the next start replays this entry and raises it).
+  /** A raise was given up (the pipeline stopped first): the detector's state is past a finding nobody raised. */
+  let abandoned = false;
   const raise = async (f: Finding): Promise<void> => {
     // Below the detector's daily budget: a finding for reviewers to browse, nobody is paged.
     if (f.alert === false) return opts.onFinding?.(f);
@@ -54,14 +63,23 @@ export function startPipeline(
         await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)));
       }
     }
+    abandoned = true;
   };
   // Time passes even when nothing is logged: held look-ups fall due on the clock too.
   const clock = opts.clock ?? Date.now;
   let ticking: Promise<void> = Promise.resolve();
+  /** Ticks whose findings are being raised: the detector's state is already past them. */
+  let inTick = 0;
   const tick = detector.advance
     ? setInterval(() => {
         ticking = ticking.then(async () => {
-          for (const f of detector.advance!(clock())) await raise(f);
+          if (stopped) return;
+          inTick++;
+          try {
+            for (const f of detector.advance!(clock())) await raise(f);
+          } finally {
+            inTick--;
+          }
         });
       }, opts.tickMs ?? 1000)
     : undefined;
@@ -78,6 +96,7 @@ export function startPipeline(
   })();
   return {
     position: () => next,
+    settled: () => inTick === 0 && !abandoned,
     reached: (index) => (index <= next ? Promise.resolve() : new Promise((resolve) => waiters.push({ index, resolve }))),
     async stop() {
       stopped = true;

@@ -163,8 +163,9 @@ export function startAlerting(o: AlertingOptions): Alerting {
   });
   const { detector, from } = o.detector ? { detector: o.detector, from: 0 } : restoredDetector(o.dir, o.storage, readDetectorConfig(o.dir));
   // The detector's state after exactly the entries [0, next), sealed at a signed checkpoint of that size.
+  // Only while every finding produced so far was raised (Pipeline.settled): a snapshot past an unraised finding would lose it.
   const snapshotDetector = (next: number, now = false): void => {
-    if (!schedules || !(detector instanceof Detector)) return;
+    if (!schedules || !(detector instanceof Detector) || !pipeline.settled()) return;
     if (now) schedules.detector.now();
     if (schedules.detector.due(next) === next) schedules.detector.take(next, detector.snapshot());
   };
