@@ -233,7 +233,7 @@ export class AlertBook {
   }
 
   /** The counted reviews of one kind, one per reviewer (by name and by key). */
-  #acts(a: AlertRecord, counted: readonly Review[], kind: ReviewKind): Act[] {
+  #acts(counted: readonly Review[], kind: ReviewKind): Act[] {
     const out: Act[] = [];
     for (const r of counted) {
       if (r.kind !== kind || out.some((x) => x.by === r.by || x.signer === r.signer)) continue;
@@ -257,16 +257,15 @@ export class AlertBook {
     const suppressedBy = this.#suppressedBy(a);
     if (a.reviews.length === 0) return suppressedBy !== undefined ? 'suppressed' : 'open';
     const counted = a.reviews.filter((r) => this.#counts(a, r));
-    return stateOf({ closes: this.#acts(a, counted, 'alert.closed'), closesNeeded: a.closesNeeded, suppressedBy, acks: this.#acts(a, counted, 'alert.ack') });
+    return stateOf({ closes: this.#acts(counted, 'alert.closed'), closesNeeded: a.closesNeeded, suppressedBy, acks: this.#acts(counted, 'alert.ack') });
   }
 
   #view(a: AlertRecord): AlertView {
     const counted = a.reviews.filter((r) => this.#counts(a, r));
-    const acts = (kind: ReviewKind): Act[] => this.#acts(a, counted, kind);
     const { since: _s, reviews: _r, suppressedAt: _a, ...rest } = a;
     const suppressedBy = this.#suppressedBy(a);
     const comments = counted.filter((r) => r.kind === 'alert.comment').map((r) => ({ index: r.index, by: r.by, signer: r.signer, time: r.time, ...(r.text ? { text: r.text } : {}) }));
-    const v: AlertView = { ...rest, recipients: [...a.recipients], state: 'open', acks: acts('alert.ack'), closes: acts('alert.closed'), comments, ...(suppressedBy !== undefined ? { suppressedBy } : {}) };
+    const v: AlertView = { ...rest, recipients: [...a.recipients], state: 'open', acks: this.#acts(counted, 'alert.ack'), closes: this.#acts(counted, 'alert.closed'), comments, ...(suppressedBy !== undefined ? { suppressedBy } : {}) };
     v.state = stateOf(v);
     return v;
   }

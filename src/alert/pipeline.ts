@@ -45,10 +45,10 @@ export function startPipeline(
   let next = opts.from ?? 0;
   let stopped = false;
   const waiters: { index: number; resolve: () => void }[] = [];
-  // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
-  // logged or the pipeline stops (then the next start replays this entry and raises it).
   /** A raise was given up (the pipeline stopped first): the detector's state is past a finding nobody raised. */
   let abandoned = false;
+  // A failed raise (log pushback, storage error) must not lose the finding: retry it until it is
+  // logged or the pipeline stops (then the next start replays this entry and raises it).
   const raise = async (f: Finding): Promise<void> => {
     // Below the detector's daily budget: a finding for reviewers to browse, nobody is paged.
     if (f.alert === false) return opts.onFinding?.(f);

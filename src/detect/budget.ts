@@ -64,8 +64,10 @@ export class AlertBudget {
   /** Findings at or above the threshold waiting for the end of the day. */
   #held: Finding[] = [];
 
-  /** `minPerDay`: a small organisation still gets this many alerts a day (5 per 1,000 of 20 people is one in ten days). */
-  /** `caseDay`: the budget day of an access time (the detector's day, with its UTC offset). */
+  /**
+   * `minPerDay`: a small organisation still gets this many alerts a day (5 per 1,000 of 20 people is one in ten days).
+   * `caseDay`: the budget day of an access time (the detector's day, with its UTC offset).
+   */
   constructor(
     readonly perThousand: number,
     readonly minPerDay = 1,

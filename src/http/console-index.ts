@@ -39,7 +39,7 @@ const BATCH = 16_384;
  */
 const TURN = 2048;
 /** The most used tables and purposes a timeline lists. */
-const TOP = 20;
+export const TIMELINE_TOP = 20;
 
 /** What one entry contributes to the index. */
 export interface EntryRows {
@@ -264,7 +264,7 @@ export class ConsoleIndex {
       if (newest.length < recent) newest.push(idx);
     }
     const byKey = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-    const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || byKey(a, b)).slice(0, TOP);
+    const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || byKey(a, b)).slice(0, TIMELINE_TOP);
     return { total, days: [...days].sort(byKey), hours, tables: top(tables), purposes: top(purposes), recent: newest };
   }
 

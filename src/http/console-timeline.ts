@@ -7,7 +7,7 @@
 // logged since the caller looked, is left out: nobody sees traces of alerts about themselves.
 import type { LogStorage } from '../storage/log-storage.js';
 import type { ConsoleIndex, TimelineCounts } from './console-index.js';
-import { entryRows } from './console-index.js';
+import { entryRows, TIMELINE_TOP } from './console-index.js';
 import { checkedRows, scanEntries, withIndex } from './console-lookup.js';
 
 /** The counts of console-index.ts, with those past the index added. */
@@ -16,13 +16,12 @@ export interface PersonTimeline extends TimelineCounts {
 }
 
 const RECENT = 20;
-const TOP = 20;
 
 function merge(into: [string, number][], more: Map<string, number>, sort: 'count' | 'key'): [string, number][] {
   const m = new Map(into);
   for (const [k, n] of more) m.set(k, (m.get(k) ?? 0) + n);
   const rows = [...m];
-  return sort === 'key' ? rows.sort((a, b) => a[0].localeCompare(b[0])) : rows.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, TOP);
+  return sort === 'key' ? rows.sort((a, b) => a[0].localeCompare(b[0])) : rows.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, TIMELINE_TOP);
 }
 
 /** The alerts named by `person`'s console views, in the index and past it. */
