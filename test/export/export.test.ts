@@ -258,21 +258,14 @@ describe('export to a file (--out) with a cursor', () => {
 });
 
 describe('syslog forwarder', () => {
-  it('TCP, jsonl: stopped (SIGTERM) three times mid-stream and restarted, every record arrives exactly once, in order', async () => {
+  it.each([
+    ['jsonl: stopped (SIGTERM) three times mid-stream and restarted, every record arrives exactly once, in order', 'SIGTERM', 'jsonl'],
+    ['OCSF: killed (SIGKILL) three times mid-stream and restarted, nothing is lost and order is kept (repeats bounded by one batch)', 'SIGKILL', 'ocsf'],
+  ] as const)('TCP, %s', async (_, signal, format) => {
     const receiver = new Receiver();
     await receiver.listen(createServer(receiver.handle));
     try {
-      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], 'SIGTERM', 'jsonl');
-    } finally {
-      await receiver.close();
-    }
-  }, 1_200_000);
-
-  it('TCP, OCSF: killed (SIGKILL) three times mid-stream and restarted, nothing is lost and order is kept (repeats bounded by one batch)', async () => {
-    const receiver = new Receiver();
-    await receiver.listen(createServer(receiver.handle));
-    try {
-      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], 'SIGKILL', 'ocsf');
+      await syslogKillAndResume(receiver, `tcp://127.0.0.1:${receiver.port}`, [], signal, format);
     } finally {
       await receiver.close();
     }
