@@ -113,6 +113,24 @@ describe('gaps in the server log', () => {
     cleanup();
   });
 
+  it("`from end` starts at the end as it was when the tail was made, not at its first read; with no file yet, the first file is read whole", async () => {
+    const { dir, cleanup } = await setup();
+    const a = join(dir, 'postgresql-2026-12-06_210000.csv');
+    const line = (n: number) => csv({ line: n, message: audit(n, `select ${n}`), session: 's1' });
+    writeFileSync(a, line(1));
+    const tail = new ServerLogTail(dir, undefined, 'end');
+    // Written before the first read (a reconciler loading its parser on a cold start): read.
+    appendFileSync(a, line(2) + line(3));
+    expect([...tail.read().records].map((r) => r.rec.audit?.text)).toEqual(['select 2', 'select 3']);
+    const empty = mkdtempSync(join(tmpdir(), 'ilog-rec-empty-'));
+    const fresh = new ServerLogTail(empty, undefined, 'end');
+    writeFileSync(join(empty, 'postgresql-2026-12-06_210000.csv'), line(1) + line(2));
+    expect([...fresh.read().records].map((r) => r.rec.audit?.text)).toEqual(['select 1', 'select 2']);
+    rmSync(empty, { recursive: true, force: true });
+    expect(() => new ServerLogTail(join(dir, 'missing'), undefined, 'end')).toThrow(expect.objectContaining({ code: 'SERVER_LOG_UNREADABLE' }));
+    cleanup();
+  });
+
   it('a file truncated under the reader, a file removed before it was read, and lines missing for a backend', async () => {
     const { dir, pump, cleanup } = await setup();
     const a = join(dir, 'postgresql-2026-12-06_210000.csv');

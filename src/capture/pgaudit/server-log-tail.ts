@@ -6,6 +6,7 @@
 // never skipped silently.
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { IlogError } from '../../ledger/errors.js';
 import { csvRecordEnds, decodeCsvRecord, MAX_RECORD_BYTES } from './csv-records.js';
 import { parseServerLogRecord, type ServerLogRecord } from './server-log-record.js';
 
@@ -73,14 +74,31 @@ const isCsv = (n: string): boolean => n.endsWith('.csv');
 export class ServerLogTail {
   readonly dir: string;
   #pos: TailPosition | undefined;
-  #from: 'start' | 'end';
   /** A later file seen on an earlier read: the current one is complete once it has been seen twice. */
   #seenNext: string | undefined;
 
+  /**
+   * Without a position, `end` is fixed here, when the tail is made: whatever the server logs
+   * from now on is read, however long the caller takes to read for the first time (the
+   * reconciler loads PostgreSQL's parser first, seconds on a cold start). With no log file
+   * yet, every record of the first file to appear is new.
+   */
   constructor(dir: string, pos: TailPosition | undefined, from: 'start' | 'end' = 'start') {
     this.dir = dir;
     this.#pos = pos ? { ...pos } : undefined;
-    this.#from = from;
+    if (!pos && from === 'end') {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (e) {
+        throw new IlogError('SERVER_LOG_UNREADABLE', `cannot read the server's log directory ${dir}: ${(e as Error).message}; run the reconciler where the csvlog files are, as a user who can read them, or pass --log-dir`, { dir });
+      }
+      const last = names.filter(isCsv).sort().at(-1);
+      if (last !== undefined) {
+        const st = statSync(join(dir, last));
+        this.#pos = { file: last, offset: st.size, ino: st.ino };
+      }
+    }
   }
 
   position(): TailPosition | undefined {
@@ -102,7 +120,7 @@ export class ServerLogTail {
       }
     };
     const pos = this.#pos;
-    if (!pos) return this.#from === 'start' ? files.reduce((n, f) => n + size(f), 0) : 0;
+    if (!pos) return files.reduce((n, f) => n + size(f), 0);
     let n = Math.max(0, size(pos.file) - pos.offset);
     for (const f of files) if (f > pos.file) n += size(f);
     return n;
@@ -114,10 +132,9 @@ export class ServerLogTail {
     const out: TailChunk = { records: decodeSegments(segments), count: 0, from: undefined, gaps: [] };
     const files = readdirSync(this.dir).filter(isCsv).sort();
     if (!this.#pos) {
-      const first = this.#from === 'start' ? files[0] : files[files.length - 1];
+      const first = files[0];
       if (!first) return out;
-      const st = statSync(join(this.dir, first));
-      this.#pos = { file: first, offset: this.#from === 'start' ? 0 : st.size, ino: st.ino };
+      this.#pos = { file: first, offset: 0, ino: statSync(join(this.dir, first)).ino };
     }
     let budget = maxBytes;
     for (let guard = 0; guard < 10_000 && budget > 0; guard++) {
