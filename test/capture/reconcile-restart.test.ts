@@ -51,7 +51,7 @@ describe.skipIf(skip)('pgAudit reconciler restarts', () => {
     const N = 600;
     const session = directSessionAsync(c, Array.from({ length: N }, (_, i) => (i % 3 ? `SELECT ${i} AS n;` : 'SELECT pg_sleep(0.01);')).join('\n') + '\n');
     // Bounds sized for a loaded CI machine (the other test worker competes for the 2 cores).
-    await waitFor(() => statementKeys(entries()).length > 0, 1200, 25);
+    await waitFor(() => statementKeys(entries()).length > 0, 1200, 50);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('close', r));
     const seenAtKill = statementKeys(entries()).length;

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IlogError } from '../../ledger/errors.js';
 import type { Appender } from '../../log/appender.js';
+import { loadParser } from '../pg/classify.js';
 import { loadHmacKey } from '../pg/entries.js';
 import { Reconciler } from './reconciler.js';
 import { checkServerSettings } from './server-settings.js';
@@ -27,6 +28,9 @@ export interface StartReconcilerOptions {
 
 export async function startReconciler(o: StartReconcilerOptions): Promise<Reconciler> {
   const facts = await checkServerSettings(o.monitorUrl);
+  // PostgreSQL's parser (WASM) normalises statement texts: loaded before the reconciler is
+  // made, so that once this resolves the first round reads at once (seconds on a cold start).
+  await loadParser();
   const u = new URL(o.monitorUrl);
   const server = o.server ?? `${u.hostname}:${u.port || 5432}`;
   const r = new Reconciler({
