@@ -12,6 +12,7 @@ import { provenReadOnly, provenTransactional, returnsRows } from './read-only.js
 import { ShapeCache } from './shape-cache.js';
 import { statementBodies } from './sql-bodies.js';
 import { collectNames, constText, emptyNames, type Names, type QName } from './sql-names.js';
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 export type Action = 'select' | 'insert' | 'update' | 'delete' | 'copy_in' | 'copy_out' | 'ddl' | 'grant' | 'other';
 
@@ -287,7 +288,7 @@ export function analyze(sql: string, locations?: number[][]): StatementInfo[] {
  * kept 2,000 analyses alive just long enough to reach V8's old generation (docs/proxy.md, "Sixth round").
  */
 export class Analyzer {
-  #cache = new Map<string, StatementInfo[]>();
+  #cache = new FifoMap<string, StatementInfo[]>();
   #shapes: ShapeCache;
   #max: number;
   constructor(max = 2000) {
@@ -300,7 +301,7 @@ export class Analyzer {
     const hits = this.#shapes.hits;
     const r = this.#shapes.analyze(sql, analyze);
     if (sql.length <= 8192 && this.#shapes.hits === hits) {
-      if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+      if (this.#cache.size >= this.#max) this.#cache.deleteOldest();
       this.#cache.set(sql, r);
     }
     return r;
