@@ -7,7 +7,7 @@
 // p50/p99 latency per transaction and what the target added over direct, and
 // the CPU µs per statement of the pgbouncer / ilog process (from /proc). One
 // more line with the machine: cores, load, fdatasync latency of the log's disk.
-// Usage: npm run bench:proxy [-- --seconds 8 --repeat 1 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap,ilog-no-metrics --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
+// Usage: npm run bench:proxy [-- --seconds 8 --repeat 1 --warmup 2 --scale 5 --only pgbouncer,ilog,ilog-inline,ilog-thread,ilog-no-overlap,ilog-no-metrics,ilog-shm --scenarios S-c8-simple,tpcb-c8 --pg-fsync off]
 //   ILOG_BENCH_LOG_BASE=/dev/shm puts the log on tmpfs; ILOG_BENCH_BASE=<checkout> with --only ilog,ilog-base runs that checkout's proxy beside this one; ILOG_BENCH_NODE_ARGS='--cpu-prof' profiles the proxy; ILOG_BENCH_DIST=1 runs the built CLI (dist/) instead of the sources through tsx.
 import { execFile } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -110,6 +110,8 @@ try {
   if (ONLY?.includes('ilog-inline')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-inline', ['--writer', 'inline']));
   if (ONLY?.includes('ilog-thread')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-thread', ['--writer', 'thread']));
   if (ONLY?.includes('ilog-no-overlap')) running.push(await startIlogProxy(cluster, LOG_BASE, NODE_ARGS, 'ilog-no-overlap', ['--no-overlap']));
+  // The same proxy with its log on tmpfs (no disk behind the commit), in the same run: what the disk costs.
+  if (ONLY?.includes('ilog-shm')) running.push(await startIlogProxy(cluster, '/dev/shm', NODE_ARGS, 'ilog-shm'));
   // A/B against another checkout of ilog (e.g. a `git worktree` of main), in the same run: ILOG_BENCH_BASE=<dir> --only ilog,ilog-base.
   if (ONLY?.includes('ilog-base')) {
     if (!process.env.ILOG_BENCH_BASE) throw new Error('ilog-base needs ILOG_BENCH_BASE=<another checkout of ilog>');

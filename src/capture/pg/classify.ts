@@ -283,6 +283,9 @@ export function analyze(sql: string, locations?: number[][]): StatementInfo[] {
 /**
  * analyze() with a bounded cache keyed by the exact text (prepared statements and repeated queries
  * hit it), and in front of the parser the shape cache (statements that differ only in constants).
+ * Only texts the parser analysed enter the exact cache: a text the shape cache answered is
+ * answered by it again, and caching every one of them (pgbench sends a new text per statement)
+ * kept 2,000 analyses alive just long enough to reach V8's old generation (docs/proxy.md, "Sixth round").
  */
 export class Analyzer {
   #cache = new FifoMap<string, StatementInfo[]>();
@@ -295,8 +298,9 @@ export class Analyzer {
   analyze(sql: string): StatementInfo[] {
     const hit = this.#cache.get(sql);
     if (hit) return hit;
+    const hits = this.#shapes.hits;
     const r = this.#shapes.analyze(sql, analyze);
-    if (sql.length <= 8192) {
+    if (sql.length <= 8192 && this.#shapes.hits === hits) {
       if (this.#cache.size >= this.#max) this.#cache.deleteOldest();
       this.#cache.set(sql, r);
     }
