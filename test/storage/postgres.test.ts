@@ -41,13 +41,14 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     for (const s of stores) await s.close();
   });
 
-  it('wakes watchers on other connections after each stored checkpoint, and only on their own log', async () => {
+  it('wakes watchers on other connections after each stored checkpoint, with its note (or its size when too long), and only on their own log', async () => {
     const writer = await PostgresLogStore.open(storeUrl('watched'));
     const reader = PostgresLogStorage.open(storeUrl('watched')); // the bridge, as governance reads
     const other = await PostgresLogStore.open(storeUrl('watched_other'));
     let seen = 0;
     let otherSeen = 0;
-    const stop = reader.watchCheckpoints(() => seen++);
+    const notes: (string | undefined)[] = [];
+    const stop = reader.watchCheckpoints((note) => (seen++, notes.push(note)));
     const stopOther = other.watchCheckpoints(() => otherSeen++);
     const until = async (cond: () => boolean): Promise<void> => {
       for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
@@ -65,6 +66,11 @@ describe.skipIf(skip)('PostgreSQL store', () => {
       expect(await writer.addCheckpoint(5, 'note 5')).toBe(true);
       await until(() => seen === 3);
       expect(otherSeen).toBe(1);
+      await writer.appendBatch(testEntries(5, 1));
+      expect(await writer.integrate(await integrationToAsync(writer, 6))).toBe(true);
+      expect(await writer.addCheckpoint(6, 'x'.repeat(8000))).toBe(true); // past NOTIFY's payload limit
+      await until(() => seen === 4);
+      expect(notes).toEqual([undefined, 'note 3', 'note 5', '6']); // undefined: the look once connected
     } finally {
       stop();
       stopOther();

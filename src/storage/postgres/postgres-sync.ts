@@ -114,7 +114,7 @@ export class PostgresLogStorage implements LogStorage {
   }
 
   /** On a connection of its own (LISTEN), not through the worker: notifications arrive on this thread's event loop. */
-  watchCheckpoints(listener: () => void): () => void {
+  watchCheckpoints(listener: (note?: string) => void): () => void {
     const { connectionString, schema } = parseStoreUrl(this.#url);
     return listenCheckpoints(connectionString, schema, listener);
   }
