@@ -121,12 +121,13 @@ export class ProvenLog implements EntryReader {
     if (note === this.#proven?.note) return this.#proven.checkpoint.size;
     const checkpoint = offered?.checkpoint ?? this.#open(note);
     const old = this.#proven?.checkpoint;
+    // One node reader (and tile cache) for the consistency proof and the inclusion proofs that follow: each stored tile is read once.
+    const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w));
     if (old && old.size > 0) {
       // Entries already replayed were proven against `old`: the new tree must extend it.
       if (checkpoint.size < old.size) {
         throw new IlogError('BAD_CHECKPOINT', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
       }
-      const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w));
       try {
         verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
       } catch (err) {
@@ -134,7 +135,7 @@ export class ProvenLog implements EntryReader {
         throw new IlogError('BAD_CHECKPOINT', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
       }
     }
-    this.#proven = { note, checkpoint, nodes: tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w)) };
+    this.#proven = { note, checkpoint, nodes };
     return checkpoint.size;
   }
 

@@ -2,7 +2,8 @@
 // from outside the store (on PostgreSQL, the payload of the checkpoint notification,
 // which any connected role can send) is taken only when it opens under the log key and
 // is newer, then checked as a stored one is; a reader going on in a partial tile reads
-// only the entries after those it proved before, and still proves them.
+// only the entries after those it proved before, still proves them, and reads each
+// tile its proofs need once.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCheckpoint } from '../../src/ledger/checkpoint.js';
@@ -21,14 +22,14 @@ afterAll(() => {
   for (const d of dirs) removeDir(d);
 });
 
-/** A ProvenLog over the log in `dir`, counting its reads of the latest checkpoint and the entry ranges it reads. */
-function provenOver(dir: string): { proven: ProvenLog; store: SqliteLogStorage; calls: { latest: number; reads: [number, number][] } } {
+/** A ProvenLog over the log in `dir`, recording its reads of the latest checkpoint, of entry ranges and of tiles. */
+function provenOver(dir: string): { proven: ProvenLog; store: SqliteLogStorage; calls: { latest: number; reads: [number, number][]; tiles: string[] } } {
   const store = SqliteLogStorage.open(dir, { readonly: true });
   stores.push(store);
-  const calls = { latest: 0, reads: [] as [number, number][] };
+  const calls = { latest: 0, reads: [] as [number, number][], tiles: [] as string[] };
   const counted: ProvableStorage = {
     size: () => store.size(),
-    readTile: (l, i, w) => store.readTile(l, i, w),
+    readTile: (l, i, w) => (calls.tiles.push(`${l}/${i}/${w}`), store.readTile(l, i, w)),
     latestCheckpoint: () => (calls.latest++, store.latestCheckpoint()),
     readEntries: (from, to, limit) => (calls.reads.push([from, to]), store.readEntries(from, to, limit)),
   };
@@ -90,15 +91,19 @@ describe('ProvenLog', { timeout: 60_000 }, () => {
     expect(codeOf(() => proven.size())).toBe('BAD_CHECKPOINT');
   });
 
-  it('going on in a partial tile reads only the new entries, across a tile boundary too, and still proves them', async () => {
+  it('going on in a partial tile reads only the new entries, across a tile boundary too, each tile once, and still proves them', async () => {
     const d = await buildLog(250); // checkpoint 251: tile 0 partial
     dirs.push(d);
     const { proven, store, calls } = provenOver(d);
     expect(proven.readEntries(0, proven.size())).toHaveLength(251);
     await grow(d, 20); // 271: tile 0 full, tile 1 holds 15
     calls.reads.length = 0;
+    calls.tiles.length = 0;
     const got = proven.readEntries(251, proven.size());
     expect(calls.reads).toEqual([[251, 271]]);
+    // The consistency proof 251 → 271 and tile 1's inclusion proof both need the level-1 tile: read once.
+    expect(calls.tiles).toContain('1/0/1');
+    expect(new Set(calls.tiles).size).toBe(calls.tiles.length);
     expect(got.map((b) => Buffer.from(b))).toEqual(store.readEntries(251, 271).map((b) => Buffer.from(b)));
     await grow(d, 3); // 274
     calls.reads.length = 0;
