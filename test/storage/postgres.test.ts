@@ -2,6 +2,7 @@
 // the conformance suite (each test's directory maps to a schema of its own), then
 // writers racing from several processes' worth of pools.
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asyncLog } from '../../src/storage/log-reader.js';
 import { PostgresLogStore } from '../../src/storage/postgres/postgres-store.js';
@@ -77,6 +78,37 @@ describe.skipIf(skip)('PostgreSQL store', () => {
       reader.close();
       await writer.close();
       await other.close();
+    }
+  });
+
+  it('the bridge: a call that gave up waiting leaves its late answer to nobody, later calls get their own', async () => {
+    const url = storeUrl('late');
+    const writer = await PostgresLogStore.open(url);
+    await writer.appendBatch(testEntries(0, 3));
+    expect(await writer.integrate(await integrationToAsync(writer, 3))).toBe(true);
+    expect(await writer.addCheckpoint(3, 'note 3')).toBe(true);
+    const bridge = PostgresLogStorage.open(url, { callTimeoutMs: 300 });
+    const holder = new pg.Client({ connectionString: cluster.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT size FROM late.tree WHERE id = 1 FOR UPDATE'); // addCheckpoint waits for this row
+      let code: string | undefined;
+      try {
+        bridge.addCheckpoint(3, 'note 3 again');
+      } catch (e) {
+        code = (e as { code?: string }).code;
+      }
+      expect(code).toBe('STORAGE_UNAVAILABLE');
+      await holder.query('ROLLBACK'); // its answer (false) now comes, late
+      await new Promise((r) => setTimeout(r, 200));
+      expect(bridge.size()).toBe(3);
+      expect(bridge.latestCheckpoint()).toBe('note 3');
+      expect(bridge.readEntries(0, 3)).toHaveLength(3);
+    } finally {
+      await holder.end();
+      bridge.close();
+      await writer.close();
     }
   });
 
