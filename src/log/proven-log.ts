@@ -27,6 +27,9 @@ import { entriesPath, tilePath, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.
 import type { LogStorage } from '../storage/log-storage.js';
 import { readLogConfig, readLogVkey } from './appender-files.js';
 
+/** Stored tiles a ProvenLog keeps between checkpoints: the right edge of every level and then some. */
+const TILE_CACHE = 64;
+
 /** Codes by which a proven read says the stored log is not the signed one: replays stop for good on them. */
 const INTEGRITY_CODES = new Set(['TILE_MISMATCH', 'BAD_CHECKPOINT', 'ENTRY_MISSING']);
 
@@ -60,6 +63,10 @@ export class ProvenLog implements EntryReader {
   #offered: { note: string; checkpoint: Checkpoint } | undefined;
   /** Leaf hashes of the proven entries [start, start + n) of the partial level-0 tile read last: reading on in that tile reads only the entries after them. */
   #tail: { start: number; hashes: Uint8Array } | undefined;
+  /** The entries from the proven tail up to a new checkpoint, read by size() to prove it consistent: the read that follows takes them (once). */
+  #ahead: { from: number; entries: Uint8Array[] } | undefined;
+  /** Stored tiles read, by level/index/width, most recent last: a tile of one width never changes, so a new checkpoint reads only the tiles that grew. */
+  readonly #tiles = new Map<string, Uint8Array>();
 
   constructor(storage: ProvableStorage, vkey: string, origin: string) {
     this.#storage = storage;
@@ -121,18 +128,21 @@ export class ProvenLog implements EntryReader {
     if (note === this.#proven?.note) return this.#proven.checkpoint.size;
     const checkpoint = offered?.checkpoint ?? this.#open(note);
     const old = this.#proven?.checkpoint;
-    // One node reader (and tile cache) for the consistency proof and the inclusion proofs that follow: each stored tile is read once.
-    const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w));
+    // One node reader for the consistency proof and the inclusion proofs that follow; tiles unchanged since the last checkpoint come from #tiles.
+    const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#readTile(l, i, w));
+    this.#ahead = undefined;
     if (old && old.size > 0) {
       // Entries already replayed were proven against `old`: the new tree must extend it.
       if (checkpoint.size < old.size) {
         throw new IlogError('BAD_CHECKPOINT', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
       }
-      try {
-        verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
-      } catch (err) {
-        if (!(err instanceof IlogError)) throw err;
-        throw new IlogError('BAD_CHECKPOINT', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
+      if (!this.#consistentByEntries(old, checkpoint, nodes)) {
+        try {
+          verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
+        } catch (err) {
+          if (!(err instanceof IlogError)) throw err;
+          throw new IlogError('BAD_CHECKPOINT', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
+        }
       }
     }
     this.#proven = { note, checkpoint, nodes };
@@ -162,7 +172,9 @@ export class ProvenLog implements EntryReader {
     const tail = this.#tail;
     const known = tail && tail.start === first && from >= first + tail.hashes.byteLength / HASH_SIZE ? tail.hashes : new Uint8Array(0);
     const start = first + known.byteLength / HASH_SIZE;
-    const entries = this.#storage.readEntries(start, last, last - start);
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    const entries = ahead && ahead.from === start && ahead.entries.length === last - start ? ahead.entries : this.#storage.readEntries(start, last, last - start);
     if (entries.length !== last - start) throw new IlogError('ENTRY_MISSING', 'the log lacks entries its checkpoint covers; run `ilog verify`', { index: start + entries.length, size });
     const hashes = known.byteLength === 0 ? leafHashes(entries) : Buffer.concat([known, leafHashes(entries)]);
     for (let at = first; at < last; at += TILE_WIDTH) {
@@ -172,6 +184,46 @@ export class ProvenLog implements EntryReader {
     const edge = Math.floor(last / TILE_WIDTH) * TILE_WIDTH;
     this.#tail = edge < last ? { start: edge, hashes: hashes.slice((edge - first) * HASH_SIZE) } : undefined;
     return { entries: entries.slice(from - start, end - start), hashes: hashes.subarray((from - first) * HASH_SIZE, (end - first) * HASH_SIZE) };
+  }
+
+  /**
+   * Proves `next` consistent with `old` from the entries between them, where this reader holds
+   * the proven front of the level-0 tile that both trees end in (a follower a few entries
+   * behind): that tile of `next` is its proven hashes plus the new entries' hashes, so the
+   * stored one need not be read, and the entries, read once here, serve the read that follows
+   * (they are proven into `next` there like any others). Returns false, keeping nothing, where
+   * this does not apply or the proof fails: the caller then checks with the stored tiles, and
+   * an edited entry is reported there with its evidence (TILE_MISMATCH), as before.
+   */
+  #consistentByEntries(old: Checkpoint, next: Checkpoint, nodes: NodeReader): boolean {
+    const tail = this.#tail;
+    if (!tail || tail.start + tail.hashes.byteLength / HASH_SIZE !== old.size || next.size > tail.start + TILE_WIDTH) return false;
+    const fresh = this.#storage.readEntries(old.size, next.size, next.size - old.size);
+    if (fresh.length !== next.size - old.size) return false;
+    const tile = TileTree.fromTile(Buffer.concat([tail.hashes, leafHashes(fresh)]));
+    const at = tail.start / TILE_WIDTH;
+    const reader: NodeReader = (level, index) =>
+      level < TILE_HEIGHT && index >> (TILE_HEIGHT - level) === at ? tile.node(level, index - at * (TILE_WIDTH >> level)) : nodes(level, index);
+    try {
+      verifyConsistency(old.size, next.size, consistencyProof(old.size, next.size, reader), old.root, next.root);
+    } catch (err) {
+      if (!(err instanceof IlogError)) throw err;
+      return false;
+    }
+    this.#ahead = { from: old.size, entries: fresh };
+    return true;
+  }
+
+  /** A stored tile through #tiles (64 tiles, least recently used dropped). */
+  #readTile(level: number, index: number, width: number): Uint8Array | undefined {
+    const key = `${level}/${index}/${width}`;
+    let tile = this.#tiles.get(key);
+    if (tile) this.#tiles.delete(key);
+    else tile = this.#storage.readTile(level, index, width);
+    if (!tile) return undefined;
+    this.#tiles.set(key, tile);
+    if (this.#tiles.size > TILE_CACHE) this.#tiles.delete(this.#tiles.keys().next().value as string);
+    return tile;
   }
 
   #open(note: string): Checkpoint {

@@ -3,7 +3,7 @@
 // which any connected role can send) is taken only when it opens under the log key and
 // is newer, then checked as a stored one is; a reader going on in a partial tile reads
 // only the entries after those it proved before, still proves them, and reads each
-// tile its proofs need once.
+// tile its proofs need once (none for a new checkpoint that ends in the same tile).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCheckpoint } from '../../src/ledger/checkpoint.js';
@@ -105,9 +105,15 @@ describe('ProvenLog', { timeout: 60_000 }, () => {
     expect(calls.tiles).toContain('1/0/1');
     expect(new Set(calls.tiles).size).toBe(calls.tiles.length);
     expect(got.map((b) => Buffer.from(b))).toEqual(store.readEntries(251, 271).map((b) => Buffer.from(b)));
-    await grow(d, 3); // 274
+    await grow(d, 3); // 274, still in tile 1
     calls.reads.length = 0;
-    expect(proven.readEntries(271, proven.size())).toHaveLength(3);
+    calls.tiles.length = 0;
+    expect(proven.size()).toBe(274);
+    // Consistent with 271 from the 3 new entries and the proven front of tile 1: no tile read
+    // (the level-1 tile has not changed since 271), and the entries are not read a second time.
+    expect(calls.reads).toEqual([[271, 274]]);
+    expect(calls.tiles).toEqual([]);
+    expect(proven.readEntries(271, 274).map((b) => Buffer.from(b))).toEqual(store.readEntries(271, 274).map((b) => Buffer.from(b)));
     expect(calls.reads).toEqual([[271, 274]]);
     calls.reads.length = 0;
     expect(proven.readEntries(260, 274)).toHaveLength(14); // entries it holds no bytes of: the tile is read from its start
@@ -115,7 +121,13 @@ describe('ProvenLog', { timeout: 60_000 }, () => {
 
     await grow(d, 2); // 276
     flipByte(d, 'entries', 'idx = ?', 5, [275]);
-    expect(proven.size()).toBe(276);
-    expect(codeOf(() => proven.readEntries(274, 276))).toBe('TILE_MISMATCH');
+    expect(proven.size()).toBe(276); // the stored tile still proves 276 consistent
+    let evidence: Record<string, unknown> | undefined;
+    try {
+      proven.readEntries(274, 276);
+    } catch (e) {
+      evidence = { code: (e as IlogError).code, ...(e as IlogError).evidence };
+    }
+    expect(evidence).toMatchObject({ code: 'TILE_MISMATCH', index: 275 });
   });
 });
