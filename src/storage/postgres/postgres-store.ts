@@ -292,9 +292,14 @@ export class PostgresLogStore implements LogStore {
       if (size > integrated) throw new IlogError('BAD_CHECKPOINT', 'a checkpoint cannot be larger than the integrated tree', { size, integrated });
       const latest = (await c.query(`SELECT max(size) AS m FROM ${this.#s}.checkpoints`)).rows[0]?.m;
       if (latest !== null && latest !== undefined && Number(latest) >= size) return false;
-      await c.query(`INSERT INTO ${this.#s}.checkpoints (size, note) VALUES ($1, $2)`, [size, note]);
-      // Delivered at COMMIT to every listener (checkpoint-channel.ts): followers wake without waiting for their poll, the note in hand.
-      await c.query('SELECT pg_notify($1, $2)', [checkpointChannel(this.#s), checkpointPayload(size, note)]);
+      // The notification, in the same statement, is delivered at COMMIT to every listener (checkpoint-channel.ts):
+      // followers wake without waiting for their poll, the note in hand.
+      await c.query(`WITH c AS (INSERT INTO ${this.#s}.checkpoints (size, note) VALUES ($1, $2) RETURNING size) SELECT pg_notify($3, $4) FROM c`, [
+        size,
+        note,
+        checkpointChannel(this.#s),
+        checkpointPayload(size, note),
+      ]);
       return true;
     });
   }
