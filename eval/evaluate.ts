@@ -103,7 +103,7 @@ export interface EvalResult {
   precision: number;
   /** Alerts raised per day per 1,000 people after warm-up (mixed traffic). */
   alertsPerDayPer1000: number;
-  clean: { alertsPerDayPer1000: number; findingsPerDay: number };
+  clean: { alertsPerDayPer1000: number; findingsPerDay: number; alertsByRule: Record<string, number> };
   run: RunStats;
   cleanRun: RunStats;
 }
@@ -191,6 +191,16 @@ function diagnose(x: Dataset['instances'][number], best: Finding | undefined, r:
 
 const dayOf = (f: Finding) => Math.floor((Date.parse(f.time) - EPOCH) / DAY);
 
+/** Alerts per rule combination (`foreign-record+pattern`), most first: where a budget goes. */
+function byRule(fs: Finding[]): Record<string, number> {
+  const n = new Map<string, number>();
+  for (const f of fs) {
+    const k = (f.rules ?? [f.rule]).join('+');
+    n.set(k, (n.get(k) ?? 0) + 1);
+  }
+  return Object.fromEntries([...n].sort((a, b) => b[1] - a[1]));
+}
+
 export function evaluate(o: EvalOptions): EvalResult {
   const r = run(o, true);
   const { ds, findings, stats } = r;
@@ -246,7 +256,7 @@ export function evaluate(o: EvalOptions): EvalResult {
     alertsTrue,
     precision: alerts.length ? alertsTrue / alerts.length : 0,
     alertsPerDayPer1000: per1000(alerts.length),
-    clean: { alertsPerDayPer1000: per1000(cleanPost.filter((f) => f.alert !== false).length), findingsPerDay: cleanPost.length / postDays },
+    clean: { alertsPerDayPer1000: per1000(cleanPost.filter((f) => f.alert !== false).length), findingsPerDay: cleanPost.length / postDays, alertsByRule: byRule(cleanPost.filter((f) => f.alert !== false)) },
     run: stats,
     cleanRun: clean.stats,
   };

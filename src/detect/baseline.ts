@@ -7,6 +7,7 @@ import type { DetectorConfig } from './config.js';
 import { HourHistogram } from './stats/hour-histogram.js';
 import { NameCounts } from './stats/name-counts.js';
 import { Welford, type WelfordState } from './stats/welford.js';
+import { FifoMap } from '../ledger/fifo-map.js';
 
 /** Welford counts stop growing here: baselines then follow roughly the last WINDOW samples. */
 const WINDOW = 500;
@@ -53,7 +54,7 @@ export class PersonState {
   names: NameCounts;
   /** EWMA over active days of "engaged with another team's record that day" (cross-team habit). */
   foreignRate = 0.02;
-  addresses = new Map<string, AddressUse>();
+  addresses = new FifoMap<string, AddressUse>();
   /** Time of the latest address use (to skip reordering the LRU map in the common case). */
   lastAddressTime = Number.NEGATIVE_INFINITY;
   overlapDays: number[] = [];
@@ -131,7 +132,7 @@ export class PersonState {
     p.dayDrip = j.dayDrip;
     p.names = new NameCounts(cfg.limits.names, j.names);
     p.foreignRate = j.foreignRate;
-    p.addresses = new Map(j.addresses);
+    p.addresses = new FifoMap(j.addresses);
     p.lastAddressTime = j.lastAddressTime ?? Number.NEGATIVE_INFINITY;
     p.overlapDays = j.overlapDays;
     p.cooldown = new Map(j.cooldown);
@@ -186,7 +187,7 @@ export class GroupState {
   personDays = 0;
   ruleCounts: Record<string, number> = {};
   /** Client address → up to SHARED_TERMINAL persons of this role seen using it (ward terminals are shared). */
-  terminals = new Map<string, string[]>();
+  terminals = new FifoMap<string, string[]>();
   /** The role's person-days by the strongest signal per rule (calibration.ts). */
   tails = new TailCounts(CAP.role);
   /**
@@ -210,7 +211,7 @@ export class GroupState {
     if (users) {
       if (users.length < SHARED_TERMINAL && !users.includes(person)) users.push(person);
     } else {
-      if (this.terminals.size >= MAX_TERMINALS) this.terminals.delete(this.terminals.keys().next().value!);
+      if (this.terminals.size >= MAX_TERMINALS) this.terminals.deleteOldest();
       this.terminals.set(address, [person]);
     }
   }
@@ -246,7 +247,7 @@ export class GroupState {
     g.events = j.events;
     g.firstTime = j.firstTime;
     g.dayCount = j.dayCount;
-    g.terminals = new Map(j.terminals);
+    g.terminals = new FifoMap(j.terminals);
     g.lastDay = j.lastDay ?? Number.NaN;
     g.names = new NameCounts(cfg.limits.names * 4, j.names);
     g.readRows = new Map(j.readRows.map(([k, w]) => [k, Welford.from(w, WINDOW * 4)]));
@@ -304,7 +305,7 @@ export function rememberAddress(p: PersonState, address: string, time: number, i
     }
   } else {
     p.addresses.set(address, { first: time, last: time, lastIndex: index, days: 1, lastDay: day, dayUses: 1 });
-    if (p.addresses.size > MAX_ADDRESSES) p.addresses.delete(p.addresses.keys().next().value!);
+    if (p.addresses.size > MAX_ADDRESSES) p.addresses.deleteOldest();
   }
   p.lastAddressTime = Math.max(p.lastAddressTime, time);
 }

@@ -31,6 +31,7 @@ import { combine, severityOf, type RuleName, type Signal } from './signals.js';
 import { BloomFilter } from './stats/bloom.js';
 import { Desks } from './stats/desks.js';
 import { RecentKeys, type RecentKeysJSON } from './stats/recent-keys.js';
+import { FifoMap } from '../ledger/fifo-map.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -38,6 +39,7 @@ const HOUR = 3_600_000;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
+/** Access entries kept for `access.objects` follow-ups: those among the last RECENT_ACCESS log indexes. */
 const RECENT_ACCESS = 4096;
 /**
  * Signals of one person-day are not independent (who works at night also meets new tables at night): the rarest
@@ -95,9 +97,12 @@ export class Detector {
   #persons = new Map<string, PersonState>();
   #groups = new Map<string, GroupState>();
   #seen: BloomFilter;
-  #pending = new Map<number, Pending>();
-  /** Recent access entries, for `access.objects` follow-ups (the reconciler writes them within seconds). */
-  #recent = new Map<number, AccessView>();
+  #pending = new FifoMap<number, Pending>();
+  /**
+   * Recent access entries, for `access.objects` follow-ups (the reconciler writes them within
+   * seconds): a ring by log index (slot index % RECENT_ACCESS), no map to grow and evict.
+   */
+  #recent: ({ index: number; v: AccessView } | undefined)[] = new Array(RECENT_ACCESS);
   /** Open foreign-record and watch-list lookups awaiting their window. */
   #open = new OpenLookups();
   /** Per team: the records it touched in the last contextDays days (its care context). */
@@ -106,7 +111,7 @@ export class Detector {
   readonly #teamRe: RegExp;
   #risk: RiskBook;
   /** Targets of recent governance proposals, so an approval can be checked for self-benefit. */
-  #proposals = new Map<string, string[]>();
+  #proposals = new FifoMap<string, string[]>();
   readonly #watch: WatchIndex;
   readonly #purposes: CompiledPurpose[];
   #context: ContextBook;
@@ -263,8 +268,7 @@ export class Detector {
 
   #access(index: number, v: AccessView): Finding[] {
     const cfg = this.config;
-    this.#recent.set(index, v);
-    if (this.#recent.size > RECENT_ACCESS) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent[index % RECENT_ACCESS] = { index, v };
     const local = v.time + cfg.utcOffsetMinutes * 60_000;
     const day = Math.floor(local / DAY);
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
@@ -345,7 +349,7 @@ export class Detector {
     }
     if (read && v.rows === undefined) {
       this.#pending.set(index, { person: v.person, group: v.group, source: v.source });
-      if (this.#pending.size > cfg.limits.pending) this.#pending.delete(this.#pending.keys().next().value!);
+      if (this.#pending.size > cfg.limits.pending) this.#pending.deleteOldest();
     }
     return this.#emit(index, v.time, v.person, p, signals, g);
   }
@@ -364,7 +368,8 @@ export class Detector {
    * for those objects only (no values, no rows: those were judged already).
    */
   #objects(index: number, o: ObjectsView): Finding[] {
-    const base = this.#recent.get(o.access);
+    const slot = this.#recent[o.access % RECENT_ACCESS];
+    const base = slot?.index === o.access ? slot.v : undefined;
     if (!base) return [];
     const extra = o.objects.filter((x) => !base.relations.includes(x));
     if (extra.length === 0) return [];
@@ -398,7 +403,7 @@ export class Detector {
     let targets = e.targets;
     if (e.kind === 'governance.proposal' && typeof e.raw.id === 'string') {
       this.#proposals.set(e.raw.id, targets);
-      if (this.#proposals.size > MAX_PROPOSALS) this.#proposals.delete(this.#proposals.keys().next().value!);
+      if (this.#proposals.size > MAX_PROPOSALS) this.#proposals.deleteOldest();
     } else if (e.kind === 'governance.approval' && typeof e.raw.proposal === 'string') {
       targets = this.#proposals.get(e.raw.proposal) ?? [];
     }
@@ -523,13 +528,13 @@ export class Detector {
     for (const [n, g] of snapshot.groups) d.#groups.set(n, GroupState.from(g, d.config));
     d.#everyone = GroupState.from(snapshot.everyone, d.config);
     d.#seen = BloomFilter.from(snapshot.seen);
-    d.#pending = new Map(snapshot.pending);
+    d.#pending = new FifoMap(snapshot.pending);
     d.#open = OpenLookups.from(snapshot.open);
     const fr = d.config.rules.foreignRecord;
     d.#teams = new Map(snapshot.teams.map(([n, r]) => [n, RecentKeys.from(r, fr.contextDays, d.config.limits.groupFilterBits)]));
     d.#desks = new Desks(d.config.limits.desks, snapshot.desks);
     d.#risk = RiskBook.from(d.config.riskHalfLifeHours, snapshot.risk);
-    d.#proposals = new Map(snapshot.proposals);
+    d.#proposals = new FifoMap(snapshot.proposals);
     d.#context = ContextBook.from(snapshot.context, { context: d.config.limits.context, afterDays: d.config.context.afterDays, maxCoverage: d.config.context.maxTeamCoverage });
     d.#learned = LearnedGroups.from(snapshot.learned, fr.contextDays, d.config.limits.context);
     d.#tails = TailCounts.from(snapshot.tails, CAP.all);

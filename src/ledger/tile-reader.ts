@@ -9,6 +9,7 @@ import { TileTree } from './tile-tree.js';
 import type { TileReader } from './tile-builder.js';
 import { HASH_SIZE } from './hash.js';
 import { tileFor, TILE_HEIGHT } from './tiles.js';
+import { FifoMap } from './fifo-map.js';
 
 export interface TileNodeReaderOptions {
   /** Tiles kept in memory (default 256, ~16 KiB each). */
@@ -18,7 +19,7 @@ export interface TileNodeReaderOptions {
 /** NodeReader for a tree of `size` whose tiles `readTile` returns (full tiles, and the right-edge partials of `size`). */
 export function tileNodeReader(size: number, readTile: TileReader, opts: TileNodeReaderOptions = {}): NodeReader {
   const cacheSize = opts.cacheSize ?? 256;
-  const cache = new Map<string, TileTree>();
+  const cache = new FifoMap<string, TileTree>();
   const load = (level: number, index: number, width: number): TileTree => {
     const key = `${level}/${index}/${width}`;
     let t = cache.get(key);
@@ -29,7 +30,7 @@ export function tileNodeReader(size: number, readTile: TileReader, opts: TileNod
       if (data === undefined) throw new IlogError('TILE_MISSING', 'a tile needed for this proof is missing', { level, index, width });
       if (data.byteLength !== width * HASH_SIZE) throw new IlogError('BAD_TILE', 'tile has the wrong length', { level, index, width, length: data.byteLength });
       t = TileTree.fromTile(data);
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+      if (cache.size >= cacheSize) cache.deleteOldest();
     }
     cache.set(key, t);
     return t;

@@ -12,6 +12,7 @@ import type { NodeReader } from '../ledger/merkle.js';
 import type { TileReader } from '../ledger/tile-builder.js';
 import { TileTree } from '../ledger/tile-tree.js';
 import { tileFor, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.js';
+import { FifoMap } from '../ledger/fifo-map.js';
 
 /** Reads a tile asynchronously (a network store's LogReader.readTile). */
 export type AsyncTileReader = (level: number, index: number, width: number) => Promise<Uint8Array | undefined>;
@@ -30,7 +31,7 @@ export class TileCache {
   #missing: Map<string, { level: number; index: number; width: number }> | undefined;
   readonly #capacity: number;
   /** Insertion order is recency order (Map iteration order): first key = least recently used. */
-  readonly #tiles = new Map<string, TileTree>();
+  readonly #tiles = new FifoMap<string, TileTree>();
 
   /** `capacity` tiles, about 16 KiB each (default 4,096: 64 MiB, every level-0 tile of a 1M-entry log). */
   constructor(readTile: TileReader, capacity = 4096) {
@@ -102,6 +103,6 @@ export class TileCache {
     if (had && had.width > tree.width) return;
     this.#tiles.delete(key);
     this.#tiles.set(key, tree);
-    if (this.#tiles.size > this.#capacity) this.#tiles.delete(this.#tiles.keys().next().value as string);
+    if (this.#tiles.size > this.#capacity) this.#tiles.deleteOldest();
   }
 }

@@ -9,12 +9,13 @@ import { IlogError, isIlogError } from '../ledger/errors.js';
 import type { NodeReader } from '../ledger/merkle.js';
 import { tileNodeReader } from '../ledger/tile-reader.js';
 import type { TlogSource } from './tlog-source.js';
+import { FifoMap } from '../ledger/fifo-map.js';
 
 const MAX_FETCH_ROUNDS = 256;
 
 export class SourceTiles {
   readonly #source: TlogSource;
-  readonly #cache = new Map<string, Uint8Array>();
+  readonly #cache = new FifoMap<string, Uint8Array>();
 
   constructor(source: TlogSource) {
     this.#source = source;
@@ -36,7 +37,7 @@ export class SourceTiles {
       }
       const { level, index, width } = missing;
       this.#cache.set(`${level}/${index}/${width}`, await this.#source.tile(level, index, width));
-      if (this.#cache.size > 4096) this.#cache.delete(this.#cache.keys().next().value as string);
+      if (this.#cache.size > 4096) this.#cache.deleteOldest();
     }
     throw new IlogError('SOURCE_PROOF_TOO_LARGE', 'a proof needed more tiles than any valid tree requires', { size });
   }

@@ -12,6 +12,7 @@ import { provenReadOnly, provenTransactional, returnsRows } from './read-only.js
 import { ShapeCache } from './shape-cache.js';
 import { statementBodies } from './sql-bodies.js';
 import { collectNames, constText, emptyNames, type Names, type QName } from './sql-names.js';
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 export type Action = 'select' | 'insert' | 'update' | 'delete' | 'copy_in' | 'copy_out' | 'ddl' | 'grant' | 'other';
 
@@ -284,7 +285,7 @@ export function analyze(sql: string, locations?: number[][]): StatementInfo[] {
  * hit it), and in front of the parser the shape cache (statements that differ only in constants).
  */
 export class Analyzer {
-  #cache = new Map<string, StatementInfo[]>();
+  #cache = new FifoMap<string, StatementInfo[]>();
   #shapes: ShapeCache;
   #max: number;
   constructor(max = 2000) {
@@ -296,7 +297,7 @@ export class Analyzer {
     if (hit) return hit;
     const r = this.#shapes.analyze(sql, analyze);
     if (sql.length <= 8192) {
-      if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+      if (this.#cache.size >= this.#max) this.#cache.deleteOldest();
       this.#cache.set(sql, r);
     }
     return r;

@@ -4,6 +4,7 @@
 // text form `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { IlogError } from '../../ledger/errors.js';
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 const ITERATIONS = 4096;
 
@@ -29,13 +30,13 @@ function saltedPassword(password: string, salt: Buffer, iterations: number): Buf
  * connecting at once queued behind it) is done once per role, as pgbouncer does.
  * It holds nothing the proxy does not already hold: the upstream password.
  */
-const upstreamSalted = new Map<string, Buffer>();
+const upstreamSalted = new FifoMap<string, Buffer>();
 function cachedSaltedPassword(password: string, salt: Buffer, iterations: number): Buffer {
   const key = `${iterations}:${salt.toString('base64')}:${sha256(Buffer.from(password, "utf8")).toString("base64")}`;
   let sp = upstreamSalted.get(key);
   if (!sp) {
     sp = saltedPassword(password, salt, iterations);
-    if (upstreamSalted.size >= 256) upstreamSalted.delete(upstreamSalted.keys().next().value!);
+    if (upstreamSalted.size >= 256) upstreamSalted.deleteOldest();
     upstreamSalted.set(key, sp);
   }
   return sp;

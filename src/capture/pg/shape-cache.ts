@@ -10,6 +10,7 @@
 // reuse the analysis with their own literals. Only DML shapes are cached.
 import type { StatementInfo } from './classify.js';
 import { fingerprint, type Literal } from './fingerprint.js';
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 const CACHEABLE_KINDS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt']);
 /** Constants that come from keywords, fixed by the shape's own text. */
@@ -22,7 +23,7 @@ interface Template {
 }
 
 export class ShapeCache {
-  #shapes = new Map<string, Template | null>();
+  #shapes = new FifoMap<string, Template | null>();
   #max: number;
   /** Statements answered from a shape (for tests and stats). */
   hits = 0;
@@ -42,7 +43,7 @@ export class ShapeCache {
     const locations: number[][] = [];
     const infos = parse(sql, locations);
     if (fp && t === undefined) {
-      if (this.#shapes.size >= this.#max) this.#shapes.delete(this.#shapes.keys().next().value!);
+      if (this.#shapes.size >= this.#max) this.#shapes.deleteOldest();
       const made = template(sql, infos, locations, fp.literals);
       this.#shapes.set(fp.key, made && confirmed(made, sql, fp.literals, parse) ? made : null);
     }

@@ -27,6 +27,7 @@
 // by the team's relationship anyway. A team relationship whose coverage is above
 // `coverage.max` explains nothing; it is named among the explanations tried.
 import { NameCounts } from '../stats/name-counts.js';
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 const DAY = 86_400_000;
 /** Relationships kept per subject (the most recent win). */
@@ -88,21 +89,21 @@ const time = (v: unknown, fallback: number): number => {
 };
 
 /** Insert into a Map used as a bounded FIFO: the oldest key goes when full. */
-function boundedSet<K, V>(m: Map<K, V>, k: K, v: V, cap: number): void {
-  if (!m.has(k) && m.size >= cap) m.delete(m.keys().next().value as K);
+function boundedSet<K, V>(m: FifoMap<K, V>, k: K, v: V, cap: number): void {
+  if (!m.has(k) && m.size >= cap) m.deleteOldest();
   m.set(k, v);
 }
 
 export class ContextBook {
-  people = new Map<string, DirectoryEntry>();
-  relationships = new Map<string, Relationship[]>();
-  resources = new Map<string, string>();
-  subjects = new Map<string, SensitiveSubject>();
+  people = new FifoMap<string, DirectoryEntry>();
+  relationships = new FifoMap<string, Relationship[]>();
+  resources = new FifoMap<string, string>();
+  subjects = new FifoMap<string, SensitiveSubject>();
   /** Relationship kinds seen, so a reason can name what was tried. */
   kinds = new NameCounts(32);
   /** Coverage (see the head of this file): accesses with a subject, and per team [covered by others, own]. */
   #total = 0;
-  #teams = new Map<string, [number, number]>();
+  #teams = new FifoMap<string, [number, number]>();
   /** The last team relationship refused for its coverage, for the reason a reviewer reads. */
   #broad: string | undefined;
 
@@ -207,7 +208,7 @@ export class ContextBook {
   #count(team: string): [number, number] {
     let c = this.#teams.get(team);
     if (!c) {
-      if (this.#teams.size >= MAX_TEAMS) this.#teams.delete(this.#teams.keys().next().value!);
+      if (this.#teams.size >= MAX_TEAMS) this.#teams.deleteOldest();
       this.#teams.set(team, (c = [0, 0]));
     }
     return c;
@@ -233,13 +234,13 @@ export class ContextBook {
 
   static from(j: ContextBookJSON, limits: ContextLimits): ContextBook {
     const b = new ContextBook(limits);
-    b.people = new Map(j.people);
-    b.relationships = new Map(j.relationships.map(([s, rs]) => [s, rs.map((r) => ({ ...r, from: de(r.from, -Infinity), to: de(r.to, Infinity) }))]));
-    b.resources = new Map(j.resources);
-    b.subjects = new Map(j.subjects);
+    b.people = new FifoMap(j.people);
+    b.relationships = new FifoMap(j.relationships.map(([s, rs]) => [s, rs.map((r) => ({ ...r, from: de(r.from, -Infinity), to: de(r.to, Infinity) }))]));
+    b.resources = new FifoMap(j.resources);
+    b.subjects = new FifoMap(j.subjects);
     b.kinds = new NameCounts(32, j.kinds);
     b.#total = j.coverage.total;
-    b.#teams = new Map(j.coverage.teams.map(([t, c, o]) => [t, [c, o]]));
+    b.#teams = new FifoMap(j.coverage.teams.map(([t, c, o]) => [t, [c, o]]));
     return b;
   }
 }

@@ -9,6 +9,7 @@
 // all form groups by what they do. A curious look-up shares the subject with
 // strangers; a slow drip over random subjects shares about one subject with each.
 import { NameCounts } from '../stats/name-counts.js';
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 const ACCESSORS = 8;
 const COLLABORATORS = 48;
@@ -22,7 +23,7 @@ export interface LearnedGroupsJSON {
 
 export class LearnedGroups {
   /** Subject → its latest accessors [person, day], oldest first. */
-  #recent = new Map<string, [string, number][]>();
+  #recent = new FifoMap<string, [string, number][]>();
   #collab = new Map<string, NameCounts>();
 
   constructor(readonly keepDays: number, readonly maxSubjects: number) {}
@@ -47,7 +48,7 @@ export class LearnedGroups {
   learn(person: string, subject: string, day: number): void {
     let acc = this.#recent.get(subject);
     if (!acc) {
-      if (this.#recent.size >= this.maxSubjects) this.#recent.delete(this.#recent.keys().next().value!);
+      if (this.#recent.size >= this.maxSubjects) this.#recent.deleteOldest();
       this.#recent.set(subject, (acc = []));
     }
     const at = acc.findIndex(([q]) => q === person);
@@ -82,7 +83,7 @@ export class LearnedGroups {
 
   static from(j: LearnedGroupsJSON, keepDays: number, maxSubjects: number): LearnedGroups {
     const g = new LearnedGroups(keepDays, maxSubjects);
-    g.#recent = new Map(j.recent);
+    g.#recent = new FifoMap(j.recent);
     g.#collab = new Map(j.collab.map(([p, c]) => [p, new NameCounts(COLLABORATORS, c)]));
     return g;
   }

@@ -3,6 +3,7 @@
 // account showing up at a colleague's personal desk is how a borrowed password
 // looks when the owner is not active at the same time (no interleaving to see).
 // Bounded: the least recently added addresses are forgotten first.
+import { FifoMap } from '../../ledger/fifo-map.js';
 
 const USERS = 3;
 /** Days of use after which an address is its user's own desk. */
@@ -15,10 +16,10 @@ interface DeskUse {
 }
 
 export class Desks {
-  #map = new Map<string, DeskUse[]>();
+  #map = new FifoMap<string, DeskUse[]>();
 
   constructor(readonly limit: number, entries?: [string, DeskUse[]][]) {
-    if (entries) this.#map = new Map(entries);
+    if (entries) this.#map = new FifoMap(entries);
   }
 
   /** The person whose own desk `address` is, if it is someone's and not `person`'s. */
@@ -34,7 +35,7 @@ export class Desks {
   use(address: string, person: string, day: number): void {
     let users = this.#map.get(address);
     if (!users) {
-      if (this.#map.size >= this.limit) this.#map.delete(this.#map.keys().next().value!);
+      if (this.#map.size >= this.limit) this.#map.deleteOldest();
       this.#map.set(address, (users = []));
     }
     const u = users.find((x) => x.person === person);

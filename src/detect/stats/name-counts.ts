@@ -1,6 +1,7 @@
 // A bounded map of names (tables, resource types, actions, purposes) to how
 // often they were seen. When full, the least-seen name is forgotten so a person
 // who touches thousands of temp tables cannot grow the detector's memory.
+import { FifoSet } from '../../ledger/fifo-map.js';
 
 export class NameCounts {
   readonly counts: Map<string, number>;
@@ -9,7 +10,7 @@ export class NameCounts {
    * name a full map forgets, found without scanning. A map full of names seen once each new name
    * replaces (the common case: one-off tables) would otherwise scan the whole map per name.
    */
-  readonly #once = new Set<string>();
+  readonly #once = new FifoSet<string>();
 
   constructor(readonly cap: number, entries?: [string, number][]) {
     this.counts = new Map(entries);
@@ -39,10 +40,9 @@ export class NameCounts {
   /** Forgets the first least-seen name in insertion order. */
   #forget(): void {
     // No count is below 1: the first name seen once is the one (insertion order of the map and of #once agree).
-    const first = this.#once.values().next();
-    if (!first.done) {
-      this.#once.delete(first.value);
-      this.counts.delete(first.value);
+    const first = this.#once.deleteOldest();
+    if (first !== undefined) {
+      this.counts.delete(first);
       return;
     }
     let least: string | undefined;
