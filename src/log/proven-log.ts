@@ -21,6 +21,7 @@ import { IlogError } from '../ledger/errors.js';
 import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
 import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion, type NodeReader } from '../ledger/merkle.js';
 import { verifierFromKey, type Verifier } from '../ledger/note.js';
+import { FifoMap } from '../ledger/fifo-map.js';
 import { tileNodeReader } from '../ledger/tile-reader.js';
 import { TileTree } from '../ledger/tile-tree.js';
 import { entriesPath, tilePath, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.js';
@@ -66,7 +67,7 @@ export class ProvenLog implements EntryReader {
   /** The entries from the proven tail up to a new checkpoint, read by size() to prove it consistent: the read that follows takes them (once). */
   #ahead: { from: number; entries: Uint8Array[] } | undefined;
   /** Stored tiles read, by level/index/width, most recent last: a tile of one width never changes, so a new checkpoint reads only the tiles that grew. */
-  readonly #tiles = new Map<string, Uint8Array>();
+  readonly #tiles = new FifoMap<string, Uint8Array>();
 
   constructor(storage: ProvableStorage, vkey: string, origin: string) {
     this.#storage = storage;
@@ -222,7 +223,7 @@ export class ProvenLog implements EntryReader {
     else tile = this.#storage.readTile(level, index, width);
     if (!tile) return undefined;
     this.#tiles.set(key, tile);
-    if (this.#tiles.size > TILE_CACHE) this.#tiles.delete(this.#tiles.keys().next().value as string);
+    if (this.#tiles.size > TILE_CACHE) this.#tiles.deleteOldest();
     return tile;
   }
 
