@@ -41,14 +41,15 @@ export class GovernanceView {
   readonly #brokenListeners = new Set<(e: unknown) => void>();
   #broken: unknown;
   #timer: NodeJS.Timeout | undefined;
-  readonly #watch: ((listener: () => void) => () => void) | undefined;
+  readonly #watch: ((listener: (note?: string) => void) => () => void) | undefined;
   #unwatch: (() => void) | undefined;
 
   /**
    * Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from;
-   * `watch` (LogStorageReader.watchCheckpoints) wakes follow() when a checkpoint is stored.
+   * `watch` (LogStorageReader.watchCheckpoints) wakes follow() when a checkpoint is stored,
+   * handing the reader the note it carries (`offer`: taken only if it opens under the log key).
    */
-  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: () => void) => () => void) {
+  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: (note?: string) => void) => () => void) {
     this.#reader = reader;
     this.#close = close;
     this.#watch = watch;
@@ -143,7 +144,8 @@ export class GovernanceView {
   /**
    * Polls for new entries until stop() or an integrity failure; errors go to `onError`.
    * Where the storage tells of new checkpoints (PostgreSQL's LISTEN/NOTIFY), each one
-   * polls at once: a lock reaches the proxies without waiting up to `intervalMs`.
+   * polls at once: a lock reaches the proxies without waiting up to `intervalMs`, and
+   * without reading back the checkpoint the notification carried when its note is genuine.
    */
   follow(intervalMs = 50, onError: (e: unknown) => void = () => {}): void {
     if (this.#timer) return;
@@ -155,7 +157,13 @@ export class GovernanceView {
       this.#timer.unref();
     };
     tick();
-    if (this.#broken === undefined) this.#unwatch = this.#watch?.(() => this.#timer !== undefined && tick());
+    if (this.#broken === undefined) {
+      this.#unwatch = this.#watch?.((note) => {
+        if (this.#timer === undefined) return;
+        if (note !== undefined) this.#reader.offer?.(note);
+        tick();
+      });
+    }
   }
 
   stop(): void {

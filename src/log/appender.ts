@@ -12,7 +12,7 @@ import { IlogError } from '../ledger/errors.js';
 import { inclusionProof } from '../ledger/merkle.js';
 import type { Signer } from '../ledger/note.js';
 import { checkEntries } from '../storage/args.js';
-import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import type { LogStorage, StoredCheckpoint, TreeState } from '../storage/log-storage.js';
 import { SqliteLogStorage, type SqliteStorageOptions } from '../storage/sqlite/sqlite-storage.js';
 import { SCHEMA_VERSION } from '../storage/sqlite/schema.js';
 import { TileCache } from '../storage/tile-cache.js';
@@ -239,14 +239,13 @@ export class Appender {
   /** Integrate everything appended so far and sign a checkpoint now; returns the latest signed note. */
   async checkpoint(): Promise<string> {
     while (this.#integration) await this.#integration;
-    const catchUp = this.#integrator.catchUp().then((tree) => void (this.#integratedSize = tree.size));
+    const catchUp = this.#integrator.catchUp().then((tree) => ((this.#integratedSize = tree.size), tree));
     const done = (): void => {
       this.#integration = undefined;
       if (this.#moreToIntegrate) this.#kickIntegration();
     };
     this.#integration = catchUp.then(done, done);
-    await catchUp;
-    await this.#sign(true);
+    await this.#sign(true, await catchUp); // the tree just stored: no second read before signing
     return (this.#checkpointer.latest() as StoredCheckpoint).note;
   }
 
@@ -342,11 +341,11 @@ export class Appender {
     }, wait);
   }
 
-  /** Sign (one signing at a time) and hand the result to waiting callers. */
-  async #sign(evenEmpty: boolean): Promise<void> {
+  /** Sign (one signing at a time) and hand the result to waiting callers; `tree`: the stored tree, when the caller has just read it. */
+  async #sign(evenEmpty: boolean, tree?: TreeState): Promise<void> {
     while (this.#signing) await this.#signing;
     const run = (async () => {
-      const cp = await this.#checkpointer.checkpoint(evenEmpty);
+      const cp = await this.#checkpointer.checkpoint(evenEmpty, tree);
       this.#lastCheckpointAt = performance.now();
       if (cp) await this.#settleWaiters(cp);
     })();

@@ -6,7 +6,7 @@
 import { parseCheckpoint, formatCheckpoint } from '../ledger/checkpoint.js';
 import { parseNote, signNote, type Signer } from '../ledger/note.js';
 import { asyncReader, type LogReader } from '../storage/log-reader.js';
-import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import type { LogStorage, StoredCheckpoint, TreeState } from '../storage/log-storage.js';
 import type { StorageWriter } from './appender-writer.js';
 
 export class Checkpointer {
@@ -42,10 +42,11 @@ export class Checkpointer {
   /**
    * Sign the stored tree if no checkpoint covers it yet; returns the latest
    * stored checkpoint afterwards (undefined only for an empty, unsigned log
-   * when `evenEmpty` is false).
+   * when `evenEmpty` is false). `stored`: the tree as the caller has just read
+   * or stored it (a round trip fewer on a network store), else read here.
    */
-  async checkpoint(evenEmpty = false): Promise<StoredCheckpoint | undefined> {
-    const tree = await this.#reader.treeState();
+  async checkpoint(evenEmpty = false, stored?: TreeState): Promise<StoredCheckpoint | undefined> {
+    const tree = stored ?? (await this.#reader.treeState());
     const latest = this.#latest;
     if (latest && latest.size >= tree.size) return latest;
     if (!latest && tree.size === 0 && !evenEmpty) return undefined;

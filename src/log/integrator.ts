@@ -210,8 +210,9 @@ export class Integrator {
 
   /** Step until every entry sequenced when called is integrated (used by tests and tools, not the hot path). */
   async catchUp(): Promise<TreeState> {
-    const target = await this.#storage.size();
-    let tree = await this.step();
+    // The step reads the size too; asked at once, the two round trips overlap.
+    const [target, first] = await Promise.all([this.#storage.size(), this.step()]);
+    let tree = first;
     while (tree.size < target) tree = await this.step();
     return tree;
   }

@@ -4,8 +4,9 @@
 // via the Follower or governance's `advance`, so a byte edited in log.db cannot
 // change what they believe without being caught:
 // - size() is the size of the latest checkpoint signed by the log key
-//   (C2SP tlog-checkpoint v1.0.0 / signed-note v1.0.0), and each newer
-//   checkpoint must be consistent (RFC 9162 §2.1.4) with the one before it;
+//   (C2SP tlog-checkpoint v1.0.0 / signed-note v1.0.0) — the store's, or a
+//   newer one handed in by offer() — and each newer checkpoint must be
+//   consistent (RFC 9162 §2.1.4) with the one before it;
 // - readEntries() re-hashes every entry it returns (RFC 6962 leaf hashes) and
 //   proves each level-0 tile of them into that checkpoint's root with an
 //   inclusion proof whose inner-tile half comes from the fresh hashes, not
@@ -20,11 +21,15 @@ import { IlogError } from '../ledger/errors.js';
 import { HASH_SIZE, leafHashes } from '../ledger/hash.js';
 import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion, type NodeReader } from '../ledger/merkle.js';
 import { verifierFromKey, type Verifier } from '../ledger/note.js';
+import { FifoMap } from '../ledger/fifo-map.js';
 import { tileNodeReader } from '../ledger/tile-reader.js';
 import { TileTree } from '../ledger/tile-tree.js';
 import { entriesPath, tilePath, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { readLogConfig, readLogVkey } from './appender-files.js';
+
+/** Stored tiles a ProvenLog keeps between checkpoints: the right edge of every level and then some. */
+const TILE_CACHE = 64;
 
 /** Codes by which a proven read says the stored log is not the signed one: replays stop for good on them. */
 const INTEGRITY_CODES = new Set(['TILE_MISMATCH', 'BAD_CHECKPOINT', 'ENTRY_MISSING']);
@@ -37,8 +42,11 @@ export function isIntegrityFailure(e: unknown): e is IlogError {
 /** The part of a LogStorage a proven reader needs. */
 export type ProvableStorage = Pick<LogStorage, 'size' | 'readEntries' | 'readTile' | 'latestCheckpoint'>;
 
-/** What replays read: `size` and `readEntries` as in LogStorage, restricted to proven entries. */
-export type EntryReader = Pick<LogStorage, 'size' | 'readEntries'>;
+/**
+ * What replays read: `size` and `readEntries` as in LogStorage, restricted to proven entries;
+ * `offer`, where present, takes a checkpoint note from outside the store (ProvenLog.offer).
+ */
+export type EntryReader = Pick<LogStorage, 'size' | 'readEntries'> & { offer?(note: string): boolean };
 
 interface Proven {
   note: string;
@@ -52,6 +60,14 @@ export class ProvenLog implements EntryReader {
   readonly #verifier: Verifier;
   readonly #origin: string;
   #proven: Proven | undefined;
+  /** A newer checkpoint handed in by offer(), already opened under the log key: the next size() starts from it. */
+  #offered: { note: string; checkpoint: Checkpoint } | undefined;
+  /** Leaf hashes of the proven entries [start, start + n) of the partial level-0 tile read last: reading on in that tile reads only the entries after them. */
+  #tail: { start: number; hashes: Uint8Array } | undefined;
+  /** The entries from the proven tail up to a new checkpoint, read by size() to prove it consistent: the read that follows takes them (once). */
+  #ahead: { from: number; entries: Uint8Array[] } | undefined;
+  /** Stored tiles read, by level/index/width, most recent last: a tile of one width never changes, so a new checkpoint reads only the tiles that grew. */
+  readonly #tiles = new FifoMap<string, Uint8Array>();
 
   constructor(storage: ProvableStorage, vkey: string, origin: string) {
     this.#storage = storage;
@@ -82,27 +98,55 @@ export class ProvenLog implements EntryReader {
     return Math.max(0, this.#storage.size() - this.size());
   }
 
+  /**
+   * A checkpoint note from outside the store — the payload of a PostgreSQL notification,
+   * which anyone who can connect to the database may send — saves the next size() its read
+   * of the store's latest checkpoint. It is taken only if it opens under the log key for
+   * this origin and is larger than the checkpoint proven so far; it is then checked as a
+   * stored one is (consistent with the one before, entries proven into it). Anything else
+   * (forged, garbled, an old genuine note sent again) is dropped and is no evidence against
+   * the log: returns whether the note was taken.
+   */
+  offer(note: string): boolean {
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = openCheckpoint(note, [this.#verifier], this.#origin).checkpoint;
+    } catch {
+      return false;
+    }
+    if (checkpoint.size <= Math.max(this.#proven?.checkpoint.size ?? 0, this.#offered?.checkpoint.size ?? 0)) return false;
+    this.#offered = { note, checkpoint };
+    return true;
+  }
+
   /** Size of the newest signed checkpoint (0 before the first): the entries a replay may read. */
   size(): number {
-    const note = this.#storage.latestCheckpoint();
+    // offer() took only a note larger than the proven one, and only this method moves that.
+    const offered = this.#offered;
+    this.#offered = undefined;
+    const note = offered?.note ?? this.#storage.latestCheckpoint();
     if (note === undefined) return 0;
     if (note === this.#proven?.note) return this.#proven.checkpoint.size;
-    const checkpoint = this.#open(note);
+    const checkpoint = offered?.checkpoint ?? this.#open(note);
     const old = this.#proven?.checkpoint;
+    // One node reader for the consistency proof and the inclusion proofs that follow; tiles unchanged since the last checkpoint come from #tiles.
+    const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#readTile(l, i, w));
+    this.#ahead = undefined;
     if (old && old.size > 0) {
       // Entries already replayed were proven against `old`: the new tree must extend it.
       if (checkpoint.size < old.size) {
         throw new IlogError('BAD_CHECKPOINT', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
       }
-      const nodes = tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w));
-      try {
-        verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
-      } catch (err) {
-        if (!(err instanceof IlogError)) throw err;
-        throw new IlogError('BAD_CHECKPOINT', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
+      if (!this.#consistentByEntries(old, checkpoint, nodes)) {
+        try {
+          verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
+        } catch (err) {
+          if (!(err instanceof IlogError)) throw err;
+          throw new IlogError('BAD_CHECKPOINT', `checkpoint ${checkpoint.size} is not consistent with checkpoint ${old.size} replayed before; run \`ilog verify\``, { old: old.size, new: checkpoint.size, cause: err.code });
+        }
       }
     }
-    this.#proven = { note, checkpoint, nodes: tileNodeReader(checkpoint.size, (l, i, w) => this.#storage.readTile(l, i, w)) };
+    this.#proven = { note, checkpoint, nodes };
     return checkpoint.size;
   }
 
@@ -116,21 +160,71 @@ export class ProvenLog implements EntryReader {
 
   /** readEntries, with the leaf hashes that proved them (HASH_SIZE bytes each, in order): a follower that needs them hashes nothing twice. */
   readProven(from: number, to: number, limit = 65_536): { entries: Uint8Array[]; hashes: Uint8Array } {
-    const size = this.size();
+    // A range the proven checkpoint covers needs no newer one (a replay asks size() first, then reads up to it).
+    const size = this.#proven && to <= this.#proven.checkpoint.size ? this.#proven.checkpoint.size : this.size();
     const end = Math.min(to, size, from + limit);
     if (!(from < end)) return { entries: [], hashes: new Uint8Array(0) };
     const proven = this.#proven!;
-    // Whole tiles: a tile's inclusion proof covers every entry in it.
+    // Whole tiles: a tile's inclusion proof covers every entry in it. The front of the first tile
+    // proven before (a follower reading on where it stopped) is not read again: every checkpoint
+    // taken since extends the one those hashes were proven against (size() checks consistency).
     const first = Math.floor(from / TILE_WIDTH) * TILE_WIDTH;
     const last = Math.min(size, Math.ceil(end / TILE_WIDTH) * TILE_WIDTH);
-    const entries = this.#storage.readEntries(first, last, last - first);
-    if (entries.length !== last - first) throw new IlogError('ENTRY_MISSING', 'the log lacks entries its checkpoint covers; run `ilog verify`', { index: first + entries.length, size });
-    const hashes = leafHashes(entries);
+    const tail = this.#tail;
+    const known = tail && tail.start === first && from >= first + tail.hashes.byteLength / HASH_SIZE ? tail.hashes : new Uint8Array(0);
+    const start = first + known.byteLength / HASH_SIZE;
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    const entries = ahead && ahead.from === start && ahead.entries.length === last - start ? ahead.entries : this.#storage.readEntries(start, last, last - start);
+    if (entries.length !== last - start) throw new IlogError('ENTRY_MISSING', 'the log lacks entries its checkpoint covers; run `ilog verify`', { index: start + entries.length, size });
+    const hashes = known.byteLength === 0 ? leafHashes(entries) : Buffer.concat([known, leafHashes(entries)]);
     for (let at = first; at < last; at += TILE_WIDTH) {
       const width = Math.min(TILE_WIDTH, last - at);
       this.#proveTile(proven, at / TILE_WIDTH, hashes.subarray((at - first) * HASH_SIZE, (at - first + width) * HASH_SIZE));
     }
-    return { entries: entries.slice(from - first, end - first), hashes: hashes.subarray((from - first) * HASH_SIZE, (end - first) * HASH_SIZE) };
+    const edge = Math.floor(last / TILE_WIDTH) * TILE_WIDTH;
+    this.#tail = edge < last ? { start: edge, hashes: hashes.slice((edge - first) * HASH_SIZE) } : undefined;
+    return { entries: entries.slice(from - start, end - start), hashes: hashes.subarray((from - first) * HASH_SIZE, (end - first) * HASH_SIZE) };
+  }
+
+  /**
+   * Proves `next` consistent with `old` from the entries between them, where this reader holds
+   * the proven front of the level-0 tile that both trees end in (a follower a few entries
+   * behind): that tile of `next` is its proven hashes plus the new entries' hashes, so the
+   * stored one need not be read, and the entries, read once here, serve the read that follows
+   * (they are proven into `next` there like any others). Returns false, keeping nothing, where
+   * this does not apply or the proof fails: the caller then checks with the stored tiles, and
+   * an edited entry is reported there with its evidence (TILE_MISMATCH), as before.
+   */
+  #consistentByEntries(old: Checkpoint, next: Checkpoint, nodes: NodeReader): boolean {
+    const tail = this.#tail;
+    if (!tail || tail.start + tail.hashes.byteLength / HASH_SIZE !== old.size || next.size > tail.start + TILE_WIDTH) return false;
+    const fresh = this.#storage.readEntries(old.size, next.size, next.size - old.size);
+    if (fresh.length !== next.size - old.size) return false;
+    const tile = TileTree.fromTile(Buffer.concat([tail.hashes, leafHashes(fresh)]));
+    const at = tail.start / TILE_WIDTH;
+    const reader: NodeReader = (level, index) =>
+      level < TILE_HEIGHT && index >> (TILE_HEIGHT - level) === at ? tile.node(level, index - at * (TILE_WIDTH >> level)) : nodes(level, index);
+    try {
+      verifyConsistency(old.size, next.size, consistencyProof(old.size, next.size, reader), old.root, next.root);
+    } catch (err) {
+      if (!(err instanceof IlogError)) throw err;
+      return false;
+    }
+    this.#ahead = { from: old.size, entries: fresh };
+    return true;
+  }
+
+  /** A stored tile through #tiles (64 tiles, least recently used dropped). */
+  #readTile(level: number, index: number, width: number): Uint8Array | undefined {
+    const key = `${level}/${index}/${width}`;
+    let tile = this.#tiles.get(key);
+    if (tile) this.#tiles.delete(key);
+    else tile = this.#storage.readTile(level, index, width);
+    if (!tile) return undefined;
+    this.#tiles.set(key, tile);
+    if (this.#tiles.size > TILE_CACHE) this.#tiles.deleteOldest();
+    return tile;
   }
 
   #open(note: string): Checkpoint {

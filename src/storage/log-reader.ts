@@ -39,8 +39,8 @@ export interface LogReader {
   latestCheckpoint(): Promise<string | undefined>;
   /** Stored checkpoints with size >= fromSize, ascending, at most `limit` (default 1,000). */
   checkpoints(fromSize?: number, limit?: number): Promise<StoredCheckpoint[]>;
-  /** Optional, as LogStorageReader.watchCheckpoints: a wake-up after any writer stores a checkpoint; MAY miss some, so keep polling. */
-  watchCheckpoints?(listener: () => void): () => void;
+  /** Optional, as LogStorageReader.watchCheckpoints: a wake-up after any writer stores a checkpoint, with its note unauthenticated; MAY miss some, so keep polling. */
+  watchCheckpoints?(listener: (note?: string) => void): () => void;
   /** Release resources; no method may be called afterwards. */
   close(): Promise<void>;
 }

@@ -104,9 +104,12 @@ export interface LogStorageReader {
    * Optional (absent where the backend cannot tell, e.g. SQLite): calls `listener`
    * soon after a checkpoint is stored by any writer, in any process on any host,
    * so a follower need not wait for its next poll. Notifications MAY be missed or
-   * repeated: a follower MUST keep polling. Returns the function that stops it.
+   * repeated: a follower MUST keep polling. `note`, when given, claims to be the
+   * stored checkpoint's signed note; it is unauthenticated (PostgreSQL lets any
+   * connected role notify), so a follower MUST verify it as it verifies a stored
+   * note and MUST NOT count a bad one against the log. Returns the function that stops it.
    */
-  watchCheckpoints?(listener: () => void): () => void;
+  watchCheckpoints?(listener: (note?: string) => void): () => void;
 
   /** Release the backend's resources; no method may be called afterwards. */
   close(): void;

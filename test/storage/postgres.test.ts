@@ -2,6 +2,7 @@
 // the conformance suite (each test's directory maps to a schema of its own), then
 // writers racing from several processes' worth of pools.
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asyncLog } from '../../src/storage/log-reader.js';
 import { PostgresLogStore } from '../../src/storage/postgres/postgres-store.js';
@@ -41,13 +42,14 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     for (const s of stores) await s.close();
   });
 
-  it('wakes watchers on other connections after each stored checkpoint, and only on their own log', async () => {
+  it('wakes watchers on other connections after each stored checkpoint, with its note (or its size when too long), and only on their own log', async () => {
     const writer = await PostgresLogStore.open(storeUrl('watched'));
     const reader = PostgresLogStorage.open(storeUrl('watched')); // the bridge, as governance reads
     const other = await PostgresLogStore.open(storeUrl('watched_other'));
     let seen = 0;
     let otherSeen = 0;
-    const stop = reader.watchCheckpoints(() => seen++);
+    const notes: (string | undefined)[] = [];
+    const stop = reader.watchCheckpoints((note) => (seen++, notes.push(note)));
     const stopOther = other.watchCheckpoints(() => otherSeen++);
     const until = async (cond: () => boolean): Promise<void> => {
       for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
@@ -65,12 +67,48 @@ describe.skipIf(skip)('PostgreSQL store', () => {
       expect(await writer.addCheckpoint(5, 'note 5')).toBe(true);
       await until(() => seen === 3);
       expect(otherSeen).toBe(1);
+      await writer.appendBatch(testEntries(5, 1));
+      expect(await writer.integrate(await integrationToAsync(writer, 6))).toBe(true);
+      expect(await writer.addCheckpoint(6, 'x'.repeat(8000))).toBe(true); // past NOTIFY's payload limit
+      await until(() => seen === 4);
+      expect(notes).toEqual([undefined, 'note 3', 'note 5', '6']); // undefined: the look once connected
     } finally {
       stop();
       stopOther();
       reader.close();
       await writer.close();
       await other.close();
+    }
+  });
+
+  it('the bridge: a call that gave up waiting leaves its late answer to nobody, later calls get their own', async () => {
+    const url = storeUrl('late');
+    const writer = await PostgresLogStore.open(url);
+    await writer.appendBatch(testEntries(0, 3));
+    expect(await writer.integrate(await integrationToAsync(writer, 3))).toBe(true);
+    expect(await writer.addCheckpoint(3, 'note 3')).toBe(true);
+    const bridge = PostgresLogStorage.open(url, { callTimeoutMs: 300 });
+    const holder = new pg.Client({ connectionString: cluster.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT size FROM late.tree WHERE id = 1 FOR UPDATE'); // addCheckpoint waits for this row
+      let code: string | undefined;
+      try {
+        bridge.addCheckpoint(3, 'note 3 again');
+      } catch (e) {
+        code = (e as { code?: string }).code;
+      }
+      expect(code).toBe('STORAGE_UNAVAILABLE');
+      await holder.query('ROLLBACK'); // its answer (false) now comes, late
+      await new Promise((r) => setTimeout(r, 200));
+      expect(bridge.size()).toBe(3);
+      expect(bridge.latestCheckpoint()).toBe('note 3');
+      expect(bridge.readEntries(0, 3)).toHaveLength(3);
+    } finally {
+      await holder.end();
+      bridge.close();
+      await writer.close();
     }
   });
 

@@ -18,7 +18,7 @@ import { checkEntries, checkIndex, checkIntegration, checkTileRef } from '../arg
 import type { LogStore } from '../log-reader.js';
 import type { Integration, StoredCheckpoint, TreeState } from '../log-storage.js';
 import { PG_SCHEMA_VERSION, pgSchema } from './schema.js';
-import { checkpointChannel, listenCheckpoints } from './checkpoint-channel.js';
+import { checkpointChannel, checkpointPayload, listenCheckpoints } from './checkpoint-channel.js';
 
 const DEFAULT_READ_LIMIT = 65_536;
 const DEFAULT_CHECKPOINT_LIMIT = 1_000;
@@ -292,9 +292,14 @@ export class PostgresLogStore implements LogStore {
       if (size > integrated) throw new IlogError('BAD_CHECKPOINT', 'a checkpoint cannot be larger than the integrated tree', { size, integrated });
       const latest = (await c.query(`SELECT max(size) AS m FROM ${this.#s}.checkpoints`)).rows[0]?.m;
       if (latest !== null && latest !== undefined && Number(latest) >= size) return false;
-      await c.query(`INSERT INTO ${this.#s}.checkpoints (size, note) VALUES ($1, $2)`, [size, note]);
-      // Delivered at COMMIT to every listener (checkpoint-channel.ts): followers wake without waiting for their poll.
-      await c.query('SELECT pg_notify($1, $2)', [checkpointChannel(this.#s), String(size)]);
+      // The notification, in the same statement, is delivered at COMMIT to every listener (checkpoint-channel.ts):
+      // followers wake without waiting for their poll, the note in hand.
+      await c.query(`WITH c AS (INSERT INTO ${this.#s}.checkpoints (size, note) VALUES ($1, $2) RETURNING size) SELECT pg_notify($3, $4) FROM c`, [
+        size,
+        note,
+        checkpointChannel(this.#s),
+        checkpointPayload(size, note),
+      ]);
       return true;
     });
   }
@@ -310,7 +315,7 @@ export class PostgresLogStore implements LogStore {
     return rows.map((r) => ({ size: Number(r.size), note: r.note }));
   }
 
-  watchCheckpoints(listener: () => void): () => void {
+  watchCheckpoints(listener: (note?: string) => void): () => void {
     return listenCheckpoints(this.#connectionString, this.#s, listener);
   }
 

@@ -1,6 +1,7 @@
 // The worker behind PostgresLogStorage (postgres-sync.ts): one PostgresLogStore,
 // one request at a time (its caller is blocked until the answer), answer posted
-// on the port, then the caller woken through the shared flag.
+// on the port with the request's sequence number, then the caller woken through
+// the shared flag.
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { IlogError } from '../../ledger/errors.js';
 import type { SyncRequest, SyncResponse } from './postgres-sync.js';
@@ -20,15 +21,16 @@ async function handle(req: SyncRequest): Promise<unknown> {
 
 port.on('message', (req: SyncRequest) => {
   void handle(req).then(
-    (result): SyncResponse => ({ result }),
+    (result): SyncResponse => ({ result, seq: req.seq }),
     (e: unknown): SyncResponse => ({
       error: e instanceof IlogError ? { code: e.code, message: e.message, ...(e.evidence ? { evidence: { ...e.evidence } } : {}) } : { message: e instanceof Error ? e.message : String(e) },
+      seq: req.seq,
     }),
   ).then((res) => {
     try {
       port.postMessage(res);
     } catch {
-      port.postMessage({ error: { message: 'error' in res ? res.error.message : 'unserialisable result' } } satisfies SyncResponse);
+      port.postMessage({ error: { message: 'error' in res ? res.error.message : 'unserialisable result' }, seq: req.seq } satisfies SyncResponse);
     }
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
