@@ -39,6 +39,7 @@ const HOUR = 3_600_000;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
+const MAX_ROLES = 4096;
 /** Access entries kept for `access.objects` follow-ups: those among the last RECENT_ACCESS log indexes. */
 const RECENT_ACCESS = 4096;
 /**
@@ -230,6 +231,17 @@ export class Detector {
     return out;
   }
 
+  /** The team of a role by the configured pattern, matched once per role (bounded: forgotten when full). */
+  #teamOfRole(role: string): string {
+    let team = this.#roleTeams.get(role);
+    if (team === undefined) {
+      if (this.#roleTeams.size >= MAX_ROLES) this.#roleTeams.clear();
+      this.#roleTeams.set(role, (team = teamOf(role, this.#teamRe)));
+    }
+    return team;
+  }
+  #roleTeams = new Map<string, string>();
+
   #teamKeys(team: string, day: number): RecentKeys {
     let r = this.#teams.get(team);
     if (!r) this.#teams.set(team, (r = new RecentKeys(this.config.rules.foreignRecord.contextDays, this.config.limits.groupFilterBits)));
@@ -288,7 +300,7 @@ export class Detector {
         level.dayCount++;
       }
     if (this.#context.resources.size > 0) this.#toSubjects(v);
-    const team = this.#context.teamOf(v.person) ?? teamOf(v.group, this.#teamRe);
+    const team = this.#context.teamOf(v.person) ?? this.#teamOfRole(v.group);
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];

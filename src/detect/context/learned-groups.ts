@@ -51,11 +51,18 @@ export class LearnedGroups {
       if (this.#recent.size >= this.maxSubjects) this.#recent.deleteOldest();
       this.#recent.set(subject, (acc = []));
     }
-    const at = acc.findIndex(([q]) => q === person);
+    let at = -1;
+    for (let i = 0; i < acc.length; i++)
+      if (acc[i]![0] === person) {
+        at = i;
+        break;
+      }
     if (at >= 0 && acc[at]![1] === day) return; // already counted today
-    for (const [q, d] of acc) {
+    let mine: NameCounts | undefined; // looked up once, at the first collaborator (not before: it would create an empty list)
+    for (let i = 0; i < acc.length; i++) {
+      const [q, d] = acc[i]!;
       if (q === person || day - d > this.keepDays) continue;
-      this.#counts(person).add(q);
+      (mine ??= this.#counts(person)).add(q);
       this.#counts(q).add(person);
     }
     if (at >= 0) acc.splice(at, 1);
