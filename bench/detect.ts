@@ -3,12 +3,18 @@
 // - detect.observe: entries scored per second on generated traffic (built in
 //   memory first), for a shape without context feeds and for one with them
 //   (every access then tries the relationship book and the learned groups);
-//   anchor: reading the same entries with viewEntry alone.
+//   anchor: reading the same entries with viewEntry alone. The entries are what
+//   the detector gets in `ilog serve`: each one encoded and decoded again
+//   (`decodeEntry`, as the follower hands it over), in log order. `--generated`
+//   observes the generator's own objects instead (how this was measured before
+//   7 December 2026, 20:00 UTC): they lie scattered over the heap in generation order, not
+//   log order, and reading them costs cache misses the follower's entries do not
+//   (docs/detect.md, Benchmark). `--runs N` (default 2): detectors per shape.
 // - detect.ingest: app accesses per second through POST /v1/access batches
 //   (JSON arrays of --batch accesses, --in-flight requests, default 4, from a
 //   client process) into a real SQLite log, each batch one durable commit;
 //   anchor: Appender.appendMany of the same entries as canonical bytes (the log alone).
-// Usage: npm run bench:detect [-- --people 300 --days 14 --ingest 200000 --batch 5000 --in-flight 4]
+// Usage: npm run bench:detect [-- --people 300 --days 14 --ingest 200000 --batch 5000 --in-flight 4 --runs 2 --generated]
 import Fastify from 'fastify';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +24,7 @@ import { dataset } from '../eval/evaluate.js';
 import { TokenStore } from '../src/capture/app/token-store.js';
 import { Detector } from '../src/detect/detector.js';
 import { viewEntry } from '../src/detect/entry-view.js';
-import { encodeEntry } from '../src/ledger/entry.js';
+import { decodeEntry, encodeEntry } from '../src/ledger/entry.js';
 import { appAccessRoutes } from '../src/http/app-access.js';
 import { initLog } from '../src/log/appender-init.js';
 import { Appender } from '../src/log/appender.js';
@@ -30,6 +36,8 @@ function arg(name: string, fallback: number): number {
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const people = arg('people', 300);
 const days = arg('days', 14);
+const runs = arg('runs', 2);
+const generated = process.argv.includes('--generated');
 
 function timed(f: () => number): { ms: number; cpuMs: number; out: number } {
   const t0 = process.hrtime.bigint();
@@ -42,9 +50,9 @@ function timed(f: () => number): { ms: number; cpuMs: number; out: number } {
 for (const [shape, context] of only === 'ingest' ? [] : ([['ward', false], ['bank', true]] as const)) {
   const ds = dataset({ seed: 11, people, days, warmupDays: 5, perScenario: 1, inject: true, budgetPer1000: 5, shape, context }, true);
   const entries: { index: number; entry: Record<string, unknown> }[] = [];
-  for (const b of ds.days()) entries.push(...b.entries);
+  for (const b of ds.days()) for (const { index, entry } of b.entries) entries.push({ index, entry: generated ? entry : decodeEntry(encodeEntry(entry)) });
   const anchor = timed(() => entries.reduce((n, { entry }) => n + (viewEntry(entry) ? 1 : 0), 0));
-  for (const run of [1, 2]) {
+  for (let run = 1; run <= runs; run++) {
     const detector = new Detector(ds.detectorConfig);
     const r = timed(() => entries.reduce((n, { index, entry }) => n + detector.observe(index, entry).length, 0));
     console.log(
@@ -52,6 +60,7 @@ for (const [shape, context] of only === 'ingest' ? [] : ([['ward', false], ['ban
         bench: 'detect.observe',
         shape,
         context,
+        entriesFrom: generated ? 'generator' : 'decodeEntry',
         run,
         people: ds.people,
         days,

@@ -22,8 +22,12 @@ export interface LearnedGroupsJSON {
 }
 
 export class LearnedGroups {
-  /** Subject → its latest accessors [person, day], oldest first. */
-  #recent = new FifoMap<string, [string, number][]>();
+  /**
+   * Subject → its latest accessors, oldest first, flat: person, day, person, day, … One array per
+   * subject rather than a pair per accessor: learn() scans the list on every access, and pairs
+   * scattered over the heap cost a cache miss each.
+   */
+  #recent = new FifoMap<string, (string | number)[]>();
   #collab = new Map<string, NameCounts>();
 
   constructor(readonly keepDays: number, readonly maxSubjects: number) {}
@@ -33,16 +37,22 @@ export class LearnedGroups {
     const acc = this.#recent.get(subject);
     const mine = this.#collab.get(person);
     if (!acc || !mine) return undefined;
-    for (let i = acc.length - 1; i >= 0; i--) {
-      const [q, d] = acc[i]!;
-      if (q !== person && day - d <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED && !this.#hub(q)) return q;
+    for (let i = acc.length - 2; i >= 0; i -= 2) {
+      const q = acc[i] as string;
+      if (q !== person && day - (acc[i + 1] as number) <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED && !this.#hub(q)) return q;
     }
     return undefined;
   }
 
   /** Did the person themself work on the subject on an earlier day within keepDays (a returning case)? */
   knows(person: string, subject: string, day: number): boolean {
-    return this.#recent.get(subject)?.some(([q, d]) => q === person && d < day && day - d <= this.keepDays) ?? false;
+    const acc = this.#recent.get(subject);
+    if (!acc) return false;
+    for (let i = 0; i < acc.length; i += 2) {
+      const d = acc[i + 1] as number;
+      if (acc[i] === person && d < day && day - d <= this.keepDays) return true;
+    }
+    return false;
   }
 
   learn(person: string, subject: string, day: number): void {
@@ -52,22 +62,22 @@ export class LearnedGroups {
       this.#recent.set(subject, (acc = []));
     }
     let at = -1;
-    for (let i = 0; i < acc.length; i++)
-      if (acc[i]![0] === person) {
+    for (let i = 0; i < acc.length; i += 2)
+      if (acc[i] === person) {
         at = i;
         break;
       }
-    if (at >= 0 && acc[at]![1] === day) return; // already counted today
-    let mine: NameCounts | undefined; // looked up once, at the first collaborator (not before: it would create an empty list)
-    for (let i = 0; i < acc.length; i++) {
-      const [q, d] = acc[i]!;
-      if (q === person || day - d > this.keepDays) continue;
+    if (at >= 0 && acc[at + 1] === day) return; // already counted today
+    let mine: NameCounts | undefined; // looked up at the first collaborator (not before: it would create an empty list)
+    for (let i = 0; i < acc.length; i += 2) {
+      const q = acc[i] as string;
+      if (q === person || day - (acc[i + 1] as number) > this.keepDays) continue;
       (mine ??= this.#counts(person)).add(q);
       this.#counts(q).add(person);
     }
-    if (at >= 0) acc.splice(at, 1);
-    acc.push([person, day]);
-    if (acc.length > ACCESSORS) acc.shift();
+    if (at >= 0) acc.splice(at, 2);
+    acc.push(person, day);
+    if (acc.length > 2 * ACCESSORS) acc.splice(0, 2);
   }
 
   /**
@@ -85,12 +95,18 @@ export class LearnedGroups {
   }
 
   toJSON(): LearnedGroupsJSON {
-    return { recent: [...this.#recent], collab: [...this.#collab].map(([p, c]) => [p, c.toJSON()]) };
+    const recent: [string, [string, number][]][] = [];
+    for (const [s, acc] of this.#recent) {
+      const pairs: [string, number][] = [];
+      for (let i = 0; i < acc.length; i += 2) pairs.push([acc[i] as string, acc[i + 1] as number]);
+      recent.push([s, pairs]);
+    }
+    return { recent, collab: [...this.#collab].map(([p, c]) => [p, c.toJSON()]) };
   }
 
   static from(j: LearnedGroupsJSON, keepDays: number, maxSubjects: number): LearnedGroups {
     const g = new LearnedGroups(keepDays, maxSubjects);
-    g.#recent = new FifoMap(j.recent);
+    g.#recent = new FifoMap(j.recent.map(([s, pairs]) => [s, pairs.flat()]));
     g.#collab = new Map(j.collab.map(([p, c]) => [p, new NameCounts(COLLABORATORS, c)]));
     return g;
   }
