@@ -101,9 +101,11 @@ export class Detector {
   #pending = new FifoMap<number, Pending>();
   /**
    * Recent access entries, for `access.objects` follow-ups (the reconciler writes them within
-   * seconds): a ring by log index (slot index % RECENT_ACCESS), no map to grow and evict.
+   * seconds): a ring by log index (slot index % RECENT_ACCESS), no map to grow and evict; the
+   * slot's log index beside it (no pair object per access to outlive the young generation).
    */
-  #recent: ({ index: number; v: AccessView } | undefined)[] = new Array(RECENT_ACCESS);
+  #recent: (AccessView | undefined)[] = new Array(RECENT_ACCESS);
+  #recentIndex = new Float64Array(RECENT_ACCESS).fill(-1);
   /** Open foreign-record and watch-list lookups awaiting their window. */
   #open = new OpenLookups();
   /** Per team: the records it touched in the last contextDays days (its care context). */
@@ -280,7 +282,8 @@ export class Detector {
 
   #access(index: number, v: AccessView): Finding[] {
     const cfg = this.config;
-    this.#recent[index % RECENT_ACCESS] = { index, v };
+    this.#recent[index % RECENT_ACCESS] = v;
+    this.#recentIndex[index % RECENT_ACCESS] = index;
     const local = v.time + cfg.utcOffsetMinutes * 60_000;
     const day = Math.floor(local / DAY);
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
@@ -380,8 +383,7 @@ export class Detector {
    * for those objects only (no values, no rows: those were judged already).
    */
   #objects(index: number, o: ObjectsView): Finding[] {
-    const slot = this.#recent[o.access % RECENT_ACCESS];
-    const base = slot?.index === o.access ? slot.v : undefined;
+    const base = this.#recentIndex[o.access % RECENT_ACCESS] === o.access ? this.#recent[o.access % RECENT_ACCESS] : undefined;
     if (!base) return [];
     const extra = o.objects.filter((x) => !base.relations.includes(x));
     if (extra.length === 0) return [];
