@@ -1,14 +1,16 @@
 // The detector's per-entry shortcuts must not change a single answer: the time
 // parser equals Date.parse on every input, the Bloom filter's hash memo hands
 // out the hashes it always computed (snapshots keep their bits), names come out
-// the same text whether cached or not, and a view's lists are shared, not copied.
+// the same text whether cached or not, a view's lists are shared, not copied, and
+// learned groups answer as they did when each accessor was a pair.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { LearnedGroups, type LearnedGroupsJSON } from '../../src/detect/context/learned-groups.js';
 import { viewEntry, type AccessView } from '../../src/detect/entry-view.js';
 import { parseTime } from '../../src/detect/iso-time.js';
 import { accessNames } from '../../src/detect/rules/first-access.js';
 import { BloomFilter } from '../../src/detect/stats/bloom.js';
-import { NameCache } from '../../src/detect/stats/name-counts.js';
+import { NameCache, NameCounts } from '../../src/detect/stats/name-counts.js';
 
 let seed = 11;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -134,5 +136,85 @@ describe('access views', () => {
     expect(sql.keys).toEqual(['p-9', 'h1', 'h2']);
     expect(sql.statementKind).toBe('SELECT');
     expect(viewEntry({ v: 1, kind: 'access', time: '2026-03-02T24:00:01.000Z', person: 'x' })).toBeUndefined();
+  });
+});
+
+describe('learned groups', () => {
+  /** The learned groups as they were before their accessors became one flat array per subject (215ae4a), as the reference. */
+  function reference(keepDays: number, maxSubjects: number) {
+    const recent = new Map<string, [string, number][]>();
+    // Collaborator counts are NameCounts as before (baseline.test.ts checks them against a full scan).
+    const collab = new Map<string, NameCounts>();
+    const add = (of: string, name: string) => {
+      let m = collab.get(of);
+      if (!m) collab.set(of, (m = new NameCounts(48)));
+      m.add(name);
+    };
+    return {
+      recent,
+      collab,
+      learn(person: string, subject: string, day: number) {
+        let acc = recent.get(subject);
+        if (!acc) {
+          if (recent.size >= maxSubjects) recent.delete(recent.keys().next().value!);
+          recent.set(subject, (acc = []));
+        }
+        const at = acc.findIndex(([q]) => q === person);
+        if (at >= 0 && acc[at]![1] === day) return;
+        for (const [q, d] of acc) {
+          if (q === person || day - d > keepDays) continue;
+          add(person, q);
+          add(q, person);
+        }
+        if (at >= 0) acc.splice(at, 1);
+        acc.push([person, day]);
+        if (acc.length > 8) acc.shift();
+      },
+    };
+  }
+
+  it('learn, explainer and knows answer as the pairs did, through snapshot round trips', () => {
+    const keepDays = 3;
+    let g = new LearnedGroups(keepDays, 48);
+    const ref = reference(keepDays, 48);
+    let day = 0;
+    const seen = { mates: 0, knows: 0, hubs: 0 };
+    for (let i = 0; i < 20_000; i++) {
+      if (random() < 0.002) day += 1 + Math.floor(random() * 4);
+      // 70 people in 7 teams working mostly on their team's 6 subjects (collaborators form); people 0–3 float over
+      // every team, a third of the accesses (their lists fill to 48 and forget: hubs); 54 subjects over 48 slots (forgotten).
+      const pick = (): [string, string] => {
+        const k = random() < 0.3 ? Math.floor(random() * 4) : 4 + Math.floor(random() * 66);
+        const team = k < 4 || random() < 0.1 ? Math.floor(random() * 9) : k % 7;
+        return [`p${k}`, `s${team}-${Math.floor(random() * 6)}`];
+      };
+      const [person, subject] = pick();
+      const [q, s] = pick();
+      const acc = ref.recent.get(s);
+      const expectKnows = acc?.some(([x, d]) => x === q && d < day && day - d <= keepDays) ?? false;
+      expect(g.knows(q, s, day)).toBe(expectKnows);
+      const mine = ref.collab.get(q);
+      let expectMate: string | undefined;
+      if (acc && mine)
+        for (let j = acc.length - 1; j >= 0 && expectMate === undefined; j--) {
+          const [x, d] = acc[j]!;
+          if (x !== q && day - d <= keepDays && (mine.counts.get(x) ?? 0) >= 3 && (ref.collab.get(x)?.size ?? 0) < 48) expectMate = x;
+        }
+      expect(g.explainer(q, s, day)).toBe(expectMate);
+      if (expectMate !== undefined) seen.mates++;
+      if (expectKnows) seen.knows++;
+      if ((ref.collab.get(person)?.size ?? 0) >= 48) seen.hubs++;
+      g.learn(person, subject, day);
+      ref.learn(person, subject, day);
+      if (i % 1_999 === 0) {
+        const json = JSON.parse(JSON.stringify(g.toJSON())) as LearnedGroupsJSON;
+        expect(json.recent).toEqual([...ref.recent]);
+        expect(json.collab).toEqual([...ref.collab].map(([p, m]) => [p, m.toJSON()]));
+        g = LearnedGroups.from(json, keepDays, 48);
+      }
+    }
+    expect(seen.mates).toBeGreaterThan(100);
+    expect(seen.knows).toBeGreaterThan(100);
+    expect(seen.hubs).toBeGreaterThan(100);
   });
 });
