@@ -16,6 +16,10 @@ const COLLABORATORS = 48;
 /** Shared subjects with someone before they count as a collaborator. */
 const MIN_SHARED = 3;
 
+/** Person, day, collaborator counts (or undefined until first needed): W slots per accessor. */
+type Accessors = (string | number | NameCounts | undefined)[];
+const W = 3;
+
 export interface LearnedGroupsJSON {
   recent: [string, [string, number][]][];
   collab: [string, [string, number][]][];
@@ -23,11 +27,12 @@ export interface LearnedGroupsJSON {
 
 export class LearnedGroups {
   /**
-   * Subject → its latest accessors, oldest first, flat: person, day, person, day, … One array per
-   * subject rather than a pair per accessor: learn() scans the list on every access, and pairs
+   * Subject → its latest accessors, oldest first, flat: person, day, their collaborator counts once
+   * looked up (#collab never drops anyone), person, day, counts, … (W slots each). One array per
+   * subject rather than an object per accessor: learn() scans the list on every access, and objects
    * scattered over the heap cost a cache miss each.
    */
-  #recent = new FifoMap<string, (string | number)[]>();
+  #recent = new FifoMap<string, Accessors>();
   #collab = new Map<string, NameCounts>();
 
   constructor(readonly keepDays: number, readonly maxSubjects: number) {}
@@ -37,7 +42,7 @@ export class LearnedGroups {
     const acc = this.#recent.get(subject);
     const mine = this.#collab.get(person);
     if (!acc || !mine) return undefined;
-    for (let i = acc.length - 2; i >= 0; i -= 2) {
+    for (let i = acc.length - W; i >= 0; i -= W) {
       const q = acc[i] as string;
       if (q !== person && day - (acc[i + 1] as number) <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED && !this.#hub(q)) return q;
     }
@@ -48,7 +53,7 @@ export class LearnedGroups {
   knows(person: string, subject: string, day: number): boolean {
     const acc = this.#recent.get(subject);
     if (!acc) return false;
-    for (let i = 0; i < acc.length; i += 2) {
+    for (let i = 0; i < acc.length; i += W) {
       const d = acc[i + 1] as number;
       if (acc[i] === person && d < day && day - d <= this.keepDays) return true;
     }
@@ -62,22 +67,25 @@ export class LearnedGroups {
       this.#recent.set(subject, (acc = []));
     }
     let at = -1;
-    for (let i = 0; i < acc.length; i += 2)
+    for (let i = 0; i < acc.length; i += W)
       if (acc[i] === person) {
         at = i;
         break;
       }
     if (at >= 0 && acc[at + 1] === day) return; // already counted today
     let mine: NameCounts | undefined; // looked up at the first collaborator (not before: it would create an empty list)
-    for (let i = 0; i < acc.length; i += 2) {
+    for (let i = 0; i < acc.length; i += W) {
       const q = acc[i] as string;
       if (q === person || day - (acc[i + 1] as number) > this.keepDays) continue;
       (mine ??= this.#counts(person)).add(q);
-      this.#counts(q).add(person);
+      ((acc[i + 2] as NameCounts | undefined) ?? (acc[i + 2] = this.#counts(q))).add(person);
     }
-    if (at >= 0) acc.splice(at, 2);
-    acc.push(person, day);
-    if (acc.length > 2 * ACCESSORS) acc.splice(0, 2);
+    if (at >= 0) {
+      const known = acc.splice(at, W)[2] as NameCounts | undefined;
+      mine ??= known;
+    }
+    acc.push(person, day, mine);
+    if (acc.length > W * ACCESSORS) acc.splice(0, W);
   }
 
   /**
@@ -98,7 +106,7 @@ export class LearnedGroups {
     const recent: [string, [string, number][]][] = [];
     for (const [s, acc] of this.#recent) {
       const pairs: [string, number][] = [];
-      for (let i = 0; i < acc.length; i += 2) pairs.push([acc[i] as string, acc[i + 1] as number]);
+      for (let i = 0; i < acc.length; i += W) pairs.push([acc[i] as string, acc[i + 1] as number]);
       recent.push([s, pairs]);
     }
     return { recent, collab: [...this.#collab].map(([p, c]) => [p, c.toJSON()]) };
@@ -106,7 +114,7 @@ export class LearnedGroups {
 
   static from(j: LearnedGroupsJSON, keepDays: number, maxSubjects: number): LearnedGroups {
     const g = new LearnedGroups(keepDays, maxSubjects);
-    g.#recent = new FifoMap(j.recent.map(([s, pairs]) => [s, pairs.flat()]));
+    g.#recent = new FifoMap(j.recent.map(([s, pairs]) => [s, pairs.flatMap(([person, day]) => [person, day, undefined])]));
     g.#collab = new Map(j.collab.map(([p, c]) => [p, new NameCounts(COLLABORATORS, c)]));
     return g;
   }
