@@ -10,14 +10,17 @@
 //   7 December 2026, 20:00 UTC): they lie scattered over the heap in generation order, not
 //   log order, and reading them costs cache misses the follower's entries do not
 //   (docs/detect.md, Benchmark). `--runs N` (default 2): detectors per shape.
+//   `--cpu-profile <prefix>`: profile the last run of each shape (line numbers
+//   are tsx's; build with tsc and run the .js for lines that map to the source).
 // - detect.ingest: app accesses per second through POST /v1/access batches
 //   (JSON arrays of --batch accesses, --in-flight requests, default 4, from a
 //   client process) into a real SQLite log, each batch one durable commit;
 //   anchor: Appender.appendMany of the same entries as canonical bytes (the log alone).
-// Usage: npm run bench:detect [-- --people 300 --days 14 --ingest 200000 --batch 5000 --in-flight 4 --runs 2 --generated]
+// Usage: npm run bench:detect [-- --people 300 --days 14 --ingest 200000 --batch 5000 --in-flight 4 --runs 2 --generated --cpu-profile /tmp/detect]
 import Fastify from 'fastify';
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataset } from '../eval/evaluate.js';
@@ -38,6 +41,10 @@ const people = arg('people', 300);
 const days = arg('days', 14);
 const runs = arg('runs', 2);
 const generated = process.argv.includes('--generated');
+/** `--cpu-profile <prefix>`: the last run of each shape under the inspector's CPU profiler, written to <prefix>-<shape>.cpuprofile. */
+const profile = process.argv.includes('--cpu-profile') ? process.argv[process.argv.indexOf('--cpu-profile') + 1] : undefined;
+const inspector = profile ? new Session() : undefined;
+inspector?.connect();
 
 function timed(f: () => number): { ms: number; cpuMs: number; out: number } {
   const t0 = process.hrtime.bigint();
@@ -54,7 +61,14 @@ for (const [shape, context] of only === 'ingest' ? [] : ([['ward', false], ['ban
   const anchor = timed(() => entries.reduce((n, { entry }) => n + (viewEntry(entry) ? 1 : 0), 0));
   for (let run = 1; run <= runs; run++) {
     const detector = new Detector(ds.detectorConfig);
+    const profiled = inspector !== undefined && run === runs;
+    if (profiled) {
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.setSamplingInterval', { interval: 200 }); // µs
+      await inspector.post('Profiler.start');
+    }
     const r = timed(() => entries.reduce((n, { index, entry }) => n + detector.observe(index, entry).length, 0));
+    if (profiled) writeFileSync(`${profile}-${shape}.cpuprofile`, JSON.stringify((await inspector.post('Profiler.stop')).profile));
     console.log(
       JSON.stringify({
         bench: 'detect.observe',
