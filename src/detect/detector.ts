@@ -57,6 +57,9 @@ const HALF_SCORE_DECADES = 2.5;
 /** A fact rule at this strength (a relative's record, a self-grant, a bypass) scores its strength, whatever its rarity. */
 const FACT_STRENGTH = 0.9;
 
+/** What #clock and #expire find on almost every entry (callers copy their results, never return them). */
+const NO_FINDINGS: readonly Finding[] = [];
+
 /** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
 const DAY_EVIDENCE = 32;
 
@@ -197,11 +200,11 @@ export class Detector {
    * Move the detector's clock (never backwards) and the budget's day with it; at a new day the
    * strongest findings held by the budget become alerts (the same finding ids, now `alert: true`).
    */
-  #clock(t: number): Finding[] {
-    if (Number.isFinite(this.#now) && t <= this.#now) return [];
+  #clock(t: number): readonly Finding[] {
+    if (Number.isFinite(this.#now) && t <= this.#now) return NO_FINDINGS;
     this.#now = t;
     const day = this.#day(t);
-    if (this.#budgetDay === day) return [];
+    if (this.#budgetDay === day) return NO_FINDINGS;
     this.#budgetDay = day;
     let people = 0;
     for (const p of this.#persons.values()) if (day - p.day <= 7) people++;
@@ -217,8 +220,8 @@ export class Detector {
   readonly #dayOf = (time: string): number => this.#day(Date.parse(time));
 
   /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
-  #expire(now: number): Finding[] {
-    if (!this.#open.due(now)) return [];
+  #expire(now: number): readonly Finding[] {
+    if (!this.#open.due(now)) return NO_FINDINGS;
     const out: Finding[] = [];
     const covering = (o: OpenLookup) => {
       const p = this.#persons.get(o.person);

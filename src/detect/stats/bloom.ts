@@ -47,7 +47,10 @@ export class BloomFilter {
     this.addHashed(BloomFilter.hashes(key));
   }
 
-  addHashed([h1, h2]: readonly [number, number]): void {
+  // Indexing, not `[h1, h2]` destructuring: a destructured parameter runs the iterator protocol (an allocation per probe).
+  addHashed(h: readonly [number, number]): void {
+    const h1 = h[0];
+    const h2 = h[1];
     for (let i = 0; i < K; i++) {
       const b = ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
       this.bits[b >>> 3]! |= 1 << (b & 7);
@@ -58,7 +61,9 @@ export class BloomFilter {
     return this.hasHashed(BloomFilter.hashes(key));
   }
 
-  hasHashed([h1, h2]: readonly [number, number]): boolean {
+  hasHashed(h: readonly [number, number]): boolean {
+    const h1 = h[0];
+    const h2 = h[1];
     for (let i = 0; i < K; i++) {
       const b = ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
       if ((this.bits[b >>> 3]! & (1 << (b & 7))) === 0) return false;

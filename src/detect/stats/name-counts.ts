@@ -45,13 +45,15 @@ export class NameCounts {
       this.counts.delete(first);
       return;
     }
+    // Every name seen twice or more (a full collaborator list): scan, in insertion order, without an entry array per name.
     let least: string | undefined;
     let leastCount = Number.POSITIVE_INFINITY;
-    for (const [n, k] of this.counts)
+    this.counts.forEach((k, n) => {
       if (k < leastCount) {
         least = n;
         leastCount = k;
       }
+    });
     if (least !== undefined) this.counts.delete(least);
   }
 
