@@ -3,22 +3,31 @@
 // - detect.observe: entries scored per second on generated traffic (built in
 //   memory first), for a shape without context feeds and for one with them
 //   (every access then tries the relationship book and the learned groups);
-//   anchor: reading the same entries with viewEntry alone.
+//   anchor: reading the same entries with viewEntry alone. The entries are what
+//   the detector gets in `ilog serve`: each one encoded and decoded again
+//   (`decodeEntry`, as the follower hands it over), in log order. `--generated`
+//   observes the generator's own objects instead (how this was measured before
+//   7 December 2026, 20:00 UTC): they lie scattered over the heap in generation order, not
+//   log order, and reading them costs cache misses the follower's entries do not
+//   (docs/detect.md, Benchmark). `--runs N` (default 2): detectors per shape.
+//   `--cpu-profile <prefix>`: profile the last run of each shape (line numbers
+//   are tsx's; build with tsc and run the .js for lines that map to the source).
 // - detect.ingest: app accesses per second through POST /v1/access batches
 //   (JSON arrays of --batch accesses, --in-flight requests, default 4, from a
 //   client process) into a real SQLite log, each batch one durable commit;
 //   anchor: Appender.appendMany of the same entries as canonical bytes (the log alone).
-// Usage: npm run bench:detect [-- --people 300 --days 14 --ingest 200000 --batch 5000 --in-flight 4]
+// Usage: npm run bench:detect [-- --people 300 --days 14 --ingest 200000 --batch 5000 --in-flight 4 --runs 2 --generated --cpu-profile /tmp/detect]
 import Fastify from 'fastify';
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataset } from '../eval/evaluate.js';
 import { TokenStore } from '../src/capture/app/token-store.js';
 import { Detector } from '../src/detect/detector.js';
 import { viewEntry } from '../src/detect/entry-view.js';
-import { encodeEntry } from '../src/ledger/entry.js';
+import { decodeEntry, encodeEntry } from '../src/ledger/entry.js';
 import { appAccessRoutes } from '../src/http/app-access.js';
 import { initLog } from '../src/log/appender-init.js';
 import { Appender } from '../src/log/appender.js';
@@ -30,6 +39,12 @@ function arg(name: string, fallback: number): number {
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const people = arg('people', 300);
 const days = arg('days', 14);
+const runs = arg('runs', 2);
+const generated = process.argv.includes('--generated');
+/** `--cpu-profile <prefix>`: the last run of each shape under the inspector's CPU profiler, written to <prefix>-<shape>.cpuprofile. */
+const profile = process.argv.includes('--cpu-profile') ? process.argv[process.argv.indexOf('--cpu-profile') + 1] : undefined;
+const inspector = profile ? new Session() : undefined;
+inspector?.connect();
 
 function timed(f: () => number): { ms: number; cpuMs: number; out: number } {
   const t0 = process.hrtime.bigint();
@@ -42,16 +57,24 @@ function timed(f: () => number): { ms: number; cpuMs: number; out: number } {
 for (const [shape, context] of only === 'ingest' ? [] : ([['ward', false], ['bank', true]] as const)) {
   const ds = dataset({ seed: 11, people, days, warmupDays: 5, perScenario: 1, inject: true, budgetPer1000: 5, shape, context }, true);
   const entries: { index: number; entry: Record<string, unknown> }[] = [];
-  for (const b of ds.days()) entries.push(...b.entries);
+  for (const b of ds.days()) for (const { index, entry } of b.entries) entries.push({ index, entry: generated ? entry : decodeEntry(encodeEntry(entry)) });
   const anchor = timed(() => entries.reduce((n, { entry }) => n + (viewEntry(entry) ? 1 : 0), 0));
-  for (const run of [1, 2]) {
+  for (let run = 1; run <= runs; run++) {
     const detector = new Detector(ds.detectorConfig);
+    const profiled = inspector !== undefined && run === runs;
+    if (profiled) {
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.setSamplingInterval', { interval: 200 }); // µs
+      await inspector.post('Profiler.start');
+    }
     const r = timed(() => entries.reduce((n, { index, entry }) => n + detector.observe(index, entry).length, 0));
+    if (profiled) writeFileSync(`${profile}-${shape}.cpuprofile`, JSON.stringify((await inspector.post('Profiler.stop')).profile));
     console.log(
       JSON.stringify({
         bench: 'detect.observe',
         shape,
         context,
+        entriesFrom: generated ? 'generator' : 'decodeEntry',
         run,
         people: ds.people,
         days,

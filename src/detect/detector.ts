@@ -39,6 +39,7 @@ const HOUR = 3_600_000;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
+const MAX_ROLES = 4096;
 /** Access entries kept for `access.objects` follow-ups: those among the last RECENT_ACCESS log indexes. */
 const RECENT_ACCESS = 4096;
 /**
@@ -55,6 +56,9 @@ function caseRisk(surprises: number[]): number {
 const HALF_SCORE_DECADES = 2.5;
 /** A fact rule at this strength (a relative's record, a self-grant, a bypass) scores its strength, whatever its rarity. */
 const FACT_STRENGTH = 0.9;
+
+/** What #clock and #expire find on almost every entry (callers copy their results, never return them). */
+const NO_FINDINGS: readonly Finding[] = [];
 
 /** A day-volume finding cites the latest accesses that added records to the day (its evidence). */
 const DAY_EVIDENCE = 32;
@@ -100,9 +104,11 @@ export class Detector {
   #pending = new FifoMap<number, Pending>();
   /**
    * Recent access entries, for `access.objects` follow-ups (the reconciler writes them within
-   * seconds): a ring by log index (slot index % RECENT_ACCESS), no map to grow and evict.
+   * seconds): a ring by log index (slot index % RECENT_ACCESS), no map to grow and evict; the
+   * slot's log index beside it (no pair object per access to outlive the young generation).
    */
-  #recent: ({ index: number; v: AccessView } | undefined)[] = new Array(RECENT_ACCESS);
+  #recent: (AccessView | undefined)[] = new Array(RECENT_ACCESS);
+  #recentIndex = new Float64Array(RECENT_ACCESS).fill(-1);
   /** Open foreign-record and watch-list lookups awaiting their window. */
   #open = new OpenLookups();
   /** Per team: the records it touched in the last contextDays days (its care context). */
@@ -194,11 +200,11 @@ export class Detector {
    * Move the detector's clock (never backwards) and the budget's day with it; at a new day the
    * strongest findings held by the budget become alerts (the same finding ids, now `alert: true`).
    */
-  #clock(t: number): Finding[] {
-    if (Number.isFinite(this.#now) && t <= this.#now) return [];
+  #clock(t: number): readonly Finding[] {
+    if (Number.isFinite(this.#now) && t <= this.#now) return NO_FINDINGS;
     this.#now = t;
     const day = this.#day(t);
-    if (this.#budgetDay === day) return [];
+    if (this.#budgetDay === day) return NO_FINDINGS;
     this.#budgetDay = day;
     let people = 0;
     for (const p of this.#persons.values()) if (day - p.day <= 7) people++;
@@ -214,8 +220,8 @@ export class Detector {
   readonly #dayOf = (time: string): number => this.#day(Date.parse(time));
 
   /** Judge lookups whose window closed before `now`; a person covering another team that day is not flagged for its records. */
-  #expire(now: number): Finding[] {
-    if (!this.#open.due(now)) return [];
+  #expire(now: number): readonly Finding[] {
+    if (!this.#open.due(now)) return NO_FINDINGS;
     const out: Finding[] = [];
     const covering = (o: OpenLookup) => {
       const p = this.#persons.get(o.person);
@@ -229,6 +235,17 @@ export class Detector {
     }
     return out;
   }
+
+  /** The team of a role by the configured pattern, matched once per role (bounded: forgotten when full). */
+  #teamOfRole(role: string): string {
+    let team = this.#roleTeams.get(role);
+    if (team === undefined) {
+      if (this.#roleTeams.size >= MAX_ROLES) this.#roleTeams.clear();
+      this.#roleTeams.set(role, (team = teamOf(role, this.#teamRe)));
+    }
+    return team;
+  }
+  #roleTeams = new Map<string, string>();
 
   #teamKeys(team: string, day: number): RecentKeys {
     let r = this.#teams.get(team);
@@ -268,7 +285,8 @@ export class Detector {
 
   #access(index: number, v: AccessView): Finding[] {
     const cfg = this.config;
-    this.#recent[index % RECENT_ACCESS] = { index, v };
+    this.#recent[index % RECENT_ACCESS] = v;
+    this.#recentIndex[index % RECENT_ACCESS] = index;
     const local = v.time + cfg.utcOffsetMinutes * 60_000;
     const day = Math.floor(local / DAY);
     const hour = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
@@ -288,7 +306,7 @@ export class Detector {
         level.dayCount++;
       }
     if (this.#context.resources.size > 0) this.#toSubjects(v);
-    const team = this.#context.teamOf(v.person) ?? teamOf(v.group, this.#teamRe);
+    const team = this.#context.teamOf(v.person) ?? this.#teamOfRole(v.group);
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
@@ -368,8 +386,7 @@ export class Detector {
    * for those objects only (no values, no rows: those were judged already).
    */
   #objects(index: number, o: ObjectsView): Finding[] {
-    const slot = this.#recent[o.access % RECENT_ACCESS];
-    const base = slot?.index === o.access ? slot.v : undefined;
+    const base = this.#recentIndex[o.access % RECENT_ACCESS] === o.access ? this.#recent[o.access % RECENT_ACCESS] : undefined;
     if (!base) return [];
     const extra = o.objects.filter((x) => !base.relations.includes(x));
     if (extra.length === 0) return [];

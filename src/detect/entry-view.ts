@@ -3,7 +3,9 @@
 // detector already validated by the ledger, but the detector must never crash on
 // a kind or field it does not know, so this module reads fields defensively and
 // returns `undefined` for anything it cannot use.
+import { parseTime } from './iso-time.js';
 
+/** Lists of a view may be shared (with each other, with other views): replace them, never change them in place. */
 export interface AccessView {
   kind: 'access';
   /** When the access happened: `accessedAt` for imported or backfilled accesses, else the entry's time. */
@@ -71,8 +73,11 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
+/** Shared by every view without the list (most accesses name no tables and no statement values); never mutated. */
+const NONE: string[] = [];
+
 function strings(v: unknown, max = 1000): string[] {
-  if (!Array.isArray(v)) return [];
+  if (!Array.isArray(v) || v.length === 0) return NONE;
   const out: string[] = [];
   for (const x of v) {
     if (typeof x === 'string' && x.length > 0) out.push(x);
@@ -85,13 +90,25 @@ export function normaliseStatementKind(kind: string): string {
   return kind.toUpperCase().replace(/STMT$/, '').replace(/[^A-Z]/g, '');
 }
 
+/** Statement kinds are few (SelectStmt, CopyStmt, GrantStmt, ...): normalise each once. Bounded: cleared when full. */
+const KINDS = new Map<string, string>();
+const MAX_KINDS = 1024;
+function statementKindOf(kind: string): string {
+  let k = KINDS.get(kind);
+  if (k === undefined) {
+    if (KINDS.size >= MAX_KINDS) KINDS.clear();
+    KINDS.set(kind, (k = normaliseStatementKind(kind)));
+  }
+  return k;
+}
+
 export function viewEntry(entry: unknown): EntryView | undefined {
   const e = obj(entry);
   if (!e) return undefined;
   const kind = str(e.kind);
   const timeText = str(e.time);
   if (!kind || !timeText) return undefined;
-  const time = Date.parse(timeText);
+  const time = parseTime(timeText);
   if (!Number.isFinite(time)) return undefined;
   if (kind === 'access') return viewAccess(e, time);
   if (kind === 'outcome') {
@@ -115,12 +132,11 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
   const resource = obj(e.resource);
   const statement = obj(e.statement);
   const resourceType = resource ? str(resource.type) : undefined;
-  const keys: string[] = [];
   const recordIds = strings(resource?.ids);
-  for (const id of recordIds) keys.push(id);
-  for (const v of strings(statement?.values)) keys.push(v);
+  const values = strings(statement?.values);
+  const keys = values.length === 0 ? recordIds : recordIds.concat(values);
   const kind = statement ? str(statement.kind) : undefined;
-  const accessedAt = str(e.accessedAt) ? Date.parse(e.accessedAt as string) : NaN;
+  const accessedAt = str(e.accessedAt) ? parseTime(e.accessedAt as string) : NaN;
   return {
     kind: 'access',
     time: Number.isFinite(accessedAt) ? accessedAt : time,
@@ -136,7 +152,7 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
     resourceType,
     keys,
     recordIds,
-    statementKind: kind ? normaliseStatementKind(kind) : undefined,
+    statementKind: kind ? statementKindOf(kind) : undefined,
     statementText: statement ? str(statement.text) : undefined,
     rows: num(e.rows) ?? ownRows(e),
   };

@@ -26,6 +26,7 @@
 // the chance that a look-up at a random subject someone works on is "explained"
 // by the team's relationship anyway. A team relationship whose coverage is above
 // `coverage.max` explains nothing; it is named among the explanations tried.
+import { parseTime } from '../iso-time.js';
 import { NameCounts } from '../stats/name-counts.js';
 import { FifoMap } from '../../ledger/fifo-map.js';
 
@@ -84,7 +85,7 @@ const str = (v: unknown, max = 256): string | undefined => (typeof v === 'string
 const list = (v: unknown): Record<string, unknown>[] =>
   Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)) : [];
 const time = (v: unknown, fallback: number): number => {
-  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  const t = typeof v === 'string' ? parseTime(v) : NaN;
   return Number.isFinite(t) ? t : fallback;
 };
 

@@ -16,14 +16,23 @@ const COLLABORATORS = 48;
 /** Shared subjects with someone before they count as a collaborator. */
 const MIN_SHARED = 3;
 
+/** Person, day, collaborator counts (or undefined until first needed): W slots per accessor. */
+type Accessors = (string | number | NameCounts | undefined)[];
+const W = 3;
+
 export interface LearnedGroupsJSON {
   recent: [string, [string, number][]][];
   collab: [string, [string, number][]][];
 }
 
 export class LearnedGroups {
-  /** Subject → its latest accessors [person, day], oldest first. */
-  #recent = new FifoMap<string, [string, number][]>();
+  /**
+   * Subject → its latest accessors, oldest first, flat: person, day, their collaborator counts once
+   * looked up (#collab never drops anyone), person, day, counts, … (W slots each). One array per
+   * subject rather than an object per accessor: learn() scans the list on every access, and objects
+   * scattered over the heap cost a cache miss each.
+   */
+  #recent = new FifoMap<string, Accessors>();
   #collab = new Map<string, NameCounts>();
 
   constructor(readonly keepDays: number, readonly maxSubjects: number) {}
@@ -33,16 +42,22 @@ export class LearnedGroups {
     const acc = this.#recent.get(subject);
     const mine = this.#collab.get(person);
     if (!acc || !mine) return undefined;
-    for (let i = acc.length - 1; i >= 0; i--) {
-      const [q, d] = acc[i]!;
-      if (q !== person && day - d <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED && !this.#hub(q)) return q;
+    for (let i = acc.length - W; i >= 0; i -= W) {
+      const q = acc[i] as string;
+      if (q !== person && day - (acc[i + 1] as number) <= this.keepDays && (mine.counts.get(q) ?? 0) >= MIN_SHARED && !this.#hub(q)) return q;
     }
     return undefined;
   }
 
   /** Did the person themself work on the subject on an earlier day within keepDays (a returning case)? */
   knows(person: string, subject: string, day: number): boolean {
-    return this.#recent.get(subject)?.some(([q, d]) => q === person && d < day && day - d <= this.keepDays) ?? false;
+    const acc = this.#recent.get(subject);
+    if (!acc) return false;
+    for (let i = 0; i < acc.length; i += W) {
+      const d = acc[i + 1] as number;
+      if (acc[i] === person && d < day && day - d <= this.keepDays) return true;
+    }
+    return false;
   }
 
   learn(person: string, subject: string, day: number): void {
@@ -51,16 +66,26 @@ export class LearnedGroups {
       if (this.#recent.size >= this.maxSubjects) this.#recent.deleteOldest();
       this.#recent.set(subject, (acc = []));
     }
-    const at = acc.findIndex(([q]) => q === person);
-    if (at >= 0 && acc[at]![1] === day) return; // already counted today
-    for (const [q, d] of acc) {
-      if (q === person || day - d > this.keepDays) continue;
-      this.#counts(person).add(q);
-      this.#counts(q).add(person);
+    let at = -1;
+    for (let i = 0; i < acc.length; i += W)
+      if (acc[i] === person) {
+        at = i;
+        break;
+      }
+    if (at >= 0 && acc[at + 1] === day) return; // already counted today
+    let mine: NameCounts | undefined; // looked up at the first collaborator (not before: it would create an empty list)
+    for (let i = 0; i < acc.length; i += W) {
+      const q = acc[i] as string;
+      if (q === person || day - (acc[i + 1] as number) > this.keepDays) continue;
+      (mine ??= this.#counts(person)).add(q);
+      ((acc[i + 2] as NameCounts | undefined) ?? (acc[i + 2] = this.#counts(q))).add(person);
     }
-    if (at >= 0) acc.splice(at, 1);
-    acc.push([person, day]);
-    if (acc.length > ACCESSORS) acc.shift();
+    if (at >= 0) {
+      const known = acc.splice(at, W)[2] as NameCounts | undefined;
+      mine ??= known;
+    }
+    acc.push(person, day, mine);
+    if (acc.length > W * ACCESSORS) acc.splice(0, W);
   }
 
   /**
@@ -78,12 +103,18 @@ export class LearnedGroups {
   }
 
   toJSON(): LearnedGroupsJSON {
-    return { recent: [...this.#recent], collab: [...this.#collab].map(([p, c]) => [p, c.toJSON()]) };
+    const recent: [string, [string, number][]][] = [];
+    for (const [s, acc] of this.#recent) {
+      const pairs: [string, number][] = [];
+      for (let i = 0; i < acc.length; i += W) pairs.push([acc[i] as string, acc[i + 1] as number]);
+      recent.push([s, pairs]);
+    }
+    return { recent, collab: [...this.#collab].map(([p, c]) => [p, c.toJSON()]) };
   }
 
   static from(j: LearnedGroupsJSON, keepDays: number, maxSubjects: number): LearnedGroups {
     const g = new LearnedGroups(keepDays, maxSubjects);
-    g.#recent = new FifoMap(j.recent);
+    g.#recent = new FifoMap(j.recent.map(([s, pairs]) => [s, pairs.flatMap(([person, day]) => [person, day, undefined])]));
     g.#collab = new Map(j.collab.map(([p, c]) => [p, new NameCounts(COLLABORATORS, c)]));
     return g;
   }

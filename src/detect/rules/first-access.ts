@@ -7,12 +7,17 @@ import { levelAbove } from '../baseline.js';
 import type { AccessView } from '../entry-view.js';
 import type { Signal } from '../signals.js';
 import type { AccessContext } from './context.js';
+import { NameCache } from '../stats/name-counts.js';
+
+const TABLES = new NameCache('table:');
+const TYPES = new NameCache('type:');
+const ACTIONS = new NameCache('action:');
 
 /** Names an access is made of: tables, the resource type, the action. */
 export function accessNames(v: AccessView): string[] {
-  const names = v.relations.map((r) => `table:${r}`);
-  if (v.resourceType) names.push(`type:${v.resourceType}`);
-  names.push(`action:${v.action}`);
+  const names = v.relations.map((r) => TABLES.of(r));
+  if (v.resourceType) names.push(TYPES.of(v.resourceType));
+  names.push(ACTIONS.of(v.action));
   return names;
 }
 

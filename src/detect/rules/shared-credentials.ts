@@ -17,7 +17,8 @@ export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
   if (!rule.enabled || v.address === undefined) return [];
   const mine = p.addresses.get(v.address);
   const window = rule.windowMinutes * 60_000;
-  if (mine && v.time - mine.last <= window) for (const [addr, other] of p.addresses) {
+  // Another address used after this one's last use exists only if the latest use of any address came after it.
+  if (mine && v.time - mine.last <= window && p.lastAddressTime > mine.last) for (const [addr, other] of p.addresses) {
     if (addr === v.address || other.last <= mine.last || v.time - other.last > window) continue;
     const priorDays = p.overlapDays.filter((d) => d !== day).length;
     const known = (address: string, use: { days: number }) => use.days >= FAMILIAR || ctx.g.sharedTerminal(address);

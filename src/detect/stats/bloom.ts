@@ -5,6 +5,9 @@
 // invents one.
 
 const K = 4;
+/** The two keys hashed last and their hashes (BloomFilter.hashes). */
+const lastKeys: (string | undefined)[] = [undefined, undefined];
+const lastHashes: (readonly [number, number] | undefined)[] = [undefined, undefined];
 
 function fnv1a(s: string, seed: number): number {
   let h = seed >>> 0;
@@ -24,16 +27,30 @@ export class BloomFilter {
     this.bits = bits && bits.length === this.size / 8 ? bits : new Uint8Array(this.size / 8);
   }
 
-  /** The two base hashes of a key, to probe several filters of the same size without re-hashing. */
-  static hashes(key: string): [number, number] {
-    return [fnv1a(key, 0x811c9dc5), fnv1a(key, 0x9747b28c) | 1];
+  /**
+   * The two base hashes of a key, to probe several filters of the same size without re-hashing. One access
+   * probes and adds its keys in several filters (everything seen, the team's days): the latest keys' hashes
+   * are kept (a statement value is an HMAC of 64 hex digits). Callers must not change the pair returned.
+   */
+  static hashes(key: string): readonly [number, number] {
+    const i = lastKeys[0] === key ? 0 : lastKeys[1] === key ? 1 : -1;
+    if (i >= 0) return lastHashes[i]!;
+    const h: readonly [number, number] = [fnv1a(key, 0x811c9dc5), fnv1a(key, 0x9747b28c) | 1];
+    lastKeys[1] = lastKeys[0];
+    lastHashes[1] = lastHashes[0];
+    lastKeys[0] = key;
+    lastHashes[0] = h;
+    return h;
   }
 
   add(key: string): void {
     this.addHashed(BloomFilter.hashes(key));
   }
 
-  addHashed([h1, h2]: [number, number]): void {
+  // Indexing, not `[h1, h2]` destructuring: a destructured parameter runs the iterator protocol (an allocation per probe).
+  addHashed(h: readonly [number, number]): void {
+    const h1 = h[0];
+    const h2 = h[1];
     for (let i = 0; i < K; i++) {
       const b = ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
       this.bits[b >>> 3]! |= 1 << (b & 7);
@@ -44,7 +61,9 @@ export class BloomFilter {
     return this.hasHashed(BloomFilter.hashes(key));
   }
 
-  hasHashed([h1, h2]: [number, number]): boolean {
+  hasHashed(h: readonly [number, number]): boolean {
+    const h1 = h[0];
+    const h2 = h[1];
     for (let i = 0; i < K; i++) {
       const b = ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
       if ((this.bits[b >>> 3]! & (1 << (b & 7))) === 0) return false;
