@@ -58,6 +58,8 @@ export class PersonState {
   /** Time of the latest address use (to skip reordering the LRU map in the common case). */
   lastAddressTime = Number.NEGATIVE_INFINITY;
   overlapDays: number[] = [];
+  /** Today's accesses that interleaved with another address where one of the two is not a usual workstation. */
+  dayInterleaves = 0;
   cooldown = new Map<string, Cooldown>();
   /** Foreign records this person engaged with today (covering another team). */
   dayForeignEngaged = 0;
@@ -105,6 +107,7 @@ export class PersonState {
       addresses: [...this.addresses],
       lastAddressTime: Number.isFinite(this.lastAddressTime) ? this.lastAddressTime : null,
       overlapDays: this.overlapDays,
+      dayInterleaves: this.dayInterleaves,
       cooldown: [...this.cooldown],
       dayForeignEngaged: this.dayForeignEngaged,
       dayRelations: [...this.dayRelations],
@@ -135,6 +138,7 @@ export class PersonState {
     p.addresses = new FifoMap(j.addresses);
     p.lastAddressTime = j.lastAddressTime ?? Number.NEGATIVE_INFINITY;
     p.overlapDays = j.overlapDays;
+    p.dayInterleaves = j.dayInterleaves;
     p.cooldown = new Map(j.cooldown);
     p.dayForeignEngaged = j.dayForeignEngaged;
     p.dayRelations = new Set(j.dayRelations);
@@ -165,6 +169,7 @@ export interface PersonJSON {
   addresses: [string, AddressUse][];
   lastAddressTime: number | null;
   overlapDays: number[];
+  dayInterleaves: number;
   cooldown: [string, Cooldown][];
   dayForeignEngaged: number;
   dayRelations: string[];

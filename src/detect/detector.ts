@@ -36,6 +36,8 @@ import { FifoMap } from '../ledger/fifo-map.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
+/** The snapshot format; a snapshot of another version is refused (DETECT_SNAPSHOT_MISMATCH) and the log replayed. */
+const SNAPSHOT_VERSION = 6;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
@@ -66,7 +68,7 @@ interface Pending {
 }
 
 export interface DetectorSnapshot {
-  v: 5;
+  v: typeof SNAPSHOT_VERSION;
   /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
   config: string;
   next: number;
@@ -493,7 +495,7 @@ export class Detector {
   /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
   snapshot(): DetectorSnapshot {
     return structuredClone({
-      v: 5,
+      v: SNAPSHOT_VERSION,
       config: configFingerprint(this.config),
       next: this.#next,
       persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
@@ -517,7 +519,7 @@ export class Detector {
   /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
   static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
     const d = new Detector(config);
-    if (snapshot?.v !== 5 || snapshot.config !== configFingerprint(d.config))
+    if (snapshot?.v !== SNAPSHOT_VERSION || snapshot.config !== configFingerprint(d.config))
       throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
         expected: configFingerprint(d.config),
         found: snapshot?.config,

@@ -218,6 +218,25 @@ describe('shared credentials', () => {
     expect(f?.reasons[0]).toContain('10.0.0.2 and 10.9.9.9');
     expect(f?.entries).toEqual([other, other + 1]);
   });
+
+  it('reports sustained interleaving with an unfamiliar address again, stronger, and a familiar second device stays low', () => {
+    const at = (min: number) => AFTER + 10 * HOUR + min * 60_000;
+    const a = (min: number, address: string) => view('alice', at(min), 'p-1', { client: { address } });
+    // Someone at 10.9.9.9 works through alice's account beside her for an hour: eight switches.
+    const shared = new Stream();
+    const found = shared.push(...Array.from({ length: 8 }, (_, i) => [a(i * 8, '10.0.0.1'), a(i * 8 + 4, '10.9.9.9')]).flat()).filter((f) => f.rule === 'shared-credentials');
+    expect(found.length).toBeGreaterThanOrEqual(2); // the first interleave, then again as it goes on
+    expect(found.at(-1)!.score).toBeGreaterThan(found[0]!.score);
+    expect(found.at(-1)!.reasons[0]).toMatch(/not one of their usual workstations; \d+ interleaved accesses today/);
+    // The same pattern between two addresses she has used for days (a laptop beside the desktop) is one weak signal at most.
+    const device = new Stream();
+    for (let d = 1; d <= 4; d++) device.push(view('alice', AFTER - d * DAY + 9 * HOUR, 'p-1', { client: { address: '10.0.0.1' } }), view('alice', AFTER - d * DAY + 9 * HOUR + 60_000, 'p-1', { client: { address: '10.9.9.9' } }));
+    const from = device.next;
+    device.push(...Array.from({ length: 8 }, (_, i) => [a(i * 8, '10.0.0.1'), a(i * 8 + 4, '10.9.9.9')]).flat());
+    const weak = device.since(from, 'shared-credentials');
+    expect(weak.length).toBeLessThanOrEqual(1);
+    for (const f of weak) expect(f.score).toBeLessThan(found.at(-1)!.score);
+  });
 });
 
 describe('privilege changes', () => {
