@@ -63,6 +63,8 @@ export class PersonState {
   cooldown = new Map<string, Cooldown>();
   /** Foreign records this person engaged with today (covering another team). */
   dayForeignEngaged = 0;
+  /** The teams whose records those were (the teams the person is covering today). */
+  dayCoveredTeams: string[] = [];
   /** Tables and catalogs touched today, and log1p(their count) per active day: the account's map of the system. */
   dayRelations = new Set<string>();
   dailyRelations = new Welford(DAY_WINDOW);
@@ -110,6 +112,7 @@ export class PersonState {
       dayInterleaves: this.dayInterleaves,
       cooldown: [...this.cooldown],
       dayForeignEngaged: this.dayForeignEngaged,
+      dayCoveredTeams: this.dayCoveredTeams,
       dayRelations: [...this.dayRelations],
       dailyRelations: this.dailyRelations.toJSON(),
       reconLevel: this.reconLevel,
@@ -141,6 +144,7 @@ export class PersonState {
     p.dayInterleaves = j.dayInterleaves;
     p.cooldown = new Map(j.cooldown);
     p.dayForeignEngaged = j.dayForeignEngaged;
+    p.dayCoveredTeams = j.dayCoveredTeams;
     p.dayRelations = new Set(j.dayRelations);
     p.dailyRelations = Welford.from(j.dailyRelations, DAY_WINDOW);
     p.reconLevel = j.reconLevel;
@@ -172,6 +176,7 @@ export interface PersonJSON {
   dayInterleaves: number;
   cooldown: [string, Cooldown][];
   dayForeignEngaged: number;
+  dayCoveredTeams: string[];
   dayRelations: string[];
   dailyRelations: WelfordState;
   reconLevel: number;

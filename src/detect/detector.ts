@@ -221,7 +221,12 @@ export class Detector {
     const out: Finding[] = [];
     const covering = (o: OpenLookup) => {
       const p = this.#persons.get(o.person);
-      const yes = o.signal.rule === 'foreign-record' && p !== undefined && p.day === o.day && p.dayForeignEngaged >= COVERING;
+      const yes =
+        o.signal.rule === 'foreign-record' &&
+        p !== undefined &&
+        p.day === o.day &&
+        p.dayForeignEngaged >= COVERING &&
+        (o.teams === undefined || o.teams.length === 0 || o.teams.some((t) => p.dayCoveredTeams.includes(t)));
       if (yes) this.trace?.(o.index, 'covering', 'they were covering another team that day');
       return yes;
     };
@@ -237,6 +242,18 @@ export class Detector {
     if (!r) this.#teams.set(team, (r = new RecentKeys(this.config.rules.foreignRecord.contextDays, this.config.limits.groupFilterBits)));
     r.roll(day);
     return r;
+  }
+
+  /** The teams other than `own` that touched `key` in the last contextDays days. */
+  #otherTeams(key: string, own: string, day: number): string[] {
+    const h = BloomFilter.hashes(key);
+    const out: string[] = [];
+    for (const [team, r] of this.#teams) {
+      if (team === own) continue;
+      r.roll(day);
+      if (r.hasHashed(h)) out.push(team);
+    }
+    return out;
   }
 
   /** A person's current risk (0-100) and the findings that drive it. */
@@ -294,7 +311,8 @@ export class Detector {
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
-    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
+    const teamsOf = (k: string) => this.#otherTeams(k, team, day);
+    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, teamsOf, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [

@@ -190,6 +190,25 @@ describe('foreign record', () => {
     expect(f?.time).toBe(new Date(AFTER + 10 * HOUR).toISOString());
   });
 
+  it('covering another ward excuses glances at that ward’s records, not at a third ward’s', () => {
+    const s = world();
+    for (let d = 0; d < 10; d++) for (const p of ['p-s1', 'p-s2', 'p-sur']) s.push(view('dave', T0 + d * DAY + 11 * HOUR, p, { role: 'nurse:surgery' }));
+    const from = s.next;
+    // alice covers surgery today: she opens two of its patients and writes to them.
+    for (const [i, p] of ['p-s1', 'p-s2'].entries()) {
+      s.push(view('alice', AFTER + 9 * HOUR + i * HOUR, p));
+      s.push(view('alice', AFTER + 9 * HOUR + i * HOUR + 10 * 60_000, p, { action: 'update' }));
+    }
+    const onc = s.next;
+    s.push(view('alice', AFTER + 12 * HOUR, 'p-onc')); // oncology's patient: nothing to do with covering surgery
+    const sur = s.next;
+    s.push(view('alice', AFTER + 12 * HOUR + 60_000, 'p-sur')); // surgery's: part of the cover
+    s.push(view('alice', AFTER + 22 * HOUR, 'p-1'));
+    const found = s.since(from, 'foreign-record').filter((f) => f.subject === 'alice');
+    expect(found.map((f) => f.entries)).toEqual([[onc]]);
+    expect(found.flatMap((f) => f.entries)).not.toContain(sur);
+  });
+
   it('drops it when the person comes back to the record later, or writes to it', () => {
     const s = world();
     const from = s.next;
