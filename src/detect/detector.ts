@@ -245,7 +245,7 @@ export class Detector {
   }
 
   /** The teams other than `own` that touched `key` in the last contextDays days. */
-  #otherTeams(key: string, own: string, day: number): string[] {
+  readonly #otherTeams = (key: string, own: string, day: number): string[] => {
     const h = BloomFilter.hashes(key);
     const out: string[] = [];
     for (const [team, r] of this.#teams) {
@@ -254,7 +254,7 @@ export class Detector {
       if (r.hasHashed(h)) out.push(team);
     }
     return out;
-  }
+  };
 
   /** A person's current risk (0-100) and the findings that drive it. */
   risk(person: string, at: number | string = Date.now()): RiskExplanation {
@@ -311,8 +311,7 @@ export class Detector {
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
-    const teamsOf = (k: string) => this.#otherTeams(k, team, day);
-    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, teamsOf, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
+    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, teamsOf: this.#otherTeams, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [

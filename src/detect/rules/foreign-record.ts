@@ -78,7 +78,7 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
     closed: false,
     engaged: false,
     teamDrops: true,
-    teams: ctx.teamsOf?.(key),
+    teams: ctx.teamsOf?.(key, ctx.team, ctx.day),
     report,
     signal: {
       rule: 'foreign-record',
