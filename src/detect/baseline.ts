@@ -58,9 +58,13 @@ export class PersonState {
   /** Time of the latest address use (to skip reordering the LRU map in the common case). */
   lastAddressTime = Number.NEGATIVE_INFINITY;
   overlapDays: number[] = [];
+  /** Today's accesses that interleaved with another address where one of the two is not a usual workstation. */
+  dayInterleaves = 0;
   cooldown = new Map<string, Cooldown>();
   /** Foreign records this person engaged with today (covering another team). */
   dayForeignEngaged = 0;
+  /** The teams whose records those were (the teams the person is covering today). */
+  dayCoveredTeams: string[] = [];
   /** Tables and catalogs touched today, and log1p(their count) per active day: the account's map of the system. */
   dayRelations = new Set<string>();
   dailyRelations = new Welford(DAY_WINDOW);
@@ -105,8 +109,10 @@ export class PersonState {
       addresses: [...this.addresses],
       lastAddressTime: Number.isFinite(this.lastAddressTime) ? this.lastAddressTime : null,
       overlapDays: this.overlapDays,
+      dayInterleaves: this.dayInterleaves,
       cooldown: [...this.cooldown],
       dayForeignEngaged: this.dayForeignEngaged,
+      dayCoveredTeams: this.dayCoveredTeams,
       dayRelations: [...this.dayRelations],
       dailyRelations: this.dailyRelations.toJSON(),
       reconLevel: this.reconLevel,
@@ -135,8 +141,10 @@ export class PersonState {
     p.addresses = new FifoMap(j.addresses);
     p.lastAddressTime = j.lastAddressTime ?? Number.NEGATIVE_INFINITY;
     p.overlapDays = j.overlapDays;
+    p.dayInterleaves = j.dayInterleaves;
     p.cooldown = new Map(j.cooldown);
     p.dayForeignEngaged = j.dayForeignEngaged;
+    p.dayCoveredTeams = j.dayCoveredTeams;
     p.dayRelations = new Set(j.dayRelations);
     p.dailyRelations = Welford.from(j.dailyRelations, DAY_WINDOW);
     p.reconLevel = j.reconLevel;
@@ -165,8 +173,10 @@ export interface PersonJSON {
   addresses: [string, AddressUse][];
   lastAddressTime: number | null;
   overlapDays: number[];
+  dayInterleaves: number;
   cooldown: [string, Cooldown][];
   dayForeignEngaged: number;
+  dayCoveredTeams: string[];
   dayRelations: string[];
   dailyRelations: WelfordState;
   reconLevel: number;

@@ -36,6 +36,8 @@ import { FifoMap } from '../ledger/fifo-map.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
+/** The snapshot format; a snapshot of another version is refused (DETECT_SNAPSHOT_MISMATCH) and the log replayed. */
+const SNAPSHOT_VERSION = 6;
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
@@ -70,7 +72,7 @@ interface Pending {
 }
 
 export interface DetectorSnapshot {
-  v: 5;
+  v: typeof SNAPSHOT_VERSION;
   /** SHA-256 of the canonical config: a snapshot is only valid for the config that built it. */
   config: string;
   next: number;
@@ -225,7 +227,12 @@ export class Detector {
     const out: Finding[] = [];
     const covering = (o: OpenLookup) => {
       const p = this.#persons.get(o.person);
-      const yes = o.signal.rule === 'foreign-record' && p !== undefined && p.day === o.day && p.dayForeignEngaged >= COVERING;
+      const yes =
+        o.signal.rule === 'foreign-record' &&
+        p !== undefined &&
+        p.day === o.day &&
+        p.dayForeignEngaged >= COVERING &&
+        (o.teams === undefined || o.teams.length === 0 || o.teams.some((t) => p.dayCoveredTeams.includes(t)));
       if (yes) this.trace?.(o.index, 'covering', 'they were covering another team that day');
       return yes;
     };
@@ -253,6 +260,18 @@ export class Detector {
     r.roll(day);
     return r;
   }
+
+  /** The teams other than `own` that touched `key` in the last contextDays days. */
+  readonly #otherTeams = (key: string, own: string, day: number): string[] => {
+    const h = BloomFilter.hashes(key);
+    const out: string[] = [];
+    for (const [team, r] of this.#teams) {
+      if (team === own) continue;
+      r.roll(day);
+      if (r.hasHashed(h)) out.push(team);
+    }
+    return out;
+  };
 
   /** A person's current risk (0-100) and the findings that drive it. */
   risk(person: string, at: number | string = Date.now()): RiskExplanation {
@@ -310,7 +329,7 @@ export class Detector {
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];
-    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
+    const ctx: AccessContext = { index, v, p, g, all, cfg, hour, day, seen: this.#seen, team, teamKeys, teamsOf: this.#otherTeams, desks: this.#desks, context: this.#context, learned, purposeRejected: purposeSigs.length > 0, trace: this.trace };
     const foreign = foreignKeys(ctx);
     const names = accessNames(v);
     const signals: Signal[] = [
@@ -510,7 +529,7 @@ export class Detector {
   /** The detector's whole state as plain JSON data (a deep copy: later observations do not change it). */
   snapshot(): DetectorSnapshot {
     return structuredClone({
-      v: 5,
+      v: SNAPSHOT_VERSION,
       config: configFingerprint(this.config),
       next: this.#next,
       persons: [...this.#persons].map(([n, p]) => [n, p.toJSON()]),
@@ -534,7 +553,7 @@ export class Detector {
   /** Rebuild a detector from a snapshot taken with the same config; throws DETECT_SNAPSHOT_MISMATCH otherwise (replay from 0 instead). */
   static restore(snapshot: DetectorSnapshot, config: DetectorConfigInput | DetectorConfig = {}): Detector {
     const d = new Detector(config);
-    if (snapshot?.v !== 5 || snapshot.config !== configFingerprint(d.config))
+    if (snapshot?.v !== SNAPSHOT_VERSION || snapshot.config !== configFingerprint(d.config))
       throw new IlogError('DETECT_SNAPSHOT_MISMATCH', 'detector snapshot was made with another version or config; replay the log from entry 0', {
         expected: configFingerprint(d.config),
         found: snapshot?.config,

@@ -190,6 +190,25 @@ describe('foreign record', () => {
     expect(f?.time).toBe(new Date(AFTER + 10 * HOUR).toISOString());
   });
 
+  it('covering another ward excuses glances at that ward’s records, not at a third ward’s', () => {
+    const s = world();
+    for (let d = 0; d < 10; d++) for (const p of ['p-s1', 'p-s2', 'p-sur']) s.push(view('dave', T0 + d * DAY + 11 * HOUR, p, { role: 'nurse:surgery' }));
+    const from = s.next;
+    // alice covers surgery today: she opens two of its patients and writes to them.
+    for (const [i, p] of ['p-s1', 'p-s2'].entries()) {
+      s.push(view('alice', AFTER + 9 * HOUR + i * HOUR, p));
+      s.push(view('alice', AFTER + 9 * HOUR + i * HOUR + 10 * 60_000, p, { action: 'update' }));
+    }
+    const onc = s.next;
+    s.push(view('alice', AFTER + 12 * HOUR, 'p-onc')); // oncology's patient: nothing to do with covering surgery
+    const sur = s.next;
+    s.push(view('alice', AFTER + 12 * HOUR + 60_000, 'p-sur')); // surgery's: part of the cover
+    s.push(view('alice', AFTER + 22 * HOUR, 'p-1'));
+    const found = s.since(from, 'foreign-record').filter((f) => f.subject === 'alice');
+    expect(found.map((f) => f.entries)).toEqual([[onc]]);
+    expect(found.flatMap((f) => f.entries)).not.toContain(sur);
+  });
+
   it('drops it when the person comes back to the record later, or writes to it', () => {
     const s = world();
     const from = s.next;
@@ -217,6 +236,25 @@ describe('shared credentials', () => {
     expect(f?.rule).toBe('shared-credentials');
     expect(f?.reasons[0]).toContain('10.0.0.2 and 10.9.9.9');
     expect(f?.entries).toEqual([other, other + 1]);
+  });
+
+  it('reports sustained interleaving with an unfamiliar address again, stronger, and a familiar second device stays low', () => {
+    const at = (min: number) => AFTER + 10 * HOUR + min * 60_000;
+    const a = (min: number, address: string) => view('alice', at(min), 'p-1', { client: { address } });
+    // Someone at 10.9.9.9 works through alice's account beside her for an hour: eight switches.
+    const shared = new Stream();
+    const found = shared.push(...Array.from({ length: 8 }, (_, i) => [a(i * 8, '10.0.0.1'), a(i * 8 + 4, '10.9.9.9')]).flat()).filter((f) => f.rule === 'shared-credentials');
+    expect(found.length).toBeGreaterThanOrEqual(2); // the first interleave, then again as it goes on
+    expect(found.at(-1)!.score).toBeGreaterThan(found[0]!.score);
+    expect(found.at(-1)!.reasons[0]).toMatch(/not one of their usual workstations; \d+ interleaved accesses today/);
+    // The same pattern between two addresses she has used for days (a laptop beside the desktop) is one weak signal at most.
+    const device = new Stream();
+    for (let d = 1; d <= 4; d++) device.push(view('alice', AFTER - d * DAY + 9 * HOUR, 'p-1', { client: { address: '10.0.0.1' } }), view('alice', AFTER - d * DAY + 9 * HOUR + 60_000, 'p-1', { client: { address: '10.9.9.9' } }));
+    const from = device.next;
+    device.push(...Array.from({ length: 8 }, (_, i) => [a(i * 8, '10.0.0.1'), a(i * 8 + 4, '10.9.9.9')]).flat());
+    const weak = device.since(from, 'shared-credentials');
+    expect(weak.length).toBeLessThanOrEqual(1);
+    for (const f of weak) expect(f.score).toBeLessThan(found.at(-1)!.score);
   });
 });
 

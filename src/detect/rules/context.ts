@@ -29,6 +29,8 @@ export interface AccessContext {
   desks: Desks;
   context: ContextBook;
   learned: LearnedGroups | undefined;
+  /** The teams other than `own` that touched a record in the last days (whose list a look-up of it belongs to). */
+  teamsOf?: (key: string, own: string, day: number) => string[];
   /** The stated purpose fails the organisation's purpose policy for this access (rules/purpose.ts). */
   purposeRejected?: boolean;
   /** Diagnostics (Detector.trace): why an access was let go. */

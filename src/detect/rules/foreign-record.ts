@@ -13,7 +13,9 @@
 //   with other teams' records on most days (a learned per-day rate) and are not
 //   flagged; a doctor who consults now and then is flagged a little weaker;
 // - covering: a person who engaged with several foreign records that day is
-//   working another team's list; their glances are dropped.
+//   working another team's list; their glances at that team's records (and at
+//   records no other team touched lately) are dropped, not their glances at the
+//   records a third team is working on.
 // A record looked at again within minutes ("looked twice, did nothing") is a
 // little stronger than a single look (a wrong click is one look).
 import { levelAbove } from '../baseline.js';
@@ -76,6 +78,7 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
     closed: false,
     engaged: false,
     teamDrops: true,
+    teams: ctx.teamsOf?.(key, ctx.team, ctx.day),
     report,
     signal: {
       rule: 'foreign-record',

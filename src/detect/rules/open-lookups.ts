@@ -14,6 +14,9 @@ import type { AccessView } from '../entry-view.js';
 import type { Signal } from '../signals.js';
 import type { Trace } from './context.js';
 
+/** Teams remembered per person-day as covered. */
+const MAX_COVERED = 16;
+
 export const WRITE_ACTIONS = new Set(['insert', 'update', 'delete', 'edit', 'write', 'create', 'annotate']);
 
 export interface OpenLookup {
@@ -34,6 +37,8 @@ export interface OpenLookup {
   onEngage?: number;
   /** Team members touching the record drop the look-up (foreign records; not the watch list). */
   teamDrops: boolean;
+  /** The other teams that had touched the record lately when it was opened (foreign records). */
+  teams?: string[];
   /** Lookups are tracked for everyone (engagement teaches the rate) but only reported when the rule applies. */
   report: boolean;
   signal: Signal;
@@ -74,7 +79,10 @@ export class OpenLookups {
           if (o.engaged || (v.time - o.time < p.engageAfterMs && !WRITE_ACTIONS.has(v.action))) continue;
           o.engaged = true;
           // Engaged cross-team work: part of this person's normal job (learned per day, volume.ts).
-          if (o.signal.rule === 'foreign-record') p.dayForeignEngaged++;
+          if (o.signal.rule === 'foreign-record') {
+            p.dayForeignEngaged++;
+            for (const t of o.teams ?? []) if (!p.dayCoveredTeams.includes(t) && p.dayCoveredTeams.length < MAX_COVERED) p.dayCoveredTeams.push(t);
+          }
           if (o.onEngage === undefined) {
             o.closed = true;
             trace?.(o.index, 'engaged', `they went on to work with it (${WRITE_ACTIONS.has(v.action) ? 'a write' : 'a return'})`);

@@ -2,7 +2,10 @@
 // workstation to another is a sequence (A…A then B…B); sharing a credential
 // interleaves (A, B, A within the window). Damped for people who have shown
 // this before (a second device), since repeated alerts would teach reviewers to
-// ignore it. When the owner is not active meanwhile there is nothing to
+// ignore it. Sustained interleaving with an address that is not one of the
+// account's usual workstations (two people working through it side by side for
+// an hour) grows to full strength; a familiar pair (a laptop and a desktop)
+// does not. When the owner is not active meanwhile there is nothing to
 // interleave; then the account showing up at a colleague's own workstation
 // (stats/desks.ts) is the sign, weaker, since people do sit at others' desks.
 import { fmt, ramp, type Signal } from '../signals.js';
@@ -10,6 +13,8 @@ import type { AccessContext } from './context.js';
 
 /** Days of use after which an address is one of the person's usual workstations. */
 const FAMILIAR = 3;
+/** Interleaved accesses in a day (an unfamiliar address) at which the signal reaches full strength. */
+const SUSTAINED = 6;
 
 export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
   const { p, cfg, v, day } = ctx;
@@ -23,11 +28,14 @@ export function sharedCredentialSignals(ctx: AccessContext): Signal[] {
     const priorDays = p.overlapDays.filter((d) => d !== day).length;
     const known = (address: string, use: { days: number }) => use.days >= FAMILIAR || ctx.g.sharedTerminal(address);
     const familiar = known(v.address, mine) && known(addr, other);
+    // Two people on one account keep alternating for as long as they both work; someone moving desks switches once.
+    const n = familiar ? 0 : ++p.dayInterleaves;
+    const base = rule.strength * 0.6 ** priorDays * (familiar ? 0.35 : 1);
     return [
       {
         rule: 'shared-credentials',
-        strength: rule.strength * 0.6 ** priorDays * (familiar ? 0.35 : 1),
-        reason: `account used from ${v.address} and ${addr} at the same time (interleaved within ${fmt((v.time - mine.last) / 60_000)} min${familiar ? '' : `; ${known(v.address, mine) ? addr : v.address} is not one of their usual workstations`})`,
+        strength: base + (1 - base) * ramp(n, 1, SUSTAINED),
+        reason: `account used from ${v.address} and ${addr} at the same time (interleaved within ${fmt((v.time - mine.last) / 60_000)} min${familiar ? '' : `; ${known(v.address, mine) ? addr : v.address} is not one of their usual workstations; ${n} interleaved ${n === 1 ? 'access' : 'accesses'} today`})`,
         entries: [other.lastIndex],
       },
     ];

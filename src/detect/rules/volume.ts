@@ -110,6 +110,8 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig, g: Gro
   p.dayLevel = 1;
   p.dayDrip = false;
   p.dayForeignEngaged = 0;
+  p.dayCoveredTeams = [];
+  p.dayInterleaves = 0;
   p.dayRelations.clear();
   p.reconLevel = 1;
 }

@@ -33,7 +33,11 @@ export class RecentKeys {
   }
 
   has(key: string): boolean {
-    const h = BloomFilter.hashes(key); // every day's filter has the same size: hash once
+    return this.hasHashed(BloomFilter.hashes(key)); // every day's filter has the same size: hash once
+  }
+
+  /** `has` for a key hashed once with BloomFilter.hashes (to probe many teams' filters). */
+  hasHashed(h: [number, number]): boolean {
     for (const f of this.#days) if (f.hasHashed(h)) return true;
     return false;
   }
