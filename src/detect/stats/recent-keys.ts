@@ -37,7 +37,7 @@ export class RecentKeys {
   }
 
   /** `has` for a key hashed once with BloomFilter.hashes (to probe many teams' filters). */
-  hasHashed(h: [number, number]): boolean {
+  hasHashed(h: readonly [number, number]): boolean {
     for (const f of this.#days) if (f.hasHashed(h)) return true;
     return false;
   }
