@@ -3,7 +3,7 @@
 // well inside the one-second budget for a lock to reach every proxy). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
 import { openLogStorage } from '../storage/open-storage.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorage, NotifiedEntries } from '../storage/log-storage.js';
 import { isIntegrityFailure, ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { openCheckpoint } from '../ledger/checkpoint.js';
 import { verifierFromKey, type Signer } from '../ledger/note.js';
@@ -41,15 +41,16 @@ export class GovernanceView {
   readonly #brokenListeners = new Set<(e: unknown) => void>();
   #broken: unknown;
   #timer: NodeJS.Timeout | undefined;
-  readonly #watch: ((listener: (note?: string) => void) => () => void) | undefined;
+  readonly #watch: ((listener: (note?: string, entries?: NotifiedEntries) => void) => () => void) | undefined;
   #unwatch: (() => void) | undefined;
 
   /**
    * Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from;
    * `watch` (LogStorageReader.watchCheckpoints) wakes follow() when a checkpoint is stored,
-   * handing the reader the note it carries (`offer`: taken only if it opens under the log key).
+   * handing the reader the note it carries and its entries (`offer`: taken only if the note opens
+   * under the log key, the entries only once proven into it).
    */
-  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: (note?: string) => void) => () => void) {
+  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: (note?: string, entries?: NotifiedEntries) => void) => () => void) {
     this.#reader = reader;
     this.#close = close;
     this.#watch = watch;
@@ -158,9 +159,9 @@ export class GovernanceView {
     };
     tick();
     if (this.#broken === undefined) {
-      this.#unwatch = this.#watch?.((note) => {
+      this.#unwatch = this.#watch?.((note, entries) => {
         if (this.#timer === undefined) return;
-        if (note !== undefined) this.#reader.offer?.(note);
+        if (note !== undefined) this.#reader.offer?.(note, entries);
         tick();
       });
     }

@@ -239,13 +239,16 @@ export class Appender {
   /** Integrate everything appended so far and sign a checkpoint now; returns the latest signed note. */
   async checkpoint(): Promise<string> {
     while (this.#integration) await this.#integration;
-    const catchUp = this.#integrator.catchUp().then((tree) => ((this.#integratedSize = tree.size), tree));
+    // The step that catches up signs its tree and stores the checkpoint with it (one durable commit).
+    const catchUp = this.#integrator.catchUp((tree) => this.#checkpointer.sign(tree)).then((tree) => ((this.#integratedSize = tree.size), tree));
     const done = (): void => {
       this.#integration = undefined;
       if (this.#moreToIntegrate) this.#kickIntegration();
     };
     this.#integration = catchUp.then(done, done);
-    await this.#sign(true, await catchUp); // the tree just stored: no second read before signing
+    const tree = await catchUp;
+    if (tree.checkpoint !== undefined) await this.#signed({ size: tree.size, note: tree.checkpoint });
+    else await this.#sign(true, tree); // the tree just stored: no second read before signing
     return (this.#checkpointer.latest() as StoredCheckpoint).note;
   }
 
@@ -351,6 +354,13 @@ export class Appender {
     })();
     this.#signing = run.then(() => {}, () => {}).finally(() => (this.#signing = undefined));
     await run;
+  }
+
+  /** A checkpoint this process signed was stored with its integration: as #sign's. */
+  async #signed(cp: StoredCheckpoint): Promise<void> {
+    this.#checkpointer.stored(cp);
+    this.#lastCheckpointAt = performance.now();
+    await this.#settleWaiters(cp);
   }
 
   async #settleWaiters(cp: StoredCheckpoint): Promise<void> {
