@@ -15,6 +15,14 @@ import { advance } from './replay.js';
 
 const SNAPSHOT = 'governance';
 
+/**
+ * How often a follower polls while the store's notifications flow (ms): only to catch what a
+ * notification could not deliver. At every 50 ms, each poll a blocking round trip through the
+ * PostgreSQL bridge, a poll started just before a lock's checkpoint held the event loop while
+ * the notification waited, then read the entries the notification carried (docs/storage.md).
+ */
+export const LISTENING_POLL_MS = 1000;
+
 /** The log key when this process may read it (a read-only command may not), else undefined. */
 function readableSigner(dir: string): Signer | undefined {
   try {
@@ -33,6 +41,9 @@ export interface ViewOpenOptions {
 
 export type EventListener = (e: GovernanceEvent) => void;
 
+/** LogStorageReader.watchCheckpoints. */
+type Watch = (listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void) => () => void;
+
 export class GovernanceView {
   readonly machine = new PolicyMachine();
   readonly #reader: EntryReader;
@@ -41,7 +52,7 @@ export class GovernanceView {
   readonly #brokenListeners = new Set<(e: unknown) => void>();
   #broken: unknown;
   #timer: NodeJS.Timeout | undefined;
-  readonly #watch: ((listener: (note?: string, entries?: NotifiedEntries) => void) => () => void) | undefined;
+  readonly #watch: Watch | undefined;
   #unwatch: (() => void) | undefined;
 
   /**
@@ -50,7 +61,7 @@ export class GovernanceView {
    * handing the reader the note it carries and its entries (`offer`: taken only if the note opens
    * under the log key, the entries only once proven into it).
    */
-  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: (note?: string, entries?: NotifiedEntries) => void) => () => void) {
+  constructor(reader: EntryReader, close: () => void = () => {}, watch?: Watch) {
     this.#reader = reader;
     this.#close = close;
     this.#watch = watch;
@@ -146,24 +157,34 @@ export class GovernanceView {
    * Polls for new entries until stop() or an integrity failure; errors go to `onError`.
    * Where the storage tells of new checkpoints (PostgreSQL's LISTEN/NOTIFY), each one
    * polls at once: a lock reaches the proxies without waiting up to `intervalMs`, and
-   * without reading back the checkpoint the notification carried when its note is genuine.
+   * without reading back the checkpoint (or the entries) the notification carried when
+   * genuine. While notifications flow, the timer polls only every `listeningMs` (catching
+   * what no notification delivered); once they stop (the connection dropped), every `intervalMs`.
    */
-  follow(intervalMs = 50, onError: (e: unknown) => void = () => {}): void {
+  follow(intervalMs = 50, onError: (e: unknown) => void = () => {}, listeningMs = LISTENING_POLL_MS): void {
     if (this.#timer) return;
+    let listening = false;
     const tick = () => {
       clearTimeout(this.#timer);
       this.poll(onError);
       if (this.#broken !== undefined) return;
-      this.#timer = setTimeout(tick, intervalMs);
+      this.#timer = setTimeout(tick, listening ? Math.max(intervalMs, listeningMs) : intervalMs);
       this.#timer.unref();
     };
     tick();
     if (this.#broken === undefined) {
-      this.#unwatch = this.#watch?.((note, entries) => {
-        if (this.#timer === undefined) return;
-        if (note !== undefined) this.#reader.offer?.(note, entries);
-        tick();
-      });
+      this.#unwatch = this.#watch?.(
+        (note, entries) => {
+          if (this.#timer === undefined) return;
+          listening = true;
+          if (note !== undefined) this.#reader.offer?.(note, entries);
+          tick();
+        },
+        () => {
+          listening = false;
+          if (this.#timer !== undefined) tick();
+        },
+      );
     }
   }
 

@@ -172,10 +172,12 @@ export class Integrator {
       return tree;
     }
     if (tree.size >= sequenced) return (stats.readMs += performance.now() - t0), tree;
-    if (this.#builder?.size !== tree.size) this.#builder = await this.#openBuilder(tree.size);
-    const builder = this.#builder;
+    // The right edge (when another integrator moved the tree) and the new leaves are read at once.
+    const [builder, hashes] = await Promise.all([
+      this.#builder?.size === tree.size ? this.#builder : this.#openBuilder(tree.size),
+      this.#leafHashes(tree.size, Math.min(sequenced, tree.size + this.#maxStep)),
+    ]);
     this.#builder = undefined; // until the step is stored, the builder is ahead of storage
-    const hashes = await this.#leafHashes(tree.size, Math.min(sequenced, tree.size + this.#maxStep));
     const t1 = performance.now();
     const update = builder.append(hashes);
     const next: TreeState = { size: update.size, root: update.root };
@@ -213,8 +215,9 @@ export class Integrator {
 
   /** The right edge of the stored tree of `size`: its partial tiles, read before building (reads may be asynchronous). */
   async #openBuilder(size: number): Promise<TileBuilder> {
-    const edge = new Map<string, Uint8Array | undefined>();
-    for (const t of partialTiles(size)) edge.set(`${t.level}/${t.index}/${t.width}`, await this.#storage.readTile(t.level, t.index, t.width));
+    const refs = partialTiles(size);
+    const tiles = await Promise.all(refs.map((t) => this.#storage.readTile(t.level, t.index, t.width))); // one round trip's wait, not one per level
+    const edge = new Map(refs.map((t, k) => [`${t.level}/${t.index}/${t.width}`, tiles[k]]));
     return TileBuilder.open(size, (l, i, w) => edge.get(`${l}/${i}/${w}`));
   }
 

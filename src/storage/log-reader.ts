@@ -40,7 +40,7 @@ export interface LogReader {
   /** Stored checkpoints with size >= fromSize, ascending, at most `limit` (default 1,000). */
   checkpoints(fromSize?: number, limit?: number): Promise<StoredCheckpoint[]>;
   /** Optional, as LogStorageReader.watchCheckpoints: a wake-up after any writer stores a checkpoint, with its note unauthenticated; MAY miss some, so keep polling. */
-  watchCheckpoints?(listener: (note?: string, entries?: NotifiedEntries) => void): () => void;
+  watchCheckpoints?(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void;
   /** Release resources; no method may be called afterwards. */
   close(): Promise<void>;
 }

@@ -122,9 +122,11 @@ export interface LogStorageReader {
    * note and MUST NOT count a bad one against the log. `entries`, when given, claim to be
    * the entries since the checkpoint before it: a follower MAY use them instead of reading
    * the store only once they are proven into that note, and MUST NOT count bad ones against
-   * the log either. Returns the function that stops it.
+   * the log either. `lost`, when given, is called when notifications stop (a dropped
+   * connection); a call of `listener` without a note says they flow again (it is also made
+   * once on starting: anything stored meanwhile). Returns the function that stops it.
    */
-  watchCheckpoints?(listener: (note?: string, entries?: NotifiedEntries) => void): () => void;
+  watchCheckpoints?(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void;
 
   /** Release the backend's resources; no method may be called afterwards. */
   close(): void;

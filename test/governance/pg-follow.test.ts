@@ -141,6 +141,33 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
     }
   }, 600_000);
 
+  it('while notifications flow it polls only as a fallback; once its connection is cut it polls again, and a lock still arrives', async () => {
+    const bridge = PostgresLogStorage.open(url);
+    const { storage, latest } = countingLatest(bridge);
+    const gov = startGovernance(g!.dir, { storage, pollMs: 50, listeningPollMs: 3_600_000, log: () => {} });
+    try {
+      await until(() => sessions() === 1, 'the follower listening');
+      // At 50 ms the timer would read the latest checkpoint a dozen times in 600 ms; listening, it does not.
+      let quiet = false;
+      for (let i = 0; i < 20 && !quiet; i++) {
+        const before = latest();
+        await new Promise((r) => setTimeout(r, 600));
+        quiet = latest() === before;
+      }
+      expect(quiet).toBe(true);
+      const before = latest();
+      cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ilog follower'");
+      const locked = firstLock(gov);
+      await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'frank', reason: 'left' });
+      expect(await locked).toBe('frank');
+      expect(latest()).toBeGreaterThan(before);
+      expect(gov.view.broken).toBeUndefined();
+    } finally {
+      await gov.stop();
+      bridge.close();
+    }
+  }, 600_000);
+
   it('a genuine note with forged entries: the entries are dropped, the store read, and the lock applies', async () => {
     const bridge = PostgresLogStorage.open(url);
     const { storage, reads } = countingLatest(bridge);

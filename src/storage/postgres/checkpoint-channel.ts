@@ -58,9 +58,10 @@ export function parseCheckpointPayload(payload: string | undefined): { note?: st
 /**
  * Calls `listener` after each checkpoint stored in the log in `schema` by any writer, with the
  * notification's note and entries (unauthenticated: see above), and without them once
- * (re)connected; returns the function that stops listening.
+ * (re)connected; `lost` when the listening connection drops (notifications stop until the
+ * next call without a note). Returns the function that stops listening.
  */
-export function listenCheckpoints(connectionString: string, schema: string, listener: (note?: string, entries?: NotifiedEntries) => void): () => void {
+export function listenCheckpoints(connectionString: string, schema: string, listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void {
   let stopped = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -71,7 +72,9 @@ export function listenCheckpoints(connectionString: string, schema: string, list
       if (client !== c) return;
       client = undefined;
       void c.end().catch(() => {});
-      if (!stopped) retry = setTimeout(connect, RECONNECT_MS);
+      if (stopped) return;
+      retry = setTimeout(connect, RECONNECT_MS);
+      lost?.();
     };
     c.on('error', again);
     c.on('end', again);

@@ -330,8 +330,8 @@ export class PostgresLogStore implements LogStore {
     return rows.map((r) => ({ size: Number(r.size), note: r.note }));
   }
 
-  watchCheckpoints(listener: (note?: string, entries?: NotifiedEntries) => void): () => void {
-    return listenCheckpoints(this.#connectionString, this.#s, listener);
+  watchCheckpoints(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void {
+    return listenCheckpoints(this.#connectionString, this.#s, listener, lost);
   }
 
   async close(): Promise<void> {

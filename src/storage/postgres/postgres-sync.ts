@@ -131,9 +131,9 @@ export class PostgresLogStorage implements LogStorage {
   }
 
   /** On a connection of its own (LISTEN), not through the worker: notifications arrive on this thread's event loop. */
-  watchCheckpoints(listener: (note?: string, entries?: NotifiedEntries) => void): () => void {
+  watchCheckpoints(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void {
     const { connectionString, schema } = parseStoreUrl(this.#url);
-    return listenCheckpoints(connectionString, schema, listener);
+    return listenCheckpoints(connectionString, schema, listener, lost);
   }
 
   close(): void {
