@@ -43,6 +43,8 @@ export interface IntegratorLease {
 /** The stored tree after a step; `checkpoint`: the note signed over it and stored with it (step's `sign`). */
 export interface Stepped extends TreeState {
   checkpoint?: string;
+  /** Entries sequenced when the step looked. */
+  sequenced: number;
 }
 
 interface Batch {
@@ -169,9 +171,9 @@ export class Integrator {
       // Another integrator is at work: it will store this step too. Look again next time.
       stats.yielded++;
       stats.readMs += performance.now() - t0;
-      return tree;
+      return { ...tree, sequenced };
     }
-    if (tree.size >= sequenced) return (stats.readMs += performance.now() - t0), tree;
+    if (tree.size >= sequenced) return (stats.readMs += performance.now() - t0), { ...tree, sequenced };
     // The right edge (when another integrator moved the tree) and the new leaves are read at once.
     const [builder, hashes] = await Promise.all([
       this.#builder?.size === tree.size ? this.#builder : this.#openBuilder(tree.size),
@@ -194,14 +196,14 @@ export class Integrator {
       stats.conflicts++;
       const now = await storage.treeState();
       this.#lastSeen = now.size;
-      return now;
+      return { ...now, sequenced };
     }
     stats.steps++;
     this.#builder = builder;
     this.#lastSeen = next.size;
     this.#lastMoveAt = performance.now();
     this.#behindSince = undefined;
-    return checkpoint === undefined ? next : { ...next, checkpoint };
+    return { ...next, sequenced, ...(checkpoint === undefined ? {} : { checkpoint }) };
   }
 
   /** Background steps: the lease holder's; without a lease, whoever finds the tree where it last saw it; anyone once the tree has stalled. */
@@ -223,9 +225,10 @@ export class Integrator {
 
   /** Step until every entry sequenced when called is integrated (`ilog lock`, checkpoint(), close()); `sign`: as step's. */
   async catchUp(sign?: (tree: TreeState) => string): Promise<Stepped> {
-    // The step reads the size too; asked at once, the two round trips overlap.
-    const [target, first] = await Promise.all([this.#storage.size(), this.step(false, sign)]);
-    let tree = first;
+    // The first step's look at the sequenced size is the target (a query fewer in flight: with a
+    // signing and the poll, a fifth query waited for a pooled connection to be opened, 40-50 ms).
+    let tree = await this.step(false, sign);
+    const target = tree.sequenced;
     while (tree.size < target) tree = await this.step(false, sign);
     return tree;
   }

@@ -90,7 +90,7 @@ describe('Integrator', () => {
     const done = await a.catchUp(sign);
     // 0 → 200 → 400 unsigned, the step that reaches 500 signed.
     expect(steps).toEqual([{ size: 200 }, { size: 400 }, { size: 500, checkpoint: sign(storage.treeState()) }]);
-    expect(done).toEqual({ ...storage.treeState(), checkpoint: sign(storage.treeState()) });
+    expect(done).toEqual({ ...storage.treeState(), sequenced: 500, checkpoint: sign(storage.treeState()) });
     expect(storage.checkpoints()).toEqual([{ size: 500, note: sign(storage.treeState()) }]);
     // A signed step that loses the compare-and-swap stores neither; the step after it, with nothing left, signs nothing.
     storage.appendBatch(testEntries(500, 10));
