@@ -175,6 +175,7 @@ export class Appender {
       const storage = PostgresLogStorage.open(url);
       try {
         const store = await PostgresLogStore.open(url);
+        await store.warm(); // a pooled connection opened mid-lock cost 40-50 ms (postgres-store.ts)
         // Larger steps than SQLite's: a step costs ~6 round trips, each waiting for a turn of the
         // event loop (p99 138 ms with 4 writers at load 8), so 8,192 entries a step capped
         // integration near 30,000/s; hashing 32,768 holds the thread ~35 ms.

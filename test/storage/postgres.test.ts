@@ -94,6 +94,20 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     }
   });
 
+  it('warm() opens every pooled connection, and they stay open while idle', async () => {
+    const store = await PostgresLogStore.open(storeUrl('warm'), { poolSize: 3 });
+    try {
+      expect(store.connections).toBe(1); // the one that created the schema
+      await store.warm();
+      expect(store.connections).toBe(3);
+      await new Promise((r) => setTimeout(r, 200));
+      await Promise.all([store.size(), store.treeState(), store.latestCheckpoint()]);
+      expect(store.connections).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('the bridge: a call that gave up waiting leaves its late answer to nobody, later calls get their own', async () => {
     const url = storeUrl('late');
     const writer = await PostgresLogStore.open(url);

@@ -98,6 +98,25 @@ export class PostgresLogStore implements LogStore {
     return store;
   }
 
+  /**
+   * Opens every pooled connection now (they stay open while idle). A writer asks for several at
+   * once (an append, a signing transaction, integration's reads, its poll): the first time it
+   * needed one more, that query waited for TCP, SCRAM and a backend fork, 40-50 ms at load 6-9,
+   * in the middle of a lock's path (bench:storage `locks`).
+   */
+  async warm(): Promise<void> {
+    // All of them held at once: the pool opens what it lacks.
+    const got = await Promise.allSettled(Array.from({ length: this.#pool.options.max }, () => this.#pool.connect()));
+    for (const r of got) if (r.status === 'fulfilled') r.value.release();
+    const failed = got.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw pgError(failed.reason, this.where);
+  }
+
+  /** Connections the pool holds now (open, idle or busy). */
+  get connections(): number {
+    return this.#pool.totalCount;
+  }
+
   async #q<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
     try {
       return (await this.#pool.query<T>(sql, params)).rows;
