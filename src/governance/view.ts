@@ -1,6 +1,7 @@
 // The governance state of a data directory: its log replayed through the
 // PolicyMachine, kept current by polling the storage (every 50 ms by default,
-// well inside the one-second budget for a lock to reach every proxy). Only
+// well inside the one-second budget for a lock to reach every proxy; every
+// second while a PostgreSQL store's notifications wake it at each checkpoint). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
 import { openLogStorage } from '../storage/open-storage.js';
 import type { LogStorage, NotifiedEntries } from '../storage/log-storage.js';
@@ -121,6 +122,11 @@ export class GovernanceView {
   onEvent(listener: EventListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Whether follow() keeps this view current (until stop() or an integrity failure). */
+  get following(): boolean {
+    return this.#timer !== undefined;
   }
 
   /** Called once if the log fails its integrity check while followed (the view stops there for good). */
