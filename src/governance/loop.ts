@@ -48,17 +48,20 @@ export class GovernanceLoop {
     o.view.onEvent(() => (this.#changed = true));
   }
 
-  /** One pass: replay what is new, then write down what the log implies. Never runs twice at once. */
-  step(): Promise<void> {
-    this.#running ??= this.#step().finally(() => (this.#running = undefined));
+  /**
+   * One pass: replay what is new (unless `refresh` is false), then write down what the log
+   * implies. Never runs twice at once.
+   */
+  step(refresh = true): Promise<void> {
+    this.#running ??= this.#step(refresh).finally(() => (this.#running = undefined));
     return this.#running;
   }
 
-  async #step(): Promise<void> {
+  async #step(refresh: boolean): Promise<void> {
     const { view, now, log, lease } = this.#o;
     // Another process owns the loop: it notices, notifies and writes; this one only follows.
     if (lease && !lease.tryHold()) return;
-    view.refresh();
+    if (refresh) view.refresh();
     const p = view.policy;
     if (!p.governed) return;
     const t = now();
@@ -107,11 +110,16 @@ export class GovernanceLoop {
     once(`notice:${g.index}`, buildNotice(g.index, admins, text, t));
   }
 
-  /** Runs step() every `intervalMs` until stop(); errors are logged and the loop keeps going. */
+  /**
+   * Runs step() every `intervalMs` until stop(); errors are logged and the loop keeps going.
+   * A view that follows the log is current already (at once on PostgreSQL's notifications), so
+   * these steps do not replay themselves: each cost a proxy a blocking read of the latest
+   * checkpoint every 100 ms, which a lock's notification could meet (docs/storage.md).
+   */
   start(intervalMs = 100): void {
     if (this.#timer) return;
     const tick = () => {
-      this.step()
+      this.step(!this.#o.view.following)
         .catch((e: unknown) => this.#o.log(`ilog: governance loop: ${e instanceof Error ? e.message : String(e)}`))
         .finally(() => {
           if (this.#timer) this.#timer = setTimeout(tick, intervalMs);

@@ -22,6 +22,8 @@ export interface GovernanceOptions {
   now?: () => number;
   /** Poll interval for new entries (ms, default 50). */
   pollMs?: number;
+  /** The same while the store's notifications flow (ms, default LISTENING_POLL_MS: 1,000; GovernanceView.follow). */
+  listeningPollMs?: number;
   /** Read the log through this open storage (e.g. the appender's; left open) instead of opening another. */
   storage?: LogStorage;
 }
@@ -61,7 +63,7 @@ export function startGovernance(dir: string, o: GovernanceOptions = {}): Running
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   // An entry the signed tree does not prove: stop replaying and refuse everyone (fail closed).
   view.onBroken((e) => locks.seal(`the log failed its integrity check (${e instanceof IlogError ? e.code : 'error'}); access is stopped until the log is restored`));
-  view.follow(o.pollMs ?? 50, (e) => log(`ilog: governance replay: ${e instanceof Error ? e.message : String(e)}`));
+  view.follow(o.pollMs ?? 50, (e) => log(`ilog: governance replay: ${e instanceof Error ? e.message : String(e)}`), o.listeningPollMs);
   loop?.start();
   return {
     view,

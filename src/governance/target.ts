@@ -4,12 +4,15 @@
 // public read API — which shows only what the latest checkpoint covers).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCheckpoint } from '../ledger/checkpoint.js';
+import { openCheckpoint, parseCheckpoint } from '../ledger/checkpoint.js';
+import { IlogError } from '../ledger/errors.js';
+import { leafHash } from '../ledger/hash.js';
+import { verifyInclusion } from '../ledger/merkle.js';
 import { encodeEntry } from '../ledger/entry.js';
-import { parseNote } from '../ledger/note.js';
+import { parseNote, verifierFromKey } from '../ledger/note.js';
 import { LogClient } from '../log/log-client.js';
 import { openLogStorage } from '../storage/open-storage.js';
-import { LOG_FILES } from '../log/appender-files.js';
+import { LOG_FILES, readLogVkey } from '../log/appender-files.js';
 import { ProvenLog } from '../log/proven-log.js';
 import { PolicyMachine } from './machine.js';
 import { advance } from './replay.js';
@@ -52,13 +55,30 @@ export async function loadPolicyMachine(t: Target, m = new PolicyMachine()): Pro
   return m;
 }
 
-/** Appends entries durably (and, in a data directory, signs a checkpoint over them); returns their indexes. */
+/**
+ * The server's answer is a claim: each entry must be in the checkpoint it returned (its inclusion
+ * proof), and the checkpoint signed by the log key where this host knows it (`<dir>/log.vkey`; an
+ * admin with only the URL and a token checks the proofs against the checkpoint's own root).
+ */
+function checkIntegrated(t: Target, entries: Uint8Array[], done: { indexes: number[]; checkpoint: string; proofs: Uint8Array[][] }): void {
+  const vkey = existsSync(join(t.dir, LOG_FILES.vkey)) ? readLogVkey(t.dir) : undefined;
+  const { size, root } = vkey === undefined ? parseCheckpoint(parseNote(done.checkpoint).text) : openCheckpoint(done.checkpoint, [verifierFromKey(vkey)]).checkpoint;
+  if (done.indexes.length !== entries.length) throw new IlogError('FETCH_FAILED', 'the log service answered with another number of indexes than entries sent', { sent: entries.length, indexes: done.indexes.length });
+  entries.forEach((e, k) => verifyInclusion(done.indexes[k]!, size, leafHash(e), done.proofs[k]!, root));
+}
+
+/** Appends entries (in a data directory, signs a checkpoint over them; through a service, waits for one); returns their indexes. */
 export async function submit(t: Target, entries: object[]): Promise<number[]> {
   const bytes = entries.map((e) => encodeEntry(e));
   if (t.url) {
+    // Answered once a signed checkpoint covers the entries (POST /add?wait=integrated): a lock is
+    // then in what every proxy follows, and the replay below sees it without waiting for the
+    // server's next checkpoint.
     const token = tokenOf(t);
     const client = new LogClient(t.url, token === undefined ? {} : { token });
-    return client.add(bytes.map((b) => Buffer.from(b).toString('utf8')).join('\n') + '\n');
+    const done = await client.addIntegrated(bytes.map((b) => Buffer.from(b).toString('utf8')).join('\n') + '\n');
+    checkIntegrated(t, bytes, done);
+    return done.indexes;
   }
   // Through an appender on the data directory (safe next to a running server:
   // storage serialises writers across processes), and signed before returning,

@@ -1,9 +1,10 @@
 // The governance state of a data directory: its log replayed through the
 // PolicyMachine, kept current by polling the storage (every 50 ms by default,
-// well inside the one-second budget for a lock to reach every proxy). Only
+// well inside the one-second budget for a lock to reach every proxy; every
+// second while a PostgreSQL store's notifications wake it at each checkpoint). Only
 // entries proven by a signed checkpoint are replayed (src/log/proven-log.ts).
 import { openLogStorage } from '../storage/open-storage.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorage, NotifiedEntries } from '../storage/log-storage.js';
 import { isIntegrityFailure, ProvenLog, type EntryReader } from '../log/proven-log.js';
 import { openCheckpoint } from '../ledger/checkpoint.js';
 import { verifierFromKey, type Signer } from '../ledger/note.js';
@@ -14,6 +15,14 @@ import type { Policy } from './policy.js';
 import { advance } from './replay.js';
 
 const SNAPSHOT = 'governance';
+
+/**
+ * How often a follower polls while the store's notifications flow (ms): only to catch what a
+ * notification could not deliver. At every 50 ms, each poll a blocking round trip through the
+ * PostgreSQL bridge, a poll started just before a lock's checkpoint held the event loop while
+ * the notification waited, then read the entries the notification carried (docs/storage.md).
+ */
+export const LISTENING_POLL_MS = 1000;
 
 /** The log key when this process may read it (a read-only command may not), else undefined. */
 function readableSigner(dir: string): Signer | undefined {
@@ -33,6 +42,9 @@ export interface ViewOpenOptions {
 
 export type EventListener = (e: GovernanceEvent) => void;
 
+/** LogStorageReader.watchCheckpoints. */
+type Watch = (listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void) => () => void;
+
 export class GovernanceView {
   readonly machine = new PolicyMachine();
   readonly #reader: EntryReader;
@@ -41,15 +53,16 @@ export class GovernanceView {
   readonly #brokenListeners = new Set<(e: unknown) => void>();
   #broken: unknown;
   #timer: NodeJS.Timeout | undefined;
-  readonly #watch: ((listener: (note?: string) => void) => () => void) | undefined;
+  readonly #watch: Watch | undefined;
   #unwatch: (() => void) | undefined;
 
   /**
    * Replays `reader` (a proven one: see ProvenLog); `close` releases what it reads from;
    * `watch` (LogStorageReader.watchCheckpoints) wakes follow() when a checkpoint is stored,
-   * handing the reader the note it carries (`offer`: taken only if it opens under the log key).
+   * handing the reader the note it carries and its entries (`offer`: taken only if the note opens
+   * under the log key, the entries only once proven into it).
    */
-  constructor(reader: EntryReader, close: () => void = () => {}, watch?: (listener: (note?: string) => void) => () => void) {
+  constructor(reader: EntryReader, close: () => void = () => {}, watch?: Watch) {
     this.#reader = reader;
     this.#close = close;
     this.#watch = watch;
@@ -111,6 +124,11 @@ export class GovernanceView {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Whether follow() keeps this view current (until stop() or an integrity failure). */
+  get following(): boolean {
+    return this.#timer !== undefined;
+  }
+
   /** Called once if the log fails its integrity check while followed (the view stops there for good). */
   onBroken(listener: (e: unknown) => void): () => void {
     this.#brokenListeners.add(listener);
@@ -145,24 +163,34 @@ export class GovernanceView {
    * Polls for new entries until stop() or an integrity failure; errors go to `onError`.
    * Where the storage tells of new checkpoints (PostgreSQL's LISTEN/NOTIFY), each one
    * polls at once: a lock reaches the proxies without waiting up to `intervalMs`, and
-   * without reading back the checkpoint the notification carried when its note is genuine.
+   * without reading back the checkpoint (or the entries) the notification carried when
+   * genuine. While notifications flow, the timer polls only every `listeningMs` (catching
+   * what no notification delivered); once they stop (the connection dropped), every `intervalMs`.
    */
-  follow(intervalMs = 50, onError: (e: unknown) => void = () => {}): void {
+  follow(intervalMs = 50, onError: (e: unknown) => void = () => {}, listeningMs = LISTENING_POLL_MS): void {
     if (this.#timer) return;
+    let listening = false;
     const tick = () => {
       clearTimeout(this.#timer);
       this.poll(onError);
       if (this.#broken !== undefined) return;
-      this.#timer = setTimeout(tick, intervalMs);
+      this.#timer = setTimeout(tick, listening ? Math.max(intervalMs, listeningMs) : intervalMs);
       this.#timer.unref();
     };
     tick();
     if (this.#broken === undefined) {
-      this.#unwatch = this.#watch?.((note) => {
-        if (this.#timer === undefined) return;
-        if (note !== undefined) this.#reader.offer?.(note);
-        tick();
-      });
+      this.#unwatch = this.#watch?.(
+        (note, entries) => {
+          if (this.#timer === undefined) return;
+          listening = true;
+          if (note !== undefined) this.#reader.offer?.(note, entries);
+          tick();
+        },
+        () => {
+          listening = false;
+          if (this.#timer !== undefined) tick();
+        },
+      );
     }
   }
 

@@ -175,6 +175,7 @@ export class Appender {
       const storage = PostgresLogStorage.open(url);
       try {
         const store = await PostgresLogStore.open(url);
+        await store.warm(); // a pooled connection opened mid-lock cost 40-50 ms (postgres-store.ts)
         // Larger steps than SQLite's: a step costs ~6 round trips, each waiting for a turn of the
         // event loop (p99 138 ms with 4 writers at load 8), so 8,192 entries a step capped
         // integration near 30,000/s; hashing 32,768 holds the thread ~35 ms.
@@ -239,13 +240,16 @@ export class Appender {
   /** Integrate everything appended so far and sign a checkpoint now; returns the latest signed note. */
   async checkpoint(): Promise<string> {
     while (this.#integration) await this.#integration;
-    const catchUp = this.#integrator.catchUp().then((tree) => ((this.#integratedSize = tree.size), tree));
+    // The step that catches up signs its tree and stores the checkpoint with it (one durable commit).
+    const catchUp = this.#integrator.catchUp((tree) => this.#checkpointer.sign(tree)).then((tree) => ((this.#integratedSize = tree.size), tree));
     const done = (): void => {
       this.#integration = undefined;
       if (this.#moreToIntegrate) this.#kickIntegration();
     };
     this.#integration = catchUp.then(done, done);
-    await this.#sign(true, await catchUp); // the tree just stored: no second read before signing
+    const tree = await catchUp;
+    if (tree.checkpoint !== undefined) await this.#signed({ size: tree.size, note: tree.checkpoint });
+    else await this.#sign(true, tree); // the tree just stored: no second read before signing
     return (this.#checkpointer.latest() as StoredCheckpoint).note;
   }
 
@@ -351,6 +355,13 @@ export class Appender {
     })();
     this.#signing = run.then(() => {}, () => {}).finally(() => (this.#signing = undefined));
     await run;
+  }
+
+  /** A checkpoint this process signed was stored with its integration: as #sign's. */
+  async #signed(cp: StoredCheckpoint): Promise<void> {
+    this.#checkpointer.stored(cp);
+    this.#lastCheckpointAt = performance.now();
+    await this.#settleWaiters(cp);
   }
 
   async #settleWaiters(cp: StoredCheckpoint): Promise<void> {

@@ -50,14 +50,29 @@ export class Checkpointer {
     const latest = this.#latest;
     if (latest && latest.size >= tree.size) return latest;
     if (!latest && tree.size === 0 && !evenEmpty) return undefined;
-    const note = signNote(formatCheckpoint({ origin: this.#origin, size: tree.size, root: tree.root, extensions: [] }), this.#signer);
+    const note = this.sign(tree);
     if (await this.#writer.addCheckpoint(tree.size, note)) {
-      this.#signed++;
-      this.#latest = { size: tree.size, note };
+      this.stored({ size: tree.size, note });
     } else {
-      this.#latest = parseLatest(await this.#reader.latestCheckpoint()); // someone else stored this size or a larger one
+      this.#remember(parseLatest(await this.#reader.latestCheckpoint())); // someone else stored this size or a larger one
     }
     return this.#latest;
+  }
+
+  /** The signed note of `tree` (a C2SP checkpoint of this log), for the caller to store. */
+  sign(tree: TreeState): string {
+    return signNote(formatCheckpoint({ origin: this.#origin, size: tree.size, root: tree.root, extensions: [] }), this.#signer);
+  }
+
+  /** A note from sign() was stored (with its integration: Integration.checkpoint). */
+  stored(cp: StoredCheckpoint): void {
+    this.#signed++;
+    this.#remember(cp);
+  }
+
+  /** The latest only moves forward: a signing that lost a race must not hide a larger checkpoint stored meanwhile. */
+  #remember(cp: StoredCheckpoint | undefined): void {
+    if (cp && (!this.#latest || cp.size > this.#latest.size)) this.#latest = cp;
   }
 
   #loadLatest(): StoredCheckpoint | undefined {

@@ -62,12 +62,29 @@ export class LogClient {
     return entriesOfTree(from, to, size, (i, w) => this.entryBundle(i, w));
   }
 
-  /** POST /add with JSON lines; returns the indexes. Errors keep the server's code. */
+  /** POST /add with JSON lines; returns the indexes (once durable). Errors keep the server's code. */
   async add(ndjson: string): Promise<number[]> {
+    return (await this.#add(ndjson, '')).indexes;
+  }
+
+  /**
+   * POST /add?wait=integrated: returns the indexes once a signed checkpoint covers the entries,
+   * with that checkpoint and each entry's RFC 9162 inclusion proof (unverified: check them).
+   */
+  async addIntegrated(ndjson: string): Promise<{ indexes: number[]; checkpoint: string; proofs: Uint8Array[][] }> {
+    const body = await this.#add(ndjson, '?wait=integrated');
+    const { checkpoint, proofs } = body as { checkpoint?: unknown; proofs?: unknown };
+    if (typeof checkpoint !== 'string' || !Array.isArray(proofs) || proofs.length !== body.indexes.length || !proofs.every((p) => Array.isArray(p) && p.every((h) => typeof h === 'string'))) {
+      throw new IlogError('FETCH_FAILED', `${this.baseUrl}/add?wait=integrated answered without a checkpoint and a proof per entry; is the server an ilog log service?`, { url: this.baseUrl });
+    }
+    return { indexes: body.indexes, checkpoint, proofs: (proofs as string[][]).map((p) => p.map((h) => Buffer.from(h, 'base64'))) };
+  }
+
+  async #add(ndjson: string, query: string): Promise<{ indexes: number[] } & Record<string, unknown>> {
     const url = `${this.baseUrl}/add`;
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await fetch(url + query, {
         method: 'POST',
         headers: { 'content-type': 'application/x-ndjson', ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
         body: ndjson,
@@ -81,6 +98,6 @@ export class LogClient {
       const { code, message, ...evidence } = body.error ?? {};
       throw new IlogError(asErrorCode(code, 'FETCH_FAILED'), message ?? `${url} answered HTTP ${res.status}`, { status: res.status, ...(code !== undefined ? { remoteCode: code } : {}), ...evidence, ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after') } : {}) });
     }
-    return body.indexes;
+    return body as { indexes: number[] } & Record<string, unknown>;
   }
 }

@@ -25,7 +25,7 @@ import { FifoMap } from '../ledger/fifo-map.js';
 import { tileNodeReader } from '../ledger/tile-reader.js';
 import { TileTree } from '../ledger/tile-tree.js';
 import { entriesPath, tilePath, TILE_HEIGHT, TILE_WIDTH } from '../ledger/tiles.js';
-import type { LogStorage } from '../storage/log-storage.js';
+import type { LogStorage, NotifiedEntries } from '../storage/log-storage.js';
 import { readLogConfig, readLogVkey } from './appender-files.js';
 
 /** Stored tiles a ProvenLog keeps between checkpoints: the right edge of every level and then some. */
@@ -46,7 +46,7 @@ export type ProvableStorage = Pick<LogStorage, 'size' | 'readEntries' | 'readTil
  * What replays read: `size` and `readEntries` as in LogStorage, restricted to proven entries;
  * `offer`, where present, takes a checkpoint note from outside the store (ProvenLog.offer).
  */
-export type EntryReader = Pick<LogStorage, 'size' | 'readEntries'> & { offer?(note: string): boolean };
+export type EntryReader = Pick<LogStorage, 'size' | 'readEntries'> & { offer?(note: string, entries?: NotifiedEntries): boolean };
 
 interface Proven {
   note: string;
@@ -61,13 +61,15 @@ export class ProvenLog implements EntryReader {
   readonly #origin: string;
   #proven: Proven | undefined;
   /** A newer checkpoint handed in by offer(), already opened under the log key: the next size() starts from it. */
-  #offered: { note: string; checkpoint: Checkpoint } | undefined;
+  #offered: { note: string; checkpoint: Checkpoint; entries?: NotifiedEntries | undefined } | undefined;
   /** Leaf hashes of the proven entries [start, start + n) of the partial level-0 tile read last: reading on in that tile reads only the entries after them. */
   #tail: { start: number; hashes: Uint8Array } | undefined;
   /** The entries from the proven tail up to a new checkpoint, read by size() to prove it consistent: the read that follows takes them (once). */
   #ahead: { from: number; entries: Uint8Array[] } | undefined;
   /** Stored tiles read, by level/index/width, most recent last: a tile of one width never changes, so a new checkpoint reads only the tiles that grew. */
   readonly #tiles = new FifoMap<string, Uint8Array>();
+  /** New checkpoints proven from the entries their notification carried, the store not read for them. */
+  notifiedEntriesUsed = 0;
 
   constructor(storage: ProvableStorage, vkey: string, origin: string) {
     this.#storage = storage;
@@ -105,9 +107,12 @@ export class ProvenLog implements EntryReader {
    * this origin and is larger than the checkpoint proven so far; it is then checked as a
    * stored one is (consistent with the one before, entries proven into it). Anything else
    * (forged, garbled, an old genuine note sent again) is dropped and is no evidence against
-   * the log: returns whether the note was taken.
+   * the log: returns whether the note was taken. `entries`, the notification's entries since
+   * the checkpoint before, stand in for reading the new ones from the store only where they
+   * prove this note consistent with the proven one (#consistentByEntries); entries that do
+   * not are dropped, no evidence either, and the store is read.
    */
-  offer(note: string): boolean {
+  offer(note: string, entries?: NotifiedEntries): boolean {
     let checkpoint: Checkpoint;
     try {
       checkpoint = openCheckpoint(note, [this.#verifier], this.#origin).checkpoint;
@@ -115,7 +120,7 @@ export class ProvenLog implements EntryReader {
       return false;
     }
     if (checkpoint.size <= Math.max(this.#proven?.checkpoint.size ?? 0, this.#offered?.checkpoint.size ?? 0)) return false;
-    this.#offered = { note, checkpoint };
+    this.#offered = { note, checkpoint, entries };
     return true;
   }
 
@@ -137,7 +142,7 @@ export class ProvenLog implements EntryReader {
       if (checkpoint.size < old.size) {
         throw new IlogError('BAD_CHECKPOINT', 'the newest signed checkpoint is smaller than one replayed before: the log was rolled back', { old: old.size, new: checkpoint.size });
       }
-      if (!this.#consistentByEntries(old, checkpoint, nodes)) {
+      if (!this.#consistentByEntries(old, checkpoint, nodes, offered?.entries)) {
         try {
           verifyConsistency(old.size, checkpoint.size, consistencyProof(old.size, checkpoint.size, nodes), old.root, checkpoint.root);
         } catch (err) {
@@ -192,27 +197,35 @@ export class ProvenLog implements EntryReader {
    * the proven front of the level-0 tile that both trees end in (a follower a few entries
    * behind): that tile of `next` is its proven hashes plus the new entries' hashes, so the
    * stored one need not be read, and the entries, read once here, serve the read that follows
-   * (they are proven into `next` there like any others). Returns false, keeping nothing, where
-   * this does not apply or the proof fails: the caller then checks with the stored tiles, and
-   * an edited entry is reported there with its evidence (TILE_MISMATCH), as before.
+   * (they are proven into `next` there like any others). The entries a notification carried
+   * (`offered`) are tried first and the store is read only if they do not prove it. Returns
+   * false, keeping nothing, where this does not apply or the proof fails: the caller then checks
+   * with the stored tiles, and an edited entry is reported there with its evidence
+   * (TILE_MISMATCH), as before.
    */
-  #consistentByEntries(old: Checkpoint, next: Checkpoint, nodes: NodeReader): boolean {
+  #consistentByEntries(old: Checkpoint, next: Checkpoint, nodes: NodeReader, offered?: NotifiedEntries): boolean {
     const tail = this.#tail;
     if (!tail || tail.start + tail.hashes.byteLength / HASH_SIZE !== old.size || next.size > tail.start + TILE_WIDTH) return false;
-    const fresh = this.#storage.readEntries(old.size, next.size, next.size - old.size);
-    if (fresh.length !== next.size - old.size) return false;
-    const tile = TileTree.fromTile(Buffer.concat([tail.hashes, leafHashes(fresh)]));
     const at = tail.start / TILE_WIDTH;
-    const reader: NodeReader = (level, index) =>
-      level < TILE_HEIGHT && index >> (TILE_HEIGHT - level) === at ? tile.node(level, index - at * (TILE_WIDTH >> level)) : nodes(level, index);
-    try {
-      verifyConsistency(old.size, next.size, consistencyProof(old.size, next.size, reader), old.root, next.root);
-    } catch (err) {
-      if (!(err instanceof IlogError)) throw err;
-      return false;
+    const proves = (fresh: Uint8Array[]): boolean => {
+      if (fresh.length !== next.size - old.size) return false;
+      const tile = TileTree.fromTile(Buffer.concat([tail.hashes, leafHashes(fresh)]));
+      const reader: NodeReader = (level, index) =>
+        level < TILE_HEIGHT && index >> (TILE_HEIGHT - level) === at ? tile.node(level, index - at * (TILE_WIDTH >> level)) : nodes(level, index);
+      try {
+        verifyConsistency(old.size, next.size, consistencyProof(old.size, next.size, reader), old.root, next.root);
+      } catch (err) {
+        if (!(err instanceof IlogError)) throw err;
+        return false;
+      }
+      this.#ahead = { from: old.size, entries: fresh };
+      return true;
+    };
+    if (offered && offered.from <= old.size && offered.from + offered.entries.length === next.size && proves(offered.entries.slice(old.size - offered.from))) {
+      this.notifiedEntriesUsed++;
+      return true;
     }
-    this.#ahead = { from: old.size, entries: fresh };
-    return true;
+    return proves(this.#storage.readEntries(old.size, next.size, next.size - old.size));
   }
 
   /** A stored tile through #tiles (64 tiles, least recently used dropped). */

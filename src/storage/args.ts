@@ -47,4 +47,15 @@ export function checkIntegration(step: Integration): void {
     const width = t.data.byteLength / HASH_SIZE;
     checkTileRef(t.level, t.index, Number.isInteger(width) ? width : 0);
   }
+  if (step.checkpoint !== undefined) checkNote(step.tree.size, step.checkpoint);
+}
+
+/** Largest checkpoint note a backend stores (a note with many cosignatures stays far below it). */
+export const MAX_NOTE_BYTES = 1 << 20;
+
+/** A checkpoint note to store: a non-empty string of at most 1 MiB (BAD_CHECKPOINT). */
+export function checkNote(size: number, note: unknown): void {
+  if (typeof note !== 'string' || note.length === 0 || Buffer.byteLength(note) > MAX_NOTE_BYTES) {
+    throw new IlogError('BAD_CHECKPOINT', 'a checkpoint note is a non-empty string of at most 1 MiB', { size });
+  }
 }

@@ -16,7 +16,7 @@
 //   vouches for them (proofs are checked against a signed checkpoint by callers).
 // The conformance suite (test/storage/conformance.ts) runs against every backend.
 
-import type { Integration, LogStorage, LogStorageReader, StoredCheckpoint, TreeState } from './log-storage.js';
+import type { Integration, LogStorage, LogStorageReader, NotifiedEntries, StoredCheckpoint, TreeState } from './log-storage.js';
 
 export interface LogReader {
   /** Entries sequenced, all durable; a read-only source has only integrated ones. */
@@ -40,7 +40,7 @@ export interface LogReader {
   /** Stored checkpoints with size >= fromSize, ascending, at most `limit` (default 1,000). */
   checkpoints(fromSize?: number, limit?: number): Promise<StoredCheckpoint[]>;
   /** Optional, as LogStorageReader.watchCheckpoints: a wake-up after any writer stores a checkpoint, with its note unauthenticated; MAY miss some, so keep polling. */
-  watchCheckpoints?(listener: (note?: string) => void): () => void;
+  watchCheckpoints?(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void;
   /** Release resources; no method may be called afterwards. */
   close(): Promise<void>;
 }

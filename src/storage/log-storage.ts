@@ -51,6 +51,18 @@ export interface Integration {
   tree: TreeState;
   /** Every tile that changed between the two sizes (full tiles completed, partial tiles grown). */
   tiles: readonly TileWrite[];
+  /**
+   * A signed checkpoint note of `tree` to store with it, in the same transaction, as
+   * addCheckpoint(tree.size, checkpoint) would right after: a writer that signs the tree it
+   * integrates (`ilog lock`) saves a second durable transaction before the followers hear of it.
+   */
+  checkpoint?: string;
+}
+
+/** Entries [from, from + entries.length) a checkpoint notification carries: unauthenticated, like its note. */
+export interface NotifiedEntries {
+  from: number;
+  entries: Uint8Array[];
 }
 
 export interface StoredCheckpoint {
@@ -107,9 +119,14 @@ export interface LogStorageReader {
    * repeated: a follower MUST keep polling. `note`, when given, claims to be the
    * stored checkpoint's signed note; it is unauthenticated (PostgreSQL lets any
    * connected role notify), so a follower MUST verify it as it verifies a stored
-   * note and MUST NOT count a bad one against the log. Returns the function that stops it.
+   * note and MUST NOT count a bad one against the log. `entries`, when given, claim to be
+   * the entries since the checkpoint before it: a follower MAY use them instead of reading
+   * the store only once they are proven into that note, and MUST NOT count bad ones against
+   * the log either. `lost`, when given, is called when notifications stop (a dropped
+   * connection); a call of `listener` without a note says they flow again (it is also made
+   * once on starting: anything stored meanwhile). Returns the function that stops it.
    */
-  watchCheckpoints?(listener: (note?: string) => void): () => void;
+  watchCheckpoints?(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void;
 
   /** Release the backend's resources; no method may be called afterwards. */
   close(): void;
@@ -130,6 +147,9 @@ export interface LogStorage extends LogStorageReader {
    * processes, can race; the loser gets `false` and MUST reload the tree).
    * MUST reject (INTEGRATION_CONFLICT) a tile that is not an extension of the
    * stored one, a tree larger than size(), or a tree that shrinks.
+   * With `step.checkpoint`: stores that checkpoint of `tree.size` too, atomically with the
+   * tree and only with it (a lost compare-and-swap stores neither), unless a checkpoint of
+   * that size or larger is stored already, and is then as durable as addCheckpoint.
    */
   integrate(step: Integration): boolean;
 

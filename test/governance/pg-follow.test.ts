@@ -1,10 +1,11 @@
 // Governance following a PostgreSQL store (docs/storage.md "Locks across proxies"):
 // a checkpoint stored by another writer wakes the follower through LISTEN/NOTIFY,
 // so a lock reaches it without waiting for its poll (here an hour: only the
-// notification can deliver it), with the signed note in the notification (the
-// follower does not read it back); a forged notification is not trusted and does
-// not stop the follower; and startGovernance reads through the storage it is given
-// instead of opening another connection.
+// notification can deliver it), with the signed note and the new entries in the
+// notification (the follower reads nothing back); a forged notification, or
+// forged entries with a genuine note, are not trusted and do not stop the
+// follower; and startGovernance reads through the storage it is given instead of
+// opening another connection.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,11 @@ import { formatCheckpoint } from '../../src/ledger/checkpoint.js';
 import { generateKey, signerFromKey, signNote } from '../../src/ledger/note.js';
 import { checkpointChannel } from '../../src/storage/postgres/checkpoint-channel.js';
 import { PostgresLogStorage } from '../../src/storage/postgres/postgres-sync.js';
+import { PostgresLogStore } from '../../src/storage/postgres/postgres-store.js';
+import { buildLock } from '../../src/governance/build.js';
+import { encodeEntry } from '../../src/ledger/entry.js';
+import { readLogSigner } from '../../src/log/appender-files.js';
+import { integrationToAsync } from '../storage/fixtures.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { governedDir, type GovDir } from './fixture.js';
 
@@ -36,17 +42,20 @@ afterAll(async () => {
 
 const sessions = (): number => Number(cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ilog follower'"));
 
-/** `storage` with its reads of the latest checkpoint counted (the real bridge underneath). */
-function countingLatest(storage: PostgresLogStorage): { storage: PostgresLogStorage; latest: () => number } {
+/** `storage` with its reads of the latest checkpoint, and all its reads, counted (the real bridge underneath). */
+function countingLatest(storage: PostgresLogStorage): { storage: PostgresLogStorage; latest: () => number; reads: () => number } {
   let n = 0;
+  let reads = 0;
   const counted = new Proxy(storage, {
     get(target, key) {
-      if (key === 'latestCheckpoint') return () => (n++, target.latestCheckpoint());
+      if (key === 'latestCheckpoint') return () => (n++, reads++, target.latestCheckpoint());
       const v = Reflect.get(target, key) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      if (typeof v !== 'function') return v;
+      const f = (v as (...a: unknown[]) => unknown).bind(target);
+      return key === 'watchCheckpoints' || key === 'close' ? f : (...a: unknown[]) => (reads++, f(...a));
     },
   });
-  return { storage: counted, latest: () => n };
+  return { storage: counted, latest: () => n, reads: () => reads };
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -79,18 +88,19 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
     expect(sessions()).toBe(0); // stop() ends the LISTEN connection
   }, 600_000);
 
-  it('takes the checkpoint from the notification: the lock applies without reading the latest checkpoint back', async () => {
+  it('takes the checkpoint and the new entries from the notification: the lock applies without reading anything from the store', async () => {
     const bridge = PostgresLogStorage.open(url);
-    const { storage, latest } = countingLatest(bridge);
+    const { storage, latest, reads } = countingLatest(bridge);
     const gov = startGovernance(g!.dir, { storage, pollMs: 3_600_000, log: () => {} });
     try {
       const opened = latest();
       await until(() => latest() > opened, 'the look the follower takes once it listens');
-      const before = latest();
+      const before = reads();
       const locked = firstLock(gov);
       await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'carol', reason: 'left' });
       expect(await locked).toBe('carol');
-      expect(latest()).toBe(before);
+      expect(reads()).toBe(before); // neither the latest checkpoint nor the entries nor a tile
+      expect(latest()).toBeGreaterThan(0);
     } finally {
       await gov.stop();
       bridge.close();
@@ -126,6 +136,70 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
       expect(gov.view.broken).toBeUndefined();
     } finally {
       await intruder.end();
+      await gov.stop();
+      bridge.close();
+    }
+  }, 600_000);
+
+  it('while notifications flow it polls only as a fallback; once its connection is cut it polls again, and a lock still arrives', async () => {
+    const bridge = PostgresLogStorage.open(url);
+    const { storage, latest } = countingLatest(bridge);
+    // With the governance loop too (as in every proxy): it does not read the log on its own while the view follows.
+    const gov = startGovernance(g!.dir, { storage, pollMs: 50, listeningPollMs: 3_600_000, log: () => {}, append: async () => [] });
+    try {
+      await until(() => sessions() === 1, 'the follower listening');
+      // At 50 ms the timer would read the latest checkpoint a dozen times in 600 ms; listening, it does not.
+      let quiet = false;
+      for (let i = 0; i < 20 && !quiet; i++) {
+        const before = latest();
+        await new Promise((r) => setTimeout(r, 600));
+        quiet = latest() === before;
+      }
+      expect(quiet).toBe(true);
+      const before = latest();
+      cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ilog follower'");
+      const locked = firstLock(gov);
+      await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'frank', reason: 'left' });
+      expect(await locked).toBe('frank');
+      expect(latest()).toBeGreaterThan(before);
+      expect(gov.view.broken).toBeUndefined();
+    } finally {
+      await gov.stop();
+      bridge.close();
+    }
+  }, 600_000);
+
+  it('a genuine note with forged entries: the entries are dropped, the store read, and the lock applies', async () => {
+    const bridge = PostgresLogStorage.open(url);
+    const { storage, reads } = countingLatest(bridge);
+    const gov = startGovernance(g!.dir, { storage, pollMs: 3_600_000, log: () => {} });
+    const store = await PostgresLogStore.open(url);
+    const intruder = new pg.Client({ connectionString: cluster.url });
+    await intruder.connect();
+    try {
+      await until(() => reads() > 0, 'the look the follower takes once it listens');
+      // The lock is sequenced and integrated, and its checkpoint signed by the log key but not
+      // stored yet: only the (intruder's) notification can bring the follower to it.
+      const from = (await store.treeState()).size;
+      expect(gov.view.policy.size).toBe(from);
+      const lock = encodeEntry(buildLock(g!.origin, 'erin', 'left', g!.admins[0]!, Date.now()));
+      await store.appendBatch([lock]);
+      const step = await integrationToAsync(store, from + 1);
+      expect(await store.integrate(step)).toBe(true);
+      const note = signNote(formatCheckpoint({ origin: g!.origin, size: from + 1, root: step.tree.root, extensions: [] }), readLogSigner(g!.dir));
+      const forged = Buffer.from(lock);
+      forged[forged.indexOf('erin')] = 'o'.charCodeAt(0); // "orin" locked instead
+      const before = reads();
+      const locked = firstLock(gov);
+      await intruder.query('SELECT pg_notify($1, $2)', [checkpointChannel('follow'), `${note}\n+ilog-entries ${from} ${forged.toString('base64')}`]);
+      expect(await locked).toBe('erin');
+      expect(reads()).toBeGreaterThan(before); // the entry read from the store
+      expect(gov.locks.isLocked('orin')).toBeUndefined();
+      expect(gov.view.broken).toBeUndefined();
+      expect(await store.addCheckpoint(from + 1, note)).toBe(true); // the log as the next test expects it
+    } finally {
+      await intruder.end();
+      await store.close();
       await gov.stop();
       bridge.close();
     }

@@ -12,6 +12,8 @@ import { verifierFromKey } from '../../src/ledger/note.js';
 import { Appender } from '../../src/log/appender.js';
 import { initLog, type InitializedLog } from '../../src/log/appender-init.js';
 import { SqliteLogStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { inlineWriter, type StorageWriter } from '../../src/log/appender-writer.js';
+import { integrationTo } from '../storage/fixtures.js';
 
 const ORIGIN = 'test.example/appender';
 const access = (i: number): object => ({
@@ -162,6 +164,44 @@ describe('Appender', () => {
     expect(checkpoint.size).toBe(3);
     expect(appender.storage.latestCheckpoint()).toBe(note);
     expect(appender.storage.checkpoints().map((c) => c.size)).toEqual([1, 3]);
+  });
+
+  it('checkpoint() stores the note with the integration that catches up (one write), and signs the stored tree when another integrated it', async () => {
+    const storage = SqliteLogStorage.open(dir);
+    const writes: string[] = [];
+    const inline = inlineWriter(storage);
+    const writer: StorageWriter = {
+      ...inline,
+      integrate: async (step) => (writes.push(step.checkpoint === undefined ? `integrate ${step.tree.size}` : `integrate ${step.tree.size} + checkpoint`), inline.integrate(step)),
+      addCheckpoint: async (size, note) => (writes.push(`checkpoint ${size}`), inline.addCheckpoint(size, note)),
+    };
+    const own = await Appender.open(dir, { storage, writer, pollIntervalMs: 3_600_000, checkpointIntervalMs: 3_600_000 });
+    try {
+      await own.checkpoint();
+      writes.length = 0;
+      await own.appendMany([access(0), access(1)]);
+      const note = await own.checkpoint();
+      expect(writes).toEqual(['integrate 3 + checkpoint']);
+      expect(openCheckpoint(note, [verifierFromKey(log.vkey)], ORIGIN).checkpoint.size).toBe(3);
+      expect(storage.latestCheckpoint()).toBe(note);
+      expect(own.stats().checkpointSize).toBe(3);
+      // Another writer integrated the new entry first: the stored tree is signed on its own.
+      await appender.append(access(2));
+      const other = SqliteLogStorage.open(dir);
+      other.integrate(integrationTo(other, 4));
+      other.close();
+      writes.length = 0;
+      const next = await own.checkpoint();
+      expect(writes).toEqual(['checkpoint 4']);
+      expect(storage.latestCheckpoint()).toBe(next);
+      // Nothing new: nothing written.
+      writes.length = 0;
+      expect(await own.checkpoint()).toBe(next);
+      expect(writes).toEqual([]);
+    } finally {
+      await own.close();
+      storage.close();
+    }
   });
 
   it('pushes back with a retry delay when the queue is full', async () => {

@@ -74,6 +74,37 @@ describe('Integrator', () => {
     expect(rootHex()).toBe(oracleHex(510));
   });
 
+  it('with `sign`, stores the checkpoint with the step that catches up, only with it, and only a note of the stored tree', async () => {
+    storage.appendBatch(testEntries(0, 500));
+    const other = SqliteLogStorage.open(dir);
+    const b = new Integrator(other, inlineWriter(other));
+    const steps: { size: number; checkpoint?: string }[] = [];
+    let race = false;
+    const writer = { ...inlineWriter(storage), integrate: async (step: Parameters<SqliteLogStorage['integrate']>[0]) => {
+      steps.push({ size: step.tree.size, ...(step.checkpoint ? { checkpoint: step.checkpoint } : {}) });
+      if (race) (race = false), await b.catchUp();
+      return storage.integrate(step);
+    } };
+    const a = new Integrator(storage, writer, { maxStepEntries: 200 });
+    const sign = (t: { size: number; root: Uint8Array }): string => `note ${t.size} ${Buffer.from(t.root).toString('hex')}\n`;
+    const done = await a.catchUp(sign);
+    // 0 → 200 → 400 unsigned, the step that reaches 500 signed.
+    expect(steps).toEqual([{ size: 200 }, { size: 400 }, { size: 500, checkpoint: sign(storage.treeState()) }]);
+    expect(done).toEqual({ ...storage.treeState(), sequenced: 500, checkpoint: sign(storage.treeState()) });
+    expect(storage.checkpoints()).toEqual([{ size: 500, note: sign(storage.treeState()) }]);
+    // A signed step that loses the compare-and-swap stores neither; the step after it, with nothing left, signs nothing.
+    storage.appendBatch(testEntries(500, 10));
+    steps.length = 0;
+    race = true;
+    const after = await a.catchUp(sign);
+    expect(steps).toEqual([{ size: 510, checkpoint: expect.any(String) }]);
+    expect(a.stats.conflicts).toBe(1);
+    expect(after.checkpoint).toBeUndefined();
+    expect(after.size).toBe(510);
+    expect(storage.latestCheckpoint()).toBe(sign({ size: 500, root: Buffer.from(oracleHex(500), 'hex') }));
+    other.close();
+  });
+
   it('in the background, leaves steps to the lease holder, and steps itself once the tree has stalled', async () => {
     storage.appendBatch(testEntries(0, 100));
     const never = { hold: async () => false }; // another process holds the lease and does nothing

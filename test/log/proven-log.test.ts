@@ -3,7 +3,8 @@
 // which any connected role can send) is taken only when it opens under the log key and
 // is newer, then checked as a stored one is; a reader going on in a partial tile reads
 // only the entries after those it proved before, still proves them, and reads each
-// tile its proofs need once (none for a new checkpoint that ends in the same tile).
+// tile its proofs need once (none for a new checkpoint that ends in the same tile);
+// entries handed in with a note stand in for the store's only once they prove it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCheckpoint } from '../../src/ledger/checkpoint.js';
@@ -129,5 +130,55 @@ describe('ProvenLog', { timeout: 60_000 }, () => {
       evidence = { code: (e as IlogError).code, ...(e as IlogError).evidence };
     }
     expect(evidence).toMatchObject({ code: 'TILE_MISMATCH', index: 275 });
+  });
+
+  it('uses the entries offered with a note only once they prove it: then it reads nothing; forged or misplaced ones are dropped, no evidence against the log', async () => {
+    const d = await buildLog(20); // checkpoint 21
+    dirs.push(d);
+    const { proven, store, calls } = provenOver(d);
+    expect(proven.readEntries(0, proven.size())).toHaveLength(21);
+    const bytes = (from: number, to: number): Uint8Array[] => store.readEntries(from, to).map((b) => Buffer.from(b));
+    const look = (): { reads: [number, number][]; latest: number; tiles: string[] } => {
+      const seen = { reads: [...calls.reads], latest: calls.latest, tiles: [...calls.tiles] };
+      calls.reads.length = 0;
+      calls.latest = 0;
+      calls.tiles.length = 0;
+      return seen;
+    };
+    look();
+
+    // Genuine: the note and the entries since the checkpoint before it, as a notification carries them.
+    let note = await grow(d, 3); // 24
+    expect(proven.offer(note, { from: 21, entries: bytes(21, 24) })).toBe(true);
+    expect(proven.size()).toBe(24);
+    expect(proven.readEntries(21, 24).map((b) => Buffer.from(b))).toEqual(bytes(21, 24));
+    expect(look()).toEqual({ reads: [], latest: 0, tiles: [] }); // nothing read from the store
+    expect(proven.notifiedEntriesUsed).toBe(1);
+
+    // Forged (one byte changed), or not ending at the note's size, or starting after the proven
+    // size: dropped, the new entries read from the store, and the log still proven.
+    const forged = (e: Uint8Array[]): Uint8Array[] => e.map((b, i) => (i === 1 ? Uint8Array.from(b, (x, k) => (k === 3 ? x ^ 1 : x)) : b));
+    for (const [n, offered] of [
+      [2, (from: number, to: number) => ({ from, entries: forged(bytes(from, to)) })],
+      [2, (from: number, to: number) => ({ from, entries: bytes(from, to - 1) })],
+      [3, (from: number, to: number) => ({ from: from + 1, entries: bytes(from + 1, to) })],
+    ] as const) {
+      const before = proven.size();
+      note = await grow(d, n);
+      look();
+      expect(proven.offer(note, offered(before, before + n))).toBe(true);
+      expect(proven.size()).toBe(before + n);
+      expect(proven.readEntries(before, before + n).map((b) => Buffer.from(b))).toEqual(bytes(before, before + n));
+      expect(look()).toMatchObject({ reads: [[before, before + n]], latest: 0 });
+    }
+    expect(proven.notifiedEntriesUsed).toBe(1);
+
+    // Entries from an earlier checkpoint than the proven one still serve (the follower takes the part it lacks).
+    const before = proven.size();
+    note = await grow(d, 2);
+    expect(proven.offer(note, { from: before - 3, entries: bytes(before - 3, before + 2) })).toBe(true);
+    expect(proven.readEntries(before, proven.size())).toHaveLength(2);
+    expect(look().reads).toEqual([]);
+    expect(proven.notifiedEntriesUsed).toBe(2);
   });
 });

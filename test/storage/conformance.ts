@@ -189,6 +189,28 @@ export function describeLogStorage(name: string, factory: LogStoreFactory): void
       expect(await storage.checkpoints(5, 1)).toEqual([{ size: 10, note: 'c10\n' }]);
     });
 
+    it('stores a checkpoint with the integration that carries it, only with it, never backwards', async () => {
+      const { dir, storage: a } = await fresh();
+      const b = track(await factory(dir));
+      await a.appendBatch(testEntries(0, 30));
+      await expectCode(async () => a.integrate({ ...(await integrationToAsync(a, 5)), checkpoint: '' }), 'BAD_CHECKPOINT');
+      expect(await a.integrate({ ...(await integrationToAsync(a, 10)), checkpoint: 'c10\n' })).toBe(true);
+      expect(await b.latestCheckpoint()).toBe('c10\n');
+      expect((await b.treeState()).size).toBe(10);
+      // A lost compare-and-swap stores neither the tree nor its checkpoint.
+      const lost = { ...(await integrationToAsync(a, 20)), checkpoint: 'c20 lost\n' };
+      expect(await b.integrate({ ...(await integrationToAsync(b, 25)), checkpoint: 'c25\n' })).toBe(true);
+      expect(await a.integrate(lost)).toBe(false);
+      expect(await a.checkpoints()).toEqual([{ size: 10, note: 'c10\n' }, { size: 25, note: 'c25\n' }]);
+      // A checkpoint of that size is stored already: the tree moves, the stored checkpoint stays.
+      await a.integrate(await integrationToAsync(a, 28));
+      expect(await a.addCheckpoint(28, 'c28\n')).toBe(true);
+      expect(await a.integrate({ ...(await integrationToAsync(a, 28)), checkpoint: 'c28 again\n' })).toBe(true); // a no-op step of the current size
+      expect(await a.latestCheckpoint()).toBe('c28\n');
+      expect(await a.integrate({ ...(await integrationToAsync(a, 30)), checkpoint: 'c30\n' })).toBe(true);
+      expect((await a.checkpoints()).map((c) => c.size)).toEqual([10, 25, 28, 30]);
+    });
+
     it('recovers from failed and torn commits: no index twice, no gap, no tree or checkpoint lost', async () => {
       const { storage } = await fresh();
       const f = new FaultyStore(storage);

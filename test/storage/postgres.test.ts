@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asyncLog } from '../../src/storage/log-reader.js';
+import type { NotifiedEntries } from '../../src/storage/log-storage.js';
 import { PostgresLogStore } from '../../src/storage/postgres/postgres-store.js';
 import { PostgresLogStorage } from '../../src/storage/postgres/postgres-sync.js';
 import { codeOfAsync } from '../helpers/codes.js';
@@ -42,14 +43,15 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     for (const s of stores) await s.close();
   });
 
-  it('wakes watchers on other connections after each stored checkpoint, with its note (or its size when too long), and only on their own log', async () => {
+  it('wakes watchers on other connections after each stored checkpoint, with its note and the entries since the one before (when they fit), and only on their own log', async () => {
     const writer = await PostgresLogStore.open(storeUrl('watched'));
     const reader = PostgresLogStorage.open(storeUrl('watched')); // the bridge, as governance reads
     const other = await PostgresLogStore.open(storeUrl('watched_other'));
     let seen = 0;
     let otherSeen = 0;
     const notes: (string | undefined)[] = [];
-    const stop = reader.watchCheckpoints((note) => (seen++, notes.push(note)));
+    const carried: (NotifiedEntries | undefined)[] = [];
+    const stop = reader.watchCheckpoints((note, entries) => (seen++, notes.push(note), carried.push(entries)));
     const stopOther = other.watchCheckpoints(() => otherSeen++);
     const until = async (cond: () => boolean): Promise<void> => {
       for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
@@ -69,15 +71,40 @@ describe.skipIf(skip)('PostgreSQL store', () => {
       expect(otherSeen).toBe(1);
       await writer.appendBatch(testEntries(5, 1));
       expect(await writer.integrate(await integrationToAsync(writer, 6))).toBe(true);
-      expect(await writer.addCheckpoint(6, 'x'.repeat(8000))).toBe(true); // past NOTIFY's payload limit
+      expect(await writer.addCheckpoint(6, 'x'.repeat(8000))).toBe(true); // past NOTIFY's payload limit: a wake-up only
       await until(() => seen === 4);
-      expect(notes).toEqual([undefined, 'note 3', 'note 5', '6']); // undefined: the look once connected
+      await writer.appendBatch([...testEntries(6, 2), new Uint8Array(0), new Uint8Array(6000)]);
+      expect(await writer.integrate(await integrationToAsync(writer, 10))).toBe(true);
+      expect(await writer.addCheckpoint(10, 'note 10')).toBe(true); // the entries would not fit: the note alone
+      await until(() => seen === 5);
+      await writer.appendBatch([new Uint8Array([0, 10, 255]), new Uint8Array(0)]);
+      // An integration that stores its checkpoint notifies the same way, at its commit.
+      expect(await writer.integrate({ ...(await integrationToAsync(writer, 12)), checkpoint: 'note 12' })).toBe(true);
+      await until(() => seen === 6);
+      expect(await writer.latestCheckpoint()).toBe('note 12');
+      expect(notes).toEqual([undefined, 'note 3', 'note 5', undefined, 'note 10', 'note 12']); // the first: the look once connected
+      expect(carried.slice(0, 5)).toEqual([undefined, { from: 0, entries: testEntries(0, 3) }, { from: 3, entries: testEntries(3, 2) }, undefined, undefined].map((c) => c && { from: c.from, entries: c.entries.map((e) => Buffer.from(e)) }));
+      expect(carried[5]).toEqual({ from: 10, entries: [Buffer.from([0, 10, 255]), Buffer.alloc(0)] }); // any bytes, the empty entry too
     } finally {
       stop();
       stopOther();
       reader.close();
       await writer.close();
       await other.close();
+    }
+  });
+
+  it('warm() opens every pooled connection, and they stay open while idle', async () => {
+    const store = await PostgresLogStore.open(storeUrl('warm'), { poolSize: 3 });
+    try {
+      expect(store.connections).toBe(1); // the one that created the schema
+      await store.warm();
+      expect(store.connections).toBe(3);
+      await new Promise((r) => setTimeout(r, 200));
+      await Promise.all([store.size(), store.treeState(), store.latestCheckpoint()]);
+      expect(store.connections).toBe(3);
+    } finally {
+      await store.close();
     }
   });
 

@@ -14,15 +14,14 @@ import { bytesEqual } from '../../ledger/bytes.js';
 import { IlogError, type ErrorCode } from '../../ledger/errors.js';
 import { EMPTY_ROOT, HASH_SIZE } from '../../ledger/hash.js';
 import { encodeBundle, partialTiles, TILE_WIDTH } from '../../ledger/tiles.js';
-import { checkEntries, checkIndex, checkIntegration, checkTileRef } from '../args.js';
+import { checkEntries, checkIndex, checkIntegration, checkNote, checkTileRef } from '../args.js';
 import type { LogStore } from '../log-reader.js';
-import type { Integration, StoredCheckpoint, TreeState } from '../log-storage.js';
+import type { Integration, NotifiedEntries, StoredCheckpoint, TreeState } from '../log-storage.js';
 import { PG_SCHEMA_VERSION, pgSchema } from './schema.js';
-import { checkpointChannel, checkpointPayload, listenCheckpoints } from './checkpoint-channel.js';
+import { checkpointChannel, checkpointPayloadSql, listenCheckpoints } from './checkpoint-channel.js';
 
 const DEFAULT_READ_LIMIT = 65_536;
 const DEFAULT_CHECKPOINT_LIMIT = 1_000;
-const MAX_NOTE_BYTES = 1 << 20;
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 4). */
@@ -99,6 +98,25 @@ export class PostgresLogStore implements LogStore {
     return store;
   }
 
+  /**
+   * Opens every pooled connection now (they stay open while idle). A writer asks for several at
+   * once (an append, a signing transaction, integration's reads, its poll): the first time it
+   * needed one more, that query waited for TCP, SCRAM and a backend fork, 40-50 ms at load 6-9,
+   * in the middle of a lock's path (bench:storage `locks`).
+   */
+  async warm(): Promise<void> {
+    // All of them held at once: the pool opens what it lacks.
+    const got = await Promise.allSettled(Array.from({ length: this.#pool.options.max }, () => this.#pool.connect()));
+    for (const r of got) if (r.status === 'fulfilled') r.value.release();
+    const failed = got.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw pgError(failed.reason, this.where);
+  }
+
+  /** Connections the pool holds now (open, idle or busy). */
+  get connections(): number {
+    return this.#pool.totalCount;
+  }
+
   async #q<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
     try {
       return (await this.#pool.query<T>(sql, params)).rows;
@@ -107,7 +125,12 @@ export class PostgresLogStore implements LogStore {
     }
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * One transaction on one pooled connection. `first`, a statement without parameters, goes with
+   * the BEGIN in one round trip (a simple query may hold several statements) and its rows are
+   * handed to `fn`: the tree row lock that every writer of the tree takes first.
+   */
+  async #tx<T>(fn: (c: pg.PoolClient, first: pg.QueryResultRow[]) => Promise<T>, first?: string): Promise<T> {
     let c: pg.PoolClient;
     try {
       c = await this.#pool.connect();
@@ -116,8 +139,8 @@ export class PostgresLogStore implements LogStore {
     }
     let broken = false;
     try {
-      await c.query('BEGIN');
-      const out = await fn(c);
+      const begun = (await c.query(first === undefined ? 'BEGIN' : `BEGIN; ${first}`)) as unknown as pg.QueryResult[] | pg.QueryResult;
+      const out = await fn(c, Array.isArray(begun) ? (begun[1]?.rows ?? []) : []);
       await c.query('COMMIT');
       return out;
     } catch (e) {
@@ -206,12 +229,16 @@ export class PostgresLogStore implements LogStore {
       seen.add(key);
     }
     const edge = partialTiles(step.tree.size);
-    // Three round trips whatever the step's size (BEGIN, the locked compare, then the checks and
-    // writes as one statement; COMMIT), where one query per tile took ~2 per tile: with four
+    const signed = step.checkpoint !== undefined;
+    // Three round trips whatever the step's size (BEGIN with the locked compare, then the checks and
+    // writes as one statement, COMMIT), where one query per tile took ~2 per tile: with four
     // writers each round trip waited for a busy event loop while the tree row stayed locked,
     // and integration ran at 744 entries/s against 18,883 appends/s (bench:storage, load 10).
-    return this.#tx(async (c) => {
-      const size = Number((await c.query(`SELECT size, set_config('synchronous_commit', 'off', true) FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`)).rows[0]?.size);
+    // A step that stores its checkpoint too commits durably (synchronous_commit stays on) and
+    // notifies the followers at that commit: one durable transaction before they hear of it.
+    const lock = `SELECT size${signed ? '' : ", set_config('synchronous_commit', 'off', true)"} FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`;
+    return this.#tx(async (c, locked) => {
+      const size = Number(locked[0]?.size);
       if (size !== step.fromSize) return false;
       // After the lock: a new snapshot (READ COMMITTED) sees every tile a previous holder stored.
       // The tiles travel as one binary parameter (their widths say where each is cut); nothing is
@@ -235,8 +262,17 @@ export class PostgresLogStore implements LogStore {
          up AS (
            INSERT INTO ${this.#s}.tiles (level, idx, width, data) SELECT level, idx, width, data FROM n WHERE (SELECT ok FROM ok)
            ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data),
-         tr AS (UPDATE ${this.#s}.tree SET size = $8, root = $9 WHERE id = 1 AND (SELECT ok FROM ok))
-         SELECT (SELECT next FROM h) AS next, (SELECT json_agg(bad) FROM bad) AS bad, (SELECT json_agg(edge) FROM edge) AS edge`,
+         tr AS (UPDATE ${this.#s}.tree SET size = $8, root = $9 WHERE id = 1 AND (SELECT ok FROM ok))${
+           signed
+             ? `,
+         prev AS (SELECT coalesce(max(size), -1) AS size FROM ${this.#s}.checkpoints),
+         cp AS (
+           INSERT INTO ${this.#s}.checkpoints (size, note) SELECT $8, $10 WHERE (SELECT ok FROM ok) AND (SELECT size FROM prev) < $8::bigint
+           RETURNING size),
+         nt AS (SELECT pg_notify($11, ${checkpointPayloadSql(this.#s, '$8::bigint', '$10::text', 'greatest((SELECT size FROM prev), 0)')}) FROM cp)`
+             : ''
+         }
+         SELECT (SELECT next FROM h) AS next, (SELECT json_agg(bad) FROM bad) AS bad, (SELECT json_agg(edge) FROM edge) AS edge${signed ? ', (SELECT count(*) FROM nt) AS notified' : ''}`,
         [
           `{${step.tiles.map((t) => t.level).join(',')}}`,
           `{${step.tiles.map((t) => t.index).join(',')}}`,
@@ -247,6 +283,7 @@ export class PostgresLogStore implements LogStore {
           `{${edge.map((t) => t.width).join(',')}}`,
           step.tree.size,
           asBuffer(step.tree.root),
+          ...(signed ? [step.checkpoint, checkpointChannel(this.#s)] : []),
         ],
       )).rows[0]!;
       const sequenced = Number(r.next);
@@ -264,7 +301,7 @@ export class PostgresLogStore implements LogStore {
         throw new IlogError('INTEGRATION_CONFLICT', 'integration leaves a right-edge tile of the wrong width', { level: t.level, index: Number(t.index), width: t.width, stored: t.stored });
       }
       return true;
-    });
+    }, lock);
   }
 
   async readTile(level: number, index: number, width = TILE_WIDTH): Promise<Uint8Array | undefined> {
@@ -283,25 +320,22 @@ export class PostgresLogStore implements LogStore {
 
   async addCheckpoint(size: number, note: string): Promise<boolean> {
     checkIndex(size, 'size', 'BAD_CHECKPOINT');
-    if (typeof note !== 'string' || note.length === 0 || Buffer.byteLength(note) > MAX_NOTE_BYTES) {
-      throw new IlogError('BAD_CHECKPOINT', 'a checkpoint note is a non-empty string of at most 1 MiB', { size });
-    }
-    return this.#tx(async (c) => {
-      // The tree row lock serialises checkpoint writers with each other and with integrators.
-      const integrated = Number((await c.query(`SELECT size FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`)).rows[0]?.size);
+    checkNote(size, note);
+    // The tree row lock (taken with the BEGIN) serialises checkpoint writers with each other and
+    // with integrators; the statement after it sees every checkpoint they stored. Three round trips.
+    return this.#tx(async (c, locked) => {
+      const integrated = Number(locked[0]?.size);
       if (size > integrated) throw new IlogError('BAD_CHECKPOINT', 'a checkpoint cannot be larger than the integrated tree', { size, integrated });
-      const latest = (await c.query(`SELECT max(size) AS m FROM ${this.#s}.checkpoints`)).rows[0]?.m;
-      if (latest !== null && latest !== undefined && Number(latest) >= size) return false;
       // The notification, in the same statement, is delivered at COMMIT to every listener (checkpoint-channel.ts):
-      // followers wake without waiting for their poll, the note in hand.
-      await c.query(`WITH c AS (INSERT INTO ${this.#s}.checkpoints (size, note) VALUES ($1, $2) RETURNING size) SELECT pg_notify($3, $4) FROM c`, [
-        size,
-        note,
-        checkpointChannel(this.#s),
-        checkpointPayload(size, note),
-      ]);
-      return true;
-    });
+      // followers wake without waiting for their poll, the note (and the entries since the checkpoint before) in hand.
+      const r = await c.query(
+        `WITH prev AS (SELECT coalesce(max(size), -1) AS size FROM ${this.#s}.checkpoints),
+              c AS (INSERT INTO ${this.#s}.checkpoints (size, note) SELECT $1, $2 WHERE (SELECT size FROM prev) < $1::bigint RETURNING size)
+         SELECT pg_notify($3, ${checkpointPayloadSql(this.#s, '$1::bigint', '$2::text', 'greatest((SELECT size FROM prev), 0)')}) FROM c`,
+        [size, note, checkpointChannel(this.#s)],
+      );
+      return r.rowCount === 1;
+    }, `SELECT size FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`);
   }
 
   async latestCheckpoint(): Promise<string | undefined> {
@@ -315,8 +349,8 @@ export class PostgresLogStore implements LogStore {
     return rows.map((r) => ({ size: Number(r.size), note: r.note }));
   }
 
-  watchCheckpoints(listener: (note?: string) => void): () => void {
-    return listenCheckpoints(this.#connectionString, this.#s, listener);
+  watchCheckpoints(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void {
+    return listenCheckpoints(this.#connectionString, this.#s, listener, lost);
   }
 
   async close(): Promise<void> {

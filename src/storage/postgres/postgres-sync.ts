@@ -16,7 +16,7 @@
 
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { asErrorCode, IlogError } from '../../ledger/errors.js';
-import type { Integration, LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
+import type { Integration, LogStorage, NotifiedEntries, StoredCheckpoint, TreeState } from '../log-storage.js';
 import { startWorker } from '../worker-thread.js';
 import { parseStoreUrl, redact } from './postgres-store.js';
 import { listenCheckpoints } from './checkpoint-channel.js';
@@ -131,9 +131,9 @@ export class PostgresLogStorage implements LogStorage {
   }
 
   /** On a connection of its own (LISTEN), not through the worker: notifications arrive on this thread's event loop. */
-  watchCheckpoints(listener: (note?: string) => void): () => void {
+  watchCheckpoints(listener: (note?: string, entries?: NotifiedEntries) => void, lost?: () => void): () => void {
     const { connectionString, schema } = parseStoreUrl(this.#url);
-    return listenCheckpoints(connectionString, schema, listener);
+    return listenCheckpoints(connectionString, schema, listener, lost);
   }
 
   close(): void {

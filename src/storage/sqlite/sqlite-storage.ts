@@ -14,7 +14,7 @@ import { IlogError } from '../../ledger/errors.js';
 import { EMPTY_ROOT, HASH_SIZE } from '../../ledger/hash.js';
 import { encodeBundle, partialTiles, TILE_WIDTH } from '../../ledger/tiles.js';
 import { fsyncDir } from '../durable-file.js';
-import { checkEntries, checkIndex, checkIntegration, checkTileRef } from '../args.js';
+import { checkEntries, checkIndex, checkIntegration, checkNote, checkTileRef } from '../args.js';
 import type { Integration, LogStorage, StoredCheckpoint, TreeState } from '../log-storage.js';
 import { MIGRATIONS, OLDEST_SCHEMA_VERSION, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { sqliteErrors } from './sqlite-errors.js';
@@ -38,7 +38,6 @@ const PAGE_SIZE = 65_536;
 const WAL_AUTOCHECKPOINT_BYTES = 4 << 20;
 const DEFAULT_READ_LIMIT = 65_536;
 const DEFAULT_CHECKPOINT_LIMIT = 1_000;
-const MAX_NOTE_BYTES = 1 << 20;
 
 interface TileRow {
   width: number;
@@ -85,10 +84,7 @@ export class SqliteLogStorage implements LogStorage {
       if (size > integrated) {
         throw new IlogError('BAD_CHECKPOINT', 'a checkpoint cannot be larger than the integrated tree', { size, integrated });
       }
-      const latest = this.#stmt.latestSize.get() as number | null;
-      if (latest !== null && latest >= size) return false;
-      this.#stmt.putCheckpoint.run(size, note, new Date().toISOString());
-      return true;
+      return this.#putCheckpoint(size, note);
     });
   }
 
@@ -155,7 +151,9 @@ export class SqliteLogStorage implements LogStorage {
     // Tiles are derived from entries, so their commit skips the fsync: WAL frames
     // are ordered, and the next durable commit (an append or a checkpoint, by any
     // connection) syncs them. A power loss can only roll the tree back to an
-    // earlier consistent state, never behind a stored checkpoint.
+    // earlier consistent state, never behind a stored checkpoint. One that stores a
+    // checkpoint with the tree is as durable as addCheckpoint.
+    if (step.checkpoint !== undefined) return sqliteErrors(() => this.#integrateTx.immediate(step));
     this.#db.pragma('synchronous = NORMAL');
     try {
       return sqliteErrors(() => this.#integrateTx.immediate(step));
@@ -189,6 +187,15 @@ export class SqliteLogStorage implements LogStorage {
       }
     }
     this.#stmt.setTree.run(step.tree.size, asBuffer(step.tree.root));
+    if (step.checkpoint !== undefined) this.#putCheckpoint(step.tree.size, step.checkpoint);
+    return true;
+  }
+
+  /** Inside a write transaction: stores the checkpoint unless one as large is stored (never backwards). */
+  #putCheckpoint(size: number, note: string): boolean {
+    const latest = this.#stmt.latestSize.get() as number | null;
+    if (latest !== null && latest >= size) return false;
+    this.#stmt.putCheckpoint.run(size, note, new Date().toISOString());
     return true;
   }
 
@@ -208,9 +215,7 @@ export class SqliteLogStorage implements LogStorage {
 
   addCheckpoint(size: number, note: string): boolean {
     checkIndex(size, 'size', 'BAD_CHECKPOINT');
-    if (typeof note !== 'string' || note.length === 0 || Buffer.byteLength(note) > MAX_NOTE_BYTES) {
-      throw new IlogError('BAD_CHECKPOINT', 'a checkpoint note is a non-empty string of at most 1 MiB', { size });
-    }
+    checkNote(size, note);
     return sqliteErrors(() => this.#checkpointTx.immediate(size, note));
   }
 
