@@ -235,7 +235,7 @@ if (process.argv[2] === 'receiver') {
   }
   // The proxy's metrics per statement, on against off, interleaved: the calls the proxy makes per
   // statement (statement(), logWait()) through the optional recorder it holds (undefined with --no-metrics).
-  const recorder = new ProxyMetricsRecorder(new Metrics('bench'), { storage, sessions: () => 0 });
+  const recorder = new ProxyMetricsRecorder(new Metrics('bench'), { sessions: () => 0 });
   const S = 1_000_000;
   const perStatement = (rec: ProxyMetricsRecorder | undefined): number => {
     let sink = 0;

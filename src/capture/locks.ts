@@ -7,6 +7,8 @@
 export interface LockInfo {
   /** Index of the entry that set the lock, when known. */
   index?: number;
+  /** That entry's time (ISO 8601, as signed in the log), when known. */
+  time?: string;
   reason?: string;
   /** True when a lockdown (everyone) rather than a personal lock. */
   lockdown?: boolean;

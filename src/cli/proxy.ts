@@ -95,7 +95,7 @@ export function register(program: Command): void {
       const appender = await Appender.open(opts.dir, { writerThread: opts.writer === 'auto' ? 'auto' : opts.writer === 'thread', ...(opts.metrics ? { onCommit: logMetrics.onCommit } : {}) });
       if (opts.metrics) logMetrics.attach(appender, opts.dir);
       let sessions = (): number => 0;
-      const proxyMetrics = opts.metrics ? new ProxyMetricsRecorder(metrics, { storage: appender.storage, sessions: () => sessions() }) : undefined;
+      const proxyMetrics = opts.metrics ? new ProxyMetricsRecorder(metrics, { sessions: () => sessions() }) : undefined;
       const report = (e: unknown): void => logger.error({ component: 'proxy', ...(e instanceof Error && 'code' in e ? { code: (e as { code: unknown }).code } : {}) }, e instanceof Error ? e.message : String(e));
       // On a governed log this process may own the governance loop: one owner per directory (loop-lease.ts).
       const { proxy, close } = await startProxy({

@@ -4,7 +4,6 @@
 // Per statement only HotCounter / HotHistogram slots change (no allocation).
 import type { LockInfo } from '../capture/locks.js';
 import type { ProxyMetrics } from '../capture/pg/proxy-metrics.js';
-import type { LogStorage } from '../storage/log-storage.js';
 import type { Metrics } from './metrics.js';
 
 /** SQLSTATE label for statements that finished without one (success). */
@@ -16,10 +15,8 @@ export class ProxyMetricsRecorder implements ProxyMetrics {
   readonly #refused;
   readonly #wait;
   readonly #lockToEnd;
-  readonly #storage: LogStorage;
 
-  constructor(m: Metrics, o: { storage: LogStorage; sessions: () => number }) {
-    this.#storage = o.storage;
+  constructor(m: Metrics, o: { sessions: () => number }) {
     m.gauge('ilog_proxy_sessions', 'live client sessions', o.sessions);
     this.#ok = m.hotCounter('ilog_proxy_statements_ok_total', 'statements that completed upstream, by SQLSTATE (00000)', 'sqlstate', [NONE]);
     this.#failed = m.hotCounter('ilog_proxy_statements_failed_total', 'statements that failed upstream or were refused after their access entry was durable, by SQLSTATE', 'sqlstate');
@@ -41,14 +38,10 @@ export class ProxyMetricsRecorder implements ProxyMetrics {
     this.#wait.observe(ms / 1000);
   }
 
+  /** The lock's own time comes with it (the signed entry's, from the governance replay): no read of the log on a proxy's event loop. */
   sessionsEnded(info: LockInfo, sessions: number): void {
-    if (sessions === 0 || info.index === undefined || info.index < 0) return;
-    try {
-      const [bytes] = this.#storage.readEntries(info.index, info.index + 1);
-      const time = bytes ? Date.parse((JSON.parse(Buffer.from(bytes).toString('utf8')) as { time?: string }).time ?? '') : NaN;
-      if (Number.isFinite(time)) this.#lockToEnd.observe(Math.max(0, Date.now() - time) / 1000);
-    } catch {
-      // A metric never stops a lock from taking effect.
-    }
+    if (sessions === 0 || info.time === undefined) return;
+    const time = Date.parse(info.time);
+    if (Number.isFinite(time)) this.#lockToEnd.observe(Math.max(0, Date.now() - time) / 1000);
   }
 }

@@ -21,10 +21,10 @@ export class GovernedLocks implements LockState {
   isLocked(person: string): LockInfo | undefined {
     if (this.#sealed) return this.#sealed;
     const lock = this.#policy.locks.get(person);
-    if (lock) return { index: lock.madeBy.index, reason: lock.reason };
+    if (lock) return { index: lock.madeBy.index, time: lock.madeBy.time, reason: lock.reason };
     const down = this.#policy.lockdown;
     if (!down || this.hasBreakGlass(person)) return undefined;
-    return { index: down.madeBy.index, reason: down.reason, lockdown: true };
+    return { index: down.madeBy.index, time: down.madeBy.time, reason: down.reason, lockdown: true };
   }
 
   /**

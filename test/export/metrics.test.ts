@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HotCounter, HotHistogram, Metrics } from '../../src/export/metrics.js';
+import { ProxyMetricsRecorder } from '../../src/export/proxy-metrics.js';
+import { GovernedLocks } from '../../src/governance/lock-state.js';
+import { emptyPolicy } from '../../src/governance/policy.js';
 import { runCli, startServe, type ServeHandle } from '../helpers/cli.js';
 import { skipWithoutPg, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { parsePrometheusText, sumOf, type Family } from '../helpers/prom-text.js';
@@ -43,6 +46,25 @@ describe('metrics primitives', () => {
     expect(sumOf(f, 'ilog_test_seconds', {}, 'ilog_test_seconds_sum')).toBeCloseTo(5.0055, 6);
     // A second registry in the same process starts from zero: nothing global.
     expect(parsePrometheusText(await new Metrics('other').text()).size).toBe(0);
+  });
+
+  it('a lock ending sessions is timed from its signed entry, with no read of the log', async () => {
+    const policy = emptyPolicy();
+    const made = new Date(Date.now() - 2_000).toISOString();
+    policy.locks.set('mallory', { person: 'mallory', reason: 'misuse', madeBy: { index: 7, time: made, approvers: ['ann'] } });
+    const info = new GovernedLocks(policy).isLocked('mallory')!;
+    expect(info).toMatchObject({ index: 7, time: made });
+    const m = new Metrics('proxy');
+    const rec = new ProxyMetricsRecorder(m, { sessions: () => 0 });
+    rec.sessionsEnded(info, 0); // nothing ended: nothing to time
+    rec.sessionsEnded({ index: 8 }, 1); // a lock of unknown time is not timed
+    rec.sessionsEnded(info, 2);
+    const f = parsePrometheusText(await m.text());
+    expect(sumOf(f, 'ilog_proxy_lock_to_session_end_seconds', {}, 'ilog_proxy_lock_to_session_end_seconds_count')).toBe(1);
+    const took = sumOf(f, 'ilog_proxy_lock_to_session_end_seconds', {}, 'ilog_proxy_lock_to_session_end_seconds_sum');
+    expect(took).toBeGreaterThanOrEqual(2);
+    expect(took).toBeLessThan(60);
+    expect(sumOf(f, 'ilog_proxy_lock_to_session_end_seconds', { le: '1' }, 'ilog_proxy_lock_to_session_end_seconds_bucket')).toBe(0);
   });
 
   it('the parser refuses what Prometheus would refuse', () => {
