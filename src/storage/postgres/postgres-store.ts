@@ -262,16 +262,8 @@ export class PostgresLogStore implements LogStore {
          up AS (
            INSERT INTO ${this.#s}.tiles (level, idx, width, data) SELECT level, idx, width, data FROM n WHERE (SELECT ok FROM ok)
            ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data),
-         tr AS (UPDATE ${this.#s}.tree SET size = $8, root = $9 WHERE id = 1 AND (SELECT ok FROM ok))${
-           signed
-             ? `,
-         prev AS (SELECT coalesce(max(size), -1) AS size FROM ${this.#s}.checkpoints),
-         cp AS (
-           INSERT INTO ${this.#s}.checkpoints (size, note) SELECT $8, $10 WHERE (SELECT ok FROM ok) AND (SELECT size FROM prev) < $8::bigint
-           RETURNING size),
-         nt AS (SELECT pg_notify($11, ${checkpointPayloadSql(this.#s, '$8::bigint', '$10::text', 'greatest((SELECT size FROM prev), 0)')}) FROM cp)`
-             : ''
-         }
+         tr AS (UPDATE ${this.#s}.tree SET size = $8, root = $9 WHERE id = 1 AND (SELECT ok FROM ok))${signed ? `,
+${this.#checkpointCtes('$8', '$10', '$11', '(SELECT ok FROM ok)')}` : ''}
          SELECT (SELECT next FROM h) AS next, (SELECT json_agg(bad) FROM bad) AS bad, (SELECT json_agg(edge) FROM edge) AS edge${signed ? ', (SELECT count(*) FROM nt) AS notified' : ''}`,
         [
           `{${step.tiles.map((t) => t.level).join(',')}}`,
@@ -328,14 +320,21 @@ export class PostgresLogStore implements LogStore {
       if (size > integrated) throw new IlogError('BAD_CHECKPOINT', 'a checkpoint cannot be larger than the integrated tree', { size, integrated });
       // The notification, in the same statement, is delivered at COMMIT to every listener (checkpoint-channel.ts):
       // followers wake without waiting for their poll, the note (and the entries since the checkpoint before) in hand.
-      const r = await c.query(
-        `WITH prev AS (SELECT coalesce(max(size), -1) AS size FROM ${this.#s}.checkpoints),
-              c AS (INSERT INTO ${this.#s}.checkpoints (size, note) SELECT $1, $2 WHERE (SELECT size FROM prev) < $1::bigint RETURNING size)
-         SELECT pg_notify($3, ${checkpointPayloadSql(this.#s, '$1::bigint', '$2::text', 'greatest((SELECT size FROM prev), 0)')}) FROM c`,
-        [size, note, checkpointChannel(this.#s)],
-      );
-      return r.rowCount === 1;
+      const r = await c.query(`WITH ${this.#checkpointCtes('$1', '$2', '$3')} SELECT count(*) AS notified FROM nt`, [size, note, checkpointChannel(this.#s)]);
+      return Number(r.rows[0]?.notified) === 1;
     }, `SELECT size FROM ${this.#s}.tree WHERE id = 1 FOR UPDATE`);
+  }
+
+  /**
+   * The CTEs that store checkpoint `size` with `note` (SQL parameters) when `when` holds, unless one
+   * as large is stored (never backwards), and notify `channel` at COMMIT with its payload
+   * (checkpoint-channel.ts): `prev`, `cp`, `nt`. `nt` is a plain SELECT, which PostgreSQL runs only
+   * if the statement reads it: the caller selects `count(*) FROM nt` (1 when stored and notified).
+   */
+  #checkpointCtes(size: string, note: string, channel: string, when = 'true'): string {
+    return `prev AS (SELECT coalesce(max(size), -1) AS size FROM ${this.#s}.checkpoints),
+         cp AS (INSERT INTO ${this.#s}.checkpoints (size, note) SELECT ${size}, ${note} WHERE ${when} AND (SELECT size FROM prev) < ${size}::bigint RETURNING size),
+         nt AS (SELECT pg_notify(${channel}, ${checkpointPayloadSql(this.#s, `${size}::bigint`, `${note}::text`, 'greatest((SELECT size FROM prev), 0)')}) FROM cp)`;
   }
 
   async latestCheckpoint(): Promise<string | undefined> {
