@@ -68,17 +68,21 @@ function firstLock(gov: ReturnType<typeof startGovernance>): Promise<string> {
   return Promise.race([new Promise<string>((resolve) => gov.locks.onLock((p) => resolve(p))), new Promise<string>((r) => setTimeout(() => r('not woken'), 30_000))]);
 }
 
+/** An admin locks `person` from another process; the follower `gov` must apply that lock first. */
+async function lockReaches(gov: ReturnType<typeof startGovernance>, person: string): Promise<void> {
+  const locked = firstLock(gov);
+  await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person, reason: 'left' });
+  expect(await locked).toBe(person);
+}
+
 describe.skipIf(skip)('governance on a PostgreSQL store', () => {
   it('a lock signed by another process reaches a follower whose poll is an hour away', async () => {
     const storage = PostgresLogStorage.open(url);
     const gov = startGovernance(g!.dir, { storage, pollMs: 3_600_000, log: () => {} });
     try {
-      const locked = new Promise<string>((resolve) => gov.locks.onLock((p) => resolve(p)));
       for (let i = 0; i < 200 && sessions() === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(sessions()).toBe(1); // the follower's LISTEN connection
-      await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'bob', reason: 'left' });
-      const who = await Promise.race([locked, new Promise((r) => setTimeout(() => r('not woken'), 30_000))]);
-      expect(who).toBe('bob');
+      await lockReaches(gov, 'bob');
       expect(gov.locks.isLocked('bob')).toBeDefined();
     } finally {
       await gov.stop();
@@ -96,9 +100,7 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
       const opened = latest();
       await until(() => latest() > opened, 'the look the follower takes once it listens');
       const before = reads();
-      const locked = firstLock(gov);
-      await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'carol', reason: 'left' });
-      expect(await locked).toBe('carol');
+      await lockReaches(gov, 'carol');
       expect(reads()).toBe(before); // neither the latest checkpoint nor the entries nor a tile
       expect(latest()).toBeGreaterThan(0);
     } finally {
@@ -130,9 +132,7 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
       expect(gov.view.broken).toBeUndefined();
       expect(gov.view.policy.size).toBe(size);
       expect(gov.locks.isLocked('dave')).toBeUndefined();
-      const locked = firstLock(gov);
-      await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'dave', reason: 'left' });
-      expect(await locked).toBe('dave');
+      await lockReaches(gov, 'dave');
       expect(gov.view.broken).toBeUndefined();
     } finally {
       await intruder.end();
@@ -158,9 +158,7 @@ describe.skipIf(skip)('governance on a PostgreSQL store', () => {
       expect(quiet).toBe(true);
       const before = latest();
       cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ilog follower'");
-      const locked = firstLock(gov);
-      await act({ dir: g!.dir }, g!.admins[0]!, { kind: 'lock', person: 'frank', reason: 'left' });
-      expect(await locked).toBe('frank');
+      await lockReaches(gov, 'frank');
       expect(latest()).toBeGreaterThan(before);
       expect(gov.view.broken).toBeUndefined();
     } finally {
