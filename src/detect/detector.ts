@@ -32,16 +32,16 @@ import { BloomFilter } from './stats/bloom.js';
 import { Desks } from './stats/desks.js';
 import { RecentKeys, type RecentKeysJSON } from './stats/recent-keys.js';
 import { FifoMap } from '../ledger/fifo-map.js';
+import { Memo } from './stats/memo.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-/** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
 /** The snapshot format; a snapshot of another version is refused (DETECT_SNAPSHOT_MISMATCH) and the log replayed. */
 const SNAPSHOT_VERSION = 6;
+/** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
 const MAX_PROPOSALS = 1000;
-const MAX_ROLES = 4096;
 /** Access entries kept for `access.objects` follow-ups: those among the last RECENT_ACCESS log indexes. */
 const RECENT_ACCESS = 4096;
 /**
@@ -243,16 +243,8 @@ export class Detector {
     return out;
   }
 
-  /** The team of a role by the configured pattern, matched once per role (bounded: forgotten when full). */
-  #teamOfRole(role: string): string {
-    let team = this.#roleTeams.get(role);
-    if (team === undefined) {
-      if (this.#roleTeams.size >= MAX_ROLES) this.#roleTeams.clear();
-      this.#roleTeams.set(role, (team = teamOf(role, this.#teamRe)));
-    }
-    return team;
-  }
-  #roleTeams = new Map<string, string>();
+  /** The team of a role by the configured pattern, matched once per role. */
+  readonly #roleTeams = new Memo((role) => teamOf(role, this.#teamRe));
 
   #teamKeys(team: string, day: number): RecentKeys {
     let r = this.#teams.get(team);
@@ -325,7 +317,7 @@ export class Detector {
         level.dayCount++;
       }
     if (this.#context.resources.size > 0) this.#toSubjects(v);
-    const team = this.#context.teamOf(v.person) ?? this.#teamOfRole(v.group);
+    const team = this.#context.teamOf(v.person) ?? this.#roleTeams.of(v.group);
     const teamKeys = this.#teamKeys(team, day);
     const learned = cfg.context.learnedGroups ? this.#learned : undefined;
     const purposeSigs = cfg.rules.purpose.enabled ? purposeSignals(v, this.#purposes, cfg) : [];

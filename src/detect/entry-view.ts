@@ -4,6 +4,7 @@
 // a kind or field it does not know, so this module reads fields defensively and
 // returns `undefined` for anything it cannot use.
 import { parseTime } from './iso-time.js';
+import { Memo } from './stats/memo.js';
 
 /** Lists of a view may be shared (with each other, with other views): replace them, never change them in place. */
 export interface AccessView {
@@ -90,17 +91,8 @@ export function normaliseStatementKind(kind: string): string {
   return kind.toUpperCase().replace(/STMT$/, '').replace(/[^A-Z]/g, '');
 }
 
-/** Statement kinds are few (SelectStmt, CopyStmt, GrantStmt, ...): normalise each once. Bounded: cleared when full. */
-const KINDS = new Map<string, string>();
-const MAX_KINDS = 1024;
-function statementKindOf(kind: string): string {
-  let k = KINDS.get(kind);
-  if (k === undefined) {
-    if (KINDS.size >= MAX_KINDS) KINDS.clear();
-    KINDS.set(kind, (k = normaliseStatementKind(kind)));
-  }
-  return k;
-}
+/** Statement kinds are few (SelectStmt, CopyStmt, GrantStmt, ...): normalise each once. */
+const KINDS = new Memo(normaliseStatementKind, 1024);
 
 export function viewEntry(entry: unknown): EntryView | undefined {
   const e = obj(entry);
@@ -152,7 +144,7 @@ function viewAccess(e: Record<string, unknown>, time: number): AccessView | unde
     resourceType,
     keys,
     recordIds,
-    statementKind: kind ? statementKindOf(kind) : undefined,
+    statementKind: kind ? KINDS.of(kind) : undefined,
     statementText: statement ? str(statement.text) : undefined,
     rows: num(e.rows) ?? ownRows(e),
   };

@@ -10,7 +10,8 @@ import { viewEntry, type AccessView } from '../../src/detect/entry-view.js';
 import { parseTime } from '../../src/detect/iso-time.js';
 import { accessNames } from '../../src/detect/rules/first-access.js';
 import { BloomFilter } from '../../src/detect/stats/bloom.js';
-import { NameCache, NameCounts } from '../../src/detect/stats/name-counts.js';
+import { Memo } from '../../src/detect/stats/memo.js';
+import { NameCounts } from '../../src/detect/stats/name-counts.js';
 
 let seed = 11;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -96,8 +97,8 @@ describe('Bloom filter hashes', () => {
 });
 
 describe('names', () => {
-  it('a cached name is the text prefix + value, the same object while cached, and stays right past the bound', () => {
-    const c = new NameCache('table:', 8);
+  it('a memoised name is the text prefix + value, the same object while memoised, and stays right past the bound', () => {
+    const c = new Memo((v) => `table:${v}`, 8);
     const first = c.of('public.patients');
     expect(first).toBe('table:public.patients');
     expect(c.of('public.patients')).toBe(first);

@@ -7,11 +7,12 @@ import { levelAbove } from '../baseline.js';
 import type { AccessView } from '../entry-view.js';
 import type { Signal } from '../signals.js';
 import type { AccessContext } from './context.js';
-import { NameCache } from '../stats/name-counts.js';
+import { Memo } from '../stats/memo.js';
 
-const TABLES = new NameCache('table:');
-const TYPES = new NameCache('type:');
-const ACTIONS = new NameCache('action:');
+// Every access names its action and type, each looked up in several NameCounts (person, role, everyone).
+const TABLES = new Memo((r) => `table:${r}`);
+const TYPES = new Memo((t) => `type:${t}`);
+const ACTIONS = new Memo((a) => `action:${a}`);
 
 /** Names an access is made of: tables, the resource type, the action. */
 export function accessNames(v: AccessView): string[] {

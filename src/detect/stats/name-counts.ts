@@ -61,27 +61,3 @@ export class NameCounts {
     return [...this.counts];
   }
 }
-
-/**
- * `prefix + value`, the same string object for the same value: every access names its action and type,
- * and each name is looked up in several NameCounts (person, role, everyone). A string built afresh is
- * hashed (and flattened, past 12 characters) at its first look-up; one handed out again has its hash.
- * Bounded: forgets everything when full (a name is the same text whether cached or not).
- */
-export class NameCache {
-  readonly #names = new Map<string, string>();
-
-  constructor(
-    readonly prefix: string,
-    readonly cap = 4096,
-  ) {}
-
-  of(value: string): string {
-    let n = this.#names.get(value);
-    if (n === undefined) {
-      if (this.#names.size >= this.cap) this.#names.clear();
-      this.#names.set(value, (n = this.prefix + value));
-    }
-    return n;
-  }
-}
