@@ -204,8 +204,12 @@ function byRule(fs: Finding[]): Record<string, number> {
 export function evaluate(o: EvalOptions): EvalResult {
   const r = run(o, true);
   const { ds, findings, stats } = r;
-  const post = findings.filter((f) => dayOf(f) >= o.warmupDays && dayOf(f) < o.days);
+  // A night shift of the last day runs past midnight: an instance whose entries fall on the day after is judged on
+  // that day too (its alert would otherwise be cut off by the window). Alerts per day still count the run's days only.
+  const spill = new Set(ds.instances.flatMap((x) => x.days).filter((d) => d >= o.days));
+  const post = findings.filter((f) => dayOf(f) >= o.warmupDays && (dayOf(f) < o.days || spill.has(dayOf(f))));
   const alerts = post.filter((f) => f.alert !== false);
+  const alertsInRun = alerts.filter((f) => dayOf(f) < o.days);
   const alertedCase = new Set(alerts.map((f) => `${f.subject}/${dayOf(f)}`));
   const cited = (f: Finding) => new Set(f.entries.map((i) => ds.labels.get(i)).filter((x): x is string => x !== undefined));
   // Cases per day ranked by their best score, for the rank of each misuse instance.
@@ -223,7 +227,7 @@ export function evaluate(o: EvalOptions): EvalResult {
       if (alertedCase.has(`${f.subject}/${dayOf(f)}`)) caught.add(id);
       rank.set(id, Math.min(rank.get(id) ?? Infinity, rankOn(dayOf(f), f.score)));
     }
-  const alertsTrue = alerts.filter((f) => cited(f).size > 0 || [...caught].some((id) => ds.instances.find((x) => x.id === id)?.person === f.subject && ds.instances.find((x) => x.id === id)?.days.includes(dayOf(f)))).length;
+  const alertsTrue = alertsInRun.filter((f) => cited(f).size > 0 || [...caught].some((id) => ds.instances.find((x) => x.id === id)?.person === f.subject && ds.instances.find((x) => x.id === id)?.days.includes(dayOf(f)))).length;
   const alertsOn = (days: Set<number>) => alerts.filter((f) => days.has(dayOf(f)));
   const scenarios: ScenarioResult[] = SCENARIOS.map((scenario) => {
     const xs = ds.instances.filter((x) => x.scenario === scenario);
@@ -252,10 +256,10 @@ export function evaluate(o: EvalOptions): EvalResult {
     shape: o.shape ?? 'ward',
     people: ds.people,
     scenarios,
-    alerts: alerts.length,
+    alerts: alertsInRun.length,
     alertsTrue,
-    precision: alerts.length ? alertsTrue / alerts.length : 0,
-    alertsPerDayPer1000: per1000(alerts.length),
+    precision: alertsInRun.length ? alertsTrue / alertsInRun.length : 0,
+    alertsPerDayPer1000: per1000(alertsInRun.length),
     clean: { alertsPerDayPer1000: per1000(cleanPost.filter((f) => f.alert !== false).length), findingsPerDay: cleanPost.length / postDays, alertsByRule: byRule(cleanPost.filter((f) => f.alert !== false)) },
     run: stats,
     cleanRun: clean.stats,

@@ -35,6 +35,18 @@ describe('evaluation on a held-out shape', () => {
     }
   }, 300_000); // ~20 s on a quiet machine; minutes on a loaded shared one
 
+  it('judges an instance whose entries run past the last midnight (a night shift of the last day)', () => {
+    // services, seed 2: a receptionist's export on the night shift of day 20 lands at 01:33 on day 21. The detector
+    // alerts on it (96); the evaluation's window of days 7-20 used to cut that alert off and count a miss.
+    const o = { seed: 2, people: 300, days: 21, warmupDays: 7, perScenario: 1, budgetPer1000: 5, inject: true, shape: 'services' as const, context: true };
+    const ds = dataset(o, true);
+    for (const _ of ds.days());
+    const spilled = ds.instances.filter((x) => x.days.some((d) => d >= o.days));
+    expect(spilled.map((x) => x.scenario)).toEqual(['bulk-export']);
+    const r = evaluate({ ...o, cleanRun: false });
+    expect(r.scenarios.find((s) => s.scenario === 'bulk-export')!.detected).toBe(1);
+  }, 300_000);
+
   it('puts the misuse instances of a run on distinct days, in every shape', () => {
     // Several insiders on one day would share its one or two alert slots: the budget, not the rules, would be measured.
     for (const shape of SHAPES)
