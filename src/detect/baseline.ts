@@ -68,6 +68,9 @@ export class PersonState {
   /** Tables and catalogs touched today, and log1p(their count) per active day: the account's map of the system. */
   dayRelations = new Set<string>();
   dailyRelations = new Welford(DAY_WINDOW);
+  /** How many of today's tables and catalogs they had never touched before, and log1p(that count) per active day. */
+  dayNewRelations = 0;
+  dailyNewRelations = new Welford(DAY_WINDOW);
   /** Highest multiple of the usual table count already reported today (1 = none). */
   reconLevel = 1;
   /** A return to a foreign record this long after the first look counts as working with it (from config). */
@@ -115,6 +118,8 @@ export class PersonState {
       dayCoveredTeams: this.dayCoveredTeams,
       dayRelations: [...this.dayRelations],
       dailyRelations: this.dailyRelations.toJSON(),
+      dayNewRelations: this.dayNewRelations,
+      dailyNewRelations: this.dailyNewRelations.toJSON(),
       reconLevel: this.reconLevel,
       tails: this.tails.toJSON(),
       cases: this.cases,
@@ -147,6 +152,8 @@ export class PersonState {
     p.dayCoveredTeams = j.dayCoveredTeams;
     p.dayRelations = new Set(j.dayRelations);
     p.dailyRelations = Welford.from(j.dailyRelations, DAY_WINDOW);
+    p.dayNewRelations = j.dayNewRelations;
+    p.dailyNewRelations = Welford.from(j.dailyNewRelations, DAY_WINDOW);
     p.reconLevel = j.reconLevel;
     p.tails = TailCounts.from(j.tails, CAP.person);
     p.cases = j.cases;
@@ -179,6 +186,8 @@ export interface PersonJSON {
   dayCoveredTeams: string[];
   dayRelations: string[];
   dailyRelations: WelfordState;
+  dayNewRelations: number;
+  dailyNewRelations: WelfordState;
   reconLevel: number;
   tails: TailJSON;
   cases: DayCase[];
@@ -320,12 +329,16 @@ export function rememberAddress(p: PersonState, address: string, time: number, i
   p.lastAddressTime = Math.max(p.lastAddressTime, time);
 }
 
-/** The Welford for rows read through `source`, created on first use. */
-export function rowsOf(owner: PersonState | GroupState, source: string): Welford {
-  let w = owner.readRows.get(source);
+/** The Welford for rows read under `key` (a source, or a source and what it read), created on first use. */
+export function rowsOf(owner: PersonState | GroupState, key: string): Welford;
+/** The same, not created once the owner keeps `cap` of them (undefined then). */
+export function rowsOf(owner: PersonState | GroupState, key: string, cap: number): Welford | undefined;
+export function rowsOf(owner: PersonState | GroupState, key: string, cap = Infinity): Welford | undefined {
+  let w = owner.readRows.get(key);
   if (!w) {
+    if (owner.readRows.size >= cap) return undefined;
     w = new Welford(owner instanceof PersonState ? WINDOW : WINDOW * 4);
-    owner.readRows.set(source, w);
+    owner.readRows.set(key, w);
   }
   return w;
 }

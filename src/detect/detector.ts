@@ -25,7 +25,7 @@ import { offHoursSignals } from './rules/off-hours.js';
 import { accessPrivilegeSignals, eventPrivilegeSignals } from './rules/privilege.js';
 import { compilePurposes, purposeSignals, type CompiledPurpose } from './rules/purpose.js';
 import { sharedCredentialSignals } from './rules/shared-credentials.js';
-import { dayVolumeSignals, readRowsSignals, rollDay } from './rules/volume.js';
+import { dayVolumeSignals, readRowsSignals, rollDay, rowsKey, rowsWhat } from './rules/volume.js';
 import { buildWatchIndex, watchlistSignals, type WatchIndex } from './rules/watchlist.js';
 import { combine, severityOf, type RuleName, type Signal } from './signals.js';
 import { BloomFilter } from './stats/bloom.js';
@@ -37,7 +37,7 @@ import { Memo } from './stats/memo.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** The snapshot format; a snapshot of another version is refused (DETECT_SNAPSHOT_MISMATCH) and the log replayed. */
-const SNAPSHOT_VERSION = 6;
+const SNAPSHOT_VERSION = 7;
 /** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
@@ -69,6 +69,8 @@ interface Pending {
   person: string;
   group: string;
   source: string;
+  /** What it read (`rowsWhat`): its rows are judged against reads of the same. */
+  what: string;
 }
 
 export interface DetectorSnapshot {
@@ -353,7 +355,7 @@ export class Detector {
         if (p.dayNewIndexes.length > DAY_EVIDENCE) p.dayNewIndexes.shift();
       }
       signals.push(...dayVolumeSignals(p, g, all, cfg));
-      if (v.rows !== undefined) signals.push(...this.#learnRows(p, g, v.source, v.rows));
+      if (v.rows !== undefined) signals.push(...this.#learnRows(p, g, v.source, rowsWhat(v.relations, v.resourceType), v.rows));
     }
     // Learn from the entry only now that it has been judged.
     p.events++;
@@ -377,7 +379,7 @@ export class Detector {
       this.#desks.use(v.address, v.person, day);
     }
     if (read && v.rows === undefined) {
-      this.#pending.set(index, { person: v.person, group: v.group, source: v.source });
+      this.#pending.set(index, { person: v.person, group: v.group, source: v.source, what: rowsWhat(v.relations, v.resourceType) });
       if (this.#pending.size > cfg.limits.pending) this.#pending.deleteOldest();
     }
     return this.#emit(index, v.time, v.person, p, signals, g);
@@ -404,12 +406,20 @@ export class Detector {
     return this.#access(index, { ...base, relations: extra, keys: [], recordIds: [], rows: undefined });
   }
 
-  #learnRows(p: PersonState, g: GroupState, source: string, rows: number): Signal[] {
-    const signals = readRowsSignals(p, g, this.#everyone, source, rows, this.config);
-    rowsOf(p, source).add(Math.log1p(rows));
-    rowsOf(g, source).add(Math.log1p(rows));
-    rowsOf(this.#everyone, source).add(Math.log1p(rows));
+  #learnRows(p: PersonState, g: GroupState, source: string, what: string, rows: number): Signal[] {
+    const signals = readRowsSignals(p, g, this.#everyone, source, what, rows, this.config);
+    const x = Math.log1p(rows);
+    const key = what === '' ? undefined : rowsKey(source, what);
+    this.#addRows(p, source, key, x);
+    this.#addRows(g, source, key, x);
+    this.#addRows(this.#everyone, source, key, x);
     return signals;
+  }
+
+  /** Learn a read's log rows under its source and, while the owner keeps fewer than `limits.names` of them, under what it read. */
+  #addRows(owner: PersonState | GroupState, source: string, key: string | undefined, x: number): void {
+    rowsOf(owner, source).add(x);
+    if (key !== undefined) rowsOf(owner, key, this.config.limits.names)?.add(x);
   }
 
   #outcome(index: number, o: OutcomeView): Finding[] {
@@ -419,7 +429,7 @@ export class Detector {
     if (!o.ok || o.rows === undefined) return [];
     const p = this.#person(pa.person, o.time);
     const g = this.#group(pa.group, o.time);
-    const signals = this.#learnRows(p, g, pa.source, o.rows).map((s) => ({ ...s, entries: [o.access] }));
+    const signals = this.#learnRows(p, g, pa.source, pa.what, o.rows).map((s) => ({ ...s, entries: [o.access] }));
     return this.#emit(index, o.time, pa.person, p, signals, g);
   }
 

@@ -97,7 +97,28 @@ describe('reconnaissance', () => {
     const found = s.push(...tables.map((r, i) => sql('erin', AFTER + 10 * HOUR + i * 10_000, { kind: 'SelectStmt', text: `SELECT * FROM ${r}` }, { relations: [r], purpose: 'maintenance' })));
     const recon = found.filter((f) => (f.rules ?? []).includes('recon'));
     expect(recon.length).toBeGreaterThanOrEqual(1);
-    expect(recon[0]!.reasons.join(' ')).toMatch(/distinct tables today \(4 of them system catalogs\)/);
+    expect(recon[0]!.reasons.join(' ')).toMatch(/distinct tables today \(4 of them system catalogs, \d+ never touched before\)/);
+  });
+
+  it('flags a sweep of tables new to an account whose own days already span a dozen tables', () => {
+    // 12 tables a day of its own: 19 more in one afternoon is 2.6× the usual breadth, under the 4× the count alone
+    // needs; but 19 tables it never touched before, against ~0 new ones a day, is a map being drawn.
+    const s = new Stream();
+    const own = Array.from({ length: 12 }, (_, i) => `public.own${i}`);
+    for (let d = 0; d < 8; d++) s.push(...own.map((r, i) => sql('erin', T0 + d * DAY + 10 * HOUR + i * 60_000, { kind: 'SelectStmt', text: `SELECT * FROM ${r} LIMIT 10` }, { relations: [r] })));
+    const sweep = ['pg_catalog.pg_class', 'pg_catalog.pg_namespace', 'pg_catalog.pg_attribute', 'information_schema.tables', ...Array.from({ length: 15 }, (_, i) => `public.t${i}`)];
+    const found = s.push(...[...own, ...sweep].map((r, i) => sql('erin', AFTER + 10 * HOUR + i * 10_000, { kind: 'SelectStmt', text: `SELECT * FROM ${r}` }, { relations: [r], purpose: 'maintenance' })));
+    const recon = found.filter((f) => (f.rules ?? []).includes('recon'));
+    expect(recon.length).toBeGreaterThanOrEqual(1);
+    expect(recon[0]!.reasons.join(' ')).toMatch(/never touched before\); \d+× their usual of new ones/);
+  });
+
+  it('stays silent for an account that reads tables new to it every day (an analyst exploring)', () => {
+    const s = new Stream();
+    let n = 0;
+    const day = (t0: number) => Array.from({ length: 10 }, (_, i) => `public.x${n++}`).map((r, i) => sql('ana', t0 + 10 * HOUR + i * 60_000, { kind: 'SelectStmt', text: `SELECT * FROM ${r} LIMIT 10` }, { relations: [r], role: 'analyst' }));
+    for (let d = 0; d < 8; d++) s.push(...day(T0 + d * DAY));
+    expect(s.push(...day(AFTER)).filter((f) => (f.rules ?? [f.rule]).includes('recon'))).toEqual([]);
   });
 
   it('stays silent for an account that sweeps many tables every day (a DBA)', () => {
@@ -135,6 +156,24 @@ describe('bulk reads against the peers', () => {
       }
     expect(read('quiet', AFTER + 10 * HOUR, 40).filter((f) => f.rule === 'bulk-read')).toEqual([]);
     expect(read('quiet', AFTER + 11 * HOUR, 50_000).map((f) => f.rule)).toContain('bulk-read');
+  });
+
+  it('a read is judged against reads of the same table: the whole of a table read a row at a time is bulk', () => {
+    // An engineer reads reports of 20-500 rows from ops tables all day, and patients one row at a time. 1,800 rows of
+    // patients is 80x their usual read overall (a weak signal), but 901x their usual read of patients.
+    const s = new Stream();
+    const read = (t: number, table: string, rows: number) => {
+      const a = s.next;
+      s.push(sql('eve', t, { kind: 'SelectStmt', text: `SELECT * FROM ${table} WHERE x = $1` }, { role: 'engineer', relations: [table] }));
+      return s.push(outcome(a, t + 10, rows));
+    };
+    for (let d = 0; d < 8; d++)
+      for (let k = 0; k < 30; k++) read(T0 + d * DAY + 9 * HOUR + k * 60_000, k % 6 === 0 ? 'public.patients' : 'public.jobs', k % 6 === 0 ? 1 : [20, 50, 100, 500][k % 4]!);
+    const bulk = read(AFTER + 10 * HOUR, 'public.patients', 1_800).filter((f) => f.rule === 'bulk-read');
+    expect(bulk).toHaveLength(1);
+    expect(bulk[0]!.reasons.join(' ')).toMatch(/read 1,800 rows of public\.patients in one go, 901× their usual \(~1\)/);
+    // The same read of the ops table they report from is not bulk.
+    expect(read(AFTER + 11 * HOUR, 'public.jobs', 1_800).filter((f) => f.rule === 'bulk-read')).toEqual([]);
   });
 });
 

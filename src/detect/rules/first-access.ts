@@ -10,7 +10,7 @@ import type { AccessContext } from './context.js';
 import { Memo } from '../stats/memo.js';
 
 // Every access names its action and type, each looked up in several NameCounts (person, role, everyone).
-const TABLES = new Memo((r) => `table:${r}`);
+export const TABLES = new Memo((r) => `table:${r}`);
 const TYPES = new Memo((t) => `type:${t}`);
 const ACTIONS = new Memo((a) => `action:${a}`);
 

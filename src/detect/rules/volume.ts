@@ -30,14 +30,40 @@ const LEVEL_DAY_ALPHA = 0.005;
 /** Person-days (or reads) a level above the person needs before its norm stands in for theirs. */
 const LEVEL_MIN = 4;
 
-function rowsNorm(p: PersonState, g: GroupState, all: GroupState, source: string): { mean: number; sd: number; whose: string } | undefined {
-  const mine = p.readRows.get(source);
-  if (mine && mine.n >= MIN_READS) return { mean: mine.mean, sd: mine.sd, whose: 'their' };
-  const peers = g.readRows.get(source);
-  if (peers && peers.n >= MIN_READS * LEVEL_MIN) return { mean: peers.mean, sd: peers.sd, whose: 'their role’s' };
-  const everyone = all.readRows.get(source);
-  if (everyone && everyone.n >= MIN_READS * LEVEL_MIN) return { mean: everyone.mean, sd: everyone.sd, whose: 'everyone’s' };
+/** What a read's rows are judged against: its tables (SQL), else its record type (apps); '' when it names neither. */
+export function rowsWhat(relations: readonly string[], resourceType: string | undefined): string {
+  if (relations.length === 0) return resourceType ?? '';
+  return relations.length === 1 ? relations[0]! : [...relations].sort().slice(0, 4).join(',');
+}
+
+/** The key of a read's row norm: through `source` of `what` (`rowsWhat`), or through `source` at all. */
+export const rowsKey = (source: string, what: string) => (what === '' ? source : `${source}\u0000${what}`);
+
+interface RowsNorm {
+  mean: number;
+  sd: number;
+  whose: string;
+  /** The key it was found under (the peer check uses the same). */
+  key: string;
+}
+
+function rowsNormOf(p: PersonState, g: GroupState, all: GroupState, key: string): RowsNorm | undefined {
+  const mine = p.readRows.get(key);
+  if (mine && mine.n >= MIN_READS) return { mean: mine.mean, sd: mine.sd, whose: 'their', key };
+  const peers = g.readRows.get(key);
+  if (peers && peers.n >= MIN_READS * LEVEL_MIN) return { mean: peers.mean, sd: peers.sd, whose: 'their role’s', key };
+  const everyone = all.readRows.get(key);
+  if (everyone && everyone.n >= MIN_READS * LEVEL_MIN) return { mean: everyone.mean, sd: everyone.sd, whose: 'everyone’s', key };
   return undefined;
+}
+
+/**
+ * The norm a read is judged by: reads of the same tables (or record type) through the same source — theirs, their
+ * role's, everyone's — else all reads through the source. A whole-table read of `patients` by an engineer whose reads
+ * of it are single rows is judged against those, not against their 25-row reports of other tables.
+ */
+function rowsNorm(p: PersonState, g: GroupState, all: GroupState, source: string, what: string): RowsNorm | undefined {
+  return (what === '' ? undefined : rowsNormOf(p, g, all, rowsKey(source, what))) ?? rowsNormOf(p, g, all, source);
 }
 
 /** The daily distinct-record norm a person is judged by: their own, else their role's members', else everyone's. */
@@ -48,10 +74,10 @@ export function dailyNorm(p: PersonState, g: GroupState, all: GroupState): { w: 
   return undefined;
 }
 
-/** Judge one read of `rows` rows through `source` against the person's (or, while new, their role's, then everyone's) norm. */
-export function readRowsSignals(p: PersonState, g: GroupState, all: GroupState, source: string, rows: number, cfg: DetectorConfig): Signal[] {
+/** Judge one read of `rows` rows of `what` through `source` against the person's (or, while new, their role's, then everyone's) norm. */
+export function readRowsSignals(p: PersonState, g: GroupState, all: GroupState, source: string, what: string, rows: number, cfg: DetectorConfig): Signal[] {
   const rule = cfg.rules.bulk;
-  const norm = rowsNorm(p, g, all, source);
+  const norm = rowsNorm(p, g, all, source, what);
   if (!rule.enabled || !norm) return [];
   const x = Math.log1p(rows);
   const usual = Math.expm1(norm.mean);
@@ -59,14 +85,14 @@ export function readRowsSignals(p: PersonState, g: GroupState, all: GroupState, 
   const z = (x - norm.mean) / Math.max(norm.sd, SD_FLOOR);
   if (ratio < rule.minRatio || z < rule.minZ || rows < MIN_BULK_ROWS) return [];
   // Against the peers too: a read the whole role makes routinely is not an export, however quiet this person's own history.
-  const peers = g.readRows.get(source);
+  const peers = g.readRows.get(norm.key);
   const peerZ = peers && peers.n >= MIN_READS * 4 && norm.whose === 'their' ? (x - peers.mean) / Math.max(peers.sd, SD_FLOOR) : Infinity;
   if (peerZ < PEER_Z) return [];
   return [
     {
       rule: 'bulk-read',
       strength: rule.strength * (0.55 + 0.45 * magnitude(z, ratio, rule)),
-      reason: `read ${fmt(rows)} rows in one go, ${fmt(ratio)}× ${norm.whose} usual (~${fmt(usual)})`,
+      reason: `read ${fmt(rows)} rows${norm.key === source ? '' : ` of ${what}`} in one go, ${fmt(ratio)}× ${norm.whose} usual (~${fmt(usual)})`,
     },
   ];
 }
@@ -92,6 +118,8 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig, g: Gro
     const norm = dailyNorm(p, g, all);
     if (norm) p.cusum = Math.max(0, p.cusum + norm.w.z(x, SD_FLOOR) - cfg.rules.bulk.cusumK);
     p.daily.add(x);
+    // Their first day is all new by definition: it says nothing about how often they reach for new tables.
+    if (p.dailyRelations.n > 0) p.dailyNewRelations.add(Math.log1p(p.dayNewRelations));
     p.dailyRelations.add(Math.log1p(p.dayRelations.size));
     // Habit: the share of their working days with engaged cross-team work (consults, covering, a billing queue).
     // One record taken over (a transfer in, one consult) is a third of a cross-team day; covering or a billing queue is a whole one.
@@ -113,6 +141,7 @@ export function rollDay(p: PersonState, day: number, cfg: DetectorConfig, g: Gro
   p.dayCoveredTeams = [];
   p.dayInterleaves = 0;
   p.dayRelations.clear();
+  p.dayNewRelations = 0;
   p.reconLevel = 1;
 }
 
