@@ -19,7 +19,8 @@ const AREAS: [string, RegExp][] = [
   ['integration, checkpoints', /integrator\.js|tile-tree|sha256-wasm|checkpointer|ledger\/note|tile-cache|ledger\/hash/],
   ['log replay (governance, proven log)', /governance\/|proven-log|capture\/pg\/replay|follower/],
   ['hmac, sha-256', /hmacValue|node:internal\/crypto|crypto::|EVP_|OPENSSL|sha256_block|HMAC/],
-  ['socket write', /coalesced-writer|writeBuffer|writev|libc_write|Writable\.write|writeOrBuffer|ksys_write|DoTryWrite/],
+  // sock_def_readable is the kernel waking the peer's reader during our write (before 'socket read', whose /readable/ matches it too).
+  ['socket write', /coalesced-writer|writeBuffer|writev|libc_write|Writable\.write|writeOrBuffer|ksys_write|DoTryWrite|sock_def_readable/],
   ['entry bytes', /entries\.js|JsonStringif/],
   ['parse, shape cache', /fingerprint\.js|shape-cache|classify\.js|sql-names|sql-bodies|read-only\.js|wasm-function|libpg/],
   ['sequencer', /sequencer\.js/],
