@@ -407,9 +407,9 @@ export class Detector {
   }
 
   #learnRows(p: PersonState, g: GroupState, source: string, what: string, rows: number): Signal[] {
-    const signals = readRowsSignals(p, g, this.#everyone, source, what, rows, this.config);
+    const key = rowsKey(source, what);
+    const signals = readRowsSignals(p, g, this.#everyone, source, what, key, rows, this.config);
     const x = Math.log1p(rows);
-    const key = what === '' ? undefined : rowsKey(source, what);
     this.#addRows(p, source, key, x);
     this.#addRows(g, source, key, x);
     this.#addRows(this.#everyone, source, key, x);
@@ -417,9 +417,9 @@ export class Detector {
   }
 
   /** Learn a read's log rows under its source and, while the owner keeps fewer than `limits.names` of them, under what it read. */
-  #addRows(owner: PersonState | GroupState, source: string, key: string | undefined, x: number): void {
+  #addRows(owner: PersonState | GroupState, source: string, key: string, x: number): void {
     rowsOf(owner, source).add(x);
-    if (key !== undefined) rowsOf(owner, key, this.config.limits.names)?.add(x);
+    if (key !== source) rowsOf(owner, key, this.config.limits.names)?.add(x);
   }
 
   #outcome(index: number, o: OutcomeView): Finding[] {

@@ -36,7 +36,7 @@ export function rowsWhat(relations: readonly string[], resourceType: string | un
   return relations.length === 1 ? relations[0]! : [...relations].sort().slice(0, 4).join(',');
 }
 
-/** The key of a read's row norm: through `source` of `what` (`rowsWhat`), or through `source` at all. */
+/** The key of a read's row norm: through `source` of `what` (`rowsWhat`), or `source` itself when it names nothing. */
 export const rowsKey = (source: string, what: string) => (what === '' ? source : `${source}\u0000${what}`);
 
 interface RowsNorm {
@@ -62,8 +62,8 @@ function rowsNormOf(p: PersonState, g: GroupState, all: GroupState, key: string)
  * role's, everyone's — else all reads through the source. A whole-table read of `patients` by an engineer whose reads
  * of it are single rows is judged against those, not against their 25-row reports of other tables.
  */
-function rowsNorm(p: PersonState, g: GroupState, all: GroupState, source: string, what: string): RowsNorm | undefined {
-  return (what === '' ? undefined : rowsNormOf(p, g, all, rowsKey(source, what))) ?? rowsNormOf(p, g, all, source);
+function rowsNorm(p: PersonState, g: GroupState, all: GroupState, source: string, key: string): RowsNorm | undefined {
+  return (key === source ? undefined : rowsNormOf(p, g, all, key)) ?? rowsNormOf(p, g, all, source);
 }
 
 /** The daily distinct-record norm a person is judged by: their own, else their role's members', else everyone's. */
@@ -74,10 +74,13 @@ export function dailyNorm(p: PersonState, g: GroupState, all: GroupState): { w: 
   return undefined;
 }
 
-/** Judge one read of `rows` rows of `what` through `source` against the person's (or, while new, their role's, then everyone's) norm. */
-export function readRowsSignals(p: PersonState, g: GroupState, all: GroupState, source: string, what: string, rows: number, cfg: DetectorConfig): Signal[] {
+/**
+ * Judge one read of `rows` rows of `what` through `source` (its norm's key `rowsKey(source, what)`, computed once by
+ * the caller, who learns under it too) against the person's (or, while new, their role's, then everyone's) norm.
+ */
+export function readRowsSignals(p: PersonState, g: GroupState, all: GroupState, source: string, what: string, key: string, rows: number, cfg: DetectorConfig): Signal[] {
   const rule = cfg.rules.bulk;
-  const norm = rowsNorm(p, g, all, source, what);
+  const norm = rowsNorm(p, g, all, source, key);
   if (!rule.enabled || !norm) return [];
   const x = Math.log1p(rows);
   const usual = Math.expm1(norm.mean);
