@@ -54,6 +54,12 @@ export class PersonState {
   names: NameCounts;
   /** EWMA over active days of "engaged with another team's record that day" (cross-team habit). */
   foreignRate = 0.02;
+  /**
+   * EWMA over their accesses with a subject, while relationship feeds exist: did a relationship of theirs or
+   * their team's take the subject in, however broad (context-book.ts `covers`)? And how many such accesses.
+   */
+  withinRate = 0;
+  withinCount = 0;
   addresses = new FifoMap<string, AddressUse>();
   /** Time of the latest address use (to skip reordering the LRU map in the common case). */
   lastAddressTime = Number.NEGATIVE_INFINITY;
@@ -109,6 +115,8 @@ export class PersonState {
       dayDrip: this.dayDrip,
       names: this.names.toJSON(),
       foreignRate: this.foreignRate,
+      withinRate: this.withinRate,
+      withinCount: this.withinCount,
       addresses: [...this.addresses],
       lastAddressTime: Number.isFinite(this.lastAddressTime) ? this.lastAddressTime : null,
       overlapDays: this.overlapDays,
@@ -143,6 +151,8 @@ export class PersonState {
     p.dayDrip = j.dayDrip;
     p.names = new NameCounts(cfg.limits.names, j.names);
     p.foreignRate = j.foreignRate;
+    p.withinRate = j.withinRate;
+    p.withinCount = j.withinCount;
     p.addresses = new FifoMap(j.addresses);
     p.lastAddressTime = j.lastAddressTime ?? Number.NEGATIVE_INFINITY;
     p.overlapDays = j.overlapDays;
@@ -177,6 +187,8 @@ export interface PersonJSON {
   dayDrip: boolean;
   names: [string, number][];
   foreignRate: number;
+  withinRate: number;
+  withinCount: number;
   addresses: [string, AddressUse][];
   lastAddressTime: number | null;
   overlapDays: number[];

@@ -19,7 +19,7 @@ import { bypassSignals } from './rules/bypass.js';
 import { calibrate, countSignals } from './rules/calibrate.js';
 import type { AccessContext, Trace } from './rules/context.js';
 import { accessNames, firstAccessSignals } from './rules/first-access.js';
-import { COVERING, foreignFinal, foreignKeys, openForeign, teamOf } from './rules/foreign-record.js';
+import { COVERING, foreignFinal, foreignKeys, learnWithin, openForeign, teamOf } from './rules/foreign-record.js';
 import { OpenLookups, type OpenLookup } from './rules/open-lookups.js';
 import { offHoursSignals } from './rules/off-hours.js';
 import { accessPrivilegeSignals, eventPrivilegeSignals } from './rules/privilege.js';
@@ -37,7 +37,7 @@ import { Memo } from './stats/memo.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** The snapshot format; a snapshot of another version is refused (DETECT_SNAPSHOT_MISMATCH) and the log replayed. */
-const SNAPSHOT_VERSION = 7;
+const SNAPSHOT_VERSION = 8;
 /** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
@@ -372,7 +372,10 @@ export class Detector {
       this.#seen.add(k);
     }
     if (learned) for (const k of v.recordIds) learned.learn(v.person, k, day);
-    if (this.#context.relationships.size > 0 && v.recordIds.length > 0) this.#context.observe(team, v.recordIds[0]!, v.time);
+    if (this.#context.relationships.size > 0 && v.recordIds.length > 0) {
+      this.#context.observe(team, v.recordIds[0]!, v.time);
+      learnWithin(p, this.#context.covers(v.person, team, v.recordIds[0]!, v.time));
+    }
     if (v.address !== undefined) {
       rememberAddress(p, v.address, v.time, index, day);
       g.useTerminal(v.address, v.person);

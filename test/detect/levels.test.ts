@@ -7,6 +7,7 @@
 //   picking wave with the day's orders); now it explains only while its
 //   coverage is specific (context-book.ts).
 import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/detect/finding.js';
 import { DAY, HOUR, T0, Stream, ordinaryWeeks, reasonsOf, view } from './helpers.js';
 
 const AFTER = T0 + 10 * DAY;
@@ -82,5 +83,60 @@ describe('team relationships are weighed by their coverage', () => {
     const reasons = glanceWith(everything);
     expect(reasons.length).toBeGreaterThan(0);
     expect(reasons.join(' ')).toMatch(/their team's picking-wave relationship covers \d+% of the subjects others open, so it explains nothing/);
+  });
+
+  /**
+   * alice (team `desk`) works accounts her team's broad billing relationship takes in, her own (p-0..p-59) and,
+   * every day, three that oncology nurses work on (she opens them and writes to them: cross-team work is her
+   * habit). Then she glances at p-onc, which carol of oncology worked on yesterday.
+   */
+  function habitGlance(glancedWithin: boolean): Finding[] {
+    const s = new Stream();
+    const days = 20;
+    const theirs = (d: number) => [0, 1, 2].map((k) => `q-${d}-${k}`);
+    const subjects = [...Array.from({ length: 60 }, (_, i) => `p-${i}`), ...Array.from({ length: days }, (_, d) => theirs(d)).flat(), ...(glancedWithin ? ['p-onc'] : [])];
+    s.push(ctx({ people: [{ person: 'alice', team: 'desk' }], relationships: subjects.map((subject) => ({ team: 'desk', subject, kind: 'billing-account' })) }));
+    ordinaryWeeks(s, 'alice', days, 30);
+    for (let d = 0; d < days; d++) {
+      const day = T0 + d * DAY;
+      for (const [k, q] of theirs(d).entries()) {
+        s.push(view(`onc-${d}-${k}`, day + 8 * HOUR + k * MIN, q, { role: 'nurse:oncology' }));
+        s.push(view('alice', day + 11 * HOUR + k * MIN, q), view('alice', day + 11 * HOUR + 30 * MIN + k * MIN, q, { action: 'update' }));
+      }
+      s.push(view('carol', day + 10 * HOUR, 'p-onc', { role: 'nurse:oncology' }));
+      for (let i = 0; i < 60; i++) s.push(view('dan', day + 9 * HOUR + i * 8 * MIN, `p-${i}`, { role: 'nurse:neurology' }));
+    }
+    const from = s.next;
+    s.push(view('alice', T0 + days * DAY + 10 * HOUR, 'p-onc'));
+    s.push(view('alice', T0 + days * DAY + 19 * HOUR, 'p-1'));
+    return s.since(from, 'foreign-record');
+  }
+
+  it('a glance outside every relationship of someone whose work lies within them is not excused by their cross-team habit', () => {
+    const outside = habitGlance(false);
+    expect(outside).toHaveLength(1);
+    expect(reasonsOf(outside)).toMatch(/no relationship of theirs or their team's takes the subject in, though \d+% of their work lies within one/);
+    // The same glance at an account the broad relationship takes in is her routine cross-team work.
+    const within = habitGlance(true);
+    expect(reasonsOf(within)).not.toMatch(/takes the subject in/);
+    expect(Math.max(0, ...within.map((f) => f.score))).toBeLessThan(outside[0]!.score);
+  });
+
+  it('a watch-listed record outside every relationship of the person and their team counts in full, though a teammate touched it', () => {
+    /** alice and dora (team `desk`) work p-0..p-59 under a broad billing relationship; dora opens p-vip on day 9, alice on day 10. */
+    const glance = (vipWithin: boolean): string => {
+      const s = new Stream({ watchlist: [{ ids: ['p-vip'], label: 'VIP patient Q' }] });
+      const subjects = [...Array.from({ length: 60 }, (_, i) => `p-${i}`), ...(vipWithin ? ['p-vip'] : [])];
+      s.push(ctx({ people: ['alice', 'dora'].map((person) => ({ person, team: 'desk' })), relationships: subjects.map((subject) => ({ team: 'desk', subject, kind: 'billing-account' })) }));
+      ordinaryWeeks(s, 'alice', 10, 30);
+      for (let d = 0; d < 10; d++) for (let i = 0; i < 80; i++) s.push(view('dan', T0 + d * DAY + 9 * HOUR + i * 6 * MIN, `p-${i % 60}`, { role: 'nurse:neurology' }));
+      s.push(view('dora', T0 + 9 * DAY + 15 * HOUR, 'p-vip'));
+      const from = s.next;
+      s.push(view('alice', AFTER + 10 * HOUR, 'p-vip'));
+      s.push(view('alice', AFTER + 19 * HOUR, 'p-1'));
+      return reasonsOf(s.since(from, 'watchlist').filter((f) => f.subject === 'alice'));
+    };
+    expect(glance(true)).toContain('accessed the watch-listed record of VIP patient Q (their team `desk` works with it)');
+    expect(glance(false)).toContain('accessed the watch-listed record of VIP patient Q; no relationship, team or earlier work explains it');
   });
 });

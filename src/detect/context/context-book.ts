@@ -10,22 +10,11 @@
 // wave's relationship with half of today's orders, or the reception team's
 // appointment with every patient of the day, would explain almost any look-up
 // by a member of that team. So the book measures, per team, its coverage: the
-// share of the accesses by everyone outside the team whose subject the team's
-// relationships covered at that moment — the chance that a look-up at a random
-// subject someone works on is "explained" by the team's relationship anyway. A
-// team relationship whose coverage is above `maxCoverage` explains nothing; it is
-// named among the explanations tried.
-//
-// A relationship explains an access only as far as it is specific. A nurse's
-// admission of one patient says a lot about why she opened that chart; a picking
-// wave's relationship with half of today's orders, or the reception team's
-// appointment with every patient of the day, would explain almost any look-up
-// by a member of that team. So the book measures, per team, its coverage: the
 // share of the subjects other people open (everyone outside the team, every
 // access with a subject) that the team's relationships cover at that moment —
 // the chance that a look-up at a random subject someone works on is "explained"
 // by the team's relationship anyway. A team relationship whose coverage is above
-// `coverage.max` explains nothing; it is named among the explanations tried.
+// `context.maxTeamCoverage` explains nothing; it is named among the explanations tried.
 import { parseTime } from '../iso-time.js';
 import { NameCounts } from '../stats/name-counts.js';
 import { FifoMap } from '../../ledger/fifo-map.js';
@@ -175,6 +164,19 @@ export class ContextBook {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Does any relationship of the person, or of their team, take in the subject at time t (in force, give or take a
+   * day: not the follow-up days after it ended that `explain` allows), however broad?
+   * A broad one explains nothing, but its absence still says something: the subject lies outside everything
+   * the organisation assigned to them (detector.ts learns how often their work does).
+   */
+  covers(person: string, team: string, subject: string, t: number): boolean {
+    const rels = this.relationships.get(subject);
+    if (!rels) return false;
+    for (const r of rels) if ((r.person === person || (r.team !== undefined && r.team === team)) && t >= r.from - DAY && t <= r.to + DAY) return true;
+    return false;
   }
 
   /**

@@ -18,7 +18,7 @@
 //   records a third team is working on.
 // A record looked at again within minutes ("looked twice, did nothing") is a
 // little stronger than a single look (a wrong click is one look).
-import { levelAbove } from '../baseline.js';
+import { levelAbove, type PersonState } from '../baseline.js';
 import type { DetectorConfig } from '../config.js';
 import { explainAccess, triedExplanations, type AccessContext } from './context.js';
 import { WRITE_ACTIONS, type OpenLookup, type OpenLookups } from './open-lookups.js';
@@ -27,6 +27,29 @@ import { WRITE_ACTIONS, type OpenLookup, type OpenLookups } from './open-lookups
 const ROUTINE = 0.6;
 /** Engaged foreign records in a day after which the person is taken to be covering another team. */
 export const COVERING = 2;
+
+/** Accesses (EWMA weight) behind a person's share of work within their relationships, and the count it needs. */
+const WITHIN_ALPHA = 0.01;
+const WITHIN_MIN = 200;
+/** Share of a person's work within their relationships above which a record outside them is not their work. */
+const WITHIN_USUAL = 0.9;
+
+/** Learn whether this access's subject lay within a relationship of the person or their team (however broad). */
+export function learnWithin(p: PersonState, within: boolean): void {
+  p.withinRate += WITHIN_ALPHA * ((within ? 1 : 0) - p.withinRate);
+  p.withinCount++;
+}
+
+/**
+ * A record outside every relationship of the person and their team, for someone whose work almost always lies
+ * within one: a billing office's accounts or a reception's appointments are too broad to explain a glance (they
+ * cover most subjects), but a glance at a subject they do not cover is not that person's work. Their habit of
+ * cross-team work (inside those relationships) is then no excuse.
+ */
+export function outsideTheirWork(ctx: AccessContext, key: string): boolean {
+  const { p } = ctx;
+  return ctx.context.relationships.size > 0 && p.withinCount >= WITHIN_MIN && p.withinRate >= WITHIN_USUAL && !ctx.context.covers(ctx.v.person, ctx.team, key, ctx.v.time);
+}
 
 /** The team of a role: the pattern's first capture group, else the role itself. */
 export function teamOf(role: string, re: RegExp): string {
@@ -57,12 +80,15 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
   const warm = p.warm(cfg, v.time);
   const above = levelAbove(g, ctx.all, cfg);
   const rate = warm ? p.foreignRate : (above?.level.foreignRate ?? p.foreignRate);
-  const surprise = 1 - Math.min(1, rate / ROUTINE);
+  const key = foreign[0]!;
+  const teams = ctx.teamsOf?.(key, ctx.team, ctx.day);
+  // Outside their work, and in another team's hands lately (a dormant record outside it is as often a search gone wrong).
+  const outside = teams !== undefined && teams.length > 0 && outsideTheirWork(ctx, key);
+  const surprise = outside ? 1 : 1 - Math.min(1, rate / ROUTINE);
   const report = surprise > 0 && above !== undefined;
   if (ctx.trace && !report)
     ctx.trace(ctx.index, 'silent', surprise > 0 ? 'role and organisation still warming up' : `cross-team work is routine for ${warm ? 'them' : above!.who} (${Math.round(rate * 100)}% of days)`);
   // One glance, one finding: several keys of one access describe the same record.
-  const key = foreign[0]!;
   if (lookups.has(key, v.person, 'foreign-record')) return;
   const what = v.resourceType ? `a ${v.resourceType} record` : 'a record';
   lookups.add({
@@ -78,12 +104,16 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
     closed: false,
     engaged: false,
     teamDrops: true,
-    teams: ctx.teamsOf?.(key, ctx.team, ctx.day),
+    teams,
     report,
     signal: {
       rule: 'foreign-record',
       strength: rule.strength * surprise,
-      reason: `opened ${what} that others work with and did not go on to work with it (${warm ? 'they work' : `they are new; ${above?.who ?? 'their role'} works`} across teams on ${Math.round(rate * 100)}% of ${warm ? 'their' : 'its'} days); ${triedExplanations(ctx)}`,
+      reason: `opened ${what} that others work with and did not go on to work with it (${
+        outside
+          ? `no relationship of theirs or their team's takes the subject in, though ${Math.round(p.withinRate * 100)}% of their work lies within one`
+          : `${warm ? 'they work' : `they are new; ${above?.who ?? 'their role'} works`} across teams on ${Math.round(rate * 100)}% of ${warm ? 'their' : 'its'} days`
+      }); ${triedExplanations(ctx)}`,
     },
   });
 }

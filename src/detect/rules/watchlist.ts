@@ -11,6 +11,7 @@
 import type { DetectorConfig } from '../config.js';
 import type { Signal } from '../signals.js';
 import { explainAccess, type AccessContext } from './context.js';
+import { outsideTheirWork } from './foreign-record.js';
 import type { OpenLookups } from './open-lookups.js';
 
 type WatchEntry = DetectorConfig['watchlist'][number];
@@ -60,7 +61,8 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
       if (lookups.has(key, person, 'watchlist')) continue;
       const rule = ctx.cfg.rules.watchlist;
       // Context weighs what is left: the team's own record, or one the person worked on before, is worth less.
-      const teamWorks = ctx.teamKeys.has(key);
+      // Unless the subject lies outside everything the organisation assigned to them and their team (foreign-record.ts).
+      const teamWorks = ctx.teamKeys.has(key) && !outsideTheirWork(ctx, key);
       const returning = ctx.learned?.knows(person, key, ctx.day) ?? false;
       const weight = (teamWorks ? 0.5 : 1) * (returning ? 0.6 : 1);
       const context = teamWorks || returning ? ` (${[teamWorks ? `their team \`${ctx.team}\` works with it` : '', returning ? 'they worked on it before' : ''].filter(Boolean).join(', ')})` : '; no relationship, team or earlier work explains it';
