@@ -16,6 +16,11 @@
 // its window closes the next morning belongs to the case already alerted the day
 // before, and must not take the next day's slot for the same person. The same history
 // calibrates a finding's rarity: active person-days per case scoring as high.
+// An ongoing case is not a new one either: a person alerted on one of the last
+// REPEAT_DAYS days is not alerted again for a finding that shares a rule with
+// that alert (its own rules or those the day's pattern names: a slow drip flagged
+// again each day of its week) unless it is clearly stronger (ESCALATE). The
+// finding stays visible to reviewers; the slot goes to a case nobody has seen.
 import type { Finding } from './finding.js';
 
 const HISTORY = 14;
@@ -32,6 +37,11 @@ const TARGET = 2;
 const MAX_HELD = 1000;
 /** How long an alerted case is remembered (days): findings decided up to a day after their access, held one more. */
 const CASE_DAYS = 3;
+/** Days an alert keeps the person's case open for findings that share one of its rules. */
+const REPEAT_DAYS = 7;
+
+/** An alert of the last REPEAT_DAYS days: the day of its case, its rules (and those its pattern names), its score. */
+type Recent = [day: number, rules: string[], score: number];
 
 export interface BudgetJSON {
   day: number | null;
@@ -42,6 +52,9 @@ export interface BudgetJSON {
   allowance: number;
   people: number;
   held: Finding[];
+  /** Per person, their alerts of the last REPEAT_DAYS days; the rule families of held findings by id. */
+  recent?: [string, Recent[]][];
+  families?: [string, string[]][];
 }
 
 export interface BudgetDecision {
@@ -63,6 +76,10 @@ export class AlertBudget {
   #threshold: number | undefined;
   /** Findings at or above the threshold waiting for the end of the day. */
   #held: Finding[] = [];
+  /** Per person, their alerts of the last REPEAT_DAYS days (the open cases). */
+  #recent = new Map<string, Recent[]>();
+  /** The rule family of each held finding (its rules and those the day's pattern names), by id. */
+  #families = new Map<string, string[]>();
 
   /**
    * `minPerDay`: a small organisation still gets this many alerts a day (5 per 1,000 of 20 people is one in ten days).
@@ -93,6 +110,11 @@ export class AlertBudget {
     this.#people = people;
     this.#today.clear();
     for (const k of this.#alertedCases.keys()) if (day - Number(k.slice(k.lastIndexOf('/') + 1)) >= CASE_DAYS) this.#alertedCases.delete(k);
+    for (const [person, list] of this.#recent) {
+      const kept = list.filter(([d]) => day - d <= REPEAT_DAYS);
+      if (kept.length === 0) this.#recent.delete(person);
+      else this.#recent.set(person, kept);
+    }
     this.#threshold = undefined;
     const perDay = this.perDay;
     // An unused slot carries over, up to one day's worth: quiet days leave room for a busy one, the average stays within budget.
@@ -115,7 +137,7 @@ export class AlertBudget {
    * Decide one finding; `alertable` false (backfill) records it but never pages. A held finding may still come back from roll().
    * `evidence` (0-100, the rules' own strengths) decides while the detector is cold: no rarity can be known without history.
    */
-  decide(f: Finding, alertable: boolean, evidence = f.score): BudgetDecision {
+  decide(f: Finding, alertable: boolean, evidence = f.score, family: readonly string[] = f.rules ?? [f.rule]): BudgetDecision {
     const { subject, score } = f;
     this.#today.set(subject, Math.max(this.#today.get(subject) ?? 0, score));
     const rarity = this.#rarity(score);
@@ -123,30 +145,47 @@ export class AlertBudget {
     if (!alertable || judged < this.threshold()) return { alert: false, rarity };
     const before = this.#alertedCases.get(this.#case(f));
     if (before !== undefined && score < before + ESCALATE) return { alert: false, rarity };
+    if (this.#ongoing(f, family)) return { alert: false, rarity };
     // Until the organisation has history there is nothing to rank against: alert at once.
     if ((judged >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
-      this.#spend(f);
+      this.#spend(f, family);
       return { alert: true, rarity };
     }
-    if (this.#held.length < MAX_HELD) this.#held.push({ ...f, ...(rarity !== undefined ? { rarity } : {}) });
+    if (this.#held.length < MAX_HELD) {
+      this.#held.push({ ...f, ...(rarity !== undefined ? { rarity } : {}) });
+      this.#families.set(f.id, [...family]);
+    }
     return { alert: false, rarity };
   }
 
-  #spend(f: Pick<Finding, 'subject' | 'time' | 'score'>): void {
+  /** Does an alert of an earlier day about this person, sharing one of these rules, keep the case open (and this finding is not clearly stronger)? */
+  #ongoing(f: Pick<Finding, 'subject' | 'time' | 'score'>, family: readonly string[]): boolean {
+    const day = this.caseDay(f.time);
+    return (this.#recent.get(f.subject) ?? []).some(([d, rules, score]) => d < day && day - d <= REPEAT_DAYS && f.score < score + ESCALATE && rules.some((r) => family.includes(r)));
+  }
+
+  #spend(f: Pick<Finding, 'subject' | 'time' | 'score'>, family: readonly string[]): void {
     this.#allowance -= 1;
     this.#alertedCases.set(this.#case(f), f.score);
+    const list = this.#recent.get(f.subject) ?? [];
+    list.push([this.caseDay(f.time), [...family], f.score]);
+    this.#recent.set(f.subject, list);
   }
 
   /** The strongest held cases of the day, one per person not yet alerted, within what is left of the allowance. */
   #promote(): Finding[] {
     const out: Finding[] = [];
     const held = this.#held.sort((a, b) => b.score - a.score || (b.risk ?? 0) - (a.risk ?? 0) || (a.id < b.id ? -1 : 1));
+    const families = this.#families;
     this.#held = [];
+    this.#families = new Map();
     for (const f of held) {
       if (this.#allowance < 1) break;
       const before = this.#alertedCases.get(this.#case(f));
       if (before !== undefined && f.score < before + ESCALATE) continue;
-      this.#spend(f);
+      const family = families.get(f.id) ?? f.rules ?? [f.rule];
+      if (this.#ongoing(f, family)) continue;
+      this.#spend(f, family);
       out.push({ ...f, alert: true });
     }
     return out;
@@ -175,6 +214,8 @@ export class AlertBudget {
       allowance: this.#allowance,
       people: this.#people,
       held: this.#held,
+      recent: [...this.#recent],
+      families: [...this.#families],
     };
   }
 
@@ -188,6 +229,8 @@ export class AlertBudget {
     b.#allowance = j.allowance;
     b.#people = j.people;
     b.#held = j.held;
+    b.#recent = new Map(j.recent ?? []);
+    b.#families = new Map(j.families ?? []);
     return b;
   }
 }

@@ -523,7 +523,9 @@ export class Detector {
       entries,
       time: new Date(t).toISOString(),
     };
-    const decision = this.#budget.decide(finding, alertable, evidence);
+    // The rules of this finding and those the day's pattern names: an alert of an earlier day sharing one keeps the case open (budget.ts).
+    const family = [...kept.filter((s) => s.rule !== 'pattern').map((s) => s.rule), ...others.map(([r]) => r)];
+    const decision = this.#budget.decide(finding, alertable, evidence, family);
     // A path around the log (pgAudit reconciler) always pages: the budget is for judgement calls, not for bypasses.
     finding.alert = decision.alert || (alertable && kept.some((s) => s.rule === 'bypass'));
     if (decision.rarity !== undefined) finding.rarity = decision.rarity;

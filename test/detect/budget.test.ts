@@ -68,8 +68,8 @@ describe('alert budget', () => {
     b.decide(at('rita', 83, '2026-03-02T22:30:00.000Z'), true);
     b.decide(at('omar', 72, '2026-03-03T01:30:00.000Z'), true);
     expect(b.roll(day0 + 2, 400).map((f) => f.subject)).toEqual(['omar']);
-    // A case of hers on another day is a case of its own.
-    b.decide(at('rita', 70, '2026-03-04T09:00:00.000Z'), true);
+    // A case of hers on another day is a case of its own (another rule: the same one would be her open case, below).
+    b.decide({ ...at('rita', 70, '2026-03-04T09:00:00.000Z'), rule: 'bulk-read', rules: ['bulk-read'] }, true);
     expect(b.roll(day0 + 3, 400).map((f) => f.subject)).toEqual(['rita']);
   });
 
@@ -111,5 +111,33 @@ describe('alert budget', () => {
     const c = AlertBudget.from(JSON.parse(JSON.stringify(b.toJSON())), 5);
     expect(c.threshold()).toBe(b.threshold());
     expect(c.roll(5, 1000)).toEqual(b.roll(5, 1000));
+  });
+
+  it('an open case is not alerted again the next days for a finding that shares its rules, unless clearly stronger', () => {
+    const b = new AlertBudget(5);
+    const day0 = Math.floor(Date.parse('2026-03-02T00:00:00Z') / 86_400_000);
+    for (let d = day0 - 10; d < day0; d++) day(b, d, 400, 50, (i) => (i * 53 + d) % 70);
+    const on = (d: number, subject: string, score: number, rule: string): Finding => ({
+      ...finding(subject, score, `${subject}:${rule}:${d}`), rule, rules: [rule], time: new Date((day0 + d) * 86_400_000 + 10 * 3_600_000).toISOString(),
+    });
+    b.roll(day0, 400); // 2 slots a day
+    b.decide(on(0, 'sam', 80, 'slow-drip'), true, 80, ['slow-drip']);
+    expect(b.roll(day0 + 1, 400).map((f) => f.subject)).toEqual(['sam']);
+    // The drip goes on: the next day's finding names slow-drip through the day's pattern; omar's look-up is new.
+    b.decide(on(1, 'sam', 78, 'foreign-record'), true, 78, ['foreign-record', 'slow-drip']);
+    b.decide(on(1, 'omar', 70, 'foreign-record'), true, 70, ['foreign-record']);
+    expect(b.roll(day0 + 2, 400).map((f) => f.subject)).toEqual(['omar']);
+    // Something else about sam is a new case; so is the same thing, clearly stronger.
+    b.decide(on(2, 'sam', 75, 'bulk-read'), true, 75, ['bulk-read']);
+    expect(b.roll(day0 + 3, 400).map((f) => f.subject)).toEqual(['sam']);
+    expect(b.decide(on(3, 'sam', 96, 'slow-drip'), true, 96, ['slow-drip']).alert).toBe(true);
+    // The open cases survive a snapshot; more than seven days after the last alert the case is closed.
+    const c = AlertBudget.from(JSON.parse(JSON.stringify(b.toJSON())), 5);
+    c.roll(day0 + 4, 400);
+    c.decide(on(4, 'sam', 80, 'slow-drip'), true, 80, ['slow-drip']);
+    expect(c.roll(day0 + 5, 400)).toEqual([]);
+    for (let d = 6; d <= 11; d++) c.roll(day0 + d, 400);
+    c.decide(on(11, 'sam', 80, 'slow-drip'), true, 80, ['slow-drip']);
+    expect(c.roll(day0 + 12, 400).map((f) => f.subject)).toEqual(['sam']);
   });
 });
