@@ -122,21 +122,30 @@ describe('team relationships are weighed by their coverage', () => {
     expect(Math.max(0, ...within.map((f) => f.score))).toBeLessThan(outside[0]!.score);
   });
 
-  it('a watch-listed record outside every relationship of the person and their team counts in full, though a teammate touched it', () => {
-    /** alice and dora (team `desk`) work p-0..p-59 under a broad billing relationship; dora opens p-vip on day 9, alice on day 10. */
-    const glance = (vipWithin: boolean): string => {
+  it('a watch-listed record outside every relationship of the person and their team counts more, though a teammate touched it', () => {
+    /**
+     * alice and dora (team `desk`) work p-0..p-59, under a broad billing relationship unless `feed` is false; dora opens
+     * p-vip on day 9, alice on day 10. The relationship takes p-vip in when `vipWithin`.
+     */
+    const glance = (vipWithin: boolean, feed = true, teammate = true): Finding[] => {
       const s = new Stream({ watchlist: [{ ids: ['p-vip'], label: 'VIP patient Q' }] });
       const subjects = [...Array.from({ length: 60 }, (_, i) => `p-${i}`), ...(vipWithin ? ['p-vip'] : [])];
-      s.push(ctx({ people: ['alice', 'dora'].map((person) => ({ person, team: 'desk' })), relationships: subjects.map((subject) => ({ team: 'desk', subject, kind: 'billing-account' })) }));
+      s.push(ctx({ people: ['alice', 'dora'].map((person) => ({ person, team: 'desk' })), relationships: feed ? subjects.map((subject) => ({ team: 'desk', subject, kind: 'billing-account' })) : [] }));
       ordinaryWeeks(s, 'alice', 10, 30);
       for (let d = 0; d < 10; d++) for (let i = 0; i < 80; i++) s.push(view('dan', T0 + d * DAY + 9 * HOUR + i * 6 * MIN, `p-${i % 60}`, { role: 'nurse:neurology' }));
-      s.push(view('dora', T0 + 9 * DAY + 15 * HOUR, 'p-vip'));
+      if (teammate) s.push(view('dora', T0 + 9 * DAY + 15 * HOUR, 'p-vip'));
       const from = s.next;
       s.push(view('alice', AFTER + 10 * HOUR, 'p-vip'));
       s.push(view('alice', AFTER + 19 * HOUR, 'p-1'));
-      return reasonsOf(s.since(from, 'watchlist').filter((f) => f.subject === 'alice'));
+      return s.since(from, 'watchlist').filter((f) => f.subject === 'alice');
     };
-    expect(glance(true)).toContain('accessed the watch-listed record of VIP patient Q (their team `desk` works with it)');
-    expect(glance(false)).toContain('accessed the watch-listed record of VIP patient Q; no relationship, team or earlier work explains it');
+    expect(reasonsOf(glance(true))).toContain('accessed the watch-listed record of VIP patient Q (their team `desk` works with it)');
+    const outside = glance(false);
+    expect(reasonsOf(outside)).toContain("accessed the watch-listed record of VIP patient Q; no relationship of theirs or their team's takes the subject in, though their work almost always lies within one");
+    // Without a feed the teammate's touch halves it; outside her assigned work it is stronger than a plain look-up (no feed, no teammate).
+    expect(reasonsOf(glance(false, false))).toContain('(their team `desk` works with it)');
+    const plain = glance(false, false, false);
+    expect(reasonsOf(plain)).toContain('; no relationship, team or earlier work explains it');
+    expect(outside[0]!.score).toBeGreaterThan(plain[0]!.score);
   });
 });

@@ -15,6 +15,9 @@ import { outsideTheirWork } from './foreign-record.js';
 import type { OpenLookups } from './open-lookups.js';
 
 type WatchEntry = DetectorConfig['watchlist'][number];
+/** Added to a look-up's strength outside everything assigned to the person, up to just under the never-calibrated 0.95. */
+const OUTSIDE_BOOST = 0.15;
+const OUTSIDE_MAX = 0.94;
 export type WatchIndex = Map<string, WatchEntry[]>;
 
 export function buildWatchIndex(cfg: DetectorConfig): WatchIndex {
@@ -61,12 +64,16 @@ export function watchlistSignals(ctx: AccessContext, index: WatchIndex, lookups:
       if (lookups.has(key, person, 'watchlist')) continue;
       const rule = ctx.cfg.rules.watchlist;
       // Context weighs what is left: the team's own record, or one the person worked on before, is worth less.
-      // Unless the subject lies outside everything the organisation assigned to them and their team (foreign-record.ts).
-      const teamWorks = ctx.teamKeys.has(key) && !outsideTheirWork(ctx, key);
+      // A subject outside everything the organisation assigned to them and their team (foreign-record.ts) is not
+      // their team's record, whoever touched it, and is the stronger for it: their own work almost never lies there.
+      const outside = outsideTheirWork(ctx, key);
+      const teamWorks = ctx.teamKeys.has(key) && !outside;
       const returning = ctx.learned?.knows(person, key, ctx.day) ?? false;
       const weight = (teamWorks ? 0.5 : 1) * (returning ? 0.6 : 1);
-      const context = teamWorks || returning ? ` (${[teamWorks ? `their team \`${ctx.team}\` works with it` : '', returning ? 'they worked on it before' : ''].filter(Boolean).join(', ')})` : '; no relationship, team or earlier work explains it';
-      const signal: Signal = { rule: 'watchlist', strength: w.strength * weight, reason: `accessed the watch-listed record of ${w.label}${context}`, concerns: others, key: `watchlist|${w.label}` };
+      const context = teamWorks || returning
+        ? ` (${[teamWorks ? `their team \`${ctx.team}\` works with it` : '', returning ? 'they worked on it before' : ''].filter(Boolean).join(', ')})`
+        : outside ? '; no relationship of theirs or their team\'s takes the subject in, though their work almost always lies within one' : '; no relationship, team or earlier work explains it';
+      const signal: Signal = { rule: 'watchlist', strength: Math.min(OUTSIDE_MAX, w.strength * weight + (outside ? OUTSIDE_BOOST : 0)), reason: `accessed the watch-listed record of ${w.label}${context}`, concerns: others, key: `watchlist|${w.label}` };
       // A look-up is held to see whether it leads to work; a purpose the policy rejects already says it does not.
       if (ctx.purposeRejected) {
         out.push({ ...signal, strength: w.strength, reason: `${signal.reason}, with a purpose the policy does not accept` });
