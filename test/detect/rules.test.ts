@@ -162,6 +162,19 @@ describe('first access', () => {
     expect(f?.reasons[0]).toMatch(/^never before touched salary records, nor has anyone in their role `nurse:cardiology` \(1 in [\d,]+ person-days here\)$/);
   });
 
+  it('weighs a record type a purpose policy protects above one it does not, both new to the role', () => {
+    const firstLook = (type: string) => {
+      const s = new Stream({ purposes: [{ match: { resourceTypes: ['clinical_note'] }, pattern: '.', label: 'any purpose' }] });
+      ordinaryWeeks(s);
+      return s.push(view('alice', AFTER + 11 * HOUR, 'n-7', { resource: { type, ids: ['n-7'] } })).find((f) => f.rule === 'first-access');
+    };
+    const guarded = firstLook('clinical_note');
+    const scratch = firstLook('salary');
+    expect(guarded?.reasons[0]).toMatch(/^never before touched clinical_note records \(which a purpose policy protects\), nor has anyone in their role/);
+    expect(scratch?.reasons[0]).not.toContain('purpose policy');
+    expect(guarded!.score).toBeGreaterThan(scratch!.score);
+  });
+
   it('learns silently during warm-up', () => {
     const s = new Stream();
     ordinaryWeeks(s, 'alice', 1);

@@ -4,6 +4,7 @@
 // to the level above counts: their role, or the whole organisation while the
 // role itself is too new or too quiet to have a norm (baseline.ts, levelAbove).
 import { levelAbove } from '../baseline.js';
+import type { DetectorConfig } from '../config.js';
 import type { AccessView } from '../entry-view.js';
 import type { Signal } from '../signals.js';
 import type { AccessContext } from './context.js';
@@ -27,6 +28,19 @@ function describe(name: string): string {
   return kind === 'table' ? `\`${value}\`` : kind === 'type' ? `${value} records` : `the action "${value}"`;
 }
 
+/** Tables and record types the organisation's purpose policies name: what it declared personal, per config. */
+const protectedCache = new WeakMap<DetectorConfig, Set<string>>();
+function protectedNames(cfg: DetectorConfig): Set<string> {
+  let set = protectedCache.get(cfg);
+  if (!set) {
+    set = new Set([...cfg.purposes.flatMap((p) => (p.match.relations ?? []).map((r) => TABLES.of(r))), ...cfg.purposes.flatMap((p) => (p.match.resourceTypes ?? []).map((t) => TYPES.of(t)))]);
+    protectedCache.set(cfg, set);
+  }
+  return set;
+}
+/** Added to the strength of a first access, new to the whole role, to a table or record type a purpose policy protects. */
+const PROTECTED_BOOST = 0.2;
+
 export function firstAccessSignals(ctx: AccessContext, names: readonly string[]): Signal[] {
   const { p, g, cfg, v } = ctx;
   const rule = cfg.rules.firstAccess;
@@ -42,12 +56,15 @@ export function firstAccessSignals(ctx: AccessContext, names: readonly string[])
     else if (warm) personNew.push(n);
   }
   const out: Signal[] = [];
-  if (groupNew.length > 0)
+  if (groupNew.length > 0) {
+    // A table or record type the organisation protects with a purpose policy is personal data, not a scratch table.
+    const guarded = groupNew.some((n) => protectedNames(cfg).has(n));
     out.push({
       rule: 'first-access',
-      strength: rule.group,
-      reason: `never before touched ${groupNew.map(describe).join(', ')}, nor has anyone in ${above!.level === g ? `their role \`${v.group}\`` : 'the organisation'}${warm ? '' : ' (they are new: judged by the level above)'}`,
+      strength: Math.min(1, rule.group + (guarded ? PROTECTED_BOOST : 0)),
+      reason: `never before touched ${groupNew.map(describe).join(', ')}${guarded ? ' (which a purpose policy protects)' : ''}, nor has anyone in ${above!.level === g ? `their role \`${v.group}\`` : 'the organisation'}${warm ? '' : ' (they are new: judged by the level above)'}`,
     });
+  }
   if (personNew.length > 0)
     out.push({ rule: 'first-access', strength: rule.person, reason: `never before touched ${personNew.map(describe).join(', ')}` });
   return out;
