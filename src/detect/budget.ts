@@ -35,9 +35,7 @@ const ESCALATE = 15;
 /** Cases a day, in budgets, the learned threshold lets compete for the slots (the allowance caps what is alerted). */
 const TARGET = 2;
 const MAX_HELD = 1000;
-/** How long an alerted case is remembered (days): findings decided up to a day after their access, held one more. */
-const CASE_DAYS = 3;
-/** Days an alert keeps the person's case open for findings that share one of its rules. */
+/** Days an alert keeps the person's case open for findings that share one of its rules (and its own day's case for any). */
 const REPEAT_DAYS = 7;
 
 /** An alert of the last REPEAT_DAYS days: the day of its case, its rules (and those its pattern names), its score. */
@@ -46,15 +44,13 @@ type Recent = [day: number, rules: string[], score: number];
 export interface BudgetJSON {
   day: number | null;
   today: [string, number][];
-  /** Alerted cases: `person/day of the access` → score, kept for CASE_DAYS days. */
-  alertedToday: [string, number][];
   history: { day: number; scores: number[]; people: number }[];
   allowance: number;
   people: number;
   held: Finding[];
-  /** Per person, their alerts of the last REPEAT_DAYS days; the rule families of held findings by id. */
-  recent?: [string, Recent[]][];
-  families?: [string, string[]][];
+  /** Per person, their alerts of the last REPEAT_DAYS days (the open cases); the rule families of held findings by id. */
+  recent: [string, Recent[]][];
+  families: [string, string[]][];
 }
 
 export interface BudgetDecision {
@@ -67,8 +63,6 @@ export class AlertBudget {
   #day = Number.NaN;
   /** Best score per person today (every case, alerted or not). */
   #today = new Map<string, number>();
-  /** Alerted cases (`person/access day`) → the score alerted, over the last CASE_DAYS days. */
-  #alertedCases = new Map<string, number>();
   #history: { day: number; scores: number[]; people: number }[] = [];
   /** Alerts left today; what a day leaves unused carries over (at most one day's worth). */
   #allowance = 0;
@@ -91,10 +85,6 @@ export class AlertBudget {
     readonly caseDay: (time: string) => number = (t) => Math.floor(Date.parse(t) / 86_400_000),
   ) {}
 
-  #case(f: Pick<Finding, 'subject' | 'time'>): string {
-    return `${f.subject}/${this.caseDay(f.time)}`;
-  }
-
   get perDay(): number {
     return Math.max(this.minPerDay, (this.perThousand * this.#people) / 1000);
   }
@@ -109,7 +99,6 @@ export class AlertBudget {
     this.#day = day;
     this.#people = people;
     this.#today.clear();
-    for (const k of this.#alertedCases.keys()) if (day - Number(k.slice(k.lastIndexOf('/') + 1)) >= CASE_DAYS) this.#alertedCases.delete(k);
     for (const [person, list] of this.#recent) {
       const kept = list.filter(([d]) => day - d <= REPEAT_DAYS);
       if (kept.length === 0) this.#recent.delete(person);
@@ -143,9 +132,7 @@ export class AlertBudget {
     const rarity = this.#rarity(score);
     const judged = this.#history.length < MIN_DAYS ? Math.max(score, evidence) : score;
     if (!alertable || judged < this.threshold()) return { alert: false, rarity };
-    const before = this.#alertedCases.get(this.#case(f));
-    if (before !== undefined && score < before + ESCALATE) return { alert: false, rarity };
-    if (this.#ongoing(f, family)) return { alert: false, rarity };
+    if (this.#alerted(f, family)) return { alert: false, rarity };
     // Until the organisation has history there is nothing to rank against: alert at once.
     if ((judged >= SURE || this.#history.length < MIN_DAYS) && this.#allowance >= 1) {
       this.#spend(f, family);
@@ -158,15 +145,19 @@ export class AlertBudget {
     return { alert: false, rarity };
   }
 
-  /** Does an alert of an earlier day about this person, sharing one of these rules, keep the case open (and this finding is not clearly stronger)? */
-  #ongoing(f: Pick<Finding, 'subject' | 'time' | 'score'>, family: readonly string[]): boolean {
+  /**
+   * Is the finding's case already alerted and this finding not clearly stronger: an alert about the person for the same
+   * day (one case a person a day), or one of an earlier day that shares one of these rules (the case is still open)?
+   */
+  #alerted(f: Pick<Finding, 'subject' | 'time' | 'score'>, family: readonly string[]): boolean {
     const day = this.caseDay(f.time);
-    return (this.#recent.get(f.subject) ?? []).some(([d, rules, score]) => d < day && day - d <= REPEAT_DAYS && f.score < score + ESCALATE && rules.some((r) => family.includes(r)));
+    return (this.#recent.get(f.subject) ?? []).some(
+      ([d, rules, score]) => f.score < score + ESCALATE && (d === day || (d < day && day - d <= REPEAT_DAYS && rules.some((r) => family.includes(r)))),
+    );
   }
 
   #spend(f: Pick<Finding, 'subject' | 'time' | 'score'>, family: readonly string[]): void {
     this.#allowance -= 1;
-    this.#alertedCases.set(this.#case(f), f.score);
     const list = this.#recent.get(f.subject) ?? [];
     list.push([this.caseDay(f.time), [...family], f.score]);
     this.#recent.set(f.subject, list);
@@ -181,10 +172,8 @@ export class AlertBudget {
     this.#families = new Map();
     for (const f of held) {
       if (this.#allowance < 1) break;
-      const before = this.#alertedCases.get(this.#case(f));
-      if (before !== undefined && f.score < before + ESCALATE) continue;
       const family = families.get(f.id) ?? f.rules ?? [f.rule];
-      if (this.#ongoing(f, family)) continue;
+      if (this.#alerted(f, family)) continue;
       this.#spend(f, family);
       out.push({ ...f, alert: true });
     }
@@ -209,7 +198,6 @@ export class AlertBudget {
     return {
       day: Number.isNaN(this.#day) ? null : this.#day,
       today: [...this.#today],
-      alertedToday: [...this.#alertedCases],
       history: this.#history,
       allowance: this.#allowance,
       people: this.#people,
@@ -223,14 +211,12 @@ export class AlertBudget {
     const b = new AlertBudget(perThousand, minPerDay, caseDay);
     b.#day = j.day ?? Number.NaN;
     b.#today = new Map(j.today);
-    // A snapshot from before cases were keyed by day names bare persons: those expire with it.
-    b.#alertedCases = new Map(j.alertedToday.filter(([k]) => k.includes('/')));
     b.#history = j.history;
     b.#allowance = j.allowance;
     b.#people = j.people;
     b.#held = j.held;
-    b.#recent = new Map(j.recent ?? []);
-    b.#families = new Map(j.families ?? []);
+    b.#recent = new Map(j.recent);
+    b.#families = new Map(j.families);
     return b;
   }
 }

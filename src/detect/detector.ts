@@ -37,7 +37,7 @@ import { Memo } from './stats/memo.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** The snapshot format; a snapshot of another version is refused (DETECT_SNAPSHOT_MISMATCH) and the log replayed. */
-const SNAPSHOT_VERSION = 8;
+const SNAPSHOT_VERSION = 9;
 /** Rules about facts (this record, this grant) cool down per fact; statistical rules per rule. */
 const FACT_RULES: ReadonlySet<RuleName> = new Set(['watchlist', 'privilege', 'bypass', 'purpose']);
 const MAX_OVERLAP_DAYS = 16;
