@@ -80,7 +80,9 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
   const warm = p.warm(cfg, v.time);
   const above = levelAbove(g, ctx.all, cfg);
   const rate = warm ? p.foreignRate : (above?.level.foreignRate ?? p.foreignRate);
+  // One glance, one finding: several keys of one access describe the same record; a look-up already open is not reopened.
   const key = foreign[0]!;
+  if (lookups.has(key, v.person, 'foreign-record')) return;
   const teams = ctx.teamsOf?.(key, ctx.team, ctx.day);
   // Outside their work, and in another team's hands lately (a dormant record outside it is as often a search gone wrong).
   const outside = teams !== undefined && teams.length > 0 && outsideTheirWork(ctx, key);
@@ -88,8 +90,6 @@ export function openForeign(ctx: AccessContext, foreign: readonly string[], look
   const report = surprise > 0 && above !== undefined;
   if (ctx.trace && !report)
     ctx.trace(ctx.index, 'silent', surprise > 0 ? 'role and organisation still warming up' : `cross-team work is routine for ${warm ? 'them' : above!.who} (${Math.round(rate * 100)}% of days)`);
-  // One glance, one finding: several keys of one access describe the same record.
-  if (lookups.has(key, v.person, 'foreign-record')) return;
   const what = v.resourceType ? `a ${v.resourceType} record` : 'a record';
   lookups.add({
     key,
